@@ -1,0 +1,3 @@
+from codeassist.cli import main
+
+main()

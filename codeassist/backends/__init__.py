@@ -1,0 +1,1 @@
+"""Inference backends: in-process llama.cpp, an OpenAI-compatible server, and a fake."""

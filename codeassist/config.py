@@ -1,0 +1,59 @@
+"""User configuration: a TOML file in the config dir, then environment overrides."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from codeassist import paths
+from codeassist.errors import InputError
+
+DEFAULT_MODEL = "qwen2.5-coder-1.5b"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings every front door reads; the CLI's options override them per call."""
+
+    model: str = DEFAULT_MODEL
+    endpoint: str | None = None  # an OpenAI-compatible server; None means local
+    temperature: float = 0.0
+    max_tokens: int = 512
+    n_ctx: int = 4096
+    context: bool = True  # ground requests in the repository
+    context_budget: int = 1024  # tokens of repository context in a prompt
+    gpu_layers: int = -1  # -1: all layers when the build supports offload
+    shell_key: str = "\\C-g"
+    hook_timeout: float = 20.0
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+_ENV = {"CODEASSIST_MODEL": "model", "CODEASSIST_ENDPOINT": "endpoint"}
+
+
+def load(path: Path | None = None, environ: dict[str, str] | None = None) -> Config:
+    """Read the config file (missing is fine), then apply `CODEASSIST_*` overrides."""
+    path = path or paths.config_file()
+    environ = dict(os.environ) if environ is None else environ
+    values: dict[str, object] = {}
+    if path.is_file():
+        try:
+            values = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+            raise InputError(
+                f"cannot read config file {path}: {exc}",
+                hint="fix the TOML syntax or move the file away",
+            ) from exc
+    known = {f.name for f in dataclasses.fields(Config)} - {"extra"}
+    settings = {k: v for k, v in values.items() if k in known}
+    extra = {k: v for k, v in values.items() if k not in known}
+    for var, key in _ENV.items():
+        if environ.get(var):
+            settings[key] = environ[var]
+    try:
+        return Config(**settings, extra=extra)  # type: ignore[arg-type]
+    except TypeError as exc:  # pragma: no cover - dataclass rejects nothing else
+        raise InputError(f"bad config file {path}: {exc}") from exc

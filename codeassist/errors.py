@@ -1,0 +1,44 @@
+"""Typed errors: one message, one hint, one documented exit code."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class Exit(IntEnum):
+    """Exit codes of the codeassist command (documented in the README)."""
+
+    OK = 0
+    FAILURE = 1  # the command ran but the result is a failure (e.g. a check failed, --strict)
+    USAGE = 2  # bad arguments or bad input: empty request, unknown option value
+    MODEL = 3  # model missing, corrupt, or not loadable
+    BACKEND = 4  # inference endpoint or resident server unreachable or failing
+    INPUT = 5  # an input file or database could not be read
+    INTERRUPTED = 130  # Ctrl-C
+
+
+class CodeassistError(Exception):
+    """An error meant for the user: a one-line message, a hint, and an exit code."""
+
+    exit_code: Exit = Exit.FAILURE
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class UsageError(CodeassistError):
+    exit_code = Exit.USAGE
+
+
+class ModelError(CodeassistError):
+    exit_code = Exit.MODEL
+
+
+class BackendError(CodeassistError):
+    exit_code = Exit.BACKEND
+
+
+class InputError(CodeassistError):
+    exit_code = Exit.INPUT

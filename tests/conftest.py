@@ -1,0 +1,75 @@
+"""Shared fixtures: every test gets its own codeassist home; the real small model is shared."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SMALL_MODEL = "smollm2-135m"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def codeassist_exe() -> str:
+    """The installed console script, next to the running interpreter."""
+    exe = Path(sys.executable).with_name("codeassist")
+    assert exe.exists(), f"codeassist is not installed in {sys.prefix}: pip install -e ."
+    return str(exe)
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh CODEASSIST_HOME for each test; no user config or env leaks in."""
+    home = tmp_path / "codeassist-home"
+    monkeypatch.setenv("CODEASSIST_HOME", str(home))
+    for var in ("CODEASSIST_MODEL", "CODEASSIST_ENDPOINT", "CODEASSIST_SKIP"):
+        monkeypatch.delenv(var, raising=False)
+    return home
+
+
+@pytest.fixture(scope="session")
+def shared_models() -> Path:
+    """A models dir holding the real smollm2-135m, installed once with `codeassist model install`.
+
+    Kept between runs in ~/.cache/codeassist-test-models (or $CODEASSIST_TEST_MODELS).
+    """
+    root = Path(os.environ.get("CODEASSIST_TEST_MODELS", "~/.cache/codeassist-test-models"))
+    root = root.expanduser()
+    env = {**os.environ, "CODEASSIST_HOME": str(root)}
+    proc = subprocess.run(
+        [codeassist_exe(), "model", "install", SMALL_MODEL],
+        env=env, capture_output=True, text=True, timeout=900, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    return root / "data" / "models"
+
+
+@pytest.fixture
+def small_model(home: Path, shared_models: Path) -> Path:
+    """smollm2-135m, installed (as a link) in this test's home; returns the GGUF path."""
+    models = home / "data" / "models"
+    models.mkdir(parents=True, exist_ok=True)
+    for src in shared_models.glob("smollm2-135m*"):
+        if src.suffix == ".verified":
+            shutil.copy(src, models / src.name)
+        else:
+            (models / src.name).symlink_to(src)
+    return next(models.glob("*.gguf"))
+
+
+def run_cli(
+    *args: str,
+    env: dict[str, str] | None = None,
+    input: str | None = None,
+    timeout: float = 300,
+    cwd: Path | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run the installed `codeassist` in a subprocess, as a user would."""
+    return subprocess.run(
+        [codeassist_exe(), *args], env={**os.environ, **(env or {})}, input=input,
+        capture_output=True, text=True, timeout=timeout, cwd=cwd, check=False,
+    )  # fmt: skip
