@@ -19,6 +19,12 @@ class Extracted:
     code: str
     prose: str  # what the model said outside the code (used as the explanation)
     closed: bool  # False while a fence is still open (streaming)
+    fenced: bool = False  # the code came from a fenced block
+
+    @property
+    def closed_block(self) -> bool:
+        """A complete fenced block is there: nothing after it can change the code."""
+        return self.fenced and self.closed
 
 
 def extract(reply: str, language: str | None = None) -> Extracted:
@@ -41,7 +47,7 @@ def extract(reply: str, language: str | None = None) -> Extracted:
     chosen = next((b for b in blocks if b[0] in wanted), blocks[0])
     lang, code, start, end, closed = chosen
     prose = (reply[:start] + reply[end:]).strip()
-    return Extracted(_clean(code, language), prose, closed)
+    return Extracted(_clean(code, language), prose, closed, fenced=True)
 
 
 def _clean(code: str, language: str | None) -> str:

@@ -82,6 +82,9 @@ def run(request: Request, backend: Backend, on_piece: OnPiece | None = None) -> 
     for piece in response:
         if on_piece:
             on_piece(piece)
+        if not request.explain and "```" in piece and extract(response.text, lang).closed_block:
+            break  # the code is complete: prose after it would only cost time
+    response.finish()
     found = extract(response.text, lang)
     return Result(
         language=lang,

@@ -52,7 +52,15 @@ class Response:
             self.tokens += 1
             self.text += piece
             yield piece
-        self.total_s = time.perf_counter() - self.started
+        self.finish()
+
+    def finish(self) -> None:
+        """Close the stream (also when the reader stopped early) and take the total time."""
+        if self.total_s is None:
+            close = getattr(self.pieces, "close", None)
+            if close:
+                close()
+            self.total_s = time.perf_counter() - self.started
 
     def drain(self) -> str:
         for _ in self:

@@ -1,0 +1,118 @@
+"""Bad input gets one clear line, a hint and a documented exit code; never a traceback."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from codeassist.errors import Exit
+from tests.conftest import run_cli
+
+
+def assert_clean_error(proc, code: Exit, *words: str) -> None:  # type: ignore[no-untyped-def]
+    assert proc.returncode == code, proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert lines[0].startswith("error: ") and lines[-1].startswith("hint: "), proc.stderr
+    assert len(lines) == 2, proc.stderr
+    for word in words:
+        assert word in proc.stderr
+    assert proc.stdout == ""
+
+
+def test_empty_request() -> None:
+    assert_clean_error(run_cli("gen", "  "), Exit.USAGE, "empty")
+
+
+def test_unknown_language() -> None:
+    assert_clean_error(run_cli("gen", "--lang", "cobol", "hello"), Exit.USAGE, "cobol")
+
+
+def test_missing_model_says_how_to_install_it() -> None:
+    proc = run_cli("gen", "-m", "smollm2-135m", "reverse a string")
+    assert_clean_error(proc, Exit.MODEL, "not installed", "codeassist model install smollm2-135m")
+
+
+def test_unknown_model_name() -> None:
+    assert_clean_error(run_cli("gen", "-m", "gpt-9", "x"), Exit.USAGE, "gpt-9")
+
+
+def test_missing_gguf_path() -> None:
+    assert_clean_error(run_cli("gen", "-m", "/nope/model.gguf", "x"), Exit.MODEL, "not found")
+
+
+def test_a_file_that_is_not_gguf(tmp_path: Path) -> None:
+    fake = tmp_path / "fake.gguf"
+    fake.write_text("hello")
+    assert_clean_error(run_cli("gen", "-m", str(fake), "x"), Exit.MODEL, "not a GGUF")
+
+
+def test_truncated_model_is_caught_before_loading(small_model: Path, home: Path) -> None:
+    real = small_model.resolve()
+    small_model.unlink()
+    with real.open("rb") as src, small_model.open("wb") as dst:
+        dst.write(src.read(10_000_000))  # the first 10 MB of the real file
+    proc = run_cli("gen", "-m", "smollm2-135m", "x")
+    assert_clean_error(proc, Exit.MODEL, "corrupt", "install --force smollm2-135m")
+
+
+def test_corrupt_model_of_the_right_size_fails_its_hash(small_model: Path) -> None:
+    real = small_model.resolve()
+    small_model.unlink()
+    shutil.copy(real, small_model)
+    with small_model.open("r+b") as f:
+        f.seek(50_000_000)
+        f.write(b"\0" * 4096)
+    proc = run_cli("gen", "-m", "smollm2-135m", "x")
+    assert_clean_error(proc, Exit.MODEL, "SHA-256 mismatch")
+
+
+def test_unreachable_endpoint() -> None:
+    proc = run_cli("gen", "--endpoint", "http://127.0.0.1:9", "reverse a string")
+    assert_clean_error(proc, Exit.BACKEND, "cannot reach")
+
+
+def test_unreadable_schema_file(tmp_path: Path) -> None:
+    proc = run_cli("gen", "--lang", "sql", "--schema", str(tmp_path / "none.sql"), "all users")
+    assert_clean_error(proc, Exit.INPUT, "none.sql")
+
+
+def test_schema_that_is_not_utf8(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.sql"
+    bad.write_bytes(b"CREATE TABLE \xff\xfe (id int);")
+    assert_clean_error(run_cli("gen", "--schema", str(bad), "x"), Exit.INPUT, "bad.sql")
+
+
+def test_db_that_is_not_sqlite(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"not a database" * 100)
+    assert_clean_error(run_cli("gen", "--db", str(junk), "x"), Exit.INPUT, "SQLite")
+
+
+def test_bad_config_file(home: Path) -> None:
+    (home / "config").mkdir(parents=True)
+    (home / "config" / "config.toml").write_text("model = ")
+    assert_clean_error(run_cli("gen", "x"), Exit.INPUT, "config")
+
+
+@pytest.mark.parametrize("option", ["--max-tokens=0", "--temperature=9"])
+def test_out_of_range_options_are_usage_errors(option: str) -> None:
+    proc = run_cli("gen", option, "x")
+    assert proc.returncode == Exit.USAGE
+    assert "Traceback" not in proc.stderr
+
+
+def test_sqlite_schema_is_read_without_writing(tmp_path: Path) -> None:
+    from codeassist.schema import read_database_schema
+
+    db = tmp_path / "shop.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, age INT)")
+    before = db.stat().st_mtime_ns
+    ddl = read_database_schema(str(db))
+    assert "CREATE TABLE users" in ddl
+    assert db.stat().st_mtime_ns == before
+    assert read_database_schema(f"sqlite:///{db}") == ddl

@@ -1,0 +1,89 @@
+"""`codeassist gen` end to end: the installed entry point, the real llama.cpp backend."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from codeassist.errors import Exit
+from tests.conftest import codeassist_exe, run_cli
+
+SMALL = ["--model", "smollm2-135m"]
+
+
+def test_piped_output_is_bare_code(small_model: Path) -> None:
+    proc = run_cli("gen", *SMALL, "--lang", "python", "a python function that reverses a string")
+    assert proc.returncode == 0, proc.stderr
+    code = proc.stdout
+    assert code.strip(), "no code"
+    assert "```" not in code and "\x1b[" not in code
+    compile(code, "<generated>", "exec")  # bare, valid Python
+
+
+def test_json_output_and_determinism(small_model: Path) -> None:
+    runs = [run_cli("gen", *SMALL, "--json", "a python function that adds two numbers") for _ in "ab"]
+    first, second = (json.loads(r.stdout) for r in runs)
+    assert set(first) >= {"language", "code", "explanation", "model", "timings"}
+    assert first["language"] == "python" and first["model"] == "smollm2-135m"
+    assert set(first["timings"]) == {"ttft_s", "total_s", "tokens"}
+    assert first["timings"]["tokens"] > 0 and first["timings"]["ttft_s"] > 0
+    assert first["code"] == second["code"]  # temperature 0 by default
+
+
+def test_explanation_goes_to_stderr(small_model: Path) -> None:
+    proc = run_cli("gen", *SMALL, "--explain", "--max-tokens", "120", "python: add two numbers")
+    assert proc.returncode == 0
+    assert proc.stdout.strip() and "```" not in proc.stdout
+
+
+def test_local_generation_opens_no_network_connection(small_model: Path, tmp_path: Path) -> None:
+    log = tmp_path / "connects.txt"
+    script = f"""
+import sys
+def hook(event, args):
+    if event in ("socket.connect", "socket.getaddrinfo", "socket.sendto"):
+        with open({str(log)!r}, "a") as f:
+            f.write(f"{{event}} {{args!r}}\\n")
+sys.addaudithook(hook)
+sys.argv = ["codeassist", "gen", "--model", "smollm2-135m", "a python function that adds two numbers"]
+from codeassist.cli import main
+main()
+"""
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip()
+    assert not log.exists(), log.read_text()
+
+
+def test_ctrl_c_while_streaming_exits_130_and_restores_the_terminal(small_model: Path) -> None:
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: codeassist on a terminal, streaming a long answer
+        os.execv(codeassist_exe(), [codeassist_exe(), "gen", *SMALL, "--max-tokens", "4000",
+                                    "--explain", "write a long python module with many functions"])
+    out = b""
+    deadline = time.monotonic() + 60
+    while len(out) < 40 and time.monotonic() < deadline:  # wait for the stream to start
+        if select.select([fd], [], [], 1)[0]:
+            out += os.read(fd, 4096)
+    os.kill(pid, signal.SIGINT)
+    while True:
+        try:
+            if not select.select([fd], [], [], 10)[0]:
+                break
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == Exit.INTERRUPTED
+    assert b"Traceback" not in out
+    assert out.rfind(b"\x1b[?25h") > out.rfind(b"\x1b[?25l")  # the cursor is shown again

@@ -1,0 +1,55 @@
+"""The in-process llama.cpp backend on the real small model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from codeassist import models
+from codeassist.backends.base import Message, Options
+from codeassist.backends.llamacpp import LlamaCppBackend, tokenizer
+
+SYSTEM = Message("system", "You are a helpful coding assistant. Answer with code only.")
+
+
+def backend() -> LlamaCppBackend:
+    return LlamaCppBackend.load(models.resolve("smollm2-135m"), n_ctx=2048)
+
+
+def test_the_model_is_loaded_once_per_process(small_model: Path) -> None:
+    assert backend() is backend()
+
+
+def test_reused_prefix_gives_the_same_output_as_a_cold_cache(small_model: Path) -> None:
+    llm = backend()
+    first = [SYSTEM, Message("user", "Write a python function that squares a number.")]
+    second = [SYSTEM, Message("user", "Write a python function that cubes a number.")]
+    opts = Options(max_tokens=48)
+    "".join(llm.stream(first, opts))
+    warm = "".join(llm.stream(second, opts))
+    assert llm.last.reused > 10  # the system prompt came from the cache
+    llm.reset()
+    cold = "".join(llm.stream(second, opts))
+    assert llm.last.reused == 0
+    assert warm == cold
+
+
+def test_stop_strings_end_the_stream_and_are_not_emitted(small_model: Path) -> None:
+    llm = backend()
+    msgs = [Message("user", "Write a python function that returns the sum of a list.")]
+    full = "".join(llm.stream(msgs, Options(max_tokens=40)))
+    stop = full[12:16]  # four characters from inside the reply, possibly across tokens
+    cut = "".join(llm.stream(msgs, Options(max_tokens=40, stop=(stop,))))
+    assert cut == full[: full.find(stop)]
+
+
+def test_max_tokens_is_respected(small_model: Path) -> None:
+    llm = backend()
+    "".join(llm.stream([Message("user", "Tell a long story.")], Options(max_tokens=7)))
+    assert llm.last.generated == 7
+
+
+def test_vocab_only_tokenizer_counts_like_the_model(small_model: Path) -> None:
+    count = tokenizer(small_model)
+    text = "def add(a, b):\n    return a + b\n"
+    assert count(text) == backend().count_tokens(text) > 5
+    assert count("") == 0

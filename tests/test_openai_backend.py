@@ -1,0 +1,77 @@
+"""The OpenAI-compatible backend against a real llama.cpp server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from codeassist.backends.base import Message, Options
+from codeassist.backends.openai import OpenAIBackend, chat_url
+from tests.conftest import run_cli
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(shared_models: Path) -> Iterator[str]:
+    gguf = next(shared_models.glob("smollm2*.gguf"))
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf),
+         "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/v1/models", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        else:
+            pytest.fail("llama_cpp.server did not start")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_streams_several_pieces(server: str) -> None:
+    backend = OpenAIBackend(server)
+    msgs = [Message("user", "Count from one to ten in words.")]
+    pieces = list(backend.stream(msgs, Options(max_tokens=40)))
+    assert len(pieces) > 5
+    assert "".join(pieces).strip()
+
+
+def test_gen_through_the_endpoint(server: str) -> None:
+    proc = run_cli("gen", "--endpoint", server, "--json", "a python function that adds two numbers")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["code"] and result["timings"]["tokens"] > 0
+
+
+def test_endpoint_from_the_environment(server: str) -> None:
+    proc = run_cli("gen", "python: add two numbers", env={"CODEASSIST_ENDPOINT": server})
+    assert proc.returncode == 0 and proc.stdout.strip()
+
+
+@pytest.mark.parametrize(
+    "endpoint", ["http://h:1", "http://h:1/", "http://h:1/v1", "http://h:1/v1/chat/completions"]
+)
+def test_endpoint_forms(endpoint: str) -> None:
+    assert chat_url(endpoint) == "http://h:1/v1/chat/completions"
