@@ -1,0 +1,137 @@
+"""Repository context for a request: files → tags → rank → pack into a token budget.
+
+    pack = build_context(root, "add a --limit option to the search command",
+                         budget=1024, count_tokens=backend.count_tokens)
+
+The parts live in codeassist/ctx/: files (what may be read), tags (tree-sitter), cache
+(SQLite), index (incremental), rank (personalized PageRank), pack (budget).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+
+from codeassist.errors import UsageError
+
+if TYPE_CHECKING:
+    from codeassist.ctx.tags import FileTags
+
+RECENT_COMMITS = 5
+
+
+class ContextFile(NamedTuple):
+    """A file in the pack: why it is there and what it costs."""
+
+    path: str  # relative to the repository root, POSIX separators
+    score: float
+    reason: str
+    tokens: int
+
+
+@dataclass(frozen=True)
+class ContextPack:
+    text: str  # the rendered skeleton, at most `budget` tokens
+    tokens: int
+    files: list[ContextFile]
+    notes: list[str]  # files skipped, and why
+    schema: str  # CREATE TABLE/VIEW statements found in the repository; "" if none
+
+
+def find_root(cwd: Path) -> Path:
+    """The git top-level folder holding `cwd`, else `cwd` itself."""
+    from codeassist.ctx.files import find_git_root
+
+    cwd = cwd.resolve()
+    return find_git_root(cwd) or cwd
+
+
+def build_context(
+    root: Path,
+    request: str,
+    *,
+    budget: int,
+    count_tokens: Callable[[str], int],
+    cwd: Path | None = None,
+    language: str | None = None,
+) -> ContextPack:
+    """The definitions of `root` that matter most for `request`, within `budget` tokens."""
+    from codeassist.ctx.index import build_index
+    from codeassist.ctx.pack import pack
+    from codeassist.ctx.rank import Signals, rank
+
+    if budget < 0:
+        raise UsageError(f"the context budget must be 0 or more, not {budget}")
+    root = root.resolve()
+    if not root.is_dir():
+        raise UsageError(f"not a folder: {root}", hint="run it inside your repository")
+    index = build_index(root)
+    changed, recent = _git_changes(root) if index.git else (frozenset(), frozenset())
+    signals = Signals(request, _relative(root, cwd), changed, recent, language)
+    ranking = rank(index.files, signals, limit=max(budget, 1))
+    packed = pack(ranking.tags, index.files, budget, count_tokens)
+    best: dict[str, float] = {}
+    for tag in ranking.tags:
+        best.setdefault(tag.path, tag.score)
+    files = [
+        ContextFile(
+            path,
+            best.get(path, 0.0),
+            ranking.reasons.get(path) or _central(path, ranking.file_rank),
+            count_tokens(block),
+        )
+        for path, block in packed.blocks
+    ]
+    schema = "" if language not in (None, "sql") else _schema(index.files)
+    return ContextPack(packed.text, packed.tokens, files, index.notes, schema)
+
+
+def _central(path: str, file_rank: dict[str, float]) -> str:
+    return f"used across the repository (graph rank {file_rank.get(path, 0.0):.4f})"
+
+
+def _relative(root: Path, cwd: Path | None) -> str | None:
+    if cwd is None:
+        return None
+    try:
+        rel = cwd.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return None
+    return None if rel in ("", ".") else rel
+
+
+def _git_changes(root: Path) -> tuple[frozenset[str], frozenset[str]]:
+    """Files changed in the working tree, and files touched by the last few commits."""
+    try:
+        import git
+
+        repo = git.Repo(root)
+        status = repo.git.status("--porcelain", "-z", "--untracked-files=all").split("\0")
+        changed: set[str] = set()
+        entries = iter(status)
+        for entry in entries:
+            if len(entry) > 3:
+                changed.add(entry[3:])
+                if entry[0] in "RC":  # a rename is followed by its old path
+                    next(entries, None)
+        log = repo.git.log(f"-n{RECENT_COMMITS}", "--name-only", "--format=")
+        recent = {line for line in log.splitlines() if line}
+    except Exception:  # noqa: BLE001 - no commits yet, or git missing: no signal, no failure
+        return frozenset(), frozenset()
+    return frozenset(changed), frozenset(recent)
+
+
+def _schema(files: dict[str, FileTags]) -> str:
+    """CREATE TABLE/VIEW statements, one per name; a later file (migration) wins."""
+    found: dict[str, str] = {}
+    for path in sorted(files):
+        tagged = files[path]
+        if tagged.language != "sql" or tagged.note:
+            continue
+        for d in tagged.definitions:
+            if d.kind in ("table", "view"):
+                found.pop(d.name.lower(), None)
+                found[d.name.lower()] = d.signature.rstrip(";") + ";"
+    return "\n".join(found.values())

@@ -1,0 +1,1 @@
+"""Parts of the repository context engine: files, tags, cache, rank, pack."""

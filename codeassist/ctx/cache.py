@@ -1,0 +1,177 @@
+"""Tags per file in SQLite under the user cache dir, keyed by path and content hash.
+
+Rows of `files` say what (size, mtime, hash) a path had when it was indexed; `tags` holds the
+tags of each content hash, so a file is parsed again only when its bytes change. WAL mode, a
+busy timeout and one short write transaction make two processes at once safe; a file that is
+not a database (or is damaged) is moved aside and rebuilt.
+"""
+
+from __future__ import annotations
+
+import marshal
+import sqlite3
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from codeassist.ctx.tags import FileTags
+
+BUSY_TIMEOUT_MS = 30_000
+OPEN_ATTEMPTS = 20
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (
+    root TEXT NOT NULL, path TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+    hash TEXT NOT NULL, PRIMARY KEY (root, path)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS tags (hash TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;
+"""
+
+Stat = tuple[int, int, str]  # size, mtime_ns, content hash
+
+
+class TagCache:
+    """A connection to the tag cache; `version` is the queries' digest (a change wipes it)."""
+
+    def __init__(self, path: Path, version: str) -> None:
+        self.path = path
+        self.version = version
+        self.note = ""
+        self.db = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        for attempt in range(OPEN_ATTEMPTS):
+            try:
+                return self._connect()
+            except sqlite3.OperationalError as exc:  # busy or locked: not damage, wait a bit
+                if attempt == OPEN_ATTEMPTS - 1:
+                    self.note = f"tag cache busy ({exc}); nothing cached this time"
+                    return self._connect(":memory:")
+                time.sleep(0.05 * (attempt + 1))
+            except sqlite3.DatabaseError as exc:  # not a database, or a damaged one
+                self._remove(exc)
+                break
+        try:
+            return self._connect()
+        except sqlite3.DatabaseError as exc:  # unwritable dir or the like: work without it
+            self.note = f"tag cache unavailable ({exc}); nothing is cached"
+            return self._connect(":memory:")
+
+    def _connect(self, where: str | None = None) -> sqlite3.Connection:
+        if where is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(
+            where or self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
+        )
+        try:
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = NORMAL")
+            db.executescript(SCHEMA)
+            row = db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+            if row is None or row[0] != self.version:
+                with _write(db):
+                    db.execute("DELETE FROM files")
+                    db.execute("DELETE FROM tags")
+                    db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (self.version,))
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _remove(self, exc: Exception) -> None:
+        self.note = f"tag cache {self.path} was damaged ({exc}); rebuilt"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def load(self, root: str) -> tuple[dict[str, Stat], dict[str, FileTags]]:
+        """What was indexed under `root`: stats by path, and tags by content hash."""
+        stats: dict[str, Stat] = {}
+        tags: dict[str, FileTags] = {}
+        try:
+            rows = self.db.execute(
+                "SELECT f.path, f.size, f.mtime_ns, f.hash, t.data FROM files f "
+                "LEFT JOIN tags t ON t.hash = f.hash WHERE f.root = ?",
+                (root,),
+            ).fetchall()
+        except sqlite3.OperationalError as exc:  # busy: parse this time, keep the cache
+            self.note = f"tag cache busy ({exc}); files parsed again"
+            return stats, tags
+        except sqlite3.DatabaseError as exc:  # damaged past the header: start again
+            self.db.close()
+            self._remove(exc)
+            self.db = self._open()
+            return stats, tags
+        for path, size, mtime_ns, digest, data in rows:
+            if data is None or digest in tags:
+                if data is not None:
+                    stats[path] = (size, mtime_ns, digest)
+                continue
+            try:
+                tags[digest] = FileTags.load(marshal.loads(data))
+            except Exception:  # noqa: BLE001 - a bad row is a cache miss
+                continue
+            stats[path] = (size, mtime_ns, digest)
+        return stats, tags
+
+    def lookup(self, digests: Iterable[str]) -> dict[str, FileTags]:
+        """Tags already known for these content hashes (a file copied, or only touched)."""
+        found: dict[str, FileTags] = {}
+        wanted = list(digests)
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            try:
+                rows = self.db.execute(
+                    f"SELECT hash, data FROM tags WHERE hash IN ({marks})", chunk
+                ).fetchall()
+            except sqlite3.DatabaseError:
+                return found
+            for digest, data in rows:
+                try:
+                    found[digest] = FileTags.load(marshal.loads(data))
+                except Exception:  # noqa: BLE001 - a bad row is a cache miss
+                    continue
+        return found
+
+    def save(
+        self,
+        root: str,
+        stats: dict[str, Stat],
+        new_tags: dict[str, FileTags],
+        gone: Iterable[str],
+    ) -> None:
+        """Record changed files and new tags in one transaction; failures only cost caching."""
+        try:
+            with _write(self.db):
+                self.db.executemany(
+                    "INSERT OR REPLACE INTO tags VALUES (?, ?)",
+                    ((d, marshal.dumps(t.dump())) for d, t in new_tags.items()),
+                )
+                self.db.executemany(
+                    "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?)",
+                    ((root, p, s, m, d) for p, (s, m, d) in stats.items()),
+                )
+                self.db.executemany(
+                    "DELETE FROM files WHERE root = ? AND path = ?", ((root, p) for p in gone)
+                )
+        except sqlite3.DatabaseError as exc:
+            self.note = f"tag cache not updated ({exc})"
+
+
+class _write:
+    """BEGIN IMMEDIATE … COMMIT (ROLLBACK on error): one writer at a time, never half a write."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind: Any, *_: Any) -> None:
+        self.db.execute("COMMIT" if kind is None else "ROLLBACK")

@@ -1,0 +1,146 @@
+"""Which files of a repository may be read: listing, skip rules and the secret filter.
+
+In a git repository: tracked files plus untracked files git does not ignore. Elsewhere: a walk
+that honours every .gitignore on the way. Secrets are refused by name before anything is read.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+MAX_FILE_BYTES = 1 << 20  # larger files are generated or data, not code worth a prompt
+
+SKIP_DIRS = frozenset({
+    ".git", ".hg", ".svn", "node_modules", "vendor", "third_party", "dist", "build", ".venv",
+    "venv", "__pycache__", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache",
+    "site-packages", ".eggs", ".next", ".nuxt", "bower_components", "coverage", "htmlcov",
+    "target", ".terraform", ".ssh", ".gnupg", ".aws", ".azure", ".docker", ".kube",
+})  # fmt: skip
+SKIP_FILES = ("*.min.js", "*.min.css", "*.bundle.js", "*.pb.go", "*_pb2.py", "*.generated.*")
+SECRET_FILES = (
+    ".env", ".env.*", "*.env", ".envrc", "id_rsa*", "id_dsa*", "id_ecdsa*", "id_ed25519*",
+    "*.pem", "*.key", "*.p12", "*.pfx", "*.jks", "*.keystore", "*.kdbx", "*.asc", "*.gpg",
+    ".netrc", "_netrc", ".npmrc", ".pypirc", ".pgpass", ".git-credentials", ".htpasswd",
+    "credentials", "credentials.*", "*credentials*.json", "service-account*.json",
+    "secrets.*", "*.secret", "*.secrets", "*.tfstate", "*.tfvars", "known_hosts",
+    "authorized_keys",
+)  # fmt: skip
+# A private key block, or an AWS secret key assignment, inside a file of code.
+SECRET_CONTENT = re.compile(
+    rb"-{5}BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY-{5}\s+[A-Za-z0-9+/=]{16}"
+    rb"|aws_secret_access_key\s*[=:]\s*[\"']?[A-Za-z0-9/+]{40}"
+)
+
+
+_SECRET = re.compile("|".join(fnmatch.translate(p) for p in SECRET_FILES))
+_SKIPPED = re.compile("|".join(fnmatch.translate(p) for p in SKIP_FILES))
+SECRET_DIRS = frozenset({".ssh", ".gnupg", ".aws", ".azure", ".docker"})
+
+
+def is_secret(path: str) -> bool:
+    """True for paths that may hold credentials: they are never read, whatever git says."""
+    parts = path.lower().split("/")
+    return _SECRET.match(parts[-1]) is not None or not SECRET_DIRS.isdisjoint(parts[:-1])
+
+
+def looks_secret(data: bytes) -> bool:
+    """Content check for secrets a name did not give away (a key pasted into a .py file)."""
+    return SECRET_CONTENT.search(data) is not None
+
+
+def is_skipped(path: str) -> bool:
+    """Generated and vendored files, and anything inside a skipped directory."""
+    parts = path.split("/")
+    return _SKIPPED.match(parts[-1]) is not None or not SKIP_DIRS.isdisjoint(parts[:-1])
+
+
+@dataclass(frozen=True)
+class Listing:
+    """Repository-relative POSIX paths that may be read; whether they came from git."""
+
+    paths: list[str]
+    git: bool
+
+
+def find_git_root(start: Path) -> Path | None:
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return None
+
+
+def list_files(root: Path, wanted: Callable[[str], object] = bool) -> Listing:
+    """Files under `root` that `wanted` accepts, secrets and skipped trees already taken out."""
+    paths = _git_files(root) if find_git_root(root) == root else None
+    git = paths is not None
+    if paths is None:
+        paths = list(_walk(str(root)))
+    keep = [p for p in paths if wanted(p) and not is_skipped(p) and not is_secret(p)]
+    return Listing(keep, git)
+
+
+def _git_files(root: Path) -> list[str] | None:
+    try:
+        import git
+
+        out: str = git.Repo(root).git.ls_files(
+            "-z", "--cached", "--others", "--exclude-standard", "--deduplicate"
+        )
+    except Exception:  # noqa: BLE001 - not a usable repository: fall back to the walk
+        return None
+    return [p for p in out.split("\0") if p]
+
+
+def _walk(root: str) -> Iterator[str]:
+    """Every file under root, honouring .gitignore files; symlinked folders are not followed."""
+    stack: list[tuple[str, list[tuple[str, Any]]]] = [("", [])]
+    while stack:
+        rel, specs = stack.pop()
+        folder = os.path.join(root, rel) if rel else root
+        try:
+            with os.scandir(folder) as scan:
+                entries = list(scan)
+        except OSError:
+            continue
+        if any(e.name == ".gitignore" for e in entries):
+            specs = [*specs, (rel, _spec(os.path.join(folder, ".gitignore")))]
+        for entry in entries:
+            path = f"{rel}/{entry.name}" if rel else entry.name
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                continue
+            if is_dir and entry.name in SKIP_DIRS:
+                continue
+            if specs and _ignored(path, is_dir, specs):
+                continue
+            if is_dir:
+                stack.append((path, specs))
+            else:
+                yield path
+
+
+def _spec(path: str) -> Any:
+    import pathspec
+
+    try:
+        lines = Path(path).read_text("utf-8", errors="replace").splitlines()
+    except OSError:
+        lines = []
+    return pathspec.GitIgnoreSpec.from_lines(lines)
+
+
+def _ignored(path: str, is_dir: bool, specs: list[tuple[str, Any]]) -> bool:
+    """Git's rule: the deepest .gitignore with a matching pattern decides (`!` re-includes)."""
+    for base, spec in reversed(specs):
+        rel = path[len(base) + 1 :] if base else path
+        decided = spec.check_file(rel + "/" if is_dir else rel).include
+        if decided is not None:
+            return bool(decided)
+    return False

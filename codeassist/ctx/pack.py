@@ -1,0 +1,77 @@
+"""Render the best tags as a skeleton, as many as a token budget holds (a hard cap).
+
+A binary search finds the largest number of top-ranked tags whose rendering, counted with
+the caller's tokenizer, fits the budget; the text returned is one that was counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from codeassist.ctx.rank import RankedTag
+from codeassist.ctx.tags import COMMENT, Definition, FileTags
+
+CountTokens = Callable[[str], int]
+INDENT = "  "
+
+
+@dataclass(frozen=True)
+class Packed:
+    text: str
+    tokens: int
+    blocks: list[tuple[str, str]]  # (path, rendered block) in the order shown
+
+
+def _owner(defs: Sequence[Definition], index: int) -> int:
+    """A column is shown as its table."""
+    d = defs[index]
+    return d.parent if d.kind == "column" and d.parent >= 0 else index
+
+
+def render(tags: Sequence[RankedTag], files: dict[str, FileTags]) -> list[tuple[str, str]]:
+    """One block per file (best file first): its path, then the chosen lines in file order."""
+    chosen: dict[str, set[int]] = {}
+    for tag in tags:
+        defs = files[tag.path].definitions
+        lines = chosen.setdefault(tag.path, set())
+        index = _owner(defs, tag.index)
+        while index >= 0 and index not in lines:  # enclosing classes give methods their place
+            lines.add(index)
+            index = defs[index].parent
+    blocks = []
+    for path, lines in chosen.items():
+        tagged = files[path]
+        mark = COMMENT.get(tagged.language, "//")
+        out = [f"{path}:"]
+        for index in sorted(lines):
+            d = tagged.definitions[index]
+            pad = INDENT * (d.depth + 1)
+            out.append(pad + d.signature)
+            if d.doc:
+                out.append(f"{pad}{INDENT}{mark} {d.doc}")
+        blocks.append((path, "\n".join(out) + "\n"))
+    return blocks
+
+
+def join(blocks: list[tuple[str, str]]) -> str:
+    return "\n".join(block for _, block in blocks)
+
+
+def pack(
+    tags: Sequence[RankedTag], files: dict[str, FileTags], budget: int, count: CountTokens
+) -> Packed:
+    """The most top-ranked tags whose rendering is at most `budget` tokens."""
+    best = Packed("", 0, [])
+    low, high = 1, min(len(tags), max(budget, 0))
+    while low <= high:
+        middle = (low + high) // 2
+        blocks = render(tags[:middle], files)
+        text = join(blocks)
+        tokens = count(text)
+        if tokens <= budget:
+            best = Packed(text, tokens, blocks)
+            low = middle + 1
+        else:
+            high = middle - 1
+    return best

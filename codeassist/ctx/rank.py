@@ -1,0 +1,291 @@
+"""Rank definitions for one request: personalized PageRank over files and the names they use.
+
+The graph has a node per file and per defined name. A file points at each defined name it
+references (weight: square root of the count); a name points at the files defining it. The
+random walk restarts at what the request is about: files and names it mentions, the current
+directory, files changed in the working tree or in recent commits. A definition then scores
+the rank of its name (shared among the files defining it) plus a share of its file's rank.
+"""
+
+from __future__ import annotations
+
+import builtins
+import re
+from dataclasses import dataclass, field
+from itertools import chain
+from typing import Any
+
+from codeassist.ctx.tags import FileTags
+
+DAMPING = 0.85
+ITERATIONS = 40
+TOLERANCE = 1e-8
+MAX_DEFINERS = 40  # a name defined in more files than this links nothing (get, run, __init__)
+COMMON_DEFINERS = 5  # defined in more files than this: a weak link
+WEIGHT_MENTIONED = 10.0  # a reference to a name the request mentions
+WEIGHT_PRIVATE = 0.1  # a reference to _private
+WEIGHT_COMMON = 0.1
+FILE_SHARE = 0.5  # part of a file's rank spread over its definitions
+KIND_WEIGHT = {"column": 0.3}
+
+# Where the walk restarts: each signal present gets its share of the restart mass, split
+# among the files and names it points at (so forty untracked files do not drown one name).
+RESTART_SHARE = {
+    "named": 6.0,  # files and names written like code in the request
+    "words": 2.0,  # plain words equal to, or inside, names and file stems
+    "changed": 1.5,  # modified or untracked in the working tree
+    "recent": 0.5,  # touched by the last commits
+    "cwd": 1.0,  # under the current directory
+    "language": 0.3,  # files in the language asked for
+}
+WORD_INSIDE = 0.15  # a word inside a name counts this much of a word equal to a name
+MIN_WORD = 4
+
+STOPWORDS = frozenset(
+    "that this with from into have which where what when than then them they there their "
+    "should would could about also make write code function file files return returns "
+    "using uses each every list take takes give gives show find print some more most".split()
+)
+# Names whose references say nothing about the repository: builtins and runtime globals.
+NOT_LINKS = frozenset(dir(builtins)) | frozenset(
+    "self cls this console require module exports Object Array String Number Promise JSON "
+    "Math Error Map Set window document printf malloc free memcpy strlen fmt echo cd test "
+    "make fn new append extend join get items keys values split strip format replace update "
+    "pop add read write open close startswith endswith lower upper encode decode copy sort "
+    "insert remove index count find match search group setdefault exists mkdir run call "
+    "apply filter push slice map forEach then catch log error warn info debug toString "
+    "length size emplace_back push_back begin end".split()
+)
+LANGUAGE_FILES = {"python": {"python"}, "sql": {"sql"}, "shell": {"bash", "make"}}
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What the request points at, besides its words."""
+
+    request: str
+    cwd: str | None = None  # repository-relative folder, None at the root
+    changed: frozenset[str] = frozenset()  # modified or untracked in the working tree
+    recent: frozenset[str] = frozenset()  # touched by recent commits
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class RankedTag:
+    path: str
+    index: int  # into the file's definitions
+    score: float
+
+
+@dataclass
+class Ranking:
+    tags: list[RankedTag]
+    file_rank: dict[str, float]
+    reasons: dict[str, str] = field(default_factory=dict)
+
+
+def words_of(request: str) -> tuple[set[str], set[str]]:
+    """Names written like code (snake_case, CamelCase, `quoted`, call()), and plain words."""
+    names: set[str] = set(re.findall(r"`([^`\s]+)`", request))
+    words: set[str] = set()
+    for position, match in enumerate(re.finditer(r"[A-Za-z_][A-Za-z0-9_.]*(\()?", request)):
+        token = match.group(0).rstrip("(.")
+        for part in {token, *token.split(".")}:
+            looks_like_code = (
+                "_" in part
+                or any(c.isupper() for c in part[1:])
+                or any(c.isdigit() for c in part)
+                or (part[:1].isupper() and position > 0)
+                or match.group(1) is not None
+            )
+            if looks_like_code:
+                names.add(part)
+            elif len(part) >= MIN_WORD and part.lower() not in STOPWORDS:
+                words.add(part.lower())
+    return names, words
+
+
+@dataclass
+class _Graph:
+    """The request-independent part: file and name nodes, edges, and where definitions are."""
+
+    paths: list[str]
+    unique: list[str]  # every defined name; uid = position
+    uid: dict[str, int]
+    node_of: Any  # uid → graph node (-1: defined in too many files to link anything)
+    owners: Any  # uid → number of files defining it
+    pair_name: Any  # (uid, file) pairs, one per name defined in a file
+    pair_file: Any
+    def_file: Any  # per definition, flattened over files
+    def_uid: Any
+    def_weight: Any
+    def_offset: Any  # first definition of each file in the flattened arrays
+    src: Any
+    dst: Any
+    base: Any  # edge weight before the request's own multipliers
+    size: int
+
+    def files_defining(self, uid: int) -> list[int]:
+        return [int(f) for f in self.pair_file[self.pair_name == uid][: COMMON_DEFINERS + 1]]
+
+
+def _graph(files: dict[str, FileTags]) -> _Graph:
+    import numpy as np
+
+    paths = sorted(p for p, t in files.items() if not t.note)
+    n_files = len(paths)
+    tagged = [files[p] for p in paths]
+    lengths = np.asarray([len(t.raw) for t in tagged], dtype=np.int64)
+    defs = list(chain.from_iterable(t.raw for t in tagged))
+    uid: dict[str, int] = {}
+    def_uid = np.fromiter((uid.setdefault(d[0], len(uid)) for d in defs), np.int64, len(defs))
+    unique = list(uid)
+    def_file = np.repeat(np.arange(n_files, dtype=np.int64), lengths)
+    def_weight = np.asarray([KIND_WEIGHT.get(d[1], 1.0) for d in defs], dtype=np.float64)
+    pairs = np.unique(def_uid * max(n_files, 1) + def_file)
+    pair_name, pair_file = pairs // max(n_files, 1), pairs % max(n_files, 1)
+    owners = np.bincount(pair_name, minlength=len(unique))
+    linked = owners <= MAX_DEFINERS
+    node_of = np.where(linked, n_files + np.cumsum(linked) - 1, -1)
+    size = n_files + int(linked.sum())
+
+    # file → name: one edge per distinct name a file references.
+    ref_names = list(chain.from_iterable(t.references for t in tagged))
+    ref_counts = np.fromiter(
+        chain.from_iterable(t.references.values() for t in tagged), np.float64, len(ref_names)
+    )
+    ref_file = np.repeat(np.arange(n_files), [len(t.references) for t in tagged])
+    ref_uid = np.fromiter((uid.get(n, -1) for n in ref_names), np.int64, len(ref_names))
+    quiet = np.asarray([n in NOT_LINKS for n in unique] + [True], dtype=bool)  # [-1]: unknown
+    private = np.asarray([n.startswith("_") for n in unique] + [False], dtype=bool)
+    keep = ~quiet[ref_uid] & np.append(linked, False)[ref_uid]
+    ref_uid, ref_file, ref_counts = ref_uid[keep], ref_file[keep], ref_counts[keep]
+    base = np.sqrt(ref_counts)
+    base = base * np.where(private[ref_uid], WEIGHT_PRIVATE, 1.0)
+    base = base * np.where(owners[ref_uid] > COMMON_DEFINERS, WEIGHT_COMMON, 1.0)
+    # name → the files defining it, shared equally.
+    link = linked[pair_name]
+    src = np.concatenate([ref_file, node_of[pair_name[link]]])
+    dst = np.concatenate([node_of[ref_uid], pair_file[link]])
+    base = np.concatenate([base, 1.0 / owners[pair_name[link]]])
+    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]) if n_files else lengths
+    return _Graph(paths, unique, uid, node_of, owners, pair_name, pair_file, def_file, def_uid,
+                  def_weight, offsets, src, dst, base, size)  # fmt: skip
+
+
+def rank(files: dict[str, FileTags], signals: Signals, limit: int | None = None) -> Ranking:
+    """Every definition's score for this request, best first (the best `limit` of them)."""
+    import numpy as np
+
+    g = _graph(files)
+    n_files = len(g.paths)
+    tokens, words = words_of(signals.request)
+    mentioned = [g.uid[t] for t in tokens if t in g.uid]
+    weight = g.base.copy()
+    if mentioned:
+        targets = g.node_of[np.asarray(mentioned)]
+        weight[np.isin(g.dst, targets[targets >= 0]) & (g.src < n_files)] *= WEIGHT_MENTIONED
+    restart, reasons = _restart(g, files, tokens, words, signals)
+    out = np.bincount(g.src, weights=weight, minlength=g.size)
+    share = weight / np.where(out[g.src] > 0, out[g.src], 1.0)
+    dangling = out == 0
+    p = restart / restart.sum() if restart.sum() > 0 else np.full(g.size, 1.0 / max(g.size, 1))
+    r = p.copy()
+    for _ in range(ITERATIONS):
+        spread = np.bincount(g.dst, weights=share * r[g.src], minlength=g.size)
+        new = DAMPING * (spread + r[dangling].sum() * p) + (1 - DAMPING) * p
+        done = float(np.abs(new - r).sum()) < TOLERANCE
+        r = new
+        if done:
+            break
+
+    # A definition: its name's rank, shared among the files defining it, plus a part of its
+    # file's rank shared among the file's definitions.
+    per_file = np.bincount(g.def_file, minlength=n_files).astype(np.float64)
+    nodes = g.node_of[g.def_uid]
+    from_name = np.where(nodes >= 0, r[np.maximum(nodes, 0)] / g.owners[g.def_uid], 0.0)
+    from_file = FILE_SHARE * r[g.def_file] / np.maximum(per_file[g.def_file], 1.0)
+    scores = (from_file + from_name) * g.def_weight
+    order = np.argsort(-scores, kind="stable")
+    if limit is not None:
+        order = order[:limit]
+    tags = [
+        RankedTag(g.paths[f], int(k - g.def_offset[f]), float(scores[k]))
+        for k, f in zip(order.tolist(), g.def_file[order].tolist(), strict=True)
+    ]
+    file_rank = dict(zip(g.paths, r[:n_files].tolist(), strict=True))
+    return Ranking(tags, file_rank, reasons)
+
+
+def _restart(
+    g: _Graph,
+    files: dict[str, FileTags],
+    tokens: set[str],
+    words: set[str],
+    signals: Signals,
+) -> tuple[Any, dict[str, str]]:
+    import numpy as np
+
+    groups: dict[str, dict[int, float]] = {key: {} for key in RESTART_SHARE}
+    ranked: dict[str, tuple[int, str]] = {}  # path → (priority, reason): the lowest wins
+    paths = g.paths
+
+    def point(group: str, node: int, weight: float = 1.0) -> None:
+        if node >= 0:
+            groups[group][node] = groups[group].get(node, 0.0) + weight
+
+    def why(path: str, priority: int, reason: str) -> None:
+        if path not in ranked or ranked[path][0] > priority:
+            ranked[path] = (priority, reason)
+
+    wanted = LANGUAGE_FILES.get(signals.language or "", set())
+    by_stem: dict[str, list[int]] = {}
+    for f, path in enumerate(paths):
+        name = path.rsplit("/", 1)[-1]
+        by_stem.setdefault(name.split(".", 1)[0].lower(), []).append(f)
+        if name in tokens or (len(path) > 3 and path in signals.request):
+            point("named", f)
+            why(path, 0, "named in the request")
+        if path in signals.changed:
+            point("changed", f)
+            why(path, 4, "changed in the working tree")
+        if path in signals.recent:
+            point("recent", f)
+            why(path, 6, "changed in a recent commit")
+        if signals.cwd and path.startswith(signals.cwd + "/"):
+            point("cwd", f)
+            why(path, 5, "in the current directory")
+        if files[path].language in wanted:
+            point("language", f)
+    for token in {t.lower() for t in tokens} | words:
+        matched = by_stem.get(token, [])
+        for f in matched:
+            point("words", f, 1.0 / len(matched))
+            why(paths[f], 3, "its name is in the request")
+    for name in sorted(tokens):
+        if (u := g.uid.get(name)) is not None:
+            point("named", int(g.node_of[u]))
+            for f in g.files_defining(u):
+                why(paths[f], 1, f"defines {name}, named in the request")
+    if words:
+        # One string of all names, one per line, searched in C rather than name by name.
+        low = [n.lower() for n in g.unique]
+        lowered = "\n".join(low)
+        starts = np.cumsum([0] + [len(n) + 1 for n in low[:-1]])
+        for word in sorted(words):
+            hits = [m.start() for m in re.finditer(re.escape(word), lowered)]
+            lines = set((np.searchsorted(starts, hits, side="right") - 1).tolist())
+            exact = {u for u in lines if low[u] == word}
+            inside = {u for u in lines - exact if len(low[u]) > MIN_WORD}
+            for u in sorted(exact):
+                point("words", int(g.node_of[u]))
+                for f in g.files_defining(u):
+                    why(paths[f], 2, f"defines {g.unique[u]}, a word of the request")
+            for u in inside:
+                point("words", int(g.node_of[u]), WORD_INSIDE / len(inside))
+    restart = np.zeros(g.size)
+    for group, pointed in groups.items():
+        total = sum(pointed.values())
+        for node, weight in pointed.items():
+            restart[node] += RESTART_SHARE[group] * weight / total
+    return restart, {path: reason for path, (_, reason) in ranked.items()}

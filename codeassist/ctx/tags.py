@@ -1,0 +1,238 @@
+"""Parse one file with tree-sitter and pull out its tags: definitions and references.
+
+The queries live next to this module as package data, one `.scm` file per language:
+`@definition.KIND` marks a whole definition, `@name` its name, `@reference` a name it uses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import time
+from dataclasses import dataclass, field
+from functools import cache, cached_property
+from importlib import resources
+from typing import Any, NamedTuple
+
+FORMAT = 1  # bump when the stored tag layout changes
+PARSE_TIMEOUT_S = 2.0  # a file that takes longer is skipped with a note
+SIG_MAX = 200  # characters of a signature line
+SQL_STATEMENT_MAX = 4000  # characters of a CREATE TABLE/VIEW kept for the schema
+DOC_MAX = 120
+SCOPE_KINDS = frozenset({"class", "interface", "impl", "trait", "struct", "namespace", "module"})
+
+EXTENSIONS = {
+    ".py": "python", ".pyi": "python", ".sql": "sql", ".sh": "bash", ".bash": "bash",
+    ".js": "javascript", ".mjs": "javascript", ".cjs": "javascript", ".jsx": "javascript",
+    ".ts": "typescript", ".mts": "typescript", ".cts": "typescript", ".tsx": "tsx",
+    ".go": "go", ".rs": "rust", ".java": "java", ".c": "c", ".h": "c",
+    ".cc": "cpp", ".cpp": "cpp", ".cxx": "cpp", ".hpp": "cpp", ".hh": "cpp", ".hxx": "cpp",
+    ".mk": "make",
+}  # fmt: skip
+FILENAMES = {"Makefile": "make", "makefile": "make", "GNUmakefile": "make"}
+QUERY_FILE = {"tsx": "typescript"}  # grammars sharing another language's query
+# Nodes that wrap a definition on its first line: their start and comments belong to it.
+WRAPPERS = frozenset({"type_declaration", "export_statement", "statement", "lexical_declaration"})
+COMMENT = {"python": "#", "bash": "#", "make": "#", "sql": "--"}  # others: //
+
+
+def language_of(path: str) -> str | None:
+    """The tree-sitter language for a repository path, or None when we do not index it."""
+    name = path.rsplit("/", 1)[-1]
+    dot = name.rfind(".")
+    return FILENAMES.get(name) or (EXTENSIONS.get(name[dot:].lower()) if dot > 0 else None)
+
+
+class Definition(NamedTuple):
+    """One definition: `parent` is the index of the enclosing definition in the file, or -1."""
+
+    name: str
+    kind: str
+    line: int  # 1-based
+    depth: int
+    parent: int
+    signature: str
+    doc: str
+
+
+@dataclass(frozen=True)
+class FileTags:
+    """Everything the ranker needs from one file; `note` says why it was skipped, if it was.
+
+    `raw` holds the definitions as plain tuples (name, kind, line, depth, parent, signature,
+    doc), as the cache stores them: the ranker reads names from thousands of files, and only
+    the few files that get rendered pay for `definitions`.
+    """
+
+    language: str
+    raw: tuple[tuple[Any, ...], ...] = ()
+    references: dict[str, int] = field(default_factory=dict)
+    note: str = ""
+
+    @cached_property
+    def definitions(self) -> tuple[Definition, ...]:
+        return tuple(map(Definition._make, self.raw))
+
+    def dump(self) -> tuple[Any, ...]:
+        """Plain tuples for the cache (marshal-able)."""
+        return (FORMAT, self.language, tuple(map(tuple, self.raw)), self.references, self.note)
+
+    @staticmethod
+    def load(data: tuple[Any, ...]) -> FileTags:
+        version, language, defs, refs, note = data
+        if version != FORMAT or not isinstance(refs, dict):
+            raise ValueError("not a tag record of this version")
+        return FileTags(language, defs, refs, note)
+
+
+def queries_version() -> str:
+    """A digest of every query file and the grammar package: a change invalidates the cache."""
+    digest = hashlib.blake2b(f"{FORMAT}".encode(), digest_size=8)
+    spec = importlib.util.find_spec("tree_sitter_language_pack")  # located, not imported
+    if spec is not None and spec.origin:
+        info = os.stat(spec.origin)
+        digest.update(f"{spec.origin}:{info.st_size}:{info.st_mtime_ns}".encode())
+    for item in sorted(resources.files(__package__).joinpath("queries").iterdir(), key=str):
+        if item.name.endswith(".scm"):
+            digest.update(item.name.encode() + item.read_bytes())
+    return digest.hexdigest()
+
+
+@cache
+def _tools(language: str) -> tuple[Any, Any]:
+    import tree_sitter
+    from tree_sitter_language_pack import get_language, get_parser
+
+    name = QUERY_FILE.get(language, language)
+    text = resources.files(__package__).joinpath("queries", f"{name}.scm").read_text("utf-8")
+    return get_parser(language), tree_sitter.Query(get_language(language), text)  # type: ignore[arg-type]
+
+
+def _text(data: bytes, start: int, end: int) -> str:
+    return data[start:end].decode("utf-8", errors="replace")
+
+
+def _collapse(text: str, limit: int) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _outer(node: Any) -> Any:
+    """The node itself, or the wrapper (export, type declaration) starting on its line."""
+    parent = node.parent
+    while (
+        parent is not None
+        and parent.type in WRAPPERS
+        and parent.start_point[0] == node.start_point[0]
+    ):
+        node, parent = parent, parent.parent
+    return node
+
+
+def _signature(node: Any, data: bytes, kind: str) -> str:
+    if kind in ("table", "view"):
+        return _collapse(_text(data, node.start_byte, node.end_byte), SQL_STATEMENT_MAX)
+    start = _outer(node).start_byte
+    body = node.child_by_field_name("body")
+    if body is None and (value := node.child_by_field_name("value")) is not None:
+        body = value.child_by_field_name("body")
+    if body is not None and body.start_byte > start:
+        return _collapse(_text(data, start, body.start_byte), SIG_MAX)
+    end = data.find(b"\n", start, node.end_byte)
+    line = _text(data, start, node.end_byte if end < 0 else end).rstrip(" {")
+    return _collapse(line, SIG_MAX)
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        line = line.strip().strip("/*#-!").strip()
+        if line:
+            return _collapse(line, DOC_MAX)
+    return ""
+
+
+def _docstring(node: Any, data: bytes, language: str) -> str:
+    if language == "python":
+        body = node.child_by_field_name("body")
+        first = body.named_children[0] if body is not None and body.named_child_count else None
+        if first is not None and first.type == "expression_statement" and first.named_child_count:
+            first = first.named_children[0]
+        if first is None or first.type != "string":
+            return ""
+        text = _text(data, first.start_byte, first.end_byte).lstrip("rRbBuUfF")
+        return _first_line(text.strip("\"'"))
+    lines: list[str] = []
+    node = _outer(node)
+    prev, row = node.prev_named_sibling, node.start_point[0]
+    while prev is not None and "comment" in prev.type and prev.end_point[0] >= row - 1:
+        lines.insert(0, _text(data, prev.start_byte, prev.end_byte))
+        prev, row = prev.prev_named_sibling, prev.start_point[0]
+        if len(lines) > 20:
+            break
+    return _first_line("\n".join(lines))
+
+
+def parse(data: bytes, language: str) -> FileTags:
+    """Tags of one file's bytes; a failed or too-slow parse gives a note instead of tags."""
+    try:
+        parser, query = _tools(language)
+    except Exception as exc:  # noqa: BLE001 - a grammar that will not load skips files only
+        return FileTags(language, note=f"no {language} grammar: {exc}")
+    import tree_sitter
+
+    deadline = time.monotonic() + PARSE_TIMEOUT_S
+    view = memoryview(data)
+
+    def read(offset: int, _point: Any) -> bytes:
+        return bytes(view[offset : offset + 65536])
+
+    def too_slow(*_: Any) -> bool:
+        return time.monotonic() > deadline
+
+    try:
+        tree = parser.parse(read, progress_callback=too_slow)
+        matches = [] if tree is None else tree_sitter.QueryCursor(query).matches(tree.root_node)
+    except Exception as exc:  # noqa: BLE001 - never let one file stop the run
+        parser.reset()  # a cancelled parse would otherwise resume on the next file
+        if time.monotonic() <= deadline:
+            return FileTags(language, note=f"parse failed: {exc}")
+        tree = None  # cancelled by too_slow
+    if tree is None or time.monotonic() > deadline:
+        parser.reset()
+        return FileTags(language, note=f"parse took over {PARSE_TIMEOUT_S:g} s")
+    return _collect(matches, data, language)
+
+
+def _collect(matches: list[tuple[int, dict[str, list[Any]]]], data: bytes, lang: str) -> FileTags:
+    found: dict[int, tuple[Any, Any, str]] = {}  # start byte → (node, name node, kind)
+    references: dict[str, int] = {}
+    for _, captures in matches:
+        for node in captures.get("reference", ()):
+            name = _text(data, node.start_byte, node.end_byte)
+            references[name] = references.get(name, 0) + 1
+        for capture, nodes in captures.items():
+            if capture.startswith("definition.") and (names := captures.get("name")):
+                found.setdefault(nodes[0].start_byte, (nodes[0], names[0], capture[11:]))
+    definitions: list[Definition] = []
+    stack: list[tuple[int, int]] = []  # (end byte, index) of the open definitions
+    for start in sorted(found):
+        node, name_node, kind = found[start]
+        while stack and stack[-1][0] <= start:
+            stack.pop()
+        parent = stack[-1][1] if stack else -1
+        if kind == "function" and parent >= 0 and definitions[parent].kind in SCOPE_KINDS:
+            kind = "method"
+        definitions.append(
+            Definition(
+                name=_text(data, name_node.start_byte, name_node.end_byte),
+                kind=kind,
+                line=node.start_point[0] + 1,
+                depth=len(stack),
+                parent=parent,
+                signature=_signature(node, data, kind),
+                doc=_docstring(node, data, lang),
+            )
+        )
+        stack.append((node.end_byte, len(definitions) - 1))
+    return FileTags(lang, tuple(definitions), references)

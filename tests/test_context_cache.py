@@ -1,0 +1,113 @@
+"""The tag cache: an unchanged repository is not parsed again; the cache never gets in the way."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from test_context import make_repo
+
+from codeassist.ctx.index import build_index, cache_path
+
+
+def many_files(root: Path, count: int) -> Path:
+    """A repository big enough for the parallel parse: module i calls module i-1."""
+    pkg = root / "pkg"
+    pkg.mkdir(parents=True)
+    for i in range(count):
+        (pkg / f"mod{i}.py").write_text(
+            f'"""Module {i}."""\n\n\nclass Thing{i}:\n    """Thing number {i}."""\n\n'
+            f"    def step{i}(self, value: int) -> int:\n"
+            f"        return step{max(i - 1, 0)}(value)\n"
+        )
+    return root
+
+
+def snapshot(root: Path, **kwargs: int) -> dict[str, object]:
+    index = build_index(root, **kwargs)
+    return {path: (t.raw, t.references, t.note) for path, t in index.files.items()}
+
+
+def test_an_unchanged_repository_is_not_parsed_again(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    first = build_index(repo)
+    assert first.parsed == len(first.files) == 16
+    again = build_index(repo)
+    assert again.parsed == 0
+    assert {p: t.raw for p, t in again.files.items()} == {p: t.raw for p, t in first.files.items()}
+
+
+def test_a_touched_file_is_hashed_not_parsed_and_an_edited_one_is_parsed(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    build_index(repo)
+    utils = repo / "app" / "utils.py"
+    os.utime(utils, ns=(1, 1))
+    assert build_index(repo).parsed == 0
+    utils.write_text(utils.read_text() + "\n\ndef unslugify(text: str) -> str:\n    return text\n")
+    edited = build_index(repo)
+    assert edited.parsed == 1
+    assert [d.name for d in edited.files["app/utils.py"].definitions] == ["slugify", "unslugify"]
+    utils.unlink()
+    assert "app/utils.py" not in build_index(repo).files
+
+
+def test_a_corrupt_cache_file_is_rebuilt(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    build_index(repo)
+    cache = cache_path()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{cache}{suffix}").unlink(missing_ok=True)
+    cache.write_bytes(b"this is not a database" * 1000)
+    index = build_index(repo)
+    assert any("was damaged" in note and "rebuilt" in note for note in index.notes)
+    assert index.files["app/models.py"].definitions
+    assert build_index(repo).parsed == 0  # the new cache works
+
+
+def test_the_parallel_parse_gives_the_same_tags_as_the_serial_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = many_files(tmp_path / "repo", 260)
+    monkeypatch.setenv("CODEASSIST_HOME", str(tmp_path / "serial"))
+    serial = snapshot(repo, workers=1)
+    monkeypatch.setenv("CODEASSIST_HOME", str(tmp_path / "parallel"))
+    parallel = snapshot(repo, workers=2)
+    assert serial == parallel
+    assert len(serial) == 260
+
+
+INDEX_SCRIPT = """
+import sys
+from pathlib import Path
+
+import pytest
+from codeassist.ctx.index import build_index
+index = build_index(Path(sys.argv[1]))
+print(len(index.files), index.parsed, len(index.notes), index.notes, file=sys.stderr)
+print(len(index.files), index.parsed, len(index.notes))
+"""
+
+
+def test_two_processes_indexing_the_same_repository_at_once(tmp_path: Path) -> None:
+    repo = many_files(tmp_path / "repo", 400)
+    env = {**os.environ}
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", INDEX_SCRIPT, str(repo)],
+            env=env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )  # fmt: skip
+        for _ in range(2)
+    ]
+    outputs = [run.communicate(timeout=120) for run in runs]
+    for run, (out, err) in zip(runs, outputs, strict=True):
+        assert run.returncode == 0, err
+        files, _, notes = out.split()
+        assert (files, notes) == ("400", "0"), err
+    index = build_index(repo)
+    assert index.parsed == 0 and len(index.files) == 400

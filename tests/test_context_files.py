@@ -1,0 +1,165 @@
+"""What the context engine may read: never secrets or ignored files, and odd files never hurt."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from test_context import git
+
+from codeassist.backends.base import estimate_tokens
+from codeassist.context import build_context
+from codeassist.ctx import tags
+from codeassist.ctx.files import is_secret, list_files
+from codeassist.ctx.index import build_index, cache_path
+
+MARKER = "SECRET-c0ffee-do-not-leak"
+PRIVATE_KEY = (
+    "-----BEGIN RSA PRIVATE KEY-----\n"
+    "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun\n"
+    "-----END RSA PRIVATE KEY-----\n"
+)
+SECRET_FILES = {
+    ".env": f"API_KEY={MARKER}\n",
+    ".env.production": f"DB_PASSWORD={MARKER}\n",
+    "config/credentials.json": f'{{"token": "{MARKER}"}}\n',
+    "id_rsa": PRIVATE_KEY + MARKER,
+    "certs/server.pem": PRIVATE_KEY + MARKER,
+    "certs/deploy.key": MARKER,
+    ".netrc": f"machine example.com login me password {MARKER}\n",
+    ".npmrc": f"//registry.npmjs.org/:_authToken={MARKER}\n",
+    ".pypirc": f"[pypi]\npassword = {MARKER}\n",
+    ".aws/credentials": f"[default]\naws_secret_access_key = {MARKER}\n",
+    # Files with a code extension, so only the secret rules keep them out:
+    "secrets.py": f"def secret_function():\n    return '{MARKER}'\n",
+    "credentials.py": f"def credentials_function():\n    return '{MARKER}'\n",
+    ".env.py": f"def env_function():\n    return '{MARKER}'\n",
+    "keys.py": f'KEY = """{PRIVATE_KEY}"""\n\ndef leaked_key_function():\n    """{MARKER}"""\n',
+}
+IGNORED_FILES = {
+    "ignored_dir/hidden.py": f"def ignored_function():\n    '''{MARKER}'''\n",
+    "notes.local.py": f"def local_function():\n    '''{MARKER}'''\n",
+    "node_modules/lib/index.js": f"function vendored_function() {{ return '{MARKER}'; }}\n",
+    "web/dist/bundle.min.js": f"function minified_function() {{ return '{MARKER}'; }}\n",
+}
+REQUEST = (
+    "call secret_function credentials_function env_function leaked_key_function "
+    "ignored_function local_function vendored_function minified_function "
+    "visible_function untracked_function"
+)
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+def secret_repo(root: Path, *, use_git: bool) -> Path:
+    write(root, {"app.py": "def visible_function():\n    '''Shown.'''\n"})
+    write(root, {".gitignore": "ignored_dir/\n*.local.py\n"})
+    write(root, IGNORED_FILES)
+    write(root, SECRET_FILES)
+    if use_git:
+        git(root, "init", "-q", "-b", "main")
+        git(root, "add", "-A", "-f")  # even secrets committed by mistake stay out
+        git(root, "rm", "-q", "--cached", "-r", "ignored_dir", "notes.local.py")
+        git(root, "commit", "-q", "-m", "initial")
+    write(root, {"new_module.py": "def untracked_function():\n    '''Not committed yet.'''\n"})
+    return root
+
+
+@pytest.mark.parametrize("use_git", [True, False], ids=["git", "plain-folder"])
+def test_no_secret_or_ignored_file_reaches_the_context_or_the_cache(
+    tmp_path: Path, use_git: bool
+) -> None:
+    repo = secret_repo(tmp_path / "repo", use_git=use_git)
+    pack = build_context(repo, REQUEST, budget=5000, count_tokens=estimate_tokens)
+    assert "visible_function" in pack.text
+    assert "untracked_function" in pack.text
+    for name in ("secret", "credentials", "env", "leaked_key", "ignored", "local", "vendored",
+                 "minified"):  # fmt: skip
+        assert f"{name}_function" not in pack.text
+    assert MARKER not in pack.text
+    assert MARKER.encode() not in cache_path().read_bytes()
+    assert not any(MARKER in note for note in pack.notes)
+
+
+def test_a_key_pasted_into_code_is_skipped_with_a_note(tmp_path: Path) -> None:
+    repo = secret_repo(tmp_path / "repo", use_git=False)
+    (repo / "keys.py").rename(repo / "settings.py")
+    index = build_index(repo)
+    assert "settings.py: looks like it holds a secret; not read" in index.notes
+    assert index.files["settings.py"].definitions == ()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [".env", ".env.local", "prod.env", "id_rsa", "id_ed25519.pub", "a/b/server.pem",
+     "tls.key", ".netrc", ".npmrc", ".pypirc", "credentials.json", "gcp-credentials.json",
+     ".aws/credentials", "home/.ssh/config", "store.p12", ".git-credentials"],
+)  # fmt: skip
+def test_secret_names(path: str) -> None:
+    assert is_secret(path)
+
+
+@pytest.mark.parametrize("path", ["env.py", "keyboard.py", "src/credit.py", "token_utils.go"])
+def test_ordinary_names_are_not_secrets(path: str) -> None:
+    assert not is_secret(path)
+
+
+def test_a_plain_folder_honours_nested_gitignore_files(tmp_path: Path) -> None:
+    write(tmp_path, {
+        ".gitignore": "*.gen.py\n",
+        "pkg/.gitignore": "fixtures/\n!keep.gen.py\n",
+        "pkg/a.py": "", "pkg/b.gen.py": "", "pkg/keep.gen.py": "", "pkg/fixtures/c.py": "",
+        "build/out.py": "", "pkg/__pycache__/a.py": "",
+    })  # fmt: skip
+    assert sorted(list_files(tmp_path).paths) == [".gitignore", "pkg/.gitignore", "pkg/a.py",
+                                                  "pkg/keep.gen.py"]  # fmt: skip
+
+
+def test_odd_files_are_skipped_with_notes_and_the_rest_is_indexed(tmp_path: Path) -> None:
+    write(tmp_path, {"good.py": "def good_function():\n    pass\n"})
+    (tmp_path / "latin1.py").write_bytes(
+        b"def caf\xe9_latin1():\n    return '\xff\xfe'\n\ndef after_bad_bytes():\n    pass\n"
+    )
+    (tmp_path / "blob.py").write_bytes(b"\x7fELF\x00\x01\x02" * 100)
+    with (tmp_path / "huge.py").open("wb") as huge:  # 50 MB, sparse: made in no time
+        huge.truncate(50 * 1024 * 1024)
+    os.symlink("loop_b.py", tmp_path / "loop_a.py")
+    os.symlink("loop_a.py", tmp_path / "loop_b.py")
+    os.symlink(".", tmp_path / "self")  # a folder loop
+    started = time.perf_counter()
+    index = build_index(tmp_path)
+    assert time.perf_counter() - started < 5
+    assert "good_function" in [d.name for d in index.files["good.py"].definitions]
+    names = [d.name for d in index.files["latin1.py"].definitions]
+    assert names[-1] == "after_bad_bytes"  # the parser recovers after the bad bytes
+    notes = "\n".join(index.notes)
+    assert "blob.py: binary" in notes
+    assert "huge.py: too large (52.4 MB)" in notes
+    assert "loop_a.py: unreadable" in notes and "loop_b.py: unreadable" in notes
+    assert not any(path.startswith("self/") for path in index.files)
+
+
+def test_a_parse_that_takes_too_long_skips_only_that_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(
+        tmp_path,
+        {"slow.py": "x = [" + "1, " * 200_000 + "]\n", "fast.sql": "CREATE TABLE t (a INT);"},
+    )
+    real_parse = tags.parse
+
+    def parse(data: bytes, language: str) -> tags.FileTags:
+        monkeypatch.setattr(tags, "PARSE_TIMEOUT_S", 0.0 if language == "python" else 2.0)
+        return real_parse(data, language)
+
+    monkeypatch.setattr("codeassist.ctx.index.parse", parse)
+    index = build_index(tmp_path)
+    assert "slow.py: parse took over 0 s" in index.notes
+    assert [d.name for d in index.files["fast.sql"].definitions] == ["t", "a"]

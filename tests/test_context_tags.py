@@ -1,0 +1,79 @@
+"""Tags per language: each definition's kind, name, signature line and first doc line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from codeassist.ctx.tags import language_of, parse
+
+SHOP = Path(__file__).parent / "fixtures" / "context" / "shop"
+
+
+def tags_of(rel: str) -> list[tuple[str, str, str, str]]:
+    tagged = parse((SHOP / rel).read_bytes(), language_of(rel) or "")
+    assert tagged.note == ""
+    return [(d.kind, d.name, d.signature, d.doc) for d in tagged.definitions]
+
+
+@pytest.mark.parametrize(
+    ("rel", "expected"),
+    [
+        ("app/models.py", ("method", "total_cents", "def total_cents(self) -> int:",
+                           "Sum of the line amounts, in cents.")),
+        ("app/billing.py", ("function", "refund",
+                            'def refund(order: Order, reason: str = "") -> None:',
+                            "Give the money back.")),
+        ("db/schema.sql", ("view", "big_orders", "CREATE VIEW big_orders AS SELECT id, "
+                           "total_cents FROM orders WHERE total_cents > 10000", "")),
+        ("db/migrations/002_add_invoices.sql", ("column", "issued_at", "issued_at TEXT NOT NULL",
+                                                "")),
+        ("scripts/deploy.sh", ("function", "build_assets", "build_assets()",
+                               "Build the front-end bundle.")),
+        ("Makefile", ("target", "deploy", "deploy: test", "")),
+        ("web/cart.js", ("method", "addItem", "addItem(sku, quantity)",
+                         "Add one item, merging quantities.")),
+        ("web/api.ts", ("function", "fetchInvoices", "export async function fetchInvoices("
+                        "customerId: number): Promise<Invoice[]>",
+                        "Fetch every invoice of a customer.")),
+        ("server/main.go", ("type", "Server", "type Server struct",
+                            "Server answers the shop's HTTP API.")),
+        ("server/main.go", ("method", "Start", "func (s *Server) Start() error",
+                            "Start listens until the process ends.")),
+        ("core/src/lib.rs", ("method", "balance", "pub fn balance(&self) -> i64",
+                             "The balance in cents.")),
+        ("java/InvoiceService.java", ("method", "create", "public Invoice create(long orderId)",
+                                      "Create the invoice of one order.")),
+        ("native/checksum.c", ("function", "checksum",
+                               "unsigned int checksum(const char *data, int length)",
+                               "Adler-like rolling checksum.")),
+        ("native/engine.cpp", ("class", "Engine", "class Engine", "Runs the pricing rules.")),
+    ],
+)  # fmt: skip
+def test_definitions_carry_signature_and_doc(rel: str, expected: tuple[str, ...]) -> None:
+    assert expected in tags_of(rel)
+
+
+def test_methods_know_their_class() -> None:
+    tagged = parse((SHOP / "app/models.py").read_bytes(), "python")
+    order = next(i for i, d in enumerate(tagged.definitions) if d.name == "Order")
+    total = next(d for d in tagged.definitions if d.name == "total_cents")
+    assert (total.parent, total.depth) == (order, 1)
+
+
+def test_references_are_counted() -> None:
+    tagged = parse((SHOP / "app/billing.py").read_bytes(), "python")
+    assert tagged.references["charge"] == 1
+    assert tagged.references["Order"] == 3  # the import and two annotations
+    assert "receipt" not in tagged.references  # a local variable is not a reference
+
+
+@pytest.mark.parametrize(
+    ("path", "language"),
+    [("a/b.py", "python"), ("x.SQL", "sql"), ("run.sh", "bash"), ("Makefile", "make"),
+     ("rules.mk", "make"), ("ui.tsx", "tsx"), ("lib.h", "c"), ("lib.hpp", "cpp"),
+     ("README.md", None), (".bashrc", None)],
+)  # fmt: skip
+def test_language_of(path: str, language: str | None) -> None:
+    assert language_of(path) == language
