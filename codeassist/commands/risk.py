@@ -1,0 +1,44 @@
+"""`codeassist risk "COMMAND"` / `--sql "STATEMENT"`: how risky it is to run, and why."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import typer
+
+COLORS = {"low": "green", "medium": "yellow", "high": "bold red"}
+
+
+def risk(
+    text: str = typer.Argument(..., help="A shell command line (or SQL with --sql)."),
+    sql: bool = typer.Option(False, "--sql", help="Judge TEXT as SQL instead of shell."),
+    dialect: str = typer.Option("sqlite", "--dialect", help="SQL dialect: sqlite, postgres…"),
+    as_json: bool = typer.Option(
+        False, "--json", help='Print {"level", "reasons", "touches"} as one JSON object.'
+    ),
+) -> None:
+    """Say how risky a command or SQL statement is (low, medium, high), why, and what it touches.
+
+    Nothing is run. The exit code is 0 whatever the level (2 for empty input): read the
+    level from the output, e.g. with --json.
+    """
+    from codeassist.errors import UsageError
+    from codeassist.safety import assess_shell, assess_sql
+
+    if not text.strip():
+        raise UsageError("nothing to judge", hint='e.g. codeassist risk "rm -rf build"')
+    found = assess_sql(text, dialect) if sql else assess_shell(text)
+    if as_json:
+        typer.echo(json.dumps(found.to_json()))
+        return
+    from rich.console import Console
+
+    console = Console(highlight=False, soft_wrap=True, file=sys.stdout)
+    console.print(f"risk: [{COLORS[found.level]}]{found.level}[/]")
+    for reason in found.reasons:
+        console.print(f"  - {reason}", markup=False)
+    if not found.reasons:
+        console.print("  - nothing risky found", markup=False)
+    if found.touches:
+        console.print("touches: " + ", ".join(found.touches), markup=False)

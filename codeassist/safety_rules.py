@@ -1,0 +1,255 @@
+"""Per-program shell rules: each takes an argv (wrappers removed) and returns findings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from codeassist.safety import Finding
+from codeassist.safety_git import git
+from codeassist.safety_paths import Where, is_disk, is_harmless_device, where
+
+Rule = Callable[[list[str], bool], list[Finding]]  # (argv, arguments come from stdin)
+
+_HIGH_RECURSIVE = {Where.ROOT, Where.SYSTEM, Where.HOME, Where.PARENT, Where.CWD, Where.UNSAFE_VAR}
+_HIGH_ANY = {Where.ROOT, Where.SYSTEM}
+_LOW = {Where.TMP, Where.HERE}
+
+
+def split_options(
+    args: list[str], long_values: frozenset[str] = frozenset()
+) -> tuple[str, list[str]]:
+    """Short flags (bundles expanded, long ones kept whole) and the operands; `--` ends options."""
+    flags, operands, ended = [], [], False
+    for arg in args:
+        if ended or not arg.startswith("-") or arg == "-":
+            operands.append(arg)
+        elif arg == "--":
+            ended = True
+        elif arg.startswith("--"):
+            flags.append(arg.split("=", 1)[0])
+        else:
+            flags.extend(arg[1:])
+    return " ".join(flags), operands
+
+
+def _has(flags: str, short: str = "", long: str = "") -> bool:
+    words = flags.split()
+    return bool(short) and any(c in words for c in short) or bool(long) and long in words
+
+
+def delete_level(place: Where, recursive: bool) -> str:
+    if place in _HIGH_ANY or (recursive and place in _HIGH_RECURSIVE):
+        return "high"
+    return "low" if place in _LOW else "medium"
+
+
+def rm(argv: list[str], from_input: bool) -> list[Finding]:
+    flags, targets = split_options(argv[1:])
+    recursive = _has(flags, "rR", "--recursive")
+    verb = "recursively deletes" if recursive else "deletes"
+    found = []
+    if "--no-preserve-root" in flags.split():
+        found.append(Finding("high", "--no-preserve-root lets rm delete /", ("/",)))
+    if from_input:
+        found.append(Finding("medium", f"{verb} paths read from its input (xargs)", ("<stdin>",)))
+    for target in targets:
+        place = where(target)
+        found.append(Finding(delete_level(place, recursive), f"{verb} {place.value}", (target,)))
+    return found
+
+
+def shred(argv: list[str], from_input: bool) -> list[Finding]:
+    _, targets = split_options(argv[1:])
+    found = [Finding("high", "overwrites a disk device", (t,)) for t in targets if is_disk(t)]
+    return found or [Finding("medium", "overwrites files beyond recovery", tuple(targets))]
+
+
+_FIND_FILTERS = frozenset({
+    "-name", "-iname", "-path", "-ipath", "-regex", "-iregex", "-type", "-mtime", "-mmin",
+    "-atime", "-ctime", "-size", "-newer", "-user", "-group", "-empty", "-perm", "-wholename",
+})  # fmt: skip
+
+
+def find(argv: list[str], from_input: bool) -> list[Finding]:
+    args = argv[1:]
+    start = next((i for i, a in enumerate(args) if a.startswith(("-", "(", "!"))), len(args))
+    roots, expression = args[:start] or ["."], args[start:]
+    exec_rm = any(
+        a in ("-exec", "-execdir", "-ok") and i + 1 < len(expression)
+        and expression[i + 1].rsplit("/", 1)[-1] in ("rm", "shred")
+        for i, a in enumerate(expression)
+    )  # fmt: skip
+    if "-delete" not in expression and not exec_rm:
+        return []
+    filtered = bool(_FIND_FILTERS & set(expression))
+    found = []
+    for root in roots:
+        place = where(root)
+        if filtered:
+            level = (
+                "high"
+                if place in _HIGH_ANY
+                else "low"
+                if place in (_LOW | {Where.CWD})
+                else "medium"
+            )
+            reason = f"deletes the files it matches under {root}"
+        else:
+            level, reason = delete_level(place, True), f"recursively deletes {place.value}"
+        found.append(Finding(level, reason, (root,)))
+    return found
+
+
+def chmod(argv: list[str], from_input: bool) -> list[Finding]:
+    name = argv[0].rsplit("/", 1)[-1]
+    args = argv[1:]
+    if name == "chmod":  # `chmod -x f`: -x is a mode, not an option
+        options = [
+            a
+            for a in args
+            if a.startswith("--") or (a.startswith("-") and set(a[1:]) <= set("Rfvc"))
+        ]
+        operands = [a for a in args if a not in options]
+        flags = " ".join(c for o in options for c in ([o] if o.startswith("--") else o[1:]))
+    else:
+        flags, operands = split_options(args)
+    recursive = _has(flags, "R", "--recursive")
+    setting, targets = operands[:1], operands[1:]
+    what = "permissions" if name == "chmod" else "ownership"
+    found = []
+    for target in targets:
+        place = where(target)
+        if recursive and place in _HIGH_RECURSIVE - {Where.CWD}:
+            found.append(Finding("high", f"recursively changes {what} of {place.value}", (target,)))
+        elif place in _HIGH_ANY:
+            found.append(Finding("medium", f"changes {what} of {place.value}", (target,)))
+        elif name == "chmod" and setting and setting[0] in ("777", "666", "a+rwx", "o+w", "a+w"):
+            found.append(Finding("medium", "makes files writable by everyone", (target,)))
+    return found
+
+
+def redirect_findings(destination: str, append: bool = False) -> list[Finding]:
+    """Writing to a file through `>`, `>>` or tee."""
+    if is_harmless_device(destination) or destination.startswith("&"):
+        return []
+    if is_disk(destination):
+        return [Finding("high", "writes raw data to a disk device", (destination,))]
+    place = where(destination)
+    if place in _HIGH_ANY:
+        level = "medium" if append else "high"
+        return [
+            Finding(
+                level, f"{'appends to' if append else 'overwrites'} a system file", (destination,)
+            )
+        ]
+    if place is Where.HOME_FILES and destination.rsplit("/", 1)[-1].startswith(".") and not append:
+        return [Finding("medium", "overwrites a configuration file in your home", (destination,))]
+    return [Finding("low", "writes to a file", (destination,))]
+
+
+def tee(argv: list[str], from_input: bool) -> list[Finding]:
+    flags, targets = split_options(argv[1:])
+    append = _has(flags, "a", "--append")
+    return [f for target in targets for f in redirect_findings(target, append)]
+
+
+def dd(argv: list[str], from_input: bool) -> list[Finding]:
+    targets = [a[3:] for a in argv[1:] if a.startswith("of=")]
+    return [f for target in targets for f in redirect_findings(target)]
+
+
+def move(argv: list[str], from_input: bool) -> list[Finding]:
+    _, operands = split_options(argv[1:])
+    if len(operands) < 2:
+        return []
+    sources, destination = operands[:-1], operands[-1]
+    if destination == "/dev/null":
+        return [Finding("high", "moves files to /dev/null: they are lost", tuple(sources))]
+    if is_disk(destination):
+        return [Finding("high", "writes over a disk device", (destination,))]
+    if argv[0].endswith("cp"):
+        return []
+    wide = _HIGH_ANY | {Where.HOME}
+    return [Finding("high", f"moves {where(s).value}", (s,)) for s in sources if where(s) in wide]
+
+
+_FORMATTERS = frozenset({"mke2fs", "mkswap", "wipefs", "sfdisk", "cfdisk", "fdisk", "gdisk",
+                         "sgdisk", "parted", "blkdiscard", "mkdosfs"})  # fmt: skip
+
+
+def mkfs(argv: list[str], from_input: bool) -> list[Finding]:
+    flags, operands = split_options(argv[1:])
+    if _has(flags, "l", "--list") or "print" in operands:
+        return []
+    disks = [op for op in operands if op.startswith("/dev/")]
+    if disks:
+        return [Finding("high", "formats or repartitions a disk: erases it", tuple(disks))]
+    return [
+        Finding("medium", "formats or repartitions a file (a disk image?)", tuple(operands[-1:]))
+    ]
+
+
+def power(argv: list[str], from_input: bool) -> list[Finding]:
+    name, args = argv[0].rsplit("/", 1)[-1], argv[1:]
+    if name == "shutdown" and "-c" in args:
+        return []
+    if name in ("init", "telinit") and not set(args) & {"0", "6"}:
+        return []
+    if name == "systemctl":
+        action = next((a for a in args if not a.startswith("-")), "")
+        if action in ("reboot", "poweroff", "halt", "kexec", "rescue", "emergency"):
+            return [Finding("high", f"{action}s the machine", ())]
+        if action in ("stop", "disable", "mask", "kill"):
+            return [Finding("medium", f"{action}s a system service", tuple(args[-1:]))]
+        return []
+    return [Finding("high", "shuts down or restarts the machine", ())]
+
+
+def kill(argv: list[str], from_input: bool) -> list[Finding]:
+    args, pids = argv[1:], []
+    i = 0
+    if args[:1] and args[0] in ("-s", "-n"):
+        i = 2
+    elif args[:1] and args[0].startswith("-") and args[0] != "--":
+        i = 1  # the signal, e.g. -9 or -KILL
+    for arg in args[i:]:
+        if arg != "--":
+            pids.append(arg)
+    if "-1" in pids:
+        return [Finding("high", "kills every process you are allowed to kill", ("all processes",))]
+    return []
+
+
+def killall(argv: list[str], from_input: bool) -> list[Finding]:
+    if argv[0].endswith("killall5"):
+        return [Finding("high", "kills every process", ("all processes",))]
+    return [
+        Finding(
+            "medium", "kills processes by name", tuple(a for a in argv[1:] if not a.startswith("-"))
+        )
+    ]
+
+
+def crontab(argv: list[str], from_input: bool) -> list[Finding]:
+    flags, operands = split_options(argv[1:], frozenset({"-u"}))
+    if _has(flags, "r"):
+        return [Finding("high", "deletes your crontab without asking", ("crontab",))]
+    if operands and not _has(flags, "le"):
+        return [Finding("medium", "replaces your whole crontab", ("crontab",))]
+    return []
+
+
+RULES: dict[str, Rule] = {
+    "rm": rm, "unlink": rm, "shred": shred, "find": find, "tee": tee, "dd": dd,
+    "chmod": chmod, "chown": chmod, "chgrp": chmod, "mv": move, "cp": move,
+    "shutdown": power, "reboot": power, "halt": power, "poweroff": power, "init": power,
+    "telinit": power, "systemctl": power, "kill": kill, "killall": killall, "pkill": killall,
+    "killall5": killall, "crontab": crontab, "git": git,
+    **dict.fromkeys(_FORMATTERS, mkfs),
+}  # fmt: skip
+
+
+def rule_for(name: str) -> Rule | None:
+    if name.startswith("mkfs"):
+        return mkfs
+    return RULES.get(name)

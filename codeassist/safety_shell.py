@@ -1,0 +1,278 @@
+"""Shell risk: walk the tree-sitter-bash syntax tree of a command line.
+
+Every simple command (in lists, pipelines, subshells, command substitutions, `sh -c` and
+`eval` strings) is reduced to its argv, wrappers such as sudo, env and xargs are peeled off,
+and the per-program rules of codeassist/safety_rules.py judge what is left. Pipelines,
+redirections and function definitions are judged here, where their structure is visible.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING
+
+from codeassist.safety import Finding
+from codeassist.safety_rules import redirect_findings, rule_for
+
+if TYPE_CHECKING:
+    from tree_sitter import Node, Parser
+
+MAX_DEPTH = 4  # nested `sh -c` / `eval` strings parsed before giving up
+
+SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "fish", "csh", "tcsh", "ash", "mksh"})
+SCRIPTING = frozenset({"python", "python3", "perl", "ruby", "node", "php"})
+DOWNLOADERS = frozenset({"curl", "wget", "fetch", "aria2c"})
+SOURCING = frozenset({"source", ".", "eval"})
+
+# wrappers: program -> options that take a separate value
+_WRAPPERS: dict[str, frozenset[str]] = {
+    "sudo": frozenset({"-u", "-g", "-h", "-p", "-C", "-D", "-r", "-t", "-U", "-T"}),
+    "doas": frozenset({"-u", "-C"}),
+    "env": frozenset({"-u", "-C", "-S", "--unset", "--chdir"}),
+    "xargs": frozenset({"-I", "-L", "-n", "-P", "-s", "-d", "-E", "-a", "--delimiter"}),
+    "nohup": frozenset(),
+    "time": frozenset(),
+    "command": frozenset(),
+    "builtin": frozenset(),
+    "exec": frozenset({"-a"}),
+    "nice": frozenset({"-n", "--adjustment"}),
+    "timeout": frozenset({"-s", "-k", "--signal", "--kill-after"}),
+    "stdbuf": frozenset({"-i", "-o", "-e"}),
+    "ionice": frozenset({"-c", "-n", "-p"}),
+    "setsid": frozenset(),
+    "unbuffer": frozenset(),
+}
+_ARG_NODES = frozenset({
+    "word", "string", "raw_string", "concatenation", "simple_expansion", "expansion", "number",
+    "command_substitution", "process_substitution", "ansi_c_string", "translated_string",
+    "arithmetic_expansion", "brace_expression",
+})  # fmt: skip
+
+
+@dataclass
+class Command:
+    """A simple command once its wrappers are peeled off."""
+
+    argv: list[str]
+    wrappers: list[str] = field(default_factory=list)
+    from_input: bool = False  # arguments come from stdin (xargs)
+
+    @property
+    def name(self) -> str:
+        return program(self.argv[0]) if self.argv else ""
+
+    @property
+    def args(self) -> list[str]:
+        return self.argv[1:]
+
+
+@cache
+def _parser() -> Parser:
+    from tree_sitter_language_pack import get_parser
+
+    return get_parser("bash")
+
+
+def findings(command: str, depth: int = 0) -> list[Finding]:
+    """Every rule that matches somewhere in the command line."""
+    tree = _parser().parse(command.encode("utf-8"))
+    found: list[Finding] = []
+    if tree.root_node.has_error:
+        found.append(Finding("medium", "parts of the command do not parse as shell: read it"))
+    _walk(tree.root_node, found, depth)
+    return found
+
+
+def program(word: str) -> str:
+    """`/usr/bin/rm` and `\\rm` are rm."""
+    return word.lstrip("\\").rsplit("/", 1)[-1] if word else word
+
+
+def text(node: Node) -> str:
+    """The word a node stands for, quotes removed (expansions kept as written)."""
+    raw = (node.text or b"").decode("utf-8", "replace")
+    if node.type == "string" and len(raw) >= 2:
+        return raw[1:-1]
+    if node.type == "raw_string" and len(raw) >= 2:
+        return raw[1:-1]
+    if node.type == "ansi_c_string" and len(raw) >= 3:
+        return raw[2:-1]
+    if node.type == "concatenation":
+        return "".join(text(child) for child in node.children)
+    if node.type == "word":
+        return raw.replace("\\", "")
+    return raw
+
+
+def argv_of(node: Node) -> list[str]:
+    argv: list[str] = []
+    for child in node.children:
+        if child.type == "command_name":
+            argv.extend(text(part) for part in child.children)
+        elif child.type in _ARG_NODES:
+            argv.append(text(child))
+    return argv
+
+
+def unwrap(argv: list[str]) -> Command:
+    """Peel sudo, env, xargs, nohup, timeout… off the front of an argv."""
+    cmd = Command(list(argv))
+    while cmd.argv and cmd.name in _WRAPPERS:
+        name, rest = cmd.name, cmd.argv[1:]
+        if name == "command" and any(a in ("-v", "-V") for a in rest[:1]):
+            return Command([])  # `command -v x` only looks x up
+        takes_value = _WRAPPERS[name]
+        i = 0
+        while i < len(rest) and rest[i].startswith("-") and rest[i] != "-":
+            if rest[i] == "--":
+                i += 1
+                break
+            i += 2 if rest[i] in takes_value else 1
+        if name == "env":
+            while i < len(rest) and "=" in rest[i] and not rest[i].startswith("="):
+                i += 1
+        if name == "timeout" and i < len(rest):
+            i += 1  # the duration
+        cmd.wrappers.append(name)
+        cmd.from_input = cmd.from_input or name == "xargs"
+        if name in ("sudo", "doas") and i >= len(rest):
+            cmd.argv = [name]
+            return cmd
+        cmd.argv = rest[i:]
+    return cmd
+
+
+def _head(node: Node) -> Command | None:
+    """The command a pipeline element runs (the first simple command inside it)."""
+    if node.type == "command":
+        return unwrap(argv_of(node))
+    for child in node.children:
+        if child.type in ("command_substitution", "process_substitution"):
+            continue
+        found = _head(child)
+        if found is not None:
+            return found
+    return None
+
+
+def runs_stdin(cmd: Command) -> bool:
+    """Does this command execute the script it reads on standard input?"""
+    if cmd.name in SHELLS:
+        return "-c" not in cmd.args
+    if cmd.name in SCRIPTING:
+        positional = [a for a in cmd.args if not a.startswith("-") or a == "-"]
+        return not positional or positional[0] == "-" and not {"-c", "-e", "-m"} & set(cmd.args)
+    return False
+
+
+def _downloads(node: Node) -> bool:
+    """Is there a downloader anywhere inside this node?"""
+    if node.type == "command":
+        cmd = unwrap(argv_of(node))
+        if cmd.name in DOWNLOADERS:
+            return True
+    return any(_downloads(child) for child in node.children)
+
+
+def _pipeline(node: Node, found: list[Finding]) -> None:
+    heads = [_head(child) for child in node.named_children]
+    fetched = False
+    for cmd in heads:
+        if cmd is None:
+            continue
+        if fetched and runs_stdin(cmd):
+            found.append(Finding("high", f"pipes a download into {cmd.name}: runs unseen code"))
+        fetched = fetched or cmd.name in DOWNLOADERS
+
+
+def _fork_bomb(node: Node, found: list[Finding]) -> None:
+    name_node = node.child_by_field_name("name")
+    body = node.child_by_field_name("body")
+    if name_node is None or body is None:
+        return
+    name = text(name_node)
+    calls = sum(1 for n in _descendants(body) if n.type == "command" and _calls(n, name))
+    background = any(n.type == "&" for n in _descendants(body))
+    if calls and (
+        background or calls > 1 and any(n.type == "pipeline" for n in _descendants(body))
+    ):
+        found.append(Finding("high", f"fork bomb: function {name} starts copies of itself"))
+
+
+def _calls(node: Node, name: str) -> bool:
+    argv = argv_of(node)
+    return bool(argv) and argv[0] == name
+
+
+def _descendants(node: Node) -> list[Node]:
+    out = []
+    stack = list(node.children)
+    while stack:
+        current = stack.pop()
+        out.append(current)
+        stack.extend(current.children)
+    return out
+
+
+def _command(node: Node, found: list[Finding], depth: int) -> None:
+    cmd = unwrap(argv_of(node))
+    if "sudo" in cmd.wrappers or "doas" in cmd.wrappers:
+        root = "opens a root shell" if cmd.name in ("sudo", "doas") else f"runs {cmd.name} as root"
+        found.append(Finding("medium", f"{root} (sudo)"))
+    if not cmd.argv:
+        return
+    name = cmd.name
+    if name in SHELLS or name in SOURCING:
+        nested = [c for c in node.children if c.type in ("command_substitution",
+                  "process_substitution") or c.type in ("string", "concatenation")]  # fmt: skip
+        if any(_downloads(c) for c in nested):
+            found.append(Finding("high", f"{name} runs a script straight from a download"))
+        script = _inline_script(cmd)
+        if script is not None and depth < MAX_DEPTH:
+            found.extend(findings(script, depth + 1))
+    rule = rule_for(name)
+    if rule is not None:
+        found.extend(rule(cmd.argv, cmd.from_input))
+
+
+def _inline_script(cmd: Command) -> str | None:
+    """The script of `bash -c 'SCRIPT'` or `eval 'SCRIPT'`."""
+    if cmd.name == "eval":
+        return " ".join(cmd.args)
+    if cmd.name in SHELLS and "-c" in cmd.args:
+        after = cmd.args[cmd.args.index("-c") + 1 :]
+        return after[0] if after else None
+    return None
+
+
+def _walk(node: Node, found: list[Finding], depth: int) -> None:
+    if node.type == "command":
+        _command(node, found, depth)
+    elif node.type == "pipeline":
+        _pipeline(node, found)
+    elif node.type == "function_definition":
+        _fork_bomb(node, found)
+    elif node.type == "file_redirect":
+        found.extend(_redirect(node))
+    elif node.type == "redirected_statement" and depth < MAX_DEPTH:
+        found.extend(_heredoc_script(node, depth))
+    for child in node.children:
+        _walk(child, found, depth)
+
+
+def _heredoc_script(node: Node, depth: int) -> list[Finding]:
+    """`bash <<EOF … EOF` runs the here-document: judge it as a script."""
+    head = _head(node)
+    if head is None or not runs_stdin(head) or head.name not in SHELLS:
+        return []
+    bodies = [n for n in _descendants(node) if n.type == "heredoc_body"]
+    return [f for body in bodies for f in findings(text(body), depth + 1)]
+
+
+def _redirect(node: Node) -> list[Finding]:
+    operator = next((c.type for c in node.children if not c.is_named), "")
+    destination = node.child_by_field_name("destination")
+    if destination is None or operator not in (">", ">|", "&>", ">>", "&>>"):
+        return []
+    return redirect_findings(text(destination), append=operator.endswith(">>"))

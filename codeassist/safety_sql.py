@@ -1,0 +1,96 @@
+"""SQL risk from sqlglot's syntax tree: DROP, TRUNCATE, DELETE/UPDATE without WHERE, ALTER."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from codeassist.safety import Finding
+
+if TYPE_CHECKING:
+    from sqlglot import exp
+
+DIALECTS = {"postgresql": "postgres", "psql": "postgres", "sqlite3": "sqlite", "mariadb": "mysql"}
+_DATA_KINDS = frozenset({"TABLE", "DATABASE", "SCHEMA"})
+_READ_ONLY_COMMANDS = frozenset({"EXPLAIN", "SHOW", "DESCRIBE", "ANALYZE", "VACUUM"})
+
+
+def findings(statement: str, dialect: str = "sqlite") -> list[Finding]:
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.errors import ParseError, TokenError
+
+    read = DIALECTS.get(dialect.lower(), dialect.lower())
+    try:
+        trees = [t for t in sqlglot.parse(statement, read=read) if t is not None]
+    except (ParseError, TokenError, ValueError) as exc:
+        first = (str(exc).splitlines() or ["syntax error"])[0].split(" but got ")[0][:80]
+        return [Finding("medium", f"the statement does not parse as {read} SQL: {first}")]
+    found: list[Finding] = []
+    for tree in trees:
+        if isinstance(tree, (exp.Condition, exp.Alias)):  # sqlglot reads `SELEC x` this way
+            found.append(Finding("medium", "this is not a SQL statement: read it"))
+            continue
+        for node in tree.find_all(
+            *(getattr(exp, name) for name in _JUDGED_NAMES)
+        ):  # the statement itself and any nested in it
+            if not (isinstance(node, exp.Drop) and isinstance(node.parent, exp.Alter)):
+                found.extend(_statement(node))
+    return found
+
+
+_JUDGED_NAMES = ("Drop", "TruncateTable", "Delete", "Update", "Alter", "Grant", "Merge", "Create",
+                 "Command")  # fmt: skip
+
+
+def _tables(tree: exp.Expr) -> tuple[str, ...]:
+    from sqlglot import exp
+
+    target = tree.this if isinstance(tree.this, exp.Expression) else tree
+    tables = [target] if isinstance(target, exp.Table) else list(target.find_all(exp.Table))
+    return tuple(dict.fromkeys(t.sql() for t in tables))
+
+
+def _constant(condition: exp.Expr) -> bool:
+    """A WHERE that names no column (`WHERE 1 = 1`, `WHERE true`) matches every row or none."""
+    from sqlglot import exp
+
+    return condition.find(exp.Column) is None
+
+
+def _statement(tree: exp.Expr) -> list[Finding]:
+    from sqlglot import exp
+
+    if isinstance(tree, exp.Drop):
+        kind = str(tree.args.get("kind") or "object").upper()
+        level = "high" if kind in _DATA_KINDS else "medium"
+        return [Finding(level, f"DROP {kind} deletes it and everything in it", _tables(tree))]
+    if isinstance(tree, exp.TruncateTable):
+        tables = tuple(t.sql() for t in tree.expressions)
+        return [Finding("high", "TRUNCATE deletes every row", tables)]
+    if isinstance(tree, (exp.Delete, exp.Update)):
+        verb = "DELETE" if isinstance(tree, exp.Delete) else "UPDATE"
+        where = tree.args.get("where")
+        if where is None:
+            return [Finding("high", f"{verb} without WHERE changes every row", _tables(tree))]
+        if _constant(where.this):
+            return [
+                Finding("high", f"{verb} with a constant WHERE changes every row", _tables(tree))
+            ]
+        return [Finding("low", f"{verb} changes the rows matching its WHERE", _tables(tree))]
+    if isinstance(tree, exp.Alter):
+        actions = tree.args.get("actions") or []
+        if any(isinstance(a, exp.Drop) for a in actions):
+            return [Finding("high", "ALTER … DROP deletes a column and its data", _tables(tree))]
+        return [Finding("medium", "ALTER changes the structure of a table", _tables(tree))]
+    if isinstance(tree, (exp.Grant, exp.Merge)):
+        name = type(tree).__name__.upper()
+        return [Finding("medium", f"{name} changes data or permissions", _tables(tree))]
+    if isinstance(tree, exp.Create) and tree.args.get("replace"):
+        return [Finding("medium", "CREATE OR REPLACE overwrites an existing object", _tables(tree))]
+    if isinstance(tree, exp.Command):
+        keyword = str(tree.this).upper()
+        if keyword in ("DROP", "TRUNCATE"):
+            return [Finding("high", f"{keyword} deletes data", ())]
+        if keyword not in _READ_ONLY_COMMANDS:
+            return [Finding("medium", f"{keyword} is not understood: read it", ())]
+    return []

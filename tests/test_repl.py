@@ -1,0 +1,166 @@
+"""The REPL session's logic (FakeBackend) and the confirm-and-run helper (real shells)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from codeassist.backends.base import Backend
+from codeassist.backends.fake import FakeBackend
+from codeassist.commands.run import DECLINED, confirm_and_run
+from codeassist.errors import ModelError
+from codeassist.repl import COMMANDS, Session, copy_to_clipboard
+
+
+class Harness:
+    """A session writing to a string, answering confirmations from a list."""
+
+    def __init__(self, *replies: str) -> None:
+        self.out = io.StringIO()
+        self.answers: list[str] = []
+        self.loads: list[str | None] = []
+        self.backend = FakeBackend.scripted(*replies)
+        self.session = Session(
+            console=Console(file=self.out, width=100, color_system=None),
+            ask=self.answer,
+            open_backend=self.open,
+        )
+
+    def open(self, model: str | None) -> Backend:
+        if model == "missing":
+            raise ModelError("unknown model 'missing'", hint="codeassist model list")
+        self.loads.append(model)
+        return self.backend
+
+    def answer(self, question: str) -> str:
+        self.out.write(question)
+        if not self.answers:
+            raise EOFError
+        return self.answers.pop(0)
+
+    def type(self, *lines: str) -> str:
+        start = self.out.tell()
+        for line in lines:
+            assert self.session.handle(line)
+        return self.out.getvalue()[start:]
+
+
+@pytest.fixture
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
+    monkeypatch.setenv("SHELL", "/bin/bash")
+    yield tmp_path
+
+
+def test_a_request_shows_the_code_and_the_actions() -> None:
+    h = Harness("```bash\nls -la\n```")
+    out = h.type("list all files")
+    assert "ls -la" in out
+    assert "/run" in out and "/explain" in out and "/copy" in out
+
+
+def test_the_model_is_loaded_once_per_session() -> None:
+    h = Harness("```bash\nls\n```")
+    h.type("list files", "list files again", "and again")
+    assert h.loads == [None]
+    assert len(h.backend.history) == 3
+
+
+def test_model_switches_reload_and_a_bad_name_keeps_the_old_model() -> None:
+    h = Harness("```bash\nls\n```")
+    out = h.type("/model missing", "list files", "/model smollm2-135m", "list files")
+    assert "error: unknown model 'missing'" in out
+    assert h.loads == [None, "smollm2-135m"]
+
+
+def test_lang_switches_the_language_of_the_next_request() -> None:
+    h = Harness("```python\nprint(1)\n```")
+    out = h.type("/lang python", "print one", "/lang cobol")
+    assert "language: python" in out
+    messages, _ = h.backend.history[-1]
+    assert "Python" in messages[0].content
+    assert "use /lang python|sql|shell|auto" in out
+
+
+def test_revise_sends_the_last_code_and_the_change() -> None:
+    h = Harness("```bash\nls\n```", "```bash\nls -R\n```")
+    out = h.type("list files", "/revise make it recursive")
+    messages, _ = h.backend.history[-1]
+    assert "ls" in messages[-1].content and "make it recursive" in messages[-1].content
+    assert "ls -R" in out
+    assert h.session.last is not None and h.session.last.result.code == "ls -R"
+
+
+def test_explain_prints_the_models_explanation() -> None:
+    h = Harness("```bash\ndu -sh *\n```", "```bash\ndu -sh *\n```\nShows the size of each entry.")
+    out = h.type("sizes of things here", "/explain")
+    assert "Shows the size of each entry." in out
+    assert h.session.last is not None and h.session.last.result.code == "du -sh *"
+
+
+def test_actions_need_an_answer_first_and_unknown_commands_are_named() -> None:
+    h = Harness()
+    assert "no answer yet" in h.type("/run")
+    assert "unknown command /frobnicate" in h.type("/frobnicate")
+
+
+def test_help_lists_every_command_and_quit_ends_the_session() -> None:
+    h = Harness()
+    out = h.type("/help")
+    assert all(command in out for command in COMMANDS)
+    assert h.session.handle("/quit") is False
+
+
+def test_run_asks_and_runs_only_after_yes(in_tmp: Path) -> None:
+    h = Harness("```bash\ntouch made.txt\n```")
+    h.type("create made.txt")
+    h.answers = ["n"]
+    out = h.type("/run")
+    assert "risk: low" in out and "Run it? [y/N]" in out and "not run" in out
+    assert not (in_tmp / "made.txt").exists()
+    h.answers = ["y"]
+    assert "exit status 0" in h.type("/run")
+    assert (in_tmp / "made.txt").exists()
+
+
+def test_high_risk_needs_the_word_yes_typed_out(in_tmp: Path) -> None:
+    # harmless here (no repository, so the push fails), but high risk by its syntax
+    code = "git push --force origin main; touch ran.txt"
+    console = Console(file=io.StringIO(), width=100, color_system=None)
+    assert confirm_and_run(code, "shell", console, lambda q: "y") == DECLINED
+    assert not (in_tmp / "ran.txt").exists()
+    shown = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "risk: high" in shown and "force-pushes" in shown
+    confirm_and_run(code, "shell", console, lambda q: "yes")
+    assert (in_tmp / "ran.txt").exists()
+
+
+def test_end_of_input_at_the_question_means_no(in_tmp: Path) -> None:
+    def eof(question: str) -> str:
+        raise EOFError
+
+    console = Console(file=io.StringIO(), color_system=None)
+    assert confirm_and_run("touch x", "shell", console, eof) == DECLINED
+    assert not (in_tmp / "x").exists()
+
+
+def test_the_exit_code_of_the_command_comes_back(in_tmp: Path) -> None:
+    console = Console(file=io.StringIO(), color_system=None)
+    assert confirm_and_run("exit 7", "shell", console, lambda q: "y") == 7
+
+
+def test_sql_is_not_run_here() -> None:
+    h = Harness("```sql\nSELECT 1\n```")
+    h.type("/lang sql", "select one")
+    out = h.type("/run")
+    assert "does not run sql code" in out
+
+
+def test_copy_says_when_there_is_no_way_to_copy() -> None:
+    message = copy_to_clipboard("ls", environ={})
+    assert message.startswith("cannot copy here")

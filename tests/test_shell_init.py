@@ -1,0 +1,128 @@
+"""`codeassist shell-init`: the widget scripts, the key option, and the rc-file install."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from test_shell_tmux import need
+from typer.testing import CliRunner
+
+from codeassist import shell as widgets
+from codeassist.cli import app
+from codeassist.errors import UsageError
+
+SYNTAX_CHECK = {"bash": ["bash", "-n"], "zsh": ["zsh", "-n"], "fish": ["fish", "--no-execute"]}
+
+
+@pytest.mark.parametrize("shell", widgets.SHELLS)
+def test_each_widget_is_valid_syntax_for_its_shell(shell: str, tmp_path: Path) -> None:
+    need(shell)
+    script = tmp_path / f"widget.{shell}"
+    script.write_text(widgets.widget(shell, "ctrl-g", exe="/opt/my tools/codeassist"))
+    proc = subprocess.run([*SYNTAX_CHECK[shell], str(script)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("shell", "binding"),
+    [("bash", "bind -m emacs -x '\"\\C-g\": __codeassist_widget'"),
+     ("zsh", "bindkey -M emacs '^G' __codeassist_widget"),
+     ("fish", "bind \\cg __codeassist_widget")],
+)  # fmt: skip
+def test_the_default_key_is_ctrl_g_in_each_shells_notation(shell: str, binding: str) -> None:
+    result = CliRunner().invoke(app, ["shell-init", shell], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert binding in result.output
+    assert "gen --lang shell" in result.output
+
+
+def test_the_key_comes_from_the_option_or_the_config(home: Path) -> None:
+    (home / "config").mkdir(parents=True)
+    (home / "config" / "config.toml").write_text('shell_key = "alt-k"\n')
+    from_config = CliRunner().invoke(app, ["shell-init", "zsh"], catch_exceptions=False)
+    assert "bindkey -M viins '^[k' __codeassist_widget" in from_config.output
+    from_option = CliRunner().invoke(app, ["shell-init", "bash", "--key", "^T"])
+    assert "\\C-t" in from_option.output
+
+
+@pytest.mark.parametrize("spec", ["\\C-g", "C-g", "ctrl-g", "Ctrl+G", "^G", "^g"])
+def test_key_spellings_that_mean_ctrl_g(spec: str) -> None:
+    assert widgets.Key.parse(spec) == widgets.Key(alt=False, letter="g")
+
+
+@pytest.mark.parametrize("spec", ["", "g", "ctrl-", "ctrl-gg", "shift-g", "F5"])
+def test_keys_we_cannot_bind_are_refused(spec: str) -> None:
+    with pytest.raises(UsageError):
+        widgets.Key.parse(spec)
+
+
+def test_an_unknown_shell_is_a_usage_error() -> None:
+    result = CliRunner().invoke(app, ["shell-init", "powershell"])
+    assert result.exit_code == 2
+
+
+BASHRC = "# my bashrc\nalias ll='ls -l'\nexport EDITOR=vim"  # no final newline, on purpose
+
+
+def test_install_adds_the_eval_line_once_and_keeps_a_backup(tmp_path: Path) -> None:
+    rc = tmp_path / ".bashrc"
+    rc.write_text(BASHRC)
+    block = widgets.block("bash", exe="codeassist")
+    assert widgets.install(rc, block) is True
+    assert widgets.install(rc, block) is False, "a second install changes nothing"
+    text = rc.read_text()
+    assert text.startswith(BASHRC)
+    assert text.count('eval "$(codeassist shell-init bash)"') == 1
+    assert (tmp_path / ".bashrc.codeassist-backup").read_text() == BASHRC
+
+
+def test_uninstall_restores_the_file_byte_for_byte(tmp_path: Path) -> None:
+    rc = tmp_path / ".bashrc"
+    original = b"# windows line ends\r\nset -o vi\r\n\r\n"
+    rc.write_bytes(original)
+    widgets.install(rc, widgets.block("bash", key="alt-g", exe="/usr/local/bin/codeassist"))
+    assert "--key alt-g" in rc.read_text()
+    assert widgets.uninstall(rc) is True
+    assert rc.read_bytes() == original
+    assert widgets.uninstall(rc) is False, "nothing left to remove"
+
+
+def test_install_creates_a_missing_fish_config(tmp_path: Path) -> None:
+    rc = widgets.rc_file("fish", home=tmp_path, environ={})
+    assert rc == tmp_path / ".config" / "fish" / "config.fish"
+    assert widgets.install(rc, widgets.block("fish", exe="codeassist"))
+    assert "codeassist shell-init fish | source" in rc.read_text()
+    assert not rc.with_name("config.fish.codeassist-backup").exists(), "nothing to back up"
+
+
+def test_install_and_uninstall_through_the_cli(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("ZDOTDIR", str(tmp_path / "zdot"))
+    runner = CliRunner()
+    first = runner.invoke(app, ["shell-init", "zsh", "--install"], catch_exceptions=False)
+    assert first.exit_code == 0
+    zshrc = tmp_path / "zdot" / ".zshrc"
+    assert "shell-init zsh" in zshrc.read_text()
+    again = runner.invoke(app, ["shell-init", "zsh", "--install"], catch_exceptions=False)
+    assert "already" in again.output
+    runner.invoke(app, ["shell-init", "zsh", "--uninstall"], catch_exceptions=False)
+    assert zshrc.read_text() == ""
+
+
+def test_installed_line_loads_the_widget_in_a_real_bash(tmp_path: Path) -> None:
+    """The rc line works: a login of bash with it defines the widget and binds the key."""
+    rc = tmp_path / ".bashrc"
+    from conftest import codeassist_exe
+
+    widgets.install(rc, widgets.block("bash", exe=codeassist_exe()))
+    proc = subprocess.run(
+        ["bash", "--noprofile", "--rcfile", str(rc), "-i", "-c",
+         "bind -X; type -t __codeassist_widget"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert '"\\C-g": "__codeassist_widget"' in proc.stdout
+    assert "function" in proc.stdout
