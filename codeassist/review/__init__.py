@@ -1,0 +1,1 @@
+"""Reviewing a change before it is committed: rules without a model, then the model."""

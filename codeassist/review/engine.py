@@ -1,0 +1,176 @@
+"""Review a change: the rules (no model) on every file, then the model while time remains."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from codeassist.backends.base import Backend
+from codeassist.errors import CodeassistError
+from codeassist.review import leftovers, model, risky, secrets, signatures
+from codeassist.review.cache import Cache, key
+from codeassist.review.diff import Change, FileChange, grep_side, read_side
+from codeassist.review.findings import Finding, NotReviewed, Report
+
+BackendFactory = Callable[[], Backend]
+
+
+@dataclass(frozen=True)
+class Settings:
+    timeout: float = 20.0  # seconds for the whole review, model loading included
+    model_id: str = ""  # names the model in cache keys; "" with no backend
+    backend: BackendFactory | None = None  # None: rules only (--no-model)
+
+
+def _rules(fc: FileChange, report: Report) -> list[Finding]:
+    found: list[Finding] = []
+    for name, check in (("secrets", secrets.check), ("leftovers", leftovers.check)):
+        try:
+            found.extend(check(fc))
+        except Exception as exc:  # a check's own bug must not hide the others' findings
+            report.not_reviewed.append(NotReviewed(fc.path, f"{name} check failed: {exc}"))
+    try:
+        risks = risky.check(fc)
+    except Exception as exc:
+        report.not_reviewed.append(NotReviewed(fc.path, f"risk check failed: {exc}"))
+        risks = []
+    if risks is None:
+        note = "risky shell/SQL not checked: the risk rules (codeassist.safety) are unavailable"
+        if note not in report.notes:
+            report.notes.append(note)
+    else:
+        found.extend(risks)
+    return found
+
+
+def _skip_reason(fc: FileChange) -> str | None:
+    if fc.binary:
+        return "binary file"
+    if fc.too_large:
+        return "file too large"
+    return None
+
+
+def _why(exc: Exception) -> str:
+    if isinstance(exc, CodeassistError):
+        return exc.message
+    return f"{type(exc).__name__}: {exc}".splitlines()[0]
+
+
+def _out_of_time(settings: Settings) -> str:
+    return f"time budget of {settings.timeout:g} s ran out"
+
+
+def review(change: Change, settings: Settings, cache: Cache | None = None) -> Report:
+    """Findings for the change; whatever could not be reviewed is listed, never dropped."""
+    start = time.monotonic()
+    deadline = start + settings.timeout
+    report = Report(files=len(change.files))
+    todo: list[FileChange] = []
+    for fc in change.files:
+        reason = _skip_reason(fc)
+        if reason:
+            report.not_reviewed.append(NotReviewed(fc.path, reason))
+            continue
+        if fc.status == "deleted" or not fc.added:
+            continue
+        if time.monotonic() >= deadline:
+            report.not_reviewed.append(NotReviewed(fc.path, _out_of_time(settings)))
+            continue
+        if not fc.utf8:
+            report.notes.append(f"{fc.path}: not UTF-8; reviewed with undecodable bytes replaced")
+        k = key("rules", fc.path, fc.old_blob, fc.new_blob) if fc.new_blob else None
+        cached = cache.get(k) if cache and k else None
+        if cached is not None:
+            report.findings.extend(cached)
+            report.cached += 1
+        else:
+            found = _rules(fc, report)
+            report.findings.extend(found)
+            if cache and k:
+                cache.put(k, found)
+        todo.append(fc)
+    _signatures(change, todo, report, deadline, settings)
+    if settings.backend is not None:
+        _model(todo, report, deadline, settings, cache)
+    report.sort()
+    report.elapsed_s = time.monotonic() - start
+    return report
+
+
+def _signatures(
+    change: Change, files: list[FileChange], report: Report, deadline: float, settings: Settings
+) -> None:
+    for fc in files:
+        if fc.suffix != ".py":
+            continue
+        if time.monotonic() >= deadline:
+            report.not_reviewed.append(
+                NotReviewed(fc.path, f"callers not checked: {_out_of_time(settings)}")
+            )
+            continue
+        try:
+            pairs = signatures.changed(fc)
+            if not pairs:
+                continue
+            found, skipped = signatures.check(
+                fc.path, pairs,
+                lambda p: read_side(change.root, change.rev, p),
+                lambda w: grep_side(change.root, change.rev, w),
+            )  # fmt: skip
+        except Exception as exc:
+            report.not_reviewed.append(NotReviewed(fc.path, f"signature check failed: {exc}"))
+            continue
+        report.findings.extend(found)
+        for name in skipped:
+            report.not_reviewed.append(
+                NotReviewed(fc.path, "too many files mention it to check them all", name)
+            )
+
+
+def _model(
+    files: list[FileChange], report: Report, deadline: float, settings: Settings,
+    cache: Cache | None,
+) -> None:  # fmt: skip
+    assert settings.backend is not None
+    pending: list[tuple[FileChange, str | None]] = []
+    for fc in files:
+        if not model.items(fc):  # not code: the rules have covered it
+            continue
+        mk = key("model", fc.path, fc.old_blob, fc.new_blob, settings.model_id)
+        cached = cache.get(mk) if cache and fc.new_blob else None
+        if cached is not None:
+            report.findings.extend(cached)
+        else:
+            pending.append((fc, mk if fc.new_blob else None))
+    if not pending:
+        return
+    if time.monotonic() >= deadline:
+        for fc, _ in pending:
+            report.not_reviewed.append(NotReviewed(fc.path, f"model: {_out_of_time(settings)}"))
+        return
+    try:
+        backend = settings.backend()
+    except Exception as exc:  # missing, corrupt, unloadable, server gone: the rules still stand
+        report.notes.append(f"model review skipped: {_why(exc)}")
+        return
+    for i, (fc, k) in enumerate(pending):
+        found: list[Finding] = []
+        items = model.items(fc)
+        for j, item in enumerate(items):
+            try:
+                found.extend(model.review_item(backend, item, fc.new_text, deadline))
+            except Exception as exc:  # out of time, or the backend failed mid-way
+                why = _out_of_time(settings) if isinstance(exc, model.OutOfTime) else _why(exc)
+                report.findings.extend(found)
+                report.not_reviewed.extend(
+                    NotReviewed(fc.path, f"model: {why}", rest.symbol) for rest in items[j:]
+                )
+                report.not_reviewed.extend(
+                    NotReviewed(other.path, f"model: {why}") for other, _ in pending[i + 1 :]
+                )
+                return
+        report.findings.extend(found)
+        if cache and k:
+            cache.put(k, found)

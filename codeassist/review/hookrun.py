@@ -1,0 +1,108 @@
+"""What the installed hooks do when git runs them. Every path ends in "go ahead"."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TextIO
+
+from codeassist import config as configuration
+from codeassist.errors import CodeassistError
+from codeassist.review import commitmsg, findings
+from codeassist.review.cache import Cache
+from codeassist.review.diff import open_repo, read_change
+from codeassist.review.engine import review
+from codeassist.review.hooks import skip_reason
+from codeassist.review.session import settings
+
+MAX_SHOWN = 40  # findings shown by the hook; the rest are counted
+
+
+def render_for_hook(report: findings.Report) -> str:
+    """Findings in full (up to MAX_SHOWN), what was not reviewed summed up by reason."""
+    shown = findings.Report(findings=report.findings[:MAX_SHOWN])
+    lines = [findings.render(shown)] if shown.findings else []
+    if len(report.findings) > MAX_SHOWN:
+        lines.append(f"codeassist: … and {len(report.findings) - MAX_SHOWN} more findings")
+    if len(report.not_reviewed) <= 5:
+        for n in report.not_reviewed:
+            where = f"{n.path} ({n.symbol})" if n.symbol else n.path
+            lines.append(f"codeassist: not reviewed: {where}: {n.reason}")
+    else:
+        for reason, count in Counter(n.reason for n in report.not_reviewed).most_common():
+            lines.append(f"codeassist: not reviewed: {count} files or symbols: {reason}")
+    lines.extend(f"codeassist: {note}" for note in report.notes)
+    if not report.findings and not report.not_reviewed:
+        lines.append(
+            f"codeassist: reviewed {report.files} file(s), no findings ({report.elapsed_s:.1f} s)"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def pre_commit(
+    err: TextIO, environ: Mapping[str, str], *, strict: bool = False,
+    timeout: float | None = None,
+) -> str:  # fmt: skip
+    """Review the staged change; "block" only with strict and an error finding, else "ok"."""
+    repo = open_repo()
+    reason = skip_reason(Path(repo.git_dir), dict(environ))
+    if reason:
+        err.write(f"codeassist: skipped review: {reason}\n")
+        return "ok"
+    cfg = configuration.load()
+    change = read_change()
+    if not change.files:
+        err.write("codeassist: skipped review: nothing staged\n")
+        return "ok"
+    cache = Cache()
+    try:
+        report = review(change, settings(cfg, timeout=timeout), cache)
+    finally:
+        cache.close()
+    if (
+        report.not_reviewed
+        and all("time budget" in n.reason for n in report.not_reviewed)
+        and len({n.path for n in report.not_reviewed}) == len(change.files)
+        and not report.findings
+    ):
+        err.write(
+            f"codeassist: skipped review: {report.not_reviewed[0].reason.removeprefix('model: ')}"
+            f" ({len(change.files)} file(s) not reviewed)\n"
+        )
+        return "ok"
+    err.write(render_for_hook(report))
+    if strict and report.errors:
+        err.write(f"codeassist: commit blocked: {report.errors} error finding(s) (--strict)\n")
+        return "block"
+    return "ok"
+
+
+def prepare_commit_msg(
+    err: TextIO, environ: Mapping[str, str], args: list[str], *, timeout: float | None = None
+) -> None:
+    """Propose a message when the user gave none; -m, merges, squashes and amends are left alone."""
+    message_file, source = (args + ["", ""])[:2]
+    if not message_file or source:
+        return
+    repo = open_repo()
+    reason = skip_reason(Path(repo.git_dir), dict(environ))
+    if reason:
+        err.write(f"codeassist: no commit message proposed: {reason}\n")
+        return
+    cfg = configuration.load()
+    budget = cfg.hook_timeout if timeout is None else timeout
+    deadline = time.monotonic() + budget
+    change = read_change()
+    if not change.files:
+        return
+    backend = None
+    opener = settings(cfg, timeout=budget).backend
+    if opener is not None:
+        try:
+            backend = opener()
+        except CodeassistError as exc:
+            err.write(f"codeassist: commit message from file names ({exc.message})\n")
+    message, _origin = commitmsg.propose(change, backend, deadline)
+    commitmsg.write(message_file, message)

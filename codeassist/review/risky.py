@@ -1,0 +1,149 @@
+"""Risky shell and SQL added in a change, judged by the shared risk rules (codeassist.safety)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from codeassist.review import syntax
+from codeassist.review.diff import FileChange
+from codeassist.review.findings import Finding
+
+SEVERITY = {"high": "warning", "medium": "info"}  # low risk is no finding
+_SHELL_CALLS = {"os.system", "os.popen", "subprocess.getoutput", "subprocess.getstatusoutput"}
+_SUBPROCESS = {"subprocess.run", "subprocess.call", "subprocess.check_call",
+               "subprocess.check_output", "subprocess.Popen"}  # fmt: skip
+_SQL_METHODS = {"execute", "executemany", "executescript", "exec_driver_sql"}
+
+Assess = Callable[[str], Any]
+
+
+def available() -> bool:
+    try:
+        import codeassist.safety  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _finding(change: FileChange, line: int, kind: str, code: str, risk: Any) -> Finding | None:
+    severity = SEVERITY.get(str(getattr(risk, "level", "low")).lower())
+    if severity is None:
+        return None
+    reasons = "; ".join(str(r) for r in getattr(risk, "reasons", ()) or ()) or "risky"
+    snippet = " ".join(code.split())
+    snippet = snippet if len(snippet) <= 60 else snippet[:57] + "..."
+    message = f"{risk.level}-risk {kind} `{snippet}`: {reasons}"
+    return Finding(change.path, line, severity, message, "risky")
+
+
+def sql_statements(text: str) -> Iterator[tuple[int, int, str]]:
+    """(first line, last line, statement) for each `;`-separated statement, quotes respected."""
+    start, line, quote, buf = 1, 1, "", []
+    for ch in text:
+        buf.append(ch)
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch == ";":
+            stmt = "".join(buf).strip()
+            if stmt.strip(";").strip():
+                yield start + _leading_newlines(buf), line, stmt
+            buf, start = [], line
+        if ch == "\n":
+            line += 1
+    stmt = "".join(buf).strip()
+    if stmt:
+        yield start + _leading_newlines(buf), line, stmt
+
+
+def _leading_newlines(buf: list[str]) -> int:
+    text = "".join(buf)
+    return text[: len(text) - len(text.lstrip())].count("\n")
+
+
+def _strip_sql_comments(stmt: str) -> str:
+    return "\n".join(ln for ln in stmt.splitlines() if not ln.strip().startswith("--")).strip()
+
+
+def _string_value(node: Any) -> str | None:
+    """The value of a plain Python string literal (no f-string holes), else None."""
+    if node is None or node.type != "string":
+        return None
+    if any(c.type == "interpolation" for c in node.children):
+        return None
+    parts = [syntax.text_of(c) for c in node.children if c.type == "string_content"]
+    return "".join(parts)
+
+
+def _python(change: FileChange, shell: Assess, sql: Assess) -> list[Finding]:
+    found: list[Finding] = []
+    lines = change.added_lines
+    for node in syntax.walk(syntax.parse("python", change.new_text)):
+        if node.type != "call" or syntax.line_of(node) not in lines:
+            continue
+        fn = syntax.text_of(node.child_by_field_name("function"))
+        args = node.child_by_field_name("arguments")
+        if args is None or not args.named_children:
+            continue
+        value = _string_value(args.named_children[0])
+        if value is None:
+            continue
+        arg_text = syntax.text_of(args)
+        method = fn.rpartition(".")[2]
+        if fn in _SHELL_CALLS or (fn in _SUBPROCESS and "shell=True" in arg_text):
+            f = _finding(change, syntax.line_of(node), "shell command", value, shell(value))
+        elif method in _SQL_METHODS:
+            f = _finding(change, syntax.line_of(node), "SQL", value, sql(value))
+        else:
+            continue
+        if f:
+            found.append(f)
+    return found
+
+
+def check(change: FileChange) -> list[Finding] | None:
+    """Findings for risky commands and statements on added lines; None without the risk rules."""
+    try:
+        return _check(change)
+    except ImportError:  # the risk rules are not (fully) installed
+        return None
+
+
+def _check(change: FileChange) -> list[Finding]:
+    from codeassist.safety import assess_shell, assess_sql
+
+    language = syntax.LANGUAGE_OF_SUFFIX.get(change.suffix)
+    lines = change.added_lines
+    if not lines:
+        return []
+    found: list[Finding] = []
+    if language == "bash":
+        root = syntax.parse("bash", change.new_text)
+        for node in root.named_children:
+            first, last = node.start_point[0] + 1, node.end_point[0] + 1
+            if node.type == "comment" or not lines.intersection(range(first, last + 1)):
+                continue
+            code = syntax.text_of(node)
+            f = _finding(change, first, "shell command", code, assess_shell(code))
+            if f:
+                found.append(f)
+    elif language == "sql":
+        for first, last, stmt in sql_statements(change.new_text):
+            code = _strip_sql_comments(stmt)
+            if code and lines.intersection(range(first, last + 1)):
+                at = first + next(
+                    (
+                        i
+                        for i, ln in enumerate(stmt.splitlines())
+                        if not ln.strip().startswith("--")
+                    ),
+                    0,
+                )
+                f = _finding(change, at, "SQL", code, assess_sql(code))
+                if f:
+                    found.append(f)
+    elif language == "python":
+        found.extend(_python(change, assess_shell, assess_sql))
+    return found
