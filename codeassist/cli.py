@@ -9,12 +9,11 @@ import os
 import sys
 from typing import Any
 
-
 import typer
 from typer.core import TyperGroup
 
 from codeassist import __version__
-from codeassist.commands import gen, model
+from codeassist.commands import context, gen, hook, model, repl, review, risk, shell
 from codeassist.errors import CodeassistError, Exit
 
 
@@ -69,7 +68,13 @@ def _root(
 
 
 app.command("gen")(gen.gen)
+app.command("context")(context.context)
 app.add_typer(model.app, name="model")
+app.command("risk")(risk.risk)
+app.command("shell-init")(shell.shell_init)
+app.command("repl")(repl.repl)
+app.command("review")(review.review)
+app.add_typer(hook.app, name="hook")
 
 
 def main() -> None:

@@ -17,9 +17,11 @@ def gen(
     model: str = typer.Option(None, "--model", "-m", help="Model name or path to a .gguf."),
     endpoint: str = typer.Option(None, "--endpoint", help="OpenAI-compatible server URL."),
     schema: Path = typer.Option(None, "--schema", help="A .sql file with the database schema."),
-    db: str = typer.Option(
-        None, "--db", help="A database (SQLite path or URL) to read the schema from."
+    db: str = typer.Option(None, "--db", help="Database (SQLite path or URL), opened read-only."),
+    context: bool = typer.Option(
+        None, "--context/--no-context", help="Ground in the repository [default: inside git]."
     ),
+    verify: bool = typer.Option(True, "--verify/--no-verify", help="Check the code, repair it."),
     explain: bool = typer.Option(False, "--explain", help="Also explain the code (on stderr)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     max_tokens: int = typer.Option(None, "--max-tokens", min=1, help="Most tokens to generate."),
@@ -29,29 +31,25 @@ def gen(
 ) -> None:
     """Turn a request into Python, SQL or shell code."""
     from codeassist import config as configuration
-    from codeassist import pipeline
+    from codeassist import grounding, pipeline
     from codeassist.backends.base import Options
     from codeassist.backends.select import open_backend
     from codeassist.commands import render
-    from codeassist.schema import dialect_of, read_database_schema, read_schema_file
 
     cfg = configuration.load()
     options = Options(
         max_tokens=max_tokens or cfg.max_tokens,
         temperature=cfg.temperature if temperature is None else temperature,
     )
-    ddl = "\n".join([read_schema_file(schema)] if schema else []) + (
-        read_database_schema(db) if db else ""
-    )
-    req = pipeline.Request(
-        request, language=lang, explain=explain, schema=ddl, dialect=dialect_of(db),
-        cwd=Path.cwd(), options=options,
-    )  # fmt: skip
+    req = pipeline.Request(request, language=lang, explain=explain, cwd=Path.cwd(),
+                           options=options, verify=verify)  # fmt: skip
     target = pipeline.resolve_language(req)  # reject bad input before loading a model
+    req = grounding.with_schema(req, schema, db)
     backend = open_backend(cfg, model=model, endpoint=endpoint)
+    if cfg.context and grounding.wants_context(req.cwd or Path.cwd(), context):
+        req = grounding.with_context(req, backend, target, cfg.context_budget)
     if as_json:
-        result = pipeline.run(req, backend)
-        typer.echo(json.dumps(result.to_json()))
+        typer.echo(json.dumps(pipeline.run(req, backend).to_json()))
         return
     if sys.stdout.isatty():
         result = render.stream_code(req, backend, target)
