@@ -71,7 +71,9 @@ class OpenAIBackend:
                 f"cannot reach {self.url}", hint="is the server running? check --endpoint"
             ) from None
         except httpx.TimeoutException:
-            raise BackendError(f"{self.url} timed out", hint="the server may be overloaded") from None
+            raise BackendError(
+                f"{self.url} timed out", hint="the server may be overloaded"
+            ) from None
         except httpx.HTTPError as exc:
             raise BackendError(f"{self.url}: {exc}", hint="check --endpoint") from None
 

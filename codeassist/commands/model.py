@@ -16,7 +16,12 @@ def _progress_bar(label: str) -> Iterator[Callable[[str, int, int], None]]:
     """A byte progress bar on stderr, fed by the core's (stage, done, total) callback."""
     from rich.console import Console
     from rich.progress import (
-        BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn,
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
     )  # fmt: skip
 
     columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
