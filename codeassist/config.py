@@ -50,10 +50,25 @@ def load(path: Path | None = None, environ: dict[str, str] | None = None) -> Con
     known = {f.name for f in dataclasses.fields(Config)} - {"extra"}
     settings = {k: v for k, v in values.items() if k in known}
     extra = {k: v for k, v in values.items() if k not in known}
+    for key, value in settings.items():
+        _check_type(path, key, value)
     for var, key in _ENV.items():
         if environ.get(var):
             settings[key] = environ[var]
-    try:
-        return Config(**settings, extra=extra)  # type: ignore[arg-type]
-    except TypeError as exc:  # pragma: no cover - dataclass rejects nothing else
-        raise InputError(f"bad config file {path}: {exc}") from exc
+    return Config(**settings, extra=extra)  # type: ignore[arg-type]
+
+
+_TYPES: dict[str, tuple[type, ...]] = {"str": (str,), "str | None": (str,), "bool": (bool,),
+                                       "int": (int,), "float": (int, float)}  # fmt: skip
+
+
+def _check_type(path: Path, key: str, value: object) -> None:
+    """A wrong type is the user's to fix, with the file and key named: not a crash later."""
+    kind = next(f.type for f in dataclasses.fields(Config) if f.name == key)
+    expected = _TYPES.get(str(kind), (object,))
+    if not isinstance(value, expected) or (isinstance(value, bool) and bool not in expected):
+        raise InputError(
+            f"config file {path}: {key} should be {str(kind).replace(' | None', '')}, "
+            f"not {value!r}",
+            hint=f"edit {key} in {path}",
+        )

@@ -116,3 +116,19 @@ def test_sqlite_schema_is_read_without_writing(tmp_path: Path) -> None:
     assert "CREATE TABLE users" in ddl
     assert db.stat().st_mtime_ns == before
     assert read_database_schema(f"sqlite:///{db}") == ddl
+
+
+def test_config_value_of_the_wrong_type(home: Path) -> None:
+    (home / "config").mkdir(parents=True)
+    (home / "config" / "config.toml").write_text('temperature = "hot"\n')
+    assert_clean_error(run_cli("gen", "x"), Exit.INPUT, "temperature should be float")
+
+
+def test_config_file_and_environment_choose_the_model(home: Path) -> None:
+    from codeassist import config
+
+    (home / "config").mkdir(parents=True)
+    (home / "config" / "config.toml").write_text('model = "qwen2.5-coder-0.5b"\nmax_tokens = 64\n')
+    assert config.load().model == "qwen2.5-coder-0.5b"
+    assert config.load(environ={"CODEASSIST_MODEL": "smollm2-135m"}).model == "smollm2-135m"
+    assert config.load().max_tokens == 64

@@ -87,3 +87,24 @@ def test_ctrl_c_while_streaming_exits_130_and_restores_the_terminal(small_model:
     assert os.waitstatus_to_exitcode(status) == Exit.INTERRUPTED
     assert b"Traceback" not in out
     assert out.rfind(b"\x1b[?25h") > out.rfind(b"\x1b[?25l")  # the cursor is shown again
+
+
+def test_run_asks_first_and_a_no_runs_nothing(small_model: Path, tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    proc = run_cli("gen", *SMALL, "--lang", "shell", "--run", "create an empty file named marker.txt",
+                   input="n\n", cwd=work)  # fmt: skip
+    assert proc.returncode == 1, proc.stderr
+    assert "Run it?" in proc.stderr or "yes" in proc.stderr  # the question is on stderr
+    assert "not run" in proc.stderr
+    assert "Run it?" not in proc.stdout  # stdout holds only the code
+    assert list(work.iterdir()) == []
+
+
+def test_run_without_a_terminal_answer_runs_nothing(small_model: Path, tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    proc = run_cli("gen", *SMALL, "--lang", "shell", "--run", "create a file named marker.txt",
+                   input="", cwd=work)  # fmt: skip
+    assert proc.returncode == 1 and "not run" in proc.stderr
+    assert list(work.iterdir()) == []

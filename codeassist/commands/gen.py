@@ -23,6 +23,9 @@ def gen(
     ),
     verify: bool = typer.Option(True, "--verify/--no-verify", help="Check the code, repair it."),
     explain: bool = typer.Option(False, "--explain", help="Also explain the code (on stderr)."),
+    run: bool = typer.Option(
+        False, "--run", help="Offer to run the code: shows its risk, asks first, never unasked."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     max_tokens: int = typer.Option(None, "--max-tokens", min=1, help="Most tokens to generate."),
     temperature: float = typer.Option(
@@ -58,3 +61,10 @@ def gen(
         typer.echo(result.code)
     if explain and result.explanation:
         typer.echo(result.explanation, err=True)
+    if run:
+        from rich.console import Console
+
+        from codeassist.commands.run import ask_on_stderr, confirm_and_run
+
+        console = Console(stderr=True)
+        raise typer.Exit(confirm_and_run(result.code, result.language, console, ask_on_stderr))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -25,6 +26,7 @@ def repl(
     from codeassist import paths
     from codeassist.backends.base import Options
     from codeassist.backends.select import open_backend
+    from codeassist.grounding import wants_context
     from codeassist.repl import Session
 
     cfg = configuration.load()
@@ -38,6 +40,15 @@ def repl(
         prompt_continuation="... ",
     )
     confirm: PromptSession[str] = PromptSession()
+    cwd = Path.cwd()
+
+    def context_of(text: str) -> str:
+        from codeassist.context import build_context, find_root
+
+        count = session.backend.count_tokens
+        return build_context(find_root(cwd), text, budget=cfg.context_budget,
+                             count_tokens=count, cwd=cwd).text  # fmt: skip
+
     session = Session(
         console=Console(highlight=False),
         ask=lambda question: confirm.prompt(question),
@@ -45,6 +56,9 @@ def repl(
         language=lang,
         model=model,
         options=Options(max_tokens=cfg.max_tokens, temperature=cfg.temperature),
+        cwd=cwd,
+        context_fn=context_of,
+        use_context=cfg.context and wants_context(cwd, None),
     )
     session.console.print("codeassist repl: type a request, /help for commands", style="dim")
     while True:

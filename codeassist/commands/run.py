@@ -53,6 +53,16 @@ def confirm(risk: Risk, console: Console, input_fn: InputFn) -> bool:
     return answer == "yes" if risk.high else answer in ("y", "yes")
 
 
+def ask_on_stderr(question: str) -> str:
+    """Like input(), but the question goes to stderr: stdout stays the answer."""
+    sys.stderr.write(question)
+    sys.stderr.flush()
+    line = sys.stdin.readline()
+    if not line:
+        raise EOFError
+    return line
+
+
 def user_shell() -> str:
     shell = os.environ.get("SHELL", "")
     return shell if shell and Path(shell).is_file() else "/bin/sh"
