@@ -23,7 +23,7 @@ import llama_cpp
 
 from codeassist import models, pipeline
 from codeassist.backends.base import Options
-from codeassist.backends.llamacpp import LlamaCppBackend
+from codeassist.backends.llamacpp import LlamaCppBackend, threads
 
 REQUEST = "a Python function that parses an ISO 8601 date string and returns a datetime, with tests"
 
@@ -112,7 +112,7 @@ def main() -> None:
         "llama-cpp-python create_completion": lambda: high_level(backend, prompt_text, args.tokens),
     }
     runs: dict[str, list[Run]] = {name: [] for name in cases}
-    for name, case in cases.items():  # warm-up: page the weights in
+    for case in cases.values():  # warm-up: page the weights in
         case()
     for _ in range(args.rounds):
         for name, case in cases.items():
@@ -122,8 +122,10 @@ def main() -> None:
     ref_tps = statistics.median(r.decode_tps for r in ref)
     ref_ttft = statistics.median(r.ttft_s for r in ref)
     print(f"model {args.model}, prompt {len(prompt)} tokens, up to {args.tokens} new tokens, "
-          f"{args.rounds} rounds, {backend.llm.n_threads if hasattr(backend.llm, 'n_threads') else '?'} threads")  # fmt: skip
-    print(f"{'case':<36} {'tokens':>6} {'decode tok/s':>12} {'ratio':>6} {'TTFT ms':>8} {'ratio':>6}")
+          f"{args.rounds} rounds, {threads()} threads")  # fmt: skip
+    print(
+        f"{'case':<36} {'tokens':>6} {'decode tok/s':>12} {'ratio':>6} {'TTFT ms':>8} {'ratio':>6}"
+    )
     for name, rs in runs.items():
         tps = statistics.median(r.decode_tps for r in rs)
         ttft = statistics.median(r.ttft_s for r in rs)

@@ -23,9 +23,16 @@ def codeassist_exe() -> str:
 
 @pytest.fixture(autouse=True)
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh CODEASSIST_HOME for each test; no user config or env leaks in."""
+    """A fresh CODEASSIST_HOME for each test; no user config or env leaks in.
+
+    Tests also start in an empty working directory, so no repository around them (this one)
+    becomes context for a prompt.
+    """
     home = tmp_path / "codeassist-home"
     monkeypatch.setenv("CODEASSIST_HOME", str(home))
+    workdir = tmp_path / "cwd"
+    workdir.mkdir()
+    monkeypatch.chdir(workdir)
     for var in ("CODEASSIST_MODEL", "CODEASSIST_ENDPOINT", "CODEASSIST_SKIP"):
         monkeypatch.delenv(var, raising=False)
     return home

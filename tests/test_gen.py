@@ -19,16 +19,21 @@ SMALL = ["--model", "smollm2-135m"]
 
 
 def test_piped_output_is_bare_code(small_model: Path) -> None:
-    proc = run_cli("gen", *SMALL, "--lang", "python", "a python function that reverses a string")
-    assert proc.returncode == 0, proc.stderr
-    code = proc.stdout
-    assert code.strip(), "no code"
-    assert "```" not in code and "\x1b[" not in code
-    compile(code, "<generated>", "exec")  # bare, valid Python
+    request = ("gen", *SMALL, "--lang", "python", "a python function that reverses a string")
+    piped = run_cli(*request)
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stdout.strip(), "no code"
+    assert "```" not in piped.stdout and "\x1b[" not in piped.stdout
+    as_json = json.loads(run_cli(*request, "--json").stdout)
+    assert piped.stdout == as_json["code"] + "\n"  # the code and nothing else
+    if any(c["name"] == "python.parse" and c["passed"] for c in as_json["checks"]):
+        compile(piped.stdout, "<generated>", "exec")  # what the check passed does compile
 
 
 def test_json_output_and_determinism(small_model: Path) -> None:
-    runs = [run_cli("gen", *SMALL, "--json", "a python function that adds two numbers") for _ in "ab"]
+    runs = [
+        run_cli("gen", *SMALL, "--json", "a python function that adds two numbers") for _ in "ab"
+    ]
     first, second = (json.loads(r.stdout) for r in runs)
     assert set(first) >= {"language", "code", "explanation", "model", "timings"}
     assert first["language"] == "python" and first["model"] == "smollm2-135m"
@@ -52,11 +57,13 @@ def hook(event, args):
         with open({str(log)!r}, "a") as f:
             f.write(f"{{event}} {{args!r}}\\n")
 sys.addaudithook(hook)
-sys.argv = ["codeassist", "gen", "--model", "smollm2-135m", "a python function that adds two numbers"]
+sys.argv = ["codeassist", "gen", "--model", "smollm2-135m", "python: add two numbers"]
 from codeassist.cli import main
 main()
 """
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip()
     assert not log.exists(), log.read_text()
@@ -65,8 +72,18 @@ main()
 def test_ctrl_c_while_streaming_exits_130_and_restores_the_terminal(small_model: Path) -> None:
     pid, fd = pty.fork()
     if pid == 0:  # the child: codeassist on a terminal, streaming a long answer
-        os.execv(codeassist_exe(), [codeassist_exe(), "gen", *SMALL, "--max-tokens", "4000",
-                                    "--explain", "write a long python module with many functions"])
+        os.execv(
+            codeassist_exe(),
+            [
+                codeassist_exe(),
+                "gen",
+                *SMALL,
+                "--max-tokens",
+                "4000",
+                "--explain",
+                "write a long python module with many functions",
+            ],
+        )
     out = b""
     deadline = time.monotonic() + 60
     while len(out) < 40 and time.monotonic() < deadline:  # wait for the stream to start
@@ -92,8 +109,8 @@ def test_ctrl_c_while_streaming_exits_130_and_restores_the_terminal(small_model:
 def test_run_asks_first_and_a_no_runs_nothing(small_model: Path, tmp_path: Path) -> None:
     work = tmp_path / "work"
     work.mkdir()
-    proc = run_cli("gen", *SMALL, "--lang", "shell", "--run", "create an empty file named marker.txt",
-                   input="n\n", cwd=work)  # fmt: skip
+    request = "create an empty file named marker.txt"
+    proc = run_cli("gen", *SMALL, "--lang", "shell", "--run", request, input="n\n", cwd=work)
     assert proc.returncode == 1, proc.stderr
     assert "Run it?" in proc.stderr or "yes" in proc.stderr  # the question is on stderr
     assert "not run" in proc.stderr

@@ -37,7 +37,9 @@ def test_install_assembles_and_verifies_the_small_model(home: Path) -> None:
     assert run_cli("model", "verify", "smollm2-135m").returncode == 0
 
 
-def test_a_failed_download_leaves_nothing_behind(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_download_leaves_nothing_behind(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     manifest = models.get("smollm2-135m")
     broken = models.Manifest(**{**manifest.__dict__, "parts": (
         models.Part("codeassist-no-such-package-xyz", "0.0.1", "x.bin"),)})  # fmt: skip
