@@ -9,7 +9,7 @@ The parts live in codeassist/ctx/: files (what may be read), tags (tree-sitter),
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -58,7 +58,7 @@ def build_context(
     language: str | None = None,
 ) -> ContextPack:
     """The definitions of `root` that matter most for `request`, within `budget` tokens."""
-    from codeassist.ctx.index import build_index
+    from codeassist.ctx.index import TagMap, build_index
     from codeassist.ctx.pack import pack
     from codeassist.ctx.rank import Signals, rank
 
@@ -70,12 +70,20 @@ def build_context(
     index = build_index(root)
     changed, recent = _git_changes(root) if index.git else (frozenset(), frozenset())
     signals = Signals(request, _relative(root, cwd), changed, recent, language)
-    ranking = rank(index.files, signals, limit=max(budget, 1))
-    packed = pack(ranking.tags, index.files, budget, count_tokens)
+    ranking = rank(index.files, signals, limit=max(budget, 1), graph=index.graph)
+    files = index.files
+    if isinstance(files, TagMap):  # one cache query for the files the pack may show
+        files.preload(dict.fromkeys(tag.path for tag in ranking.tags))
+    try:
+        packed = pack(ranking.tags, files, budget, count_tokens)
+        schema = "" if language not in (None, "sql") else _schema(files)
+    finally:
+        if isinstance(files, TagMap):
+            files.close()
     best: dict[str, float] = {}
     for tag in ranking.tags:
         best.setdefault(tag.path, tag.score)
-    files = [
+    chosen = [
         ContextFile(
             path,
             best.get(path, 0.0),
@@ -84,8 +92,7 @@ def build_context(
         )
         for path, block in packed.blocks
     ]
-    schema = "" if language not in (None, "sql") else _schema(index.files)
-    return ContextPack(packed.text, packed.tokens, files, index.notes, schema)
+    return ContextPack(packed.text, packed.tokens, chosen, index.notes, schema)
 
 
 def _central(path: str, file_rank: dict[str, float]) -> str:
@@ -123,10 +130,12 @@ def _git_changes(root: Path) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(changed), frozenset(recent)
 
 
-def _schema(files: dict[str, FileTags]) -> str:
+def _schema(files: Mapping[str, FileTags]) -> str:
     """CREATE TABLE/VIEW statements, one per name; a later file (migration) wins."""
+    from codeassist.ctx.tags import language_of
+
     found: dict[str, str] = {}
-    for path in sorted(files):
+    for path in sorted(p for p in files if language_of(p) == "sql"):
         tagged = files[path]
         if tagged.language != "sql" or tagged.note:
             continue

@@ -111,3 +111,30 @@ def test_two_processes_indexing_the_same_repository_at_once(tmp_path: Path) -> N
         assert (files, notes) == ("400", "0"), err
     index = build_index(repo)
     assert index.parsed == 0 and len(index.files) == 400
+
+
+def same_graph(index: object) -> None:
+    """The index's stored or patched graph is the one its files give when built anew."""
+    from codeassist.ctx.graph import build_graph
+
+    graph, fresh = index.graph, build_graph(dict(index.files.items()))  # type: ignore[attr-defined]
+    assert (graph.paths, graph.unique, graph.size) == (fresh.paths, fresh.unique, fresh.size)
+    for name in ("node_of", "def_uid", "def_offset", "src", "dst", "base"):
+        assert getattr(graph, name).tolist() == getattr(fresh, name).tolist(), name
+
+
+def test_an_edit_patches_the_stored_graph_to_what_a_full_build_gives(tmp_path: Path) -> None:
+    repo = many_files(tmp_path / "repo", 30)
+    same_graph(build_index(repo))
+    same_graph(build_index(repo))  # loaded from the snapshot
+    mod = repo / "pkg" / "mod7.py"
+    mod.write_text(mod.read_text() + "\n\ndef step3(x: int) -> int:\n    return step29(x)\n")
+    (repo / "pkg" / "mod12.py").unlink()
+    (repo / "pkg" / "extra.py").write_text("class Extra(Thing4):\n    pass\n")
+    edited = build_index(repo)
+    assert edited.parsed == 2
+    same_graph(edited)
+    os.utime(mod, ns=(5, 5))  # touched only: the snapshot holds, nothing is parsed
+    touched = build_index(repo)
+    assert touched.parsed == 0 and "pkg/mod12.py" not in touched.files
+    same_graph(touched)

@@ -1,7 +1,10 @@
 """Tags per file in SQLite under the user cache dir, keyed by path and content hash.
 
 Rows of `files` say what (size, mtime, hash) a path had when it was indexed; `tags` holds the
-tags of each content hash, so a file is parsed again only when its bytes change. WAL mode, a
+tags of each content hash, so a file is parsed again only when its bytes change. `repo_state`
+holds per repository root the reference graph with the file → hash map, and the graph's inputs
+as flat tables, keyed by digests of its stat list and of its content hashes: an unchanged
+repository loads one blob, not thousands of rows, and an edit patches the tables. WAL mode, a
 busy timeout and one short write transaction make two processes at once safe; a file that is
 not a database (or is damaged) is moved aside and rebuilt.
 """
@@ -13,7 +16,7 @@ import sqlite3
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from codeassist.ctx.tags import FileTags
 
@@ -26,9 +29,20 @@ CREATE TABLE IF NOT EXISTS files (
     hash TEXT NOT NULL, PRIMARY KEY (root, path)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS tags (hash TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS repo_state (
+    root TEXT PRIMARY KEY, stat_key TEXT NOT NULL, content_key TEXT NOT NULL,
+    graph BLOB NOT NULL, tables BLOB NOT NULL
+);
 """
 
 Stat = tuple[int, int, str]  # size, mtime_ns, content hash
+
+
+class Snapshot(NamedTuple):
+    stat_key: str  # digest of the (path, size, mtime_ns) list it was made from
+    content_key: str  # digest of the (path, content hash) list
+    graph: bytes  # the graph and file → hash map (what every request needs)
+    tables: bytes = b""  # the graph's inputs (what an edit needs); not loaded by `snapshot`
 
 
 class TagCache:
@@ -75,6 +89,7 @@ class TagCache:
                 with _write(db):
                     db.execute("DELETE FROM files")
                     db.execute("DELETE FROM tags")
+                    db.execute("DELETE FROM repo_state")
                     db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (self.version,))
         except BaseException:
             db.close()
@@ -89,35 +104,36 @@ class TagCache:
     def close(self) -> None:
         self.db.close()
 
-    def load(self, root: str) -> tuple[dict[str, Stat], dict[str, FileTags]]:
-        """What was indexed under `root`: stats by path, and tags by content hash."""
-        stats: dict[str, Stat] = {}
-        tags: dict[str, FileTags] = {}
+    def _read(self, sql: str, params: Iterable[Any]) -> list[Any]:
+        """Rows of a query; none when busy (parse this time) or damaged (rebuilt first)."""
         try:
-            rows = self.db.execute(
-                "SELECT f.path, f.size, f.mtime_ns, f.hash, t.data FROM files f "
-                "LEFT JOIN tags t ON t.hash = f.hash WHERE f.root = ?",
-                (root,),
-            ).fetchall()
+            return self.db.execute(sql, tuple(params)).fetchall()
         except sqlite3.OperationalError as exc:  # busy: parse this time, keep the cache
             self.note = f"tag cache busy ({exc}); files parsed again"
-            return stats, tags
         except sqlite3.DatabaseError as exc:  # damaged past the header: start again
             self.db.close()
             self._remove(exc)
             self.db = self._open()
-            return stats, tags
-        for path, size, mtime_ns, digest, data in rows:
-            if data is None or digest in tags:
-                if data is not None:
-                    stats[path] = (size, mtime_ns, digest)
-                continue
-            try:
-                tags[digest] = FileTags.load(marshal.loads(data))
-            except Exception:  # noqa: BLE001 - a bad row is a cache miss
-                continue
-            stats[path] = (size, mtime_ns, digest)
-        return stats, tags
+        return []
+
+    def snapshot(self, root: str) -> Snapshot | None:
+        """The last state stored for `root`, if any."""
+        rows = self._read(
+            "SELECT stat_key, content_key, graph FROM repo_state WHERE root = ?", (root,)
+        )
+        return Snapshot(*rows[0]) if rows else None
+
+    def tables(self, root: str, content_key: str) -> bytes | None:
+        """The graph inputs stored with the snapshot of this content."""
+        rows = self._read(
+            "SELECT tables FROM repo_state WHERE root = ? AND content_key = ?", (root, content_key)
+        )
+        return bytes(rows[0][0]) if rows else None
+
+    def stats(self, root: str) -> dict[str, Stat]:
+        """What was indexed under `root`: (size, mtime_ns, content hash) by path."""
+        rows = self._read("SELECT path, size, mtime_ns, hash FROM files WHERE root = ?", (root,))
+        return {path: (size, mtime_ns, digest) for path, size, mtime_ns, digest in rows}
 
     def lookup(self, digests: Iterable[str]) -> dict[str, FileTags]:
         """Tags already known for these content hashes (a file copied, or only touched)."""
@@ -145,8 +161,13 @@ class TagCache:
         stats: dict[str, Stat],
         new_tags: dict[str, FileTags],
         gone: Iterable[str],
+        snapshot: Snapshot | None = None,
     ) -> None:
-        """Record changed files and new tags in one transaction; failures only cost caching."""
+        """Record changed files, new tags and the root's snapshot in one transaction.
+
+        A snapshot without a graph only moves the stored one (same content) to a new
+        `stat_key`. Failures only cost caching.
+        """
         try:
             with _write(self.db):
                 self.db.executemany(
@@ -160,6 +181,16 @@ class TagCache:
                 self.db.executemany(
                     "DELETE FROM files WHERE root = ? AND path = ?", ((root, p) for p in gone)
                 )
+                if snapshot is not None and snapshot.graph:
+                    self.db.execute(
+                        "INSERT OR REPLACE INTO repo_state VALUES (?, ?, ?, ?, ?)",
+                        (root, *snapshot),
+                    )
+                elif snapshot is not None:
+                    self.db.execute(
+                        "UPDATE repo_state SET stat_key = ? WHERE root = ? AND content_key = ?",
+                        (snapshot.stat_key, root, snapshot.content_key),
+                    )
         except sqlite3.DatabaseError as exc:
             self.note = f"tag cache not updated ({exc})"
 

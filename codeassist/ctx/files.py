@@ -51,6 +51,8 @@ def is_secret(path: str) -> bool:
 
 def looks_secret(data: bytes) -> bool:
     """Content check for secrets a name did not give away (a key pasted into a .py file)."""
+    if b"PRIVATE KEY-----" not in data and b"aws_secret_access_key" not in data:
+        return False  # substring scans are ~20x faster than the regular expression
     return SECRET_CONTENT.search(data) is not None
 
 

@@ -1,28 +1,86 @@
 """Index a repository: list files, stat them, reuse cached tags, parse only what changed.
 
-An unchanged repository costs a listing, one stat per file and one cache query. Files whose
-size or mtime moved are read and hashed; only unknown content is parsed, in a pool of worker
-processes when there is a lot of it and more than one core.
+An unchanged repository costs a listing, one stat per file and one cached snapshot (the
+reference graph and the file → content hash map); tags are then loaded only for the few files
+that get rendered. Files whose size or mtime moved are read and hashed; if the content is what
+the snapshot was made from (a touch), the snapshot still holds. Otherwise the tags of every
+file are loaded, only unknown content is parsed (in a pool of worker processes when there is a
+lot of it and more than one core), and a new snapshot is stored.
 """
 
 from __future__ import annotations
 
 import hashlib
+import marshal
 import os
 import stat
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from codeassist import paths
 from codeassist.ctx import files as fileset
-from codeassist.ctx.cache import Stat, TagCache
-from codeassist.ctx.tags import FileTags, language_of, parse, queries_version
+from codeassist.ctx.cache import Snapshot, Stat, TagCache
+from codeassist.ctx.graph import Graph, Tables
+from codeassist.ctx.tags import FORMAT, FileTags, language_of, parse, queries_version
 
 PARALLEL_MIN_FILES = 200  # below this a pool costs more than it saves
 CHUNK = 16  # files per task sent to a worker
 BINARY_PROBE = 8192
+
+
+class TagMap(Mapping[str, FileTags]):
+    """Tags by repository path, loaded from the cache when first asked for.
+
+    A file whose tags are no longer in the cache (another process wiped it) is parsed again.
+    """
+
+    def __init__(self, root: Path, digests: dict[str, str], loaded: dict[str, FileTags]) -> None:
+        self.root = root
+        self.digests = digests  # path → content hash
+        self.loaded = loaded
+        self._cache: TagCache | None = None
+
+    def __getitem__(self, path: str) -> FileTags:
+        found = self.loaded.get(path)
+        if found is None:
+            if path not in self.digests:
+                raise KeyError(path)
+            self.preload([path])
+            found = self.loaded[path]
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.digests)
+
+    def __len__(self) -> int:
+        return len(self.digests)
+
+    def preload(self, wanted: Iterable[str]) -> None:
+        """Load the tags of these paths in one go."""
+        missing = {p: self.digests[p] for p in wanted if p not in self.loaded and p in self.digests}
+        if not missing:
+            return
+        if self._cache is None:
+            self._cache = TagCache(cache_path(), queries_version())
+        found = self._cache.lookup(set(missing.values()))
+        for path, digest in missing.items():
+            tagged = found.get(digest)
+            if tagged is None:
+                try:
+                    data = (self.root / path).read_bytes()
+                except OSError as exc:
+                    tagged = FileTags(language_of(path) or "", note=f"unreadable ({exc})")
+                else:
+                    tagged = tag_bytes(data, language_of(path) or "")
+            self.loaded[path] = tagged
+
+    def close(self) -> None:
+        if self._cache is not None:
+            self._cache.close()
+            self._cache = None
 
 
 @dataclass
@@ -31,9 +89,10 @@ class Index:
 
     root: Path
     git: bool
-    files: dict[str, FileTags] = field(default_factory=dict)
+    files: Mapping[str, FileTags] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     parsed: int = 0  # files parsed in this run (the rest came from the cache)
+    graph: Graph | None = None  # the reference graph of `files`
 
 
 def cache_path() -> Path:
@@ -48,7 +107,6 @@ def build_index(root: Path, *, workers: int | None = None) -> Index:
     current: dict[str, tuple[int, int, str]] = {}  # path → size, mtime_ns, language
     base = str(root)
     for rel in listing.paths:
-        lang = language_of(rel) or ""
         try:
             info = os.stat(os.path.join(base, rel))
         except OSError as exc:
@@ -59,7 +117,7 @@ def build_index(root: Path, *, workers: int | None = None) -> Index:
         if info.st_size > fileset.MAX_FILE_BYTES:
             result.notes.append(f"{rel}: too large ({info.st_size / 1e6:.1f} MB)")
             continue
-        current[rel] = (info.st_size, info.st_mtime_ns, lang)
+        current[rel] = (info.st_size, info.st_mtime_ns, language_of(rel) or "")
 
     cache = TagCache(cache_path(), queries_version())
     try:
@@ -71,45 +129,105 @@ def build_index(root: Path, *, workers: int | None = None) -> Index:
     return result
 
 
+def _key(lines: Iterable[str]) -> str:
+    return hashlib.blake2b("\n".join(lines).encode(), digest_size=16).hexdigest()
+
+
 def _fill(
     result: Index, cache: TagCache, current: dict[str, tuple[int, int, str]], workers: int | None
 ) -> None:
     key = str(result.root)
-    known_stats, known_tags = cache.load(key)
+    stat_key = _key(f"{p}\0{s}\0{m}" for p, (s, m, _) in sorted(current.items()))
+    snap = cache.snapshot(key)
+    stored = _decode(snap.graph) if snap is not None else None
+    if snap is not None and stored is not None and snap.stat_key == stat_key:
+        _use(result, stored, {})
+        return
+
+    known = cache.stats(key)
+    digests: dict[str, str] = {}
     changed: dict[str, Stat] = {}
     pending: dict[str, tuple[str, bytes, str]] = {}  # digest → (path, bytes, language)
-    waiting: list[tuple[str, str]] = []  # (path, digest) resolved after parsing
+    unreadable: dict[str, str] = {}  # path → note
     for rel, (size, mtime_ns, lang) in current.items():
-        seen = known_stats.get(rel)
+        seen = known.get(rel)
         if seen is not None and seen[0] == size and seen[1] == mtime_ns:
-            result.files[rel] = known_tags[seen[2]]
+            digests[rel] = seen[2]
             continue
         try:
             data = (result.root / rel).read_bytes()
         except OSError as exc:
-            result.notes.append(f"{rel}: unreadable ({exc.strerror or exc})")
+            unreadable[rel] = f"unreadable ({exc.strerror or exc})"
             continue
         digest = hashlib.blake2b(lang.encode() + b"\0" + data, digest_size=16).hexdigest()
+        digests[rel] = digest
         changed[rel] = (size, mtime_ns, digest)
-        waiting.append((rel, digest))
-        if digest not in known_tags and digest not in pending:
-            pending[digest] = (rel, data, lang)
-    if pending:
-        known_tags.update(cache.lookup(pending))
-        todo = {d: job for d, job in pending.items() if d not in known_tags}
-        new_tags = dict(_parse_all(todo, workers))
-        result.parsed = len(new_tags)
-        known_tags.update(new_tags)
-    else:
-        new_tags = {}
-    for rel, digest in waiting:
-        result.files[rel] = known_tags[digest]
-    gone = [p for p in known_stats if p not in current]
-    if changed or new_tags or gone:
-        cache.save(key, changed, new_tags, gone)
-    for rel in sorted(result.files):
-        if note := result.files[rel].note:
-            result.notes.append(f"{rel}: {note}")
+        pending.setdefault(digest, (rel, data, lang))
+    content_key = _key(f"{p}\0{d}" for p, d in sorted(digests.items()))
+    gone = [p for p in known if p not in current]
+    if snap is not None and stored is not None and snap.content_key == content_key:
+        notes = {p: n for p, n in stored[1].items() if p in digests} | unreadable
+        _use(result, (digests, notes, stored[2]), {})  # only touched: the snapshot holds
+        cache.save(key, changed, {}, gone, Snapshot(stat_key, content_key, b""))
+        return
+
+    # Tags of the files that differ from the snapshot (all of them without one).
+    base = _tables(cache, key, snap.content_key) if snap is not None and stored else None
+    before = stored[0] if base is not None and stored is not None else {}
+    need = {p: d for p, d in digests.items() if before.get(p) != d}
+    tags = cache.lookup(set(need.values()))
+    for rel, digest in need.items():  # cached stats whose tags went missing: read again
+        if digest not in tags and digest not in pending:
+            try:
+                pending[digest] = (rel, (result.root / rel).read_bytes(), current[rel][2])
+            except OSError:
+                continue
+    todo = {d: job for d, job in pending.items() if d not in tags}
+    new_tags = dict(_parse_all(todo, workers))
+    result.parsed = len(new_tags)
+    tags.update(new_tags)
+    fresh = {p: tags[d] for p, d in need.items() if d in tags}
+    digests = {p: d for p, d in digests.items() if p in fresh or p not in need}
+    dropped = [p for p in before if p not in digests]
+    tables = base.replace(fresh, dropped) if base is not None else Tables.of(fresh)
+    kept = stored[1] if base is not None and stored is not None else {}
+    notes = {p: n for p, n in kept.items() if p in digests and p not in fresh}
+    notes.update((p, t.note) for p, t in fresh.items() if t.note)
+    notes.update(unreadable)
+    state: Stored = (digests, notes, tables.graph())
+    _use(result, state, fresh)
+    graph = marshal.dumps((FORMAT, digests, notes, state[2].dump()))
+    snapshot = Snapshot(stat_key, content_key, graph, tables.dump())
+    cache.save(key, changed, new_tags, gone, snapshot)
+
+
+# path → content hash, path → note (skipped or unreadable files), the graph
+Stored = tuple[dict[str, str], dict[str, str], Graph]
+
+
+def _decode(data: bytes) -> Stored | None:
+    try:
+        version, digests, notes, graph = marshal.loads(data)
+        if version != FORMAT:
+            return None
+        return digests, notes, Graph.load(graph)
+    except Exception:  # noqa: BLE001 - a damaged snapshot is a cache miss
+        return None
+
+
+def _tables(cache: TagCache, key: str, content_key: str) -> Tables | None:
+    blob = cache.tables(key, content_key)
+    try:
+        return Tables.load(blob) if blob else None
+    except Exception:  # noqa: BLE001 - damaged: build them from every file's tags
+        return None
+
+
+def _use(result: Index, state: Stored, loaded: dict[str, FileTags]) -> None:
+    """Fill `result` from a repository state (`loaded`: tags already at hand)."""
+    result.files = TagMap(result.root, state[0], loaded)
+    result.notes.extend(f"{p}: {note}" for p, note in sorted(state[1].items()))
+    result.graph = state[2]
 
 
 def tag_bytes(data: bytes, lang: str) -> FileTags:
@@ -121,14 +239,20 @@ def tag_bytes(data: bytes, lang: str) -> FileTags:
     return parse(data, lang)
 
 
-def _job(item: tuple[str, bytes, str]) -> tuple[str, tuple[object, ...]]:
-    digest, data, lang = item
+# The jobs of the running pool: forked workers inherit them, so file contents are not pickled.
+_JOBS: list[tuple[str, bytes, str]] = []
+_POOL_LOCK = threading.Lock()
+
+
+def _job(n: int) -> tuple[str, tuple[object, ...]]:
+    digest, data, lang = _JOBS[n]
     return digest, tag_bytes(data, lang).dump()
 
 
 def _parse_all(
     todo: dict[str, tuple[str, bytes, str]], workers: int | None
 ) -> Iterator[tuple[str, FileTags]]:
+    global _JOBS
     jobs = [(digest, data, lang) for digest, (_, data, lang) in todo.items()]
     count = min(workers or os.cpu_count() or 1, os.cpu_count() or 1)
     context = _fork_context()
@@ -136,9 +260,14 @@ def _parse_all(
         for digest, data, lang in jobs:
             yield digest, tag_bytes(data, lang)
         return
-    with context.Pool(count) as pool:
-        for digest, dumped in pool.imap_unordered(_job, jobs, chunksize=CHUNK):
-            yield digest, FileTags.load(dumped)
+    with _POOL_LOCK:
+        _JOBS = jobs
+        try:
+            with context.Pool(count) as pool:
+                for digest, dumped in pool.imap_unordered(_job, range(len(jobs)), CHUNK):
+                    yield digest, FileTags.load(dumped)
+        finally:
+            _JOBS = []
 
 
 def _fork_context() -> Any:

@@ -6,7 +6,7 @@ the caller's tokenizer, fits the budget; the text returned is one that was count
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from codeassist.ctx.rank import RankedTag
@@ -29,7 +29,7 @@ def _owner(defs: Sequence[Definition], index: int) -> int:
     return d.parent if d.kind == "column" and d.parent >= 0 else index
 
 
-def render(tags: Sequence[RankedTag], files: dict[str, FileTags]) -> list[tuple[str, str]]:
+def render(tags: Sequence[RankedTag], files: Mapping[str, FileTags]) -> list[tuple[str, str]]:
     """One block per file (best file first): its path, then the chosen lines in file order."""
     chosen: dict[str, set[int]] = {}
     for tag in tags:
@@ -59,7 +59,7 @@ def join(blocks: list[tuple[str, str]]) -> str:
 
 
 def pack(
-    tags: Sequence[RankedTag], files: dict[str, FileTags], budget: int, count: CountTokens
+    tags: Sequence[RankedTag], files: Mapping[str, FileTags], budget: int, count: CountTokens
 ) -> Packed:
     """The most top-ranked tags whose rendering is at most `budget` tokens."""
     best = Packed("", 0, [])

@@ -9,24 +9,19 @@ the rank of its name (shared among the files defining it) plus a share of its fi
 
 from __future__ import annotations
 
-import builtins
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from itertools import chain
 from typing import Any
 
+from codeassist.ctx.graph import Graph, build_graph
 from codeassist.ctx.tags import FileTags
 
 DAMPING = 0.85
 ITERATIONS = 40
 TOLERANCE = 1e-8
-MAX_DEFINERS = 40  # a name defined in more files than this links nothing (get, run, __init__)
-COMMON_DEFINERS = 5  # defined in more files than this: a weak link
 WEIGHT_MENTIONED = 10.0  # a reference to a name the request mentions
-WEIGHT_PRIVATE = 0.1  # a reference to _private
-WEIGHT_COMMON = 0.1
 FILE_SHARE = 0.5  # part of a file's rank spread over its definitions
-KIND_WEIGHT = {"column": 0.3}
 
 # Where the walk restarts: each signal present gets its share of the restart mass, split
 # among the files and names it points at (so forty untracked files do not drown one name).
@@ -45,16 +40,6 @@ STOPWORDS = frozenset(
     "that this with from into have which where what when than then them they there their "
     "should would could about also make write code function file files return returns "
     "using uses each every list take takes give gives show find print some more most".split()
-)
-# Names whose references say nothing about the repository: builtins and runtime globals.
-NOT_LINKS = frozenset(dir(builtins)) | frozenset(
-    "self cls this console require module exports Object Array String Number Promise JSON "
-    "Math Error Map Set window document printf malloc free memcpy strlen fmt echo cd test "
-    "make fn new append extend join get items keys values split strip format replace update "
-    "pop add read write open close startswith endswith lower upper encode decode copy sort "
-    "insert remove index count find match search group setdefault exists mkdir run call "
-    "apply filter push slice map forEach then catch log error warn info debug toString "
-    "length size emplace_back push_back begin end".split()
 )
 LANGUAGE_FILES = {"python": {"python"}, "sql": {"sql"}, "shell": {"bash", "make"}}
 
@@ -105,79 +90,20 @@ def words_of(request: str) -> tuple[set[str], set[str]]:
     return names, words
 
 
-@dataclass
-class _Graph:
-    """The request-independent part: file and name nodes, edges, and where definitions are."""
+def rank(
+    files: Mapping[str, FileTags],
+    signals: Signals,
+    limit: int | None = None,
+    *,
+    graph: Graph | None = None,
+) -> Ranking:
+    """Every definition's score for this request, best first (the best `limit` of them).
 
-    paths: list[str]
-    unique: list[str]  # every defined name; uid = position
-    uid: dict[str, int]
-    node_of: Any  # uid → graph node (-1: defined in too many files to link anything)
-    owners: Any  # uid → number of files defining it
-    pair_name: Any  # (uid, file) pairs, one per name defined in a file
-    pair_file: Any
-    def_file: Any  # per definition, flattened over files
-    def_uid: Any
-    def_weight: Any
-    def_offset: Any  # first definition of each file in the flattened arrays
-    src: Any
-    dst: Any
-    base: Any  # edge weight before the request's own multipliers
-    size: int
-
-    def files_defining(self, uid: int) -> list[int]:
-        return [int(f) for f in self.pair_file[self.pair_name == uid][: COMMON_DEFINERS + 1]]
-
-
-def _graph(files: dict[str, FileTags]) -> _Graph:
+    `graph` is `files`' graph when the caller has it already (the index keeps one).
+    """
     import numpy as np
 
-    paths = sorted(p for p, t in files.items() if not t.note)
-    n_files = len(paths)
-    tagged = [files[p] for p in paths]
-    lengths = np.asarray([len(t.raw) for t in tagged], dtype=np.int64)
-    defs = list(chain.from_iterable(t.raw for t in tagged))
-    uid: dict[str, int] = {}
-    def_uid = np.fromiter((uid.setdefault(d[0], len(uid)) for d in defs), np.int64, len(defs))
-    unique = list(uid)
-    def_file = np.repeat(np.arange(n_files, dtype=np.int64), lengths)
-    def_weight = np.asarray([KIND_WEIGHT.get(d[1], 1.0) for d in defs], dtype=np.float64)
-    pairs = np.unique(def_uid * max(n_files, 1) + def_file)
-    pair_name, pair_file = pairs // max(n_files, 1), pairs % max(n_files, 1)
-    owners = np.bincount(pair_name, minlength=len(unique))
-    linked = owners <= MAX_DEFINERS
-    node_of = np.where(linked, n_files + np.cumsum(linked) - 1, -1)
-    size = n_files + int(linked.sum())
-
-    # file → name: one edge per distinct name a file references.
-    ref_names = list(chain.from_iterable(t.references for t in tagged))
-    ref_counts = np.fromiter(
-        chain.from_iterable(t.references.values() for t in tagged), np.float64, len(ref_names)
-    )
-    ref_file = np.repeat(np.arange(n_files), [len(t.references) for t in tagged])
-    ref_uid = np.fromiter((uid.get(n, -1) for n in ref_names), np.int64, len(ref_names))
-    quiet = np.asarray([n in NOT_LINKS for n in unique] + [True], dtype=bool)  # [-1]: unknown
-    private = np.asarray([n.startswith("_") for n in unique] + [False], dtype=bool)
-    keep = ~quiet[ref_uid] & np.append(linked, False)[ref_uid]
-    ref_uid, ref_file, ref_counts = ref_uid[keep], ref_file[keep], ref_counts[keep]
-    base = np.sqrt(ref_counts)
-    base = base * np.where(private[ref_uid], WEIGHT_PRIVATE, 1.0)
-    base = base * np.where(owners[ref_uid] > COMMON_DEFINERS, WEIGHT_COMMON, 1.0)
-    # name → the files defining it, shared equally.
-    link = linked[pair_name]
-    src = np.concatenate([ref_file, node_of[pair_name[link]]])
-    dst = np.concatenate([node_of[ref_uid], pair_file[link]])
-    base = np.concatenate([base, 1.0 / owners[pair_name[link]]])
-    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]) if n_files else lengths
-    return _Graph(paths, unique, uid, node_of, owners, pair_name, pair_file, def_file, def_uid,
-                  def_weight, offsets, src, dst, base, size)  # fmt: skip
-
-
-def rank(files: dict[str, FileTags], signals: Signals, limit: int | None = None) -> Ranking:
-    """Every definition's score for this request, best first (the best `limit` of them)."""
-    import numpy as np
-
-    g = _graph(files)
+    g = graph if graph is not None else build_graph(files)
     n_files = len(g.paths)
     tokens, words = words_of(signals.request)
     mentioned = [g.uid[t] for t in tokens if t in g.uid]
@@ -185,7 +111,7 @@ def rank(files: dict[str, FileTags], signals: Signals, limit: int | None = None)
     if mentioned:
         targets = g.node_of[np.asarray(mentioned)]
         weight[np.isin(g.dst, targets[targets >= 0]) & (g.src < n_files)] *= WEIGHT_MENTIONED
-    restart, reasons = _restart(g, files, tokens, words, signals)
+    restart, reasons = _restart(g, tokens, words, signals)
     out = np.bincount(g.src, weights=weight, minlength=g.size)
     share = weight / np.where(out[g.src] > 0, out[g.src], 1.0)
     dangling = out == 0
@@ -218,8 +144,7 @@ def rank(files: dict[str, FileTags], signals: Signals, limit: int | None = None)
 
 
 def _restart(
-    g: _Graph,
-    files: dict[str, FileTags],
+    g: Graph,
     tokens: set[str],
     words: set[str],
     signals: Signals,
@@ -255,7 +180,7 @@ def _restart(
         if signals.cwd and path.startswith(signals.cwd + "/"):
             point("cwd", f)
             why(path, 5, "in the current directory")
-        if files[path].language in wanted:
+        if g.languages[f] in wanted:
             point("language", f)
     for token in {t.lower() for t in tokens} | words:
         matched = by_stem.get(token, [])
@@ -269,9 +194,7 @@ def _restart(
                 why(paths[f], 1, f"defines {name}, named in the request")
     if words:
         # One string of all names, one per line, searched in C rather than name by name.
-        low = [n.lower() for n in g.unique]
-        lowered = "\n".join(low)
-        starts = np.cumsum([0] + [len(n) + 1 for n in low[:-1]])
+        low, lowered, starts = g.lowered
         for word in sorted(words):
             hits = [m.start() for m in re.finditer(re.escape(word), lowered)]
             lines = set((np.searchsorted(starts, hits, side="right") - 1).tolist())
