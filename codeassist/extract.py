@@ -35,12 +35,12 @@ def extract(reply: str, language: str | None = None) -> Extracted:
         fence, lang = m.group(1), m.group(2).lower()
         body_start = m.end() + 1
         close = re.compile(rf"^[ \t]*{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$", re.M)
-        end = close.search(reply, body_start)
-        if end is None:
+        closing = close.search(reply, body_start)
+        if closing is None:
             blocks.append((lang, reply[body_start:], m.start(), len(reply), False))
             break
-        blocks.append((lang, reply[body_start : end.start()], m.start(), end.end(), True))
-        pos = end.end()
+        blocks.append((lang, reply[body_start : closing.start()], m.start(), closing.end(), True))
+        pos = closing.end()
     if not blocks:
         return Extracted(_clean(reply, language), "", True)
     wanted = _ALIASES.get(language or "", set())
