@@ -55,9 +55,13 @@ def runtime_dir() -> Path:
     """Sockets of the resident server; private to the user."""
     if home := _home():
         return home / "run"
+    import warnings
+
     import platformdirs
 
-    return Path(platformdirs.user_runtime_dir(APP))
+    with warnings.catch_warnings():  # no XDG_RUNTIME_DIR (ssh, containers): /tmp/runtime-UID is fine
+        warnings.simplefilter("ignore")
+        return Path(platformdirs.user_runtime_dir(APP))
 
 
 def models_dir() -> Path:
