@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from typer.core import TyperGroup
 
 from codeassist import __version__
-from codeassist.commands import context, gen, hook, model, repl, review, risk, shell
+from codeassist.commands import context, doctor, gen, hook, model, repl, review, risk, serve, shell
 from codeassist.errors import CodeassistError, Exit
+
+if TYPE_CHECKING:
+    import click
 
 
 def report(error: CodeassistError) -> None:
@@ -29,7 +32,7 @@ def report(error: CodeassistError) -> None:
 class Group(TyperGroup):
     """Turns CodeassistError and Ctrl-C into an exit code, wherever they are raised."""
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except CodeassistError as error:
@@ -75,6 +78,8 @@ app.command("shell-init")(shell.shell_init)
 app.command("repl")(repl.repl)
 app.command("review")(review.review)
 app.add_typer(hook.app, name="hook")
+app.command("serve")(serve.serve)
+app.command("doctor")(doctor.doctor)
 
 
 def main() -> None:

@@ -26,6 +26,11 @@ class Config:
     context: bool = True  # ground requests in the repository
     context_budget: int = 1024  # tokens of repository context in a prompt
     gpu_layers: int = -1  # -1: all layers when the build supports offload
+    flash_attn: str = "on"  # on | off | auto (on where layers are offloaded)
+    kv_cache_type: str = "f16"  # f16 | q8_0 | q4_0 (quantized caches turn flash attention on)
+    speculative: str = "auto"  # prompt-lookup decoding at temperature 0: auto (GPU only) | on | off
+    serve_idle_timeout: float = 1800.0  # seconds before an idle `codeassist serve` exits
+    prompt_cache_disk: bool = True  # the server saves its KV prefix on exit, reloads it at start
     shell_key: str = "\\C-g"
     hook_timeout: float = 20.0
     extra: dict[str, object] = field(default_factory=dict)

@@ -4,13 +4,19 @@ The decode loop drives llama.cpp directly: one `llama_decode` per token and a sa
 chain that runs in C, the fastest loop Python can drive. The tokens already evaluated
 stay in the KV cache, so a request that shares a prefix with the previous one (system
 prompt, repository context) evaluates only its new tokens.
+
+At temperature 0 the loop speculates (prompt-lookup decoding): when the last few tokens
+also occur earlier in the prompt or the output, the tokens that followed them there are
+proposed as a draft and verified in one `llama_decode`; the longest prefix the model
+agrees with is kept, plus the model's own next token, and the rest is rolled back out of
+the KV cache. The output is the plain greedy output, in fewer sequential steps.
 """
 
 from __future__ import annotations
 
-import codecs
 import ctypes
 import os
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -21,6 +27,7 @@ import llama_cpp
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
 from codeassist.backends.base import Message, Options
+from codeassist.backends.decoding import PromptLookup, TextStream
 from codeassist.errors import BackendError, ModelError
 from codeassist.models import ModelRef
 
@@ -31,16 +38,31 @@ CHATML = (
     "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
 )
 
-_LOADED: dict[tuple[str, int, int], LlamaCppBackend] = {}
+_LOADED: dict[tuple[object, ...], LlamaCppBackend] = {}
+
+KV_TYPES = {"f16": llama_cpp.GGML_TYPE_F16, "q8_0": llama_cpp.GGML_TYPE_Q8_0,
+            "q4_0": llama_cpp.GGML_TYPE_Q4_0}  # fmt: skip
+# Most tokens proposed by one lookup. The verifying batch (pending token + draft) stays at
+# 8 tokens or fewer: llama.cpp computes such batches with the same matrix-vector kernels as
+# a single token (CPU and CUDA both switch to other, numerically different kernels above 8),
+# which is what keeps the speculated output bit-identical to plain decoding.
+DRAFT_MAX = 7
 
 
 @dataclass(frozen=True)
 class Stats:
-    """What the last request cost: tokens reused from the cache, evaluated, generated."""
+    """What the last request cost: tokens reused from the cache, evaluated, generated.
+
+    `drafted` and `accepted` count speculated tokens; `steps` is the number of decode calls
+    of the generation (equal to `generated` without speculation).
+    """
 
     reused: int = 0
     evaluated: int = 0
     generated: int = 0
+    drafted: int = 0
+    accepted: int = 0
+    steps: int = 0
 
 
 def gpu_offload_supported() -> bool:
@@ -51,8 +73,16 @@ def threads() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
 
 
+@llama_cpp.llama_log_callback  # type: ignore[untyped-decorator]
+def _quiet_log(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
+    """llama.cpp's own log: on stderr only with CODEASSIST_DEBUG=1, never on a user's screen."""
+    if os.environ.get("CODEASSIST_DEBUG"):
+        sys.stderr.write(text.decode("utf-8", "replace"))
+
+
 def open_llama(path: Path, **params: Any) -> llama_cpp.Llama:
     """Load a GGUF with llama.cpp's logging kept off the user's terminal."""
+    llama_cpp.llama_log_set(_quiet_log, ctypes.c_void_p(0))
     try:
         return llama_cpp.Llama(model_path=str(path), verbose=False, **params)
     except (ValueError, RuntimeError, OSError) as exc:
@@ -65,9 +95,10 @@ def open_llama(path: Path, **params: Any) -> llama_cpp.Llama:
 class LlamaCppBackend:
     """A chat model in this process, streaming one token's text at a time."""
 
-    def __init__(self, llm: llama_cpp.Llama, name: str) -> None:
+    def __init__(self, llm: llama_cpp.Llama, name: str, *, speculative: bool = True) -> None:
         self.llm = llm
         self.name = name
+        self.speculative = speculative  # prompt-lookup decoding at temperature 0
         self.n_ctx = llm.n_ctx()
         self.n_batch = llm.n_batch
         self._ctx = llm._ctx.ctx
@@ -75,25 +106,69 @@ class LlamaCppBackend:
         self._memory = llama_cpp.llama_get_memory(self._ctx)
         self._past: list[int] = []  # tokens whose KV entries are in the cache, in order
         self._formatter = self._chat_formatter()
+        self._batch = llama_cpp.llama_batch_init(DRAFT_MAX + 1, 0, 1)
         self.last = Stats()
 
+    def __del__(self) -> None:
+        batch = getattr(self, "_batch", None)
+        if batch is not None:
+            llama_cpp.llama_batch_free(batch)
+
     @classmethod
-    def load(cls, ref: ModelRef, *, n_ctx: int = 4096, gpu_layers: int = -1) -> LlamaCppBackend:
-        """Load a model once per process; later calls get the same instance."""
-        key = (str(ref.path), n_ctx, gpu_layers)
+    def load(
+        cls,
+        ref: ModelRef,
+        *,
+        n_ctx: int = 4096,
+        gpu_layers: int = -1,
+        flash_attn: str = "on",
+        kv_type: str = "f16",
+    ) -> LlamaCppBackend:
+        """Load a model once per process; later calls get the same instance.
+
+        `flash_attn` is "on", "off" or "auto" (on where layers are offloaded to a GPU);
+        `kv_type` is the KV cache's element type (f16, q8_0, q4_0; quantized V needs flash).
+        """
+        key = (str(ref.path), n_ctx, gpu_layers, flash_attn, kv_type)
         if key not in _LOADED:
             n_threads = threads()
+            gpu = gpu_offload_supported()
+            if kv_type not in KV_TYPES:
+                raise ModelError(
+                    f"unknown KV cache type {kv_type!r}", hint=f"use one of: {', '.join(KV_TYPES)}"
+                )
+            flash = flash_attn == "on" or (flash_attn == "auto" and gpu) or kv_type != "f16"
             llm = open_llama(
                 ref.path,
                 n_ctx=n_ctx,
                 n_batch=512,
-                n_gpu_layers=gpu_layers if gpu_offload_supported() else 0,
+                n_gpu_layers=gpu_layers if gpu else 0,
                 n_threads=n_threads,
                 n_threads_batch=n_threads,
                 use_mmap=True,
+                flash_attn=flash,
+                type_k=KV_TYPES[kv_type],
+                type_v=KV_TYPES[kv_type],
             )
             _LOADED[key] = cls(llm, ref.name)
         return _LOADED[key]
+
+    @property
+    def cached_tokens(self) -> list[int]:
+        """The tokens whose KV entries are in the cache, in order."""
+        return list(self._past)
+
+    @property
+    def n_layers(self) -> int:
+        return int(llama_cpp.llama_model_n_layer(self.llm._model.model))
+
+    @property
+    def offloaded_layers(self) -> int:
+        """How many layers run on the GPU (0 on a CPU-only build)."""
+        if not gpu_offload_supported():
+            return 0
+        wanted = int(self.llm.model_params.n_gpu_layers)
+        return self.n_layers if wanted < 0 else min(self.n_layers, wanted)
 
     # -- prompt ---------------------------------------------------------------------------
 
@@ -131,38 +206,81 @@ class LlamaCppBackend:
         reused = self._evaluate(prompt)
         budget = min(options.max_tokens, self.n_ctx - len(self._past))
         sampler = self._sampler(options)
-        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        pending = ""  # text held back while it could be the start of a stop string
-        generated = 0
-        one = (llama_cpp.llama_token * 1)()
-        piece_buf = ctypes.create_string_buffer(256)
+        greedy = options.temperature <= 0 and not options.grammar
+        lookup = PromptLookup(prompt) if self.speculative and greedy else None
+        out = TextStream(self._vocab, options.stop)
+        generated = drafted = accepted = steps = 0
+        reach = DRAFT_MAX  # draft length: halved after a miss, doubled after a full hit
         try:
-            while generated < budget:
-                token = llama_cpp.llama_sampler_sample(sampler, self._ctx, -1)
-                if llama_cpp.llama_vocab_is_eog(self._vocab, token):
-                    break
-                n = llama_cpp.llama_token_to_piece(self._vocab, token, piece_buf, 256, 0, False)
-                text = decoder.decode(piece_buf.raw[: max(n, 0)])
-                one[0] = token
-                self._decode(one, 1)
-                self._past.append(token)
+            token = llama_cpp.llama_sampler_sample(sampler, self._ctx, -1)
+            while generated < budget and not llama_cpp.llama_vocab_is_eog(self._vocab, token):
+                # The sampled token is final: show it before spending a decode on it.
                 generated += 1
-                if options.stop:
-                    pending += text
-                    hit = _find_stop(pending, options.stop)
-                    if hit is not None:
-                        if pending[:hit]:
-                            yield pending[:hit]
-                        return
-                    keep = _partial_stop(pending, options.stop)
-                    text, pending = pending[: len(pending) - keep], pending[len(pending) - keep :]
+                text, stopped = out.feed(token)
                 if text:
                     yield text
-            if pending:
-                yield pending
+                if stopped:
+                    return
+                if generated >= budget:
+                    break
+                room = min(reach, budget - generated, self.n_ctx - len(self._past) - 2)
+                draft = lookup.propose(token, room) if lookup else []
+                if lookup:
+                    lookup.append(token)
+                self._decode_run([token, *draft])
+                steps += 1
+                drafted += len(draft)
+                run = [token]  # the tokens of this step the model stands behind, in order
+                for i, guess in enumerate(draft):  # logits i follow run[: i + 1]
+                    token = llama_cpp.llama_sampler_sample(sampler, self._ctx, i)
+                    if token != guess or llama_cpp.llama_vocab_is_eog(self._vocab, token):
+                        break
+                    run.append(guess)
+                else:
+                    token = llama_cpp.llama_sampler_sample(sampler, self._ctx, -1)
+                self._past.extend(run)
+                if len(run) < len(draft) + 1:  # roll the rejected draft out of the KV cache
+                    llama_cpp.llama_memory_seq_rm(self._memory, 0, len(self._past), -1)
+                accepted += len(run) - 1
+                if draft:
+                    hit = len(run) - 1
+                    reach = min(DRAFT_MAX, reach * 2) if hit == len(draft) else reach
+                    reach = max(1, reach // 2) if hit == 0 else reach
+                for t in run[1:]:
+                    generated += 1
+                    if lookup:
+                        lookup.append(t)
+                    text, stopped = out.feed(t)
+                    if text:
+                        yield text
+                    if stopped:
+                        return
+            if rest := out.flush():
+                yield rest
         finally:
             llama_cpp.llama_sampler_free(sampler)
-            self.last = Stats(reused, len(prompt) - reused, generated)
+            self.last = Stats(reused, len(prompt) - reused, generated, drafted, accepted, steps)
+
+    def _decode_run(self, tokens: list[int]) -> None:
+        """Decode tokens that follow the cache, with logits for each (one call, one step)."""
+        if len(tokens) == 1:
+            one = (llama_cpp.llama_token * 1)(tokens[0])
+            self._decode(one, 1)
+            return
+        batch, pos = self._batch, len(self._past)
+        for i, t in enumerate(tokens):
+            batch.token[i] = t
+            batch.pos[i] = pos + i
+            batch.n_seq_id[i] = 1
+            batch.seq_id[i][0] = 0
+            batch.logits[i] = 1
+        batch.n_tokens = len(tokens)
+        rc = llama_cpp.llama_decode(self._ctx, batch)
+        if rc != 0:
+            self.reset()
+            raise BackendError(
+                f"llama.cpp failed to decode (code {rc})", hint="try a shorter request"
+            )
 
     def _evaluate(self, prompt: list[int]) -> int:
         """Bring the KV cache to `prompt`, keeping the longest prefix already there."""
@@ -188,7 +306,9 @@ class LlamaCppBackend:
         rc = llama_cpp.llama_decode(self._ctx, llama_cpp.llama_batch_get_one(tokens, n))
         if rc != 0:
             self.reset()
-            raise BackendError(f"llama.cpp failed to decode (code {rc})", hint="try a shorter request")
+            raise BackendError(
+                f"llama.cpp failed to decode (code {rc})", hint="try a shorter request"
+            )
 
     def _sampler(self, options: Options) -> Any:
         chain = llama_cpp.llama_sampler_chain_init(llama_cpp.llama_sampler_chain_default_params())
@@ -210,26 +330,34 @@ class LlamaCppBackend:
             add(chain, llama_cpp.llama_sampler_init_dist(options.seed))
         return chain
 
+    def save_prefix(self, path: Path) -> int:
+        """Write the KV state of the cached tokens to `path`; returns how many tokens."""
+        if not self._past:
+            return 0
+        tokens = (llama_cpp.llama_token * len(self._past))(*self._past)
+        written = llama_cpp.llama_state_seq_save_file(
+            self._ctx, os.fsencode(path), 0, tokens, len(self._past)
+        )
+        return len(self._past) if written else 0
+
+    def load_prefix(self, path: Path) -> int:
+        """Restore a state from `save_prefix` (same model and settings); 0 when it does not fit."""
+        self.reset()
+        buf = (llama_cpp.llama_token * self.n_ctx)()
+        count = ctypes.c_size_t(0)
+        read = llama_cpp.llama_state_seq_load_file(
+            self._ctx, os.fsencode(path), 0, buf, self.n_ctx, ctypes.byref(count)
+        )
+        if not read or count.value == 0:
+            self.reset()
+            return 0
+        self._past = list(buf[: count.value])
+        return count.value
+
     def reset(self) -> None:
         """Forget the cached prefix."""
         llama_cpp.llama_memory_clear(self._memory, True)
         self._past.clear()
-
-
-def _find_stop(text: str, stops: tuple[str, ...]) -> int | None:
-    hits = [i for s in stops if (i := text.find(s)) != -1]
-    return min(hits) if hits else None
-
-
-def _partial_stop(text: str, stops: tuple[str, ...]) -> int:
-    """How many trailing characters of `text` could begin a stop string."""
-    best = 0
-    for s in stops:
-        for k in range(min(len(s) - 1, len(text)), 0, -1):
-            if text.endswith(s[:k]):
-                best = max(best, k)
-                break
-    return best
 
 
 @cache
@@ -247,4 +375,3 @@ def tokenizer(path: Path) -> Any:
         return len(llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
     return count
-

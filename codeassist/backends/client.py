@@ -1,0 +1,46 @@
+"""A backend that talks to the resident server (`codeassist serve`) over its Unix socket."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from codeassist.backends.base import Message, Options
+from codeassist.serve import protocol
+
+
+@dataclass
+class ClientBackend:
+    """Streams from the server at `path`; the server keeps the model and its KV cache warm."""
+
+    path: Path
+    name: str
+    last: dict[str, Any] = field(default_factory=dict)  # the server's stats of the last request
+
+    def stream(self, messages: Sequence[Message], options: Options) -> Iterator[str]:
+        payload = {
+            "op": "generate",
+            "messages": protocol.messages_to_json(list(messages)),
+            "options": protocol.options_to_json(options),
+        }
+        for answer in protocol.request(self.path, payload):
+            if "text" in answer:
+                yield str(answer["text"])
+            elif answer.get("done"):
+                self.last = dict(answer.get("stats") or {})
+
+    def count_tokens(self, text: str) -> int:
+        return int(protocol.call(self.path, {"op": "count_tokens", "text": text})["tokens"])
+
+    def status(self) -> dict[str, Any]:
+        return dict(protocol.call(self.path, {"op": "status"})["status"])
+
+
+def find(spec: str) -> ClientBackend | None:
+    """The server for model `spec` when one is running (about a millisecond when none is)."""
+    path = protocol.socket_path(spec)
+    if not protocol.alive(path):
+        return None
+    return ClientBackend(path, spec)

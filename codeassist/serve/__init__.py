@@ -1,0 +1,1 @@
+"""The resident model server: one process per user and model on a private Unix socket."""

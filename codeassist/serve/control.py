@@ -1,0 +1,92 @@
+"""Start, inspect and stop the resident server (the core of `codeassist serve`)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from codeassist.config import Config
+from codeassist.errors import BackendError, CodeassistError
+from codeassist.serve import protocol
+
+START_TIMEOUT = 120.0  # seconds for a detached server to load its model and listen
+
+
+def default_socket(spec: str) -> Path:
+    return protocol.socket_path(spec)
+
+
+def status(path: Path) -> dict[str, Any] | None:
+    """The running server's status, or None when none answers on `path`."""
+    if not protocol.alive(path):
+        return None
+    try:
+        return dict(protocol.call(path, {"op": "status"})["status"])
+    except (BackendError, OSError, ValueError):
+        return None
+
+
+def stop(path: Path, wait: float = 10.0) -> bool:
+    """Ask the server to stop and wait for its socket to go; False when none was running."""
+    try:
+        protocol.call(path, {"op": "stop"})
+    except (BackendError, OSError):
+        return False
+    deadline = time.monotonic() + wait
+    while path.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return True
+
+
+def run(
+    config: Config, spec: str, path: Path, idle_timeout: float, ready: Callable[[], None]
+) -> None:
+    """Load the model (and its saved prompt cache), then serve until stopped or idle."""
+    from codeassist.backends.select import open_local
+    from codeassist.serve import prefix
+    from codeassist.serve.server import Server
+
+    protocol.check_length(path)
+    model: Any = open_local(config, spec)
+    on_exit = None
+    if config.prompt_cache_disk and hasattr(model, "save_prefix"):
+        settings = (config.n_ctx, config.flash_attn, config.kv_cache_type)
+        where = prefix.directory(Path(model.llm.model_path), *settings)
+        prefix.load_newest(model, where)
+
+        def on_exit() -> None:
+            prefix.save(model, where, model.cached_tokens)
+
+    server = Server(path, model, idle_timeout, on_exit=on_exit)
+    signal.signal(signal.SIGTERM, lambda signum, frame: server.stop_soon())
+    ready()
+    server.serve()
+
+
+def detach(spec: str, path: Path, idle_timeout: float) -> int:
+    """Start `codeassist serve` in a new session and wait until it listens; returns its pid."""
+    if status(path) is not None:
+        raise CodeassistError(f"a server already runs on {path}", hint="codeassist serve --status")
+    log = path.with_name(path.name + ".log")
+    cmd = [sys.executable, "-m", "codeassist", "serve", "--model", spec,
+           "--socket", str(path), "--idle-timeout", str(idle_timeout)]  # fmt: skip
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True,
+            env={**os.environ},
+        )  # fmt: skip
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            tail = log.read_text(errors="replace").strip().splitlines()[-1:] or ["no output"]
+            raise BackendError(f"the server exited at start: {tail[0]}", hint=f"see {log}")
+        if protocol.alive(path):
+            return proc.pid
+        time.sleep(0.05)
+    raise BackendError(f"the server did not listen on {path} in time", hint=f"see {log}")

@@ -1,0 +1,46 @@
+"""`codeassist doctor`: the report a user pastes into a bug report."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_cli
+
+
+@pytest.mark.model
+@pytest.mark.slow
+def test_doctor_reports_backend_models_server_and_a_measured_speed(small_model: Path) -> None:
+    proc = run_cli("doctor", "--tokens", "8", env={"CODEASSIST_MODEL": "smollm2-135m"})
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "backend" in out and "CPU" in out  # this build has no GPU offload
+    assert "model smollm2-135m" in out and "installed, verified" in out
+    assert "server" in out and "not running" in out
+    assert re.search(r"offloaded layers +0 of 30\n", out)
+    assert "tok/s" in out
+
+
+@pytest.mark.model
+@pytest.mark.slow
+def test_doctor_json_carries_the_measurement(small_model: Path) -> None:
+    proc = run_cli("doctor", "--json", "--tokens", "8", env={"CODEASSIST_MODEL": "smollm2-135m"})
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    speed = report["checks"]["speed"]
+    assert speed["model"] == "smollm2-135m" and speed["generated"] == 8
+    assert speed["decode_tok_s"] > 0
+    assert report["checks"]["backend"]["gpu_offload"] is False
+    assert report["problems"] == []
+
+
+def test_doctor_without_models_says_what_to_install() -> None:
+    quick = run_cli("doctor", "--no-bench")
+    assert quick.returncode == 0, quick.stderr
+    assert "not installed" in quick.stdout
+    full = run_cli("doctor")
+    assert full.returncode == 1
+    assert "codeassist model install" in full.stdout and "no model installed" in full.stderr
