@@ -5,14 +5,17 @@ Independent of the CLI: takes data and a backend, returns data, never prints.
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from codeassist import language, prompts
-from codeassist.backends.base import Backend, Options, Response
+from codeassist.backends.base import Backend, Message, Options, Response
 from codeassist.errors import UsageError
 from codeassist.extract import extract
+from codeassist.verify import Check, Subject
 
 OnPiece = Callable[[str], None]
 
@@ -27,6 +30,11 @@ class Request:
     dialect: str = "sqlite"
     cwd: Path | None = None
     options: Options = field(default_factory=Options)
+    db: str | None = None  # SQLite path or postgresql:// URL: EXPLAIN checks run against it
+    tests: str = ""  # Python test code the answer must pass (run in the sandbox)
+    verify: bool = True  # run the checks (and repair on failure)
+    max_repairs: int = 2  # extra rounds asked of the model at most
+    repair_budget_s: float = 120.0  # no new round starts after this much time
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,8 @@ class Result:
     model: str
     timings: Timings
     reply: str  # the model's whole reply, unedited
+    checks: list[Check] = field(default_factory=list)  # of the returned code
+    repairs: int = 0  # extra rounds asked of the model
 
     def to_json(self) -> dict[str, object]:
         data = asdict(self)
@@ -67,7 +77,7 @@ def resolve_language(request: Request) -> str:
     return request.language
 
 
-def messages_for(request: Request, lang: str) -> list[prompts.Message]:
+def messages_for(request: Request, lang: str) -> list[Message]:
     env = prompts.Environment.current(request.cwd) if lang == "shell" else None
     return prompts.build(
         request.text, lang, explain=request.explain, context=request.context,
@@ -76,9 +86,77 @@ def messages_for(request: Request, lang: str) -> list[prompts.Message]:
 
 
 def run(request: Request, backend: Backend, on_piece: OnPiece | None = None) -> Result:
-    """Generate code for one request, streaming each piece of the reply to `on_piece`."""
+    """Generate code for one request, streaming each piece of the reply to `on_piece`.
+
+    With `request.verify`, the code is checked; on a failed check the model is asked again,
+    shown the best answer so far and its findings (at most `max_repairs` rounds, within
+    `repair_budget_s`; rounds after the first sample, to get out of a repeated answer), and
+    the answer that passes the most checks is returned.
+    """
+    from codeassist.verify import repair
+
+    started = time.perf_counter()
     lang = resolve_language(request)
-    response = Response(backend.stream(messages_for(request, lang), request.options))
+    messages = messages_for(request, lang)
+    result = _generate(request, backend, lang, messages, on_piece)
+    if not request.verify:
+        return result
+    best = _checked(request, lang, result)
+    rounds, spent = dict[str, int](), [result.timings]
+    while len(spent) <= request.max_repairs:
+        failures = repair.to_repair(best.checks, rounds)
+        if not failures or time.perf_counter() - started > request.repair_budget_s:
+            break
+        for c in failures:
+            rounds[c.name] = rounds.get(c.name, 0) + 1
+        again = dataclasses.replace(request, options=repair.options(request.options, len(spent)))
+        asked = repair.messages(messages, best.code, failures, lang)
+        latest = _generate(again, backend, lang, asked, on_piece)
+        spent.append(latest.timings)
+        latest = _checked(request, lang, latest)
+        if repair.score(latest.checks) > repair.score(best.checks):
+            best = latest
+    timings = Timings(
+        spent[0].ttft_s,
+        sum(t.total_s or 0.0 for t in spent),
+        sum(t.tokens for t in spent),
+    )
+    return dataclasses.replace(best, timings=timings, repairs=len(spent) - 1)
+
+
+def _checked(request: Request, lang: str, result: Result) -> Result:
+    """The result with its checks; mechanically fixed first where a fix is certain."""
+    from codeassist.verify import autofix, repair, run_checks
+
+    subject = _subject(request, lang, result.code)
+    checks = run_checks(subject)
+    fixed = autofix(subject, checks)
+    if fixed is not None:
+        fixed_checks = run_checks(_subject(request, lang, fixed))
+        if repair.score(fixed_checks) > repair.score(checks):
+            return dataclasses.replace(result, code=fixed, checks=fixed_checks)
+    return dataclasses.replace(result, checks=checks)
+
+
+def _subject(request: Request, lang: str, code: str) -> Subject:
+    from codeassist.verify.repair import user_shell
+
+    return Subject(
+        language=lang, code=code, request=request.text, tests=request.tests,
+        schema=request.schema, dialect=request.dialect, db=request.db, cwd=request.cwd,
+        shell=user_shell(),
+    )  # fmt: skip
+
+
+def _generate(
+    request: Request,
+    backend: Backend,
+    lang: str,
+    messages: list[Message],
+    on_piece: OnPiece | None,
+) -> Result:
+    """One round: stream the model's reply and extract the code from it."""
+    response = Response(backend.stream(messages, request.options))
     for piece in response:
         if on_piece:
             on_piece(piece)

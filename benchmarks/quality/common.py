@@ -1,0 +1,165 @@
+"""What the three quality benchmarks share: options, the model, sampling, the run loop, the table.
+
+Each item is answered twice through `pipeline.run`: bare (verify=False: one round, the plain
+model) and verified (checks + repair). At temperature 0 the verified run's first round is the
+bare answer, so a replaying backend serves it from memory: the verified run pays only for its
+repair rounds, and its latency is reported as the bare latency plus those rounds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from codeassist import config, pipeline
+from codeassist.backends.base import Backend, Message, Options
+
+EVAL = Path(__file__).resolve().parents[3] / "shared" / "eval"
+
+
+def parser(description: str, default_limit: int) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--limit", type=int, default=default_limit, help="how many items (0: all)")
+    p.add_argument("--model", default=None, help="model name or .gguf path (default: config)")
+    p.add_argument("--eval-dir", type=Path, default=EVAL, help="the shared eval data folder")
+    p.add_argument("--out", type=Path, default=None, help="write one JSON line per item here")
+    p.add_argument("--max-repairs", type=int, default=2)
+    p.add_argument("--max-tokens", type=int, default=512)
+    p.add_argument(
+        "--threads", type=int, default=0,
+        help="llama.cpp threads (0: the backend's choice); 1 is far faster on a busy machine",
+    )  # fmt: skip
+    return p
+
+
+def spread(n_items: int, limit: int) -> list[int]:
+    """`limit` indices spread evenly over the set (all when limit is 0 or too large)."""
+    if limit <= 0 or limit >= n_items:
+        return list(range(n_items))
+    return [i * n_items // limit for i in range(limit)]
+
+
+class Replay:
+    """A backend that remembers each (messages, options) answer and replays it when asked again."""
+
+    def __init__(self, inner: Backend) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.memory: dict[str, list[str]] = {}
+
+    def _key(self, messages: Sequence[Message], options: Options) -> str:
+        return json.dumps([[m.role, m.content] for m in messages] + [repr(options)])
+
+    def stream(self, messages: Sequence[Message], options: Options) -> Iterator[str]:
+        key = self._key(messages, options)
+        if key in self.memory:
+            yield from self.memory[key]
+            return
+        pieces: list[str] = []
+        self.memory = {key: pieces}  # only the latest: the verified run asks for it next
+        for piece in self.inner.stream(messages, options):  # (the reader may stop early)
+            pieces.append(piece)
+            yield piece
+
+    def count_tokens(self, text: str) -> int:
+        return self.inner.count_tokens(text)
+
+
+def open_model(name: str | None, threads: int = 0) -> Backend:
+    from codeassist.backends.select import open_backend
+
+    if threads > 0:  # the backend sizes its thread pool from this function
+        from codeassist.backends import llamacpp
+
+        llamacpp.threads = lambda: threads  # type: ignore[assignment]
+    cfg = config.load()
+    return open_backend(cfg, model=name or cfg.model)
+
+
+@dataclass
+class Outcome:
+    """One item, bare and verified; `judged` False when it could not be scored."""
+
+    item: str
+    bare_pass: bool
+    verified_pass: bool
+    bare_s: float
+    verified_s: float
+    repairs: int
+    judged: bool = True
+    bare_code: str = ""
+    verified_code: str = ""
+    checks: list[dict[str, Any]] = field(default_factory=list)
+    note: str = ""
+
+
+def answer_twice(
+    backend: Backend, request: pipeline.Request
+) -> tuple[pipeline.Result, pipeline.Result, float, float]:
+    """The bare and the verified answers, with their wall-clock latencies."""
+    t0 = time.perf_counter()
+    bare = pipeline.run(dataclasses.replace(request, verify=False), backend)
+    bare_s = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    verified = pipeline.run(request, backend)
+    return bare, verified, bare_s, bare_s + (time.perf_counter() - t1)
+
+
+def run_all(
+    items: Sequence[Any], score: Callable[[Any], Outcome], out: Path | None, label: str
+) -> list[Outcome]:
+    """Score each item, printing progress to stderr and appending JSON lines to `out`."""
+    outcomes: list[Outcome] = []
+    sink = out.open("a", encoding="utf-8") if out else None
+    try:
+        for i, item in enumerate(items, 1):
+            outcome = score(item)
+            outcomes.append(outcome)
+            if sink:
+                sink.write(json.dumps(asdict(outcome)) + "\n")
+                sink.flush()
+            judged = [o for o in outcomes if o.judged]
+            bare = sum(o.bare_pass for o in judged)
+            ver = sum(o.verified_pass for o in judged)
+            mark = "-" if not outcome.judged else "+" if outcome.verified_pass else "x"
+            print(
+                f"[{label} {i}/{len(items)}] {mark} {outcome.item} bare {bare}/{len(judged)} "
+                f"verified {ver}/{len(judged)} repairs {outcome.repairs} "
+                f"{outcome.verified_s:.1f}s {outcome.note}",
+                file=sys.stderr,
+                flush=True,
+            )
+    finally:
+        if sink:
+            sink.close()
+    return outcomes
+
+
+def table(model: str, rows: list[tuple[str, list[Outcome]]]) -> str:
+    """model | set | n | pass rate | with verification | mean latency (bare / verified)."""
+    head = (
+        f"{'model':<22} {'set':<24} {'n':>4} {'judged':>6} {'pass rate':>9} "
+        f"{'with verification':>17} {'repaired':>8} {'mean latency':>18}"
+    )
+    lines = [head, "-" * len(head)]
+    for name, outcomes in rows:
+        judged = [o for o in outcomes if o.judged]
+        n = len(judged)
+        bare = 100 * sum(o.bare_pass for o in judged) / n if n else 0.0
+        ver = 100 * sum(o.verified_pass for o in judged) / n if n else 0.0
+        repaired = sum(o.repairs > 0 for o in outcomes)
+        lat_b = statistics.mean(o.bare_s for o in outcomes) if outcomes else 0.0
+        lat_v = statistics.mean(o.verified_s for o in outcomes) if outcomes else 0.0
+        lines.append(
+            f"{model:<22} {name:<24} {len(outcomes):>4} {n:>6} {bare:>8.1f}% "
+            f"{ver:>16.1f}% {repaired:>8} {lat_b:>7.1f}s / {lat_v:>6.1f}s"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,122 @@
+"""Spider dev execution accuracy, bare and verified (schema + read-only EXPLAIN + repair).
+
+    python benchmarks/quality/spider.py [--limit 20] [--model qwen2.5-coder-1.5b] [--out f.jsonl]
+
+The request is the question with the database's CREATE statements; verification checks the
+SQL against the schema and EXPLAINs it on the database (read-only). Scoring executes the
+answer and the gold query on the database (read-only, 10 s each) and compares the result sets
+as the Spider test-suite evaluation does: same rows as a multiset (in order when the gold
+query has ORDER BY), columns matched up to a permutation. Questions on databases without rows
+(wta_1 ships empty) are reported with and without.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import sqlite3
+import time
+from collections import Counter
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import common
+
+from codeassist import pipeline
+from codeassist.backends.base import Options
+from codeassist.schema import connect_sqlite_readonly, read_database_schema
+
+QUERY_TIMEOUT_S = 10.0
+MAX_ROWS = 100_000
+
+
+def load(eval_dir: Path) -> list[dict[str, Any]]:
+    path = eval_dir / "spider" / "spider_dev.jsonl"
+    items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    for item in items:
+        item["db"] = str(eval_dir / "spider" / item["db_path"])
+    return items
+
+
+def execute(db: str, sql: str) -> list[tuple[Any, ...]]:
+    """Rows of a query on a read-only connection; raises sqlite3.Error (also on timeout)."""
+    conn = connect_sqlite_readonly(Path(db))
+    deadline = time.monotonic() + QUERY_TIMEOUT_S
+    conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+    conn.text_factory = lambda b: b.decode("utf-8", errors="replace")
+    try:
+        return conn.execute(sql).fetchmany(MAX_ROWS)
+    finally:
+        conn.close()
+
+
+def result_eq(pred: list[tuple[Any, ...]], gold: list[tuple[Any, ...]], ordered: bool) -> bool:
+    """Same rows (as a multiset unless ordered), the columns matched up to a permutation."""
+    if not pred and not gold:
+        return True
+    if len(pred) != len(gold) or len(pred[0]) != len(gold[0]):
+        return False
+    width = len(gold[0])
+    orders = itertools.permutations(range(width)) if width <= 6 else [tuple(range(width))]
+    for order in orders:
+        moved = [tuple(row[i] for i in order) for row in pred]
+        if (moved == gold) if ordered else (Counter(moved) == Counter(gold)):
+            return True
+    return False
+
+
+@cache
+def empty(db: str) -> bool:
+    conn = connect_sqlite_readonly(Path(db))
+    try:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        return all(conn.execute(f'SELECT 1 FROM "{t}" LIMIT 1').fetchone() is None for t in tables)
+    finally:
+        conn.close()
+
+
+@cache
+def schema(db: str) -> str:
+    return read_database_schema(db)
+
+
+def correct(item: dict[str, Any], sql: str) -> bool:
+    try:
+        pred = execute(item["db"], sql)
+    except (sqlite3.Error, sqlite3.Warning, ValueError):
+        return False
+    gold = execute(item["db"], item["query"])
+    return result_eq(pred, gold, "order by" in item["query"].lower())
+
+
+def main() -> None:
+    args = common.parser(__doc__.splitlines()[0], default_limit=20).parse_args()
+    items = load(args.eval_dir)
+    chosen = [items[i] for i in common.spread(len(items), args.limit)]
+    backend = common.Replay(common.open_model(args.model, args.threads))
+    options = Options(max_tokens=args.max_tokens, temperature=0.0)
+
+    def score(item: dict[str, Any]) -> common.Outcome:
+        request = pipeline.Request(
+            item["question"], language="sql", schema=schema(item["db"]), dialect="sqlite",
+            db=item["db"], options=options, max_repairs=args.max_repairs,
+        )  # fmt: skip
+        bare, verified, bare_s, verified_s = common.answer_twice(backend, request)
+        return common.Outcome(
+            item=f"{item['id']}:{item['db_id']}", bare_pass=correct(item, bare.code),
+            verified_pass=correct(item, verified.code), bare_s=bare_s, verified_s=verified_s,
+            repairs=verified.repairs, bare_code=bare.code, verified_code=verified.code,
+            checks=[{"name": c.name, "passed": c.passed} for c in verified.checks],
+            note="empty-db" if empty(item["db"]) else "",
+        )  # fmt: skip
+
+    outcomes = common.run_all(chosen, score, args.out, "spider")
+    rows = [("Spider dev", outcomes)]
+    if any(o.note == "empty-db" for o in outcomes):
+        rows.append(("Spider dev without wta_1", [o for o in outcomes if o.note != "empty-db"]))
+    print(common.table(backend.name, rows))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,146 @@
+"""PostgreSQL, read-only: the schema as CREATE statements, and EXPLAIN of generated SQL.
+
+Every connection is read-only twice over: the session default (`default_transaction_read_only`)
+and each transaction (`SET TRANSACTION READ ONLY`). psycopg 3 is imported lazily (extra
+`postgres`), so SQLite users never need it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from codeassist.errors import InputError
+
+CONNECT_TIMEOUT_S = 5
+STATEMENT_TIMEOUT_MS = 5000
+
+_COLUMNS = """
+SELECT c.table_schema, c.table_name, c.column_name, c.data_type, c.udt_name,
+       c.character_maximum_length, c.numeric_precision, c.numeric_scale,
+       c.is_nullable, c.column_default
+FROM information_schema.columns c
+JOIN information_schema.tables t
+  ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+WHERE c.table_schema NOT IN ('pg_catalog', 'information_schema')
+  AND c.table_schema NOT LIKE 'pg_toast%%' AND t.table_type IN ('BASE TABLE', 'VIEW')
+ORDER BY c.table_schema, c.table_name, c.ordinal_position
+"""
+
+_KEYS = """
+SELECT tc.table_schema, tc.table_name, tc.constraint_type, tc.constraint_name,
+       kcu.column_name, ccu.table_schema, ccu.table_name, ccu.column_name
+FROM information_schema.table_constraints tc
+JOIN information_schema.key_column_usage kcu
+  ON kcu.constraint_name = tc.constraint_name AND kcu.table_schema = tc.table_schema
+LEFT JOIN information_schema.constraint_column_usage ccu
+  ON ccu.constraint_name = tc.constraint_name AND tc.constraint_type = 'FOREIGN KEY'
+WHERE tc.constraint_type IN ('PRIMARY KEY', 'FOREIGN KEY')
+  AND tc.table_schema NOT IN ('pg_catalog', 'information_schema')
+ORDER BY tc.table_schema, tc.table_name, tc.constraint_name, kcu.ordinal_position
+"""
+
+
+@contextmanager
+def connect_readonly(url: str) -> Iterator[Any]:
+    """A read-only connection with a statement timeout; always rolled back and closed."""
+    try:
+        import psycopg
+    except ImportError:
+        raise InputError(
+            "PostgreSQL support needs psycopg",
+            hint="pip install 'codeassist[postgres]'",
+        ) from None
+    options = f"-c default_transaction_read_only=on -c statement_timeout={STATEMENT_TIMEOUT_MS}"
+    try:
+        conn = psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT_S, options=options)
+    except psycopg.Error as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(
+            f"cannot connect to PostgreSQL: {reason}",
+            hint="check the URL, e.g. postgresql://user@127.0.0.1:5432/dbname",
+        ) from None
+    try:
+        conn.read_only = True
+        conn.execute("SET TRANSACTION READ ONLY")
+        yield conn
+    finally:
+        conn.rollback()
+        conn.close()
+
+
+def _type(data_type: str, udt: str, length: int | None, prec: int | None, scale: int | None) -> str:
+    if data_type == "USER-DEFINED":
+        return udt
+    if data_type == "ARRAY":
+        return f"{udt.lstrip('_')}[]"
+    if length and data_type in ("character varying", "character"):
+        return f"{'varchar' if data_type == 'character varying' else 'char'}({length})"
+    if data_type == "numeric" and prec:
+        return f"numeric({prec},{scale or 0})"
+    return data_type
+
+
+def _name(schema: str, table: str) -> str:
+    return table if schema == "public" else f"{schema}.{table}"
+
+
+def read_postgres_schema(url: str) -> str:
+    """CREATE TABLE statements rebuilt from information_schema (columns, keys)."""
+    from psycopg import Error
+
+    try:
+        with connect_readonly(url) as conn:
+            columns = conn.execute(_COLUMNS).fetchall()
+            keys = conn.execute(_KEYS).fetchall()
+    except Error as exc:
+        raise InputError(f"cannot read the PostgreSQL schema: {exc}") from None
+    lines: dict[str, list[str]] = {}
+    for schema, table, col, dtype, udt, length, prec, scale, nullable, default in columns:
+        spec = f"  {col} {_type(dtype, udt, length, prec, scale)}"
+        if nullable == "NO":
+            spec += " NOT NULL"
+        if default is not None:
+            spec += f" DEFAULT {default}"
+        lines.setdefault(_name(schema, table), []).append(spec)
+    constraints: dict[tuple[str, str], list[Any]] = {}
+    for row in keys:
+        constraints.setdefault((_name(row[0], row[1]), row[3]), []).append(row)
+    for (table, _), rows in constraints.items():
+        cols = ", ".join(dict.fromkeys(r[4] for r in rows))
+        if table not in lines:
+            continue
+        if rows[0][2] == "PRIMARY KEY":
+            lines[table].append(f"  PRIMARY KEY ({cols})")
+        elif rows[0][6]:
+            ref_cols = ", ".join(dict.fromkeys(r[7] for r in rows))
+            ref = _name(rows[0][5], rows[0][6])
+            lines[table].append(f"  FOREIGN KEY ({cols}) REFERENCES {ref} ({ref_cols})")
+    return "\n".join(
+        f"CREATE TABLE {table} (\n" + ",\n".join(specs) + "\n);" for table, specs in lines.items()
+    )
+
+
+def read_postgres_columns(url: str) -> dict[str, list[str]]:
+    """Table -> column names (tables outside `public` also under schema.table)."""
+    with connect_readonly(url) as conn:
+        rows = conn.execute(_COLUMNS).fetchall()
+    tables: dict[str, list[str]] = {}
+    for schema, table, col, *_ in rows:
+        tables.setdefault(table, []).append(col)
+        if schema != "public":
+            tables.setdefault(f"{schema}.{table}", []).append(col)
+    return tables
+
+
+def explain(url: str, statement: str) -> str | None:
+    """None when EXPLAIN (plan only, never executed) accepts the statement, else the error."""
+    from psycopg import Error
+
+    with connect_readonly(url) as conn:
+        try:
+            conn.execute(f"EXPLAIN {statement}").fetchall()
+        except Error as exc:
+            return str(exc).strip().splitlines()[0]
+    return None

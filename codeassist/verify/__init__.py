@@ -1,0 +1,73 @@
+"""Checks on generated code: does it parse, do its names exist, does it run as the request says.
+
+Each checker returns a list of `Check` findings in a fixed order for its language; when a
+prerequisite fails (the code does not parse), the checks that depend on it are reported as
+failed too, so that two answers can be compared by how many checks they pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Check:
+    """One finding: which check, whether it passed, and what it found (fed back to the model)."""
+
+    name: str  # e.g. "python.parse", "sql.schema", "shell.programs"
+    passed: bool
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What the checks need besides the code: the request's examples, schema, database, cwd."""
+
+    language: str  # python | sql | shell
+    code: str
+    request: str = ""  # the request text: examples (doctests) in it are run
+    tests: str = ""  # Python test code run after the code (asserts, or a check() call)
+    schema: str = ""  # CREATE statements
+    dialect: str = "sqlite"
+    db: str | None = None  # SQLite path / URL or postgresql:// URL, for EXPLAIN
+    cwd: Path | None = None  # the user's repository / working directory
+    shell: str = "bash"
+    timeout_s: float = 10.0  # per sandboxed run
+    extra_paths: tuple[Path, ...] = field(default_factory=tuple)
+
+
+def run_checks(subject: Subject) -> list[Check]:
+    """All checks for the subject's language, in their fixed order."""
+    if subject.language == "python":
+        from codeassist.verify import python
+
+        return python.check(subject)
+    if subject.language == "sql":
+        from codeassist.verify import sql
+
+        return sql.check(subject)
+    if subject.language == "shell":
+        from codeassist.verify import shell
+
+        return shell.check(subject)
+    return []
+
+
+def autofix(subject: Subject, checks: list[Check]) -> str | None:
+    """A mechanical fix for a failed finding, where one is certain; None otherwise.
+
+    SQL values that exist in the data only with another letter case are respelled as stored.
+    """
+    if subject.language == "sql" and any(c.name == "sql.values" and not c.passed for c in checks):
+        from codeassist.verify import sql
+
+        return sql.respelled(subject)
+    return None
+
+
+def failed(checks: list[Check]) -> list[Check]:
+    return [c for c in checks if not c.passed]
+
+
+__all__ = ["Check", "Subject", "autofix", "failed", "run_checks"]

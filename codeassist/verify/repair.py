@@ -1,0 +1,80 @@
+"""What the repair loop needs: which findings to repair, how to say them, which answer is best."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+from codeassist.backends.base import Message, Options
+from codeassist.verify import Check
+
+# Findings that another round cannot or should not change: risk is what the user asked for.
+NOT_REPAIRED = frozenset({"shell.risk"})
+# Findings repaired at most once: a missing program gets one rewrite without it.
+ONCE = frozenset({"shell.programs"})
+DETAIL_CHARS = 600  # of each finding, in the repair message
+RESAMPLE_TEMPERATURE = 0.7  # of repair rounds after the first
+
+
+def to_repair(checks: list[Check], rounds: dict[str, int]) -> list[Check]:
+    """The failed findings worth another round, given how often each was already tried."""
+    return [
+        c
+        for c in checks
+        if not c.passed
+        and c.name not in NOT_REPAIRED
+        and not (c.name in ONCE and rounds.get(c.name, 0) >= 1)
+        and not c.detail.startswith("not run:")
+    ]
+
+
+def score(checks: list[Check]) -> int:
+    """How good an answer is: checks passed minus checks failed (ties keep the earlier one)."""
+    return sum(1 if c.passed else -1 for c in checks)
+
+
+def feedback(code: str, failures: list[Check], language: str) -> str:
+    """What a repair round adds to the request: the answer tried, each finding, what to reply."""
+    fence = {"shell": "bash"}.get(language, language)
+    lines = [
+        f"This answer was tried and is wrong:\n```{fence}\n{code}\n```",
+        "Checking it found:",
+    ]
+    for c in failures:
+        detail = c.detail.strip()[:DETAIL_CHARS] or "failed"
+        lines.append(f"- {c.name}: {detail}")
+        if c.name == "shell.programs":
+            lines.append("  Rewrite the command without those programs, using standard tools only.")
+        elif c.name == "sql.schema":
+            lines.append("  Use only the tables and columns of the schema.")
+    lines.append(
+        f"Fix the problem. Reply with the complete corrected code in one ```{fence} block."
+    )
+    return "\n".join(lines)
+
+
+def messages(
+    asked: list[Message], code: str, failures: list[Check], language: str
+) -> list[Message]:
+    """The original request with the tried answer and its findings added to the user's turn.
+
+    One fresh turn, not a conversation: small models tend to repeat themselves in one.
+    """
+    *head, last = asked
+    return [*head, Message(last.role, last.content + "\n\n" + feedback(code, failures, language))]
+
+
+def options(base: Options, round_: int) -> Options:
+    """Round 1 decodes as asked; later rounds sample (seeded), so they can leave a fixed point."""
+    if round_ <= 1:
+        return base
+    return dataclasses.replace(
+        base, temperature=max(base.temperature, RESAMPLE_TEMPERATURE), seed=base.seed + round_
+    )
+
+
+def user_shell() -> str:
+    """The shell whose parser checks shell commands: $SHELL when it is a known one, else bash."""
+    name = Path(os.environ.get("SHELL", "bash")).name
+    return name if name in ("bash", "zsh", "sh", "dash") else "bash"

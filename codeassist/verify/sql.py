@@ -1,0 +1,268 @@
+"""SQL checks: it parses for the dialect, its tables and columns exist, EXPLAIN accepts it,
+and the string values it compares columns with are spelled as stored (sql_values.py).
+
+Tables and columns come from the live database when there is one (read-only), else from the
+CREATE statements of the schema text. Names are compared case-insensitively.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from codeassist.errors import CodeassistError
+from codeassist.verify import Check, Subject
+
+Tables = dict[str, list[str]]  # table name (lower case) -> its column names as declared
+
+_SQLGLOT_DIALECT = {"sqlite": "sqlite", "postgres": "postgres", "postgresql": "postgres"}
+
+
+def check(subject: Subject) -> list[Check]:
+    import sqlglot
+    from sqlglot.errors import ParseError, TokenError
+
+    dialect = _SQLGLOT_DIALECT.get(subject.dialect, subject.dialect)
+    dependents = []
+    tables = _tables(subject)
+    if tables:
+        dependents.append("sql.schema")
+    if subject.db:
+        dependents.append("sql.explain")
+    try:
+        statements = [s for s in sqlglot.parse(subject.code, read=dialect) if s is not None]
+    except (ParseError, TokenError) as exc:
+        reason = "not run: the SQL does not parse"
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return [Check("sql.parse", False, first)] + [Check(n, False, reason) for n in dependents]
+    if not statements:
+        reason = "not run: there is no SQL statement"
+        return [Check("sql.parse", False, "no SQL statement")] + [
+            Check(n, False, reason) for n in dependents
+        ]
+    checks = [Check("sql.parse", True, f"{len(statements)} statement(s)")]
+    if tables:
+        problems = [p for s in statements for p in schema_problems(s, tables, dialect)]
+        checks.append(Check("sql.schema", not problems, "; ".join(dict.fromkeys(problems))))
+    if subject.db:
+        texts = (
+            [subject.code.strip().rstrip(";")]
+            if len(statements) == 1
+            else [s.sql(dialect=dialect) for s in statements]
+        )
+        checks.append(explain_check(subject.db, texts))
+        if tables:
+            from codeassist.verify import sql_values
+
+            found = [c for s in statements for c in sql_values.comparisons(s, tables)]
+            if found:
+                problems = [m.message for m in sql_values.problems(subject.db, found)]
+                detail = "; ".join(problems) or f"{len(found)} compared value(s) found"
+                checks.append(Check("sql.values", not problems, detail))
+    return checks
+
+
+def respelled(subject: Subject) -> str | None:
+    """The SQL with compared values spelled as stored (letter case), when that fixes any."""
+    import sqlglot
+    from sqlglot.errors import SqlglotError
+
+    from codeassist.verify import sql_values
+
+    tables = _tables(subject)
+    if not subject.db or not tables:
+        return None
+    dialect = _SQLGLOT_DIALECT.get(subject.dialect, subject.dialect)
+    try:
+        statements = [s for s in sqlglot.parse(subject.code, read=dialect) if s is not None]
+    except SqlglotError:
+        return None
+    found = [c for s in statements for c in sql_values.comparisons(s, tables)]
+    return sql_values.respell(subject.code, sql_values.problems(subject.db, found))
+
+
+def _tables(subject: Subject) -> Tables:
+    if subject.db:
+        try:
+            return live_tables(subject.db)
+        except CodeassistError:
+            pass  # reported by sql.explain
+    return tables_from_ddl(subject.schema, subject.dialect)
+
+
+def tables_from_ddl(ddl: str, dialect: str = "sqlite") -> Tables:
+    """Table -> columns from CREATE TABLE statements; statements that do not parse are skipped."""
+    if not ddl.strip():
+        return {}
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.errors import ParseError, TokenError
+
+    dialect = _SQLGLOT_DIALECT.get(dialect, dialect)
+    try:
+        statements = sqlglot.parse(ddl, read=dialect)
+    except (ParseError, TokenError):
+        statements = []
+        for part in ddl.split(";"):
+            try:
+                statements += sqlglot.parse(part, read=dialect)
+            except (ParseError, TokenError):
+                continue
+    tables: Tables = {}
+    for st in statements:
+        if not isinstance(st, exp.Create) or st.kind not in ("TABLE", "VIEW"):
+            continue
+        target = st.this
+        table = target.this if isinstance(target, exp.Schema) else target
+        if not isinstance(table, exp.Table):
+            continue
+        cols: list[str] = []
+        if isinstance(target, exp.Schema):
+            cols = [c.name for c in target.expressions if isinstance(c, exp.ColumnDef)]
+        elif isinstance(st.expression, exp.Query):  # CREATE VIEW v AS SELECT …
+            cols = list(st.expression.named_selects)
+        tables[table.name.lower()] = cols
+    return tables
+
+
+def live_tables(db: str) -> Tables:
+    """Table -> columns of a live database, read through a read-only connection."""
+    from codeassist.schema import connect_sqlite_readonly, sqlite_path
+
+    path = sqlite_path(db)
+    if path is None:
+        from codeassist import pg
+
+        return {t.lower(): cols for t, cols in pg.read_postgres_columns(db).items()}
+    conn = connect_sqlite_readonly(path)
+    try:
+        names = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
+                "AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
+        tables = {}
+        for name in names:
+            quoted = name.replace('"', '""')
+            rows = conn.execute(f'PRAGMA table_info("{quoted}")').fetchall()
+            tables[name.lower()] = [r[1] for r in rows]
+        return tables
+    finally:
+        conn.close()
+
+
+def schema_problems(statement: object, tables: Tables, dialect: str) -> list[str]:
+    """Unknown tables and columns in one parsed statement, said so the model can fix them."""
+    from sqlglot import exp
+    from sqlglot.errors import OptimizeError, SqlglotError
+    from sqlglot.optimizer.qualify import qualify
+
+    assert isinstance(statement, exp.Expression)
+    tree = statement.copy()
+    if dialect == "sqlite":  # SQLite reads "text" that names no column as a string literal
+        known = {c.lower() for cols in tables.values() for c in cols}
+        for col in list(tree.find_all(exp.Column)):
+            ident = col.this
+            if (
+                isinstance(ident, exp.Identifier)
+                and ident.quoted
+                and not col.table
+                and ident.name.lower() not in known
+            ):
+                col.replace(exp.Literal.string(ident.name))
+    for ident in tree.find_all(exp.Identifier):  # compare names case-insensitively
+        ident.set("this", ident.name.lower())
+        ident.set("quoted", False)
+    ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
+    problems = []
+    for table in tree.find_all(exp.Table):
+        name = table.name.lower()
+        if name and name not in tables and name not in ctes and not table.args.get("db"):
+            listed = ", ".join(sorted(tables)) or "none"
+            problems.append(f"no such table: {table.name} (tables: {listed})")
+    if problems:
+        return problems
+    problems = [p for col in statement.find_all(exp.Column) if (p := _misplaced(col, tables))]
+    if problems:
+        return list(dict.fromkeys(problems))
+    mapping: dict[str, object] = {
+        t: {c.lower(): "TEXT" for c in cols} for t, cols in tables.items() if cols
+    }
+    try:
+        qualify(tree, schema=mapping, dialect=dialect, validate_qualify_columns=True)
+    except OptimizeError as exc:
+        message = str(exc).split(". Line:")[0]
+        used = sorted({t.name.lower() for t in tree.find_all(exp.Table)} & set(tables))
+        columns = "; ".join(f"{t}: {', '.join(tables[t])}" for t in used)
+        return [f"{message} (columns of {columns})" if columns else message]
+    except SqlglotError:
+        return []  # a construct the qualifier does not handle: leave it to EXPLAIN
+    return []
+
+
+def _misplaced(column: Any, tables: Tables) -> str | None:
+    """`T2.name` where T2's table has no such column: say so, and which alias has it."""
+    from sqlglot import exp
+
+    alias, name = column.table, column.name.lower()
+    if not alias or not name or name == "*":
+        return None
+    scope: dict[str, tuple[str, str]] = {}  # alias (lower) -> (alias, table), innermost first
+    select = column.find_ancestor(exp.Select)
+    while select is not None:
+        for t in select.find_all(exp.Table):
+            if t.find_ancestor(exp.Select) is select:
+                scope.setdefault(t.alias_or_name.lower(), (t.alias_or_name, t.name.lower()))
+        parent = select.parent
+        select = parent.find_ancestor(exp.Select) if parent is not None else None
+    table = scope.get(alias.lower(), ("", None))[1]
+    columns = tables.get(table or "", [])
+    if not columns or name in {c.lower() for c in columns}:
+        return None
+
+    def spelled(t: str) -> str | None:
+        return next((c for c in tables.get(t, []) if c.lower() == name), None)
+
+    shown = next((s for t in tables if (s := spelled(t))), name)
+    message = f"{alias}.{shown}: {alias} is table {table}, which has no column {shown}"
+    near = [f"{a}.{spelled(t)} ({a} is {t})" for a, t in scope.values() if spelled(t)]
+    if near:
+        return f"{message}; did you mean {' or '.join(near)}?"
+    holders = [t for t in tables if spelled(t)]
+    if holders:
+        return f"{message}; {shown} is a column of {', '.join(holders)}: join it"
+    return f"{message} (columns of {table}: {', '.join(columns)})"
+
+
+def explain_check(db: str, statements: list[str]) -> Check:
+    """EXPLAIN each statement against the live database, read-only; nothing is executed."""
+    from codeassist.schema import sqlite_path
+
+    try:
+        if sqlite_path(db) is None:
+            from codeassist import pg
+
+            errors = [e for s in statements if (e := pg.explain(db, s))]
+        else:
+            errors = [e for s in statements if (e := _explain_sqlite(db, s))]
+    except CodeassistError as exc:
+        return Check("sql.explain", False, exc.message)
+    return Check("sql.explain", not errors, "; ".join(errors))
+
+
+def _explain_sqlite(db: str, statement: str) -> str | None:
+    import sqlite3
+
+    from codeassist.schema import connect_sqlite_readonly, sqlite_path
+
+    path = sqlite_path(db)
+    assert path is not None
+    conn = connect_sqlite_readonly(path)
+    try:
+        conn.execute(f"EXPLAIN QUERY PLAN {statement}").fetchall()
+    except sqlite3.Error as exc:
+        return str(exc)
+    finally:
+        conn.close()
+    return None

@@ -1,0 +1,87 @@
+"""PostgreSQL for real: schema read through information_schema, checks and EXPLAIN read-only."""
+
+from __future__ import annotations
+
+import conftest_pg
+import pytest
+
+from codeassist import pg
+from codeassist.errors import InputError
+from codeassist.schema import dialect_of, read_database_schema
+from codeassist.verify import Subject, run_checks
+from codeassist.verify.sql import tables_from_ddl
+
+pytestmark = pytest.mark.slow  # starts a server once per session (a few seconds)
+postgres_server = conftest_pg.postgres_server  # the session fixture
+
+
+def checks_of(code: str, url: str) -> dict[str, tuple[bool, str]]:
+    subject = Subject("sql", code, dialect="postgres", db=url)
+    return {c.name: (c.passed, c.detail) for c in run_checks(subject)}
+
+
+def test_the_schema_is_rebuilt_as_create_statements(postgres_server: str) -> None:
+    ddl = read_database_schema(postgres_server)
+    assert dialect_of(postgres_server) == "postgres"
+    assert "CREATE TABLE customers (" in ddl
+    assert "name text NOT NULL" in ddl
+    assert "city varchar(40)" in ddl
+    assert "total numeric(10,2) NOT NULL" in ddl
+    assert "PRIMARY KEY (id)" in ddl
+    assert "FOREIGN KEY (customer_id) REFERENCES customers (id)" in ddl
+    # the rebuilt DDL is itself good input for the schema check
+    assert tables_from_ddl(ddl, "postgres")["orders"] == ["id", "customer_id", "total", "placed_at"]
+
+
+def test_a_good_query_passes_every_check(postgres_server: str) -> None:
+    found = checks_of(
+        "SELECT c.name, SUM(o.total) FROM customers c JOIN orders o ON o.customer_id = c.id "
+        "GROUP BY c.name",
+        postgres_server,
+    )
+    assert found == {
+        "sql.parse": (True, "1 statement(s)"),
+        "sql.schema": (True, ""),
+        "sql.explain": (True, ""),
+    }
+
+
+def test_an_unknown_column_fails_the_schema_check_and_explain(postgres_server: str) -> None:
+    found = checks_of("SELECT email FROM customers", postgres_server)
+    assert found["sql.parse"][0]
+    assert not found["sql.schema"][0]
+    assert (
+        "email" in found["sql.schema"][1] and "customers: id, name, city" in found["sql.schema"][1]
+    )
+    assert not found["sql.explain"][0]
+    assert 'column "email" does not exist' in found["sql.explain"][1]
+
+
+def test_explain_never_executes_a_write(postgres_server: str) -> None:
+    found = checks_of("DELETE FROM orders WHERE total > 1", postgres_server)
+    assert found["sql.explain"] == (True, "")
+    with pg.connect_readonly(postgres_server) as conn:
+        assert conn.execute("SELECT count(*) FROM orders").fetchone() == (3,)
+
+
+def test_the_connection_refuses_writes(postgres_server: str) -> None:
+    import psycopg
+
+    with pg.connect_readonly(postgres_server) as conn:
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            conn.execute("DELETE FROM orders")
+    with pg.connect_readonly(postgres_server) as conn:
+        assert conn.execute("SELECT count(*) FROM orders").fetchone() == (3,)
+
+
+def test_an_unreachable_server_is_an_input_error() -> None:
+    with pytest.raises(InputError, match="cannot connect to PostgreSQL"):
+        read_database_schema("postgresql://nobody@127.0.0.1:1/nothing")
+
+
+def test_values_are_compared_with_the_data_read_only(postgres_server: str) -> None:
+    found = checks_of("SELECT name FROM customers WHERE city = 'london'", postgres_server)
+    assert found["sql.values"] == (
+        False,
+        "no row has customers.city = 'london'; the stored value is spelled 'London'",
+    )

@@ -1,0 +1,123 @@
+"""SQL checks against a real SQLite database, opened read-only."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from codeassist.verify import Check, Subject, run_checks
+from codeassist.verify.sql import tables_from_ddl
+
+SCHEMA = """
+CREATE TABLE singer ("Singer_ID" INT PRIMARY KEY, "Name" TEXT, "Age" INT);
+CREATE TABLE concert (concert_id INT PRIMARY KEY, singer_id INT REFERENCES singer, year TEXT);
+"""
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "music.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(SCHEMA + "INSERT INTO singer VALUES (1, 'Ada', 30), (2, 'Bo', 40);")
+    conn.close()
+    return path
+
+
+def by_name(code: str, db: Path | None = None, schema: str = SCHEMA) -> dict[str, Check]:
+    subject = Subject("sql", code, schema=schema, db=str(db) if db else None)
+    return {c.name: c for c in run_checks(subject)}
+
+
+def test_the_schema_text_gives_tables_and_columns() -> None:
+    assert tables_from_ddl(SCHEMA) == {
+        "singer": ["Singer_ID", "Name", "Age"],
+        "concert": ["concert_id", "singer_id", "year"],
+    }
+
+
+def test_a_good_query_passes_every_check(db: Path) -> None:
+    found = by_name(
+        "SELECT s.name, count(*) FROM singer AS s JOIN concert c ON c.singer_id = s.singer_id "
+        "GROUP BY s.name ORDER BY 2 DESC",
+        db,
+    )
+    assert [(n, c.passed) for n, c in found.items()] == [
+        ("sql.parse", True), ("sql.schema", True), ("sql.explain", True)
+    ]  # fmt: skip
+
+
+def test_a_query_that_does_not_parse_fails_everything(db: Path) -> None:
+    found = by_name("SELECT name FROM singer WHERE (age > 3", db)
+    assert not found["sql.parse"].passed
+    assert found["sql.schema"].detail == "not run: the SQL does not parse"
+    assert not found["sql.explain"].passed
+
+
+def test_an_unknown_table_is_named_with_the_known_ones() -> None:
+    found = by_name("SELECT name FROM singers")
+    assert found["sql.schema"] == Check(
+        "sql.schema", False, "no such table: singers (tables: concert, singer)"
+    )
+    assert "sql.explain" not in found  # no database: no EXPLAIN
+
+
+def test_an_unknown_column_is_named_with_the_table_columns() -> None:
+    detail = by_name("SELECT name, agee FROM singer")["sql.schema"].detail
+    assert "agee" in detail and "singer: Singer_ID, Name, Age" in detail
+
+
+def test_ctes_and_aliases_are_known_names() -> None:
+    code = (
+        "WITH old AS (SELECT name, age AS years FROM singer) SELECT name FROM old WHERE years > 1"
+    )
+    assert by_name(code)["sql.schema"].passed
+
+
+def test_explain_catches_what_the_parser_accepts(db: Path) -> None:
+    found = by_name("SELECT no_such_function(name) FROM singer", db)
+    assert found["sql.parse"].passed and found["sql.schema"].passed
+    assert found["sql.explain"] == Check("sql.explain", False, "no such function: no_such_function")
+
+
+def test_explain_runs_read_only_and_never_executes(db: Path) -> None:
+    found = by_name("DELETE FROM singer WHERE age > 1", db)
+    assert found["sql.explain"].passed
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM singer").fetchone() == (2,)
+    conn.close()
+
+
+def test_the_live_database_overrides_a_stale_schema_text(db: Path) -> None:
+    found = by_name("SELECT name FROM singer", db, schema="CREATE TABLE other (x INT);")
+    assert found["sql.schema"].passed
+
+
+def test_a_column_on_the_wrong_alias_gets_the_right_one_suggested(db: Path) -> None:
+    code = "SELECT T2.Name FROM singer AS T1 JOIN concert AS T2 ON T1.singer_id = T2.singer_id"
+    assert by_name(code, db)["sql.schema"].detail == (
+        "T2.Name: T2 is table concert, which has no column Name; "
+        "did you mean T1.Name (T1 is singer)?"
+    )
+
+
+def test_aliases_are_resolved_per_subquery(db: Path) -> None:
+    code = (
+        "SELECT T1.name FROM singer AS T1 WHERE T1.singer_id IN "
+        "(SELECT T1.singer_id FROM concert AS T1 WHERE T1.year = '2014')"
+    )
+    assert by_name(code, db)["sql.schema"].passed
+
+
+def test_a_value_spelled_unlike_the_data_is_named_with_its_stored_spelling(db: Path) -> None:
+    found = by_name("SELECT age FROM singer WHERE name = 'ada'", db)
+    assert found["sql.values"] == Check(
+        "sql.values", False, "no row has singer.Name = 'ada'; the stored value is spelled 'Ada'"
+    )
+    assert by_name("SELECT age FROM singer WHERE name IN ('Ada', 'Bo')", db)["sql.values"].passed
+
+
+def test_a_value_absent_from_the_data_is_not_a_failure(db: Path) -> None:
+    found = by_name('SELECT age FROM singer WHERE name = "Zed"', db)
+    assert found["sql.values"] == Check("sql.values", True, "1 compared value(s) found")
