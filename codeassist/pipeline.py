@@ -18,6 +18,7 @@ from codeassist.extract import extract
 from codeassist.verify import Check, Subject
 
 OnPiece = Callable[[str], None]
+OnRound = Callable[[list[Check]], None]
 
 
 @dataclass(frozen=True)
@@ -85,8 +86,16 @@ def messages_for(request: Request, lang: str) -> list[Message]:
     )  # fmt: skip
 
 
-def run(request: Request, backend: Backend, on_piece: OnPiece | None = None) -> Result:
+def run(
+    request: Request,
+    backend: Backend,
+    on_piece: OnPiece | None = None,
+    on_round: OnRound | None = None,
+) -> Result:
     """Generate code for one request, streaming each piece of the reply to `on_piece`.
+
+    `on_round` hears of each repair round before its reply streams (the failed checks it is
+    meant to fix), so a display can start the code over.
 
     With `request.verify`, the code is checked; on a failed check the model is asked again,
     shown the best answer so far and its findings (at most `max_repairs` rounds, within
@@ -111,6 +120,8 @@ def run(request: Request, backend: Backend, on_piece: OnPiece | None = None) -> 
             rounds[c.name] = rounds.get(c.name, 0) + 1
         again = dataclasses.replace(request, options=repair.options(request.options, len(spent)))
         asked = repair.messages(messages, best.code, failures, lang)
+        if on_round:
+            on_round(failures)
         latest = _generate(again, backend, lang, asked, on_piece)
         spent.append(latest.timings)
         latest = _checked(request, lang, latest)

@@ -59,6 +59,9 @@ def gen(
     else:
         result = pipeline.run(req, backend)
         typer.echo(result.code)
+        from rich.console import Console
+
+        render.report_checks(result.checks, Console(stderr=True))
     if explain and result.explanation:
         typer.echo(result.explanation, err=True)
     if run:

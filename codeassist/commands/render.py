@@ -1,21 +1,31 @@
-"""Terminal rendering shared by commands: live, highlighted code."""
+"""Terminal rendering shared by commands: live, highlighted code, and what the checks said."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from codeassist import pipeline
 from codeassist.backends.base import Backend
 from codeassist.extract import extract
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from codeassist.verify import Check
+
 LEXERS = {"python": "python", "sql": "sql", "shell": "bash"}
 
 
 def stream_code(req: pipeline.Request, backend: Backend, language: str) -> pipeline.Result:
-    """Run the pipeline, showing the code highlighted as it streams in; leave the final code."""
+    """Run the pipeline, showing the code highlighted as it streams in; leave the final code.
+
+    A repair round starts the code over, with a dim line on stderr saying what it fixes.
+    """
     from rich.console import Console
     from rich.live import Live
     from rich.syntax import Syntax
 
-    console = Console()
+    console, notes = Console(), Console(stderr=True)
     lexer = LEXERS[language]
     text = ""
 
@@ -29,6 +39,22 @@ def stream_code(req: pipeline.Request, backend: Backend, language: str) -> pipel
             text += piece
             live.update(view(extract(text, language).code))
 
-        result = pipeline.run(req, backend, on_piece)
+        def on_round(failures: list[Check]) -> None:
+            nonlocal text
+            text = ""
+            names = ", ".join(c.name for c in failures)
+            live.console.print(f"[dim]checks failed ({names}): asking the model again…[/]")
+            live.update(view(""))
+
+        result = pipeline.run(req, backend, on_piece, on_round)
         live.update(view(result.code))
+    report_checks(result.checks, notes)
     return result
+
+
+def report_checks(checks: list[Check], console: Console) -> None:
+    """The checks the final code still fails, one dim line each on stderr."""
+    for check in checks:
+        if not check.passed:
+            detail = f": {check.detail}" if check.detail else ""
+            console.print(f"[yellow]check failed[/] {check.name}{detail}", highlight=False)
