@@ -7,10 +7,7 @@ HEAVY = ["llama_cpp", "tree_sitter", "git", "prompt_toolkit", "httpx", "rich", "
 
 
 def test_cli_import_pulls_in_nothing_heavy() -> None:
-    code = (
-        "import sys, codeassist.cli; "
-        f"print([m for m in {HEAVY!r} if m in sys.modules])"
-    )
+    code = f"import sys, codeassist.cli; print([m for m in {HEAVY!r} if m in sys.modules])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
