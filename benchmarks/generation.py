@@ -21,9 +21,10 @@ from dataclasses import dataclass
 
 import llama_cpp
 
-from codeassist import models, pipeline
+from codeassist import config, pipeline
 from codeassist.backends.base import Options
 from codeassist.backends.llamacpp import LlamaCppBackend, threads
+from codeassist.backends.select import open_local
 
 REQUEST = "a Python function that parses an ISO 8601 date string and returns a datetime, with tests"
 
@@ -102,7 +103,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
 
-    backend = LlamaCppBackend.load(models.resolve(args.model), n_ctx=4096)
+    local = open_local(config.load(), args.model)  # exactly as `gen` opens it in-process
+    assert isinstance(local, LlamaCppBackend)
+    backend = local
     req = pipeline.Request(REQUEST, language="python", explain=True)
     prompt_text = backend.format(pipeline.messages_for(req, "python"))
     prompt = backend.tokenize(prompt_text)
@@ -122,7 +125,8 @@ def main() -> None:
     ref_tps = statistics.median(r.decode_tps for r in ref)
     ref_ttft = statistics.median(r.ttft_s for r in ref)
     print(f"model {args.model}, prompt {len(prompt)} tokens, up to {args.tokens} new tokens, "
-          f"{args.rounds} rounds, {threads()} threads")  # fmt: skip
+          f"{args.rounds} rounds, {threads()} threads, "
+          f"speculation {'on' if backend.speculative else 'off'}")  # fmt: skip
     print(
         f"{'case':<36} {'tokens':>6} {'decode tok/s':>12} {'ratio':>6} {'TTFT ms':>8} {'ratio':>6}"
     )

@@ -95,7 +95,7 @@ def open_llama(path: Path, **params: Any) -> llama_cpp.Llama:
 class LlamaCppBackend:
     """A chat model in this process, streaming one token's text at a time."""
 
-    def __init__(self, llm: llama_cpp.Llama, name: str, *, speculative: bool = True) -> None:
+    def __init__(self, llm: llama_cpp.Llama, name: str, *, speculative: bool = False) -> None:
         self.llm = llm
         self.name = name
         self.speculative = speculative  # prompt-lookup decoding at temperature 0
