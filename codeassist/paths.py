@@ -11,57 +11,41 @@ from pathlib import Path
 APP = "codeassist"
 
 
-def _home() -> Path | None:
-    home = os.environ.get("CODEASSIST_HOME")
-    return Path(home).expanduser() if home else None
-
-
-def data_dir() -> Path:
-    """Models and other durable data."""
-    if home := _home():
-        return home / "data"
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir(APP))
-
-
-def cache_dir() -> Path:
-    """Caches that can be rebuilt (context tags, review results)."""
-    if home := _home():
-        return home / "cache"
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir(APP))
-
-
-def config_dir() -> Path:
-    if home := _home():
-        return home / "config"
-    import platformdirs
-
-    return Path(platformdirs.user_config_dir(APP))
-
-
-def state_dir() -> Path:
-    """History files (REPL) and the like."""
-    if home := _home():
-        return home / "state"
-    import platformdirs
-
-    return Path(platformdirs.user_state_dir(APP))
-
-
-def runtime_dir() -> Path:
-    """Sockets of the resident server; private to the user."""
-    if home := _home():
-        return home / "run"
+def _dir(sub: str, platform_dir: str) -> Path:
+    """`$CODEASSIST_HOME/sub`, else the platform's own directory of that kind."""
+    if home := os.environ.get("CODEASSIST_HOME"):
+        return Path(home).expanduser() / sub
     import warnings
 
     import platformdirs
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # no XDG_RUNTIME_DIR (ssh, containers): its /tmp fallback
-        return Path(platformdirs.user_runtime_dir(APP))
+        return Path(getattr(platformdirs, platform_dir)(APP))
+
+
+def data_dir() -> Path:
+    """Models and other durable data."""
+    return _dir("data", "user_data_dir")
+
+
+def cache_dir() -> Path:
+    """Caches that can be rebuilt (context tags, review results)."""
+    return _dir("cache", "user_cache_dir")
+
+
+def config_dir() -> Path:
+    return _dir("config", "user_config_dir")
+
+
+def state_dir() -> Path:
+    """History files (REPL) and the like."""
+    return _dir("state", "user_state_dir")
+
+
+def runtime_dir() -> Path:
+    """Sockets of the resident server; private to the user."""
+    return _dir("run", "user_runtime_dir")
 
 
 def models_dir() -> Path:

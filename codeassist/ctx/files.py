@@ -104,7 +104,7 @@ def _walk(root: str) -> Iterator[str]:
     stack: list[tuple[str, list[tuple[str, Any]]]] = [("", [])]
     while stack:
         rel, specs = stack.pop()
-        folder = os.path.join(root, rel) if rel else root
+        folder = f"{root}/{rel}" if rel else root
         try:
             with os.scandir(folder) as scan:
                 entries = list(scan)

@@ -102,13 +102,21 @@ def cache_path() -> Path:
 def build_index(root: Path, *, workers: int | None = None) -> Index:
     """Index `root`; `workers` caps the parse pool (default: the cores there are)."""
     root = root.resolve()
-    listing = fileset.list_files(root, language_of)
+    languages: dict[str, str] = {}
+
+    def indexable(path: str) -> str | None:
+        lang = language_of(path)
+        if lang:
+            languages[path] = lang
+        return lang
+
+    listing = fileset.list_files(root, indexable)
     result = Index(root, listing.git)
     current: dict[str, tuple[int, int, str]] = {}  # path → size, mtime_ns, language
-    base = str(root)
+    base = str(root) + os.sep
     for rel in listing.paths:
         try:
-            info = os.stat(os.path.join(base, rel))
+            info = os.stat(base + rel)
         except OSError as exc:
             result.notes.append(f"{rel}: unreadable ({exc.strerror or exc})")
             continue
@@ -117,7 +125,7 @@ def build_index(root: Path, *, workers: int | None = None) -> Index:
         if info.st_size > fileset.MAX_FILE_BYTES:
             result.notes.append(f"{rel}: too large ({info.st_size / 1e6:.1f} MB)")
             continue
-        current[rel] = (info.st_size, info.st_mtime_ns, language_of(rel) or "")
+        current[rel] = (info.st_size, info.st_mtime_ns, languages[rel])
 
     cache = TagCache(cache_path(), queries_version())
     try:
