@@ -33,6 +33,9 @@ class Config:
     prompt_cache_disk: bool = True  # the server saves its KV prefix on exit, reloads it at start
     shell_key: str = "\\C-g"
     hook_timeout: float = 20.0
+    # The pre-commit hook's model review: "warm" (only when a resident server or an endpoint
+    # answers, so a commit never waits for a model load), "always", or "never" (rules only).
+    hook_model: str = "warm"
     extra: dict[str, object] = field(default_factory=dict)
 
 

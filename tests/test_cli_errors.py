@@ -132,3 +132,17 @@ def test_config_file_and_environment_choose_the_model(home: Path) -> None:
     assert config.load().model == "qwen2.5-coder-0.5b"
     assert config.load(environ={"CODEASSIST_MODEL": "smollm2-135m"}).model == "smollm2-135m"
     assert config.load().max_tokens == 64
+
+
+def test_the_readme_config_example_is_valid(tmp_path: Path) -> None:
+    import re
+
+    from codeassist import config
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    example = re.search(r"```toml\n(.*?)```", readme, re.S)
+    assert example, "the README shows a config example"
+    (tmp_path / "config.toml").write_text(example.group(1))
+    cfg = config.load(tmp_path / "config.toml", environ={})
+    assert cfg.extra == {}, f"keys the README documents but codeassist ignores: {cfg.extra}"
+    assert cfg.hook_model == "warm" and cfg.shell_key == "\\C-g"

@@ -182,7 +182,24 @@ def test_codeassist_skip_and_a_rebase_in_progress_skip_the_review(repo: HookRepo
 # --- fail open ---------------------------------------------------------------------------
 
 
+def model_always(repo: HookRepo) -> None:
+    """The hook uses the model even when no server keeps it warm (the default skips it)."""
+    (repo.home / "config").mkdir(parents=True, exist_ok=True)
+    (repo.home / "config" / "config.toml").write_text('hook_model = "always"\n')
+
+
+def test_without_a_warm_model_the_hook_uses_the_rules_and_says_why(repo: HookRepo) -> None:
+    repo.install()
+    repo.stage(**{"a.py": "def f():\n    breakpoint()\n"})
+    proc = repo.commit_run("-m", "feat: a")
+    assert proc.returncode == 0
+    assert "a.py:2: error: breakpoint() added" in proc.stderr
+    assert "model review skipped: no resident server runs" in proc.stderr
+    assert repo.count() == 2
+
+
 def test_no_model_installed_still_reviews_with_the_rules(repo: HookRepo) -> None:
+    model_always(repo)
     repo.install()
     repo.stage(**{"a.py": "breakpoint()\n"})
     proc = repo.commit_run("-m", "feat: a")
@@ -196,6 +213,7 @@ def test_a_corrupt_model_does_not_block(repo: HookRepo, small_model: Path, tmp_p
     broken = tmp_path / "broken.gguf"
     broken.write_bytes(small_model.read_bytes()[: 1 << 20])  # GGUF header, then nothing
     repo.extra = {"CODEASSIST_MODEL": str(broken)}
+    model_always(repo)
     repo.install()
     repo.stage(**{"a.py": "def f():\n    breakpoint()\n"})
     proc = repo.commit_run("-m", "feat: a")

@@ -272,3 +272,20 @@ def test_detach_returns_once_the_server_listens(short_home: Path) -> None:
         time.sleep(0.05)  # a zombie until its parent (gone) is reaped: check the state
         if Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z":
             break
+
+
+def test_the_pre_commit_hook_uses_the_model_only_while_a_server_keeps_it_warm(
+    short_home: Path,
+) -> None:
+    from codeassist import config
+    from codeassist.review.hookrun import model_for_hook
+
+    use, why = model_for_hook(config.load())
+    assert not use and "no resident server runs" in why
+    proc = start("--idle-timeout", "120")
+    try:
+        wait_listening(protocol.socket_path(SMALL_MODEL), proc)
+        assert model_for_hook(config.load()) == (True, "")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

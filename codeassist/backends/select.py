@@ -48,3 +48,12 @@ def speculation_on(setting: object) -> bool:
     if isinstance(setting, bool):
         return setting
     return setting == "on" or (setting == "auto" and gpu_offload_supported())
+
+
+def warm(config: Config, model: str | None = None, endpoint: str | None = None) -> bool:
+    """Whether a model answers without loading here: an endpoint, or a running server."""
+    if endpoint or config.endpoint:
+        return True
+    from codeassist.backends import client
+
+    return not os.environ.get(NO_SERVER) and client.find(model or config.model) is not None

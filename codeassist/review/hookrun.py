@@ -41,6 +41,22 @@ def render_for_hook(report: findings.Report) -> str:
     return "\n".join(lines) + "\n"
 
 
+def model_for_hook(cfg: configuration.Config) -> tuple[bool, str]:
+    """Use the model in the hook? With `hook_model = "warm"`, only if it answers without a load."""
+    if cfg.hook_model == "never":
+        return False, ""
+    if cfg.hook_model == "always":
+        return True, ""
+    from codeassist.backends.select import warm
+
+    if warm(cfg):
+        return True, ""
+    return False, (
+        "no resident server runs, and a commit should not wait for a model load "
+        '(start one with `codeassist serve --detach`, or set hook_model = "always")'
+    )
+
+
 def pre_commit(
     err: TextIO, environ: Mapping[str, str], *, strict: bool = False,
     timeout: float | None = None,
@@ -56,11 +72,13 @@ def pre_commit(
     if not change.files:
         err.write("codeassist: skipped review: nothing staged\n")
         return "ok"
+    use_model, why_not = model_for_hook(cfg)
     cache = Cache()
     try:
-        report = review(change, settings(cfg, timeout=timeout), cache)
+        report = review(change, settings(cfg, timeout=timeout, use_model=use_model), cache)
     finally:
         cache.close()
+
     if (
         report.not_reviewed
         and all("time budget" in n.reason for n in report.not_reviewed)
@@ -72,6 +90,8 @@ def pre_commit(
             f" ({len(change.files)} file(s) not reviewed)\n"
         )
         return "ok"
+    if why_not:
+        err.write(f"codeassist: model review skipped: {why_not}\n")
     err.write(render_for_hook(report))
     if strict and report.errors:
         err.write(f"codeassist: commit blocked: {report.errors} error finding(s) (--strict)\n")
