@@ -29,10 +29,14 @@ def stream_code(req: pipeline.Request, backend: Backend, language: str) -> pipel
     lexer = LEXERS[language]
     text = ""
 
-    def view(code: str) -> Syntax:
-        return Syntax(code or " ", lexer, theme="ansi_dark", background_color="default")
+    def view(code: str, whole: bool = False) -> Syntax:
+        width = max((len(line) for line in code.splitlines()), default=1) if whole else None
+        return Syntax(
+            code or " ", lexer, theme="ansi_dark", background_color="default", code_width=width
+        )
 
-    with Live(view(""), console=console, refresh_per_second=15, transient=False) as live:
+    # The live view is a preview (cropped to the screen); the whole code is printed after it.
+    with Live(view(""), console=console, refresh_per_second=15, transient=True) as live:
 
         def on_piece(piece: str) -> None:
             nonlocal text
@@ -47,7 +51,7 @@ def stream_code(req: pipeline.Request, backend: Backend, language: str) -> pipel
             live.update(view(""))
 
         result = pipeline.run(req, backend, on_piece, on_round)
-        live.update(view(result.code))
+    console.print(view(result.code, whole=True), crop=False)  # long lines: never cut
     report_checks(result.checks, notes)
     return result
 
