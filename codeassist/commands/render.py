@@ -16,7 +16,13 @@ if TYPE_CHECKING:
 LEXERS = {"python": "python", "sql": "sql", "shell": "bash"}
 
 
-def stream_code(req: pipeline.Request, backend: Backend, language: str) -> pipeline.Result:
+def stream_code(
+    req: pipeline.Request,
+    backend: Backend,
+    language: str,
+    console: Console | None = None,
+    notes: Console | None = None,
+) -> pipeline.Result:
     """Run the pipeline, showing the code highlighted as it streams in; leave the final code.
 
     A repair round starts the code over, with a dim line on stderr saying what it fixes.
@@ -25,7 +31,8 @@ def stream_code(req: pipeline.Request, backend: Backend, language: str) -> pipel
     from rich.live import Live
     from rich.syntax import Syntax
 
-    console, notes = Console(), Console(stderr=True)
+    console = console or Console()
+    notes = notes or Console(stderr=True)
     lexer = LEXERS[language]
     text = ""
 

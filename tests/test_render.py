@@ -1,0 +1,40 @@
+"""What a terminal shows: the whole code, highlighted, and the checks it still fails."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+
+from codeassist import pipeline
+from codeassist.backends.fake import FakeBackend
+from codeassist.commands.render import stream_code
+
+LONG = 'raise ValueError("' + "x" * 90 + '")'
+
+
+def terminal(width: int = 40) -> tuple[Console, io.StringIO]:
+    buf = io.StringIO()
+    return Console(file=buf, width=width, height=10, force_terminal=True, color_system=None), buf
+
+
+def test_long_lines_and_long_code_are_shown_whole_on_a_narrow_short_terminal() -> None:
+    code = "\n".join(f"v{i} = {i}" for i in range(30)) + "\n" + LONG
+    backend = FakeBackend.scripted(f"```python\n{code}\n```")
+    out, buf = terminal()
+    notes, _ = terminal()
+    req = pipeline.Request("x", language="python", verify=False)
+    result = stream_code(req, backend, "python", out, notes)
+    assert result.code == code
+    final = buf.getvalue().rsplit("v0 = 0", 1)[-1]  # what stays after the live preview
+    assert LONG in final and "v29 = 29" in final
+
+
+def test_a_repair_round_starts_over_and_failed_checks_are_reported() -> None:
+    backend = FakeBackend.scripted("```python\ndef broken(:\n```", "```python\ndef f(:\n```")
+    out, _ = terminal(80)
+    notes, said = terminal(80)
+    req = pipeline.Request("a function", language="python")
+    result = stream_code(req, backend, "python", out, notes)
+    assert result.repairs >= 1
+    assert "check failed python.parse" in said.getvalue()
