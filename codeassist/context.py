@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from codeassist.errors import UsageError
 
 if TYPE_CHECKING:
+    from codeassist.ctx.graph import Graph
     from codeassist.ctx.tags import FileTags
 
 RECENT_COMMITS = 5
@@ -76,7 +77,7 @@ def build_context(
         files.preload(dict.fromkeys(tag.path for tag in ranking.tags))
     try:
         packed = pack(ranking.tags, files, budget, count_tokens)
-        schema = "" if language not in (None, "sql") else _schema(files)
+        schema = "" if language not in (None, "sql") else _schema(files, index.graph)
     finally:
         if isinstance(files, TagMap):
             files.close()
@@ -130,12 +131,19 @@ def _git_changes(root: Path) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(changed), frozenset(recent)
 
 
-def _schema(files: Mapping[str, FileTags]) -> str:
-    """CREATE TABLE/VIEW statements, one per name; a later file (migration) wins."""
+def _schema(files: Mapping[str, FileTags], graph: Graph | None = None) -> str:
+    """CREATE TABLE/VIEW statements, one per name; a later file (migration) wins.
+
+    `graph` (of `files`) lists the SQL files with tags already: no need to ask every path.
+    """
     from codeassist.ctx.tags import language_of
 
+    if graph is not None:
+        sql = [p for p, lang in zip(graph.paths, graph.languages, strict=True) if lang == "sql"]
+    else:
+        sql = sorted(p for p in files if language_of(p) == "sql")
     found: dict[str, str] = {}
-    for path in sorted(p for p in files if language_of(p) == "sql"):
+    for path in sql:
         tagged = files[path]
         if tagged.language != "sql" or tagged.note:
             continue

@@ -138,3 +138,41 @@ def test_an_edit_patches_the_stored_graph_to_what_a_full_build_gives(tmp_path: P
     touched = build_index(repo)
     assert touched.parsed == 0 and "pkg/mod12.py" not in touched.files
     same_graph(touched)
+
+
+def test_the_stored_graph_inputs_may_lag_behind_edits_and_still_give_the_full_graph(
+    tmp_path: Path,
+) -> None:
+    import sqlite3
+
+    def stored_inputs() -> bytes:
+        with sqlite3.connect(cache_path()) as db:
+            return bytes(db.execute("SELECT tables FROM graph_inputs").fetchone()[0])
+
+    repo = many_files(tmp_path / "repo", 30)
+    same_graph(build_index(repo))
+    inputs = stored_inputs()
+    mod7, mod9 = repo / "pkg" / "mod7.py", repo / "pkg" / "mod9.py"
+    original = mod7.read_text()
+    mod7.write_text(original + "\n\ndef step3(x: int) -> int:\n    return step29(x)\n")
+    same_graph(build_index(repo))
+    mod9.write_text(mod9.read_text() + "\n\nclass Later(Thing7):\n    pass\n")
+    same_graph(build_index(repo))
+    mod7.write_text(original)  # back to what the stored inputs hold
+    reverted = build_index(repo)
+    assert reverted.parsed == 0  # its tags were cached
+    same_graph(reverted)
+    assert stored_inputs() == inputs  # patched in memory each time, not stored again
+
+
+def test_the_stored_name_lookups_match_each_name_in_any_script() -> None:
+    from codeassist.ctx.graph import build_graph
+    from codeassist.ctx.tags import FileTags
+
+    names = ["İstanbul", "ΟΔΟΣ", "_private", "QuerySet", "queryset", "ß", "plain"]
+    raw = [(name, "function", n + 1, 0, -1, f"def {name}()", "") for n, name in enumerate(names)]
+    graph = build_graph({"a.py": FileTags("python", raw, {}, "")})
+    for u, name in enumerate(graph.unique):
+        assert graph.find(name) == u
+        assert graph.lowered(u) == name.lower()
+    assert graph.find("QUERYSET") is None and graph.find("missing") is None

@@ -122,6 +122,29 @@ def test_a_plain_folder_honours_nested_gitignore_files(tmp_path: Path) -> None:
                                                   "pkg/keep.gen.py"]  # fmt: skip
 
 
+def test_a_stored_walk_is_reused_until_a_folder_or_a_gitignore_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from codeassist.ctx import files
+
+    monkeypatch.setattr(files, "RACY_NS", 0)  # folders made a moment ago may be trusted here
+    write(tmp_path, {".gitignore": "*.gen.py\n", "pkg/a.py": "", "pkg/b.gen.py": ""})
+    time.sleep(0.05)  # past the file system's clock tick
+    first = list_files(tmp_path, key="k")
+    assert sorted(first.paths) == [".gitignore", "pkg/a.py"] and first.tree
+    again = list_files(tmp_path, tree=first.tree, key="k")
+    assert sorted(again.paths) == sorted(first.paths) and again.tree == b""  # no folder read
+    assert list_files(tmp_path, tree=first.tree, key="other rules").tree  # walked again
+    assert list_files(tmp_path, tree=b"not a walk", key="k").paths  # damaged: walked again
+
+    (tmp_path / "pkg" / "new.py").write_text("")  # a folder changed
+    added = list_files(tmp_path, tree=first.tree, key="k")
+    assert sorted(added.paths) == [".gitignore", "pkg/a.py", "pkg/new.py"]
+    time.sleep(0.05)
+    (tmp_path / ".gitignore").write_text("")  # edited in place: its folder did not change
+    assert "pkg/b.gen.py" in list_files(tmp_path, tree=added.tree, key="k").paths
+
+
 def test_odd_files_are_skipped_with_notes_and_the_rest_is_indexed(tmp_path: Path) -> None:
     write(tmp_path, {"good.py": "def good_function():\n    pass\n"})
     (tmp_path / "latin1.py").write_bytes(
@@ -159,7 +182,7 @@ def test_a_parse_that_takes_too_long_skips_only_that_file(
         monkeypatch.setattr(tags, "PARSE_TIMEOUT_S", 0.0 if language == "python" else 2.0)
         return real_parse(data, language)
 
-    monkeypatch.setattr("codeassist.ctx.index.parse", parse)
+    monkeypatch.setattr("codeassist.ctx.pool.parse", parse)
     index = build_index(tmp_path)
     assert "slow.py: parse took over 0 s" in index.notes
     assert [d.name for d in index.files["fast.sql"].definitions] == ["t", "a"]

@@ -1,10 +1,12 @@
 """Tags per file in SQLite under the user cache dir, keyed by path and content hash.
 
 Rows of `files` say what (size, mtime, hash) a path had when it was indexed; `tags` holds the
-tags of each content hash, so a file is parsed again only when its bytes change. `repo_state`
-holds per repository root the reference graph with the file → hash map, and the graph's inputs
-as flat tables, keyed by digests of its stat list and of its content hashes: an unchanged
-repository loads one blob, not thousands of rows, and an edit patches the tables. WAL mode, a
+tags of each content hash, so a file is parsed again only when its bytes change. `snapshots`
+holds per repository root the reference graph with the file → hash map, keyed by digests of
+its stat list and of its content hashes: an unchanged repository loads one blob, not thousands
+of rows. `graph_inputs` holds the graph's inputs as flat tables with the state they were made
+from: an edit patches them, and stores them again only once they lag many files behind.
+`walks` holds the folder walk of a repository outside git (see files.list_files). WAL mode, a
 busy timeout and one short write transaction make two processes at once safe; a file that is
 not a database (or is damaged) is moved aside and rebuilt.
 """
@@ -29,10 +31,12 @@ CREATE TABLE IF NOT EXISTS files (
     hash TEXT NOT NULL, PRIMARY KEY (root, path)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS tags (hash TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS repo_state (
-    root TEXT PRIMARY KEY, stat_key TEXT NOT NULL, content_key TEXT NOT NULL,
-    graph BLOB NOT NULL, tables BLOB NOT NULL
+DROP TABLE IF EXISTS repo_state;
+CREATE TABLE IF NOT EXISTS snapshots (
+    root TEXT PRIMARY KEY, stat_key TEXT NOT NULL, content_key TEXT NOT NULL, graph BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS graph_inputs (root TEXT PRIMARY KEY, tables BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS walks (root TEXT PRIMARY KEY, tree BLOB NOT NULL) WITHOUT ROWID;
 """
 
 Stat = tuple[int, int, str]  # size, mtime_ns, content hash
@@ -42,7 +46,7 @@ class Snapshot(NamedTuple):
     stat_key: str  # digest of the (path, size, mtime_ns) list it was made from
     content_key: str  # digest of the (path, content hash) list
     graph: bytes  # the graph and file → hash map (what every request needs)
-    tables: bytes = b""  # the graph's inputs (what an edit needs); not loaded by `snapshot`
+    tables: bytes = b""  # the graph's inputs (what an edit needs); b"": keep the stored ones
 
 
 class TagCache:
@@ -89,7 +93,9 @@ class TagCache:
                 with _write(db):
                     db.execute("DELETE FROM files")
                     db.execute("DELETE FROM tags")
-                    db.execute("DELETE FROM repo_state")
+                    db.execute("DELETE FROM snapshots")
+                    db.execute("DELETE FROM graph_inputs")
+                    db.execute("DELETE FROM walks")
                     db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (self.version,))
         except BaseException:
             db.close()
@@ -119,16 +125,26 @@ class TagCache:
     def snapshot(self, root: str) -> Snapshot | None:
         """The last state stored for `root`, if any."""
         rows = self._read(
-            "SELECT stat_key, content_key, graph FROM repo_state WHERE root = ?", (root,)
+            "SELECT stat_key, content_key, graph FROM snapshots WHERE root = ?", (root,)
         )
         return Snapshot(*rows[0]) if rows else None
 
-    def tables(self, root: str, content_key: str) -> bytes | None:
-        """The graph inputs stored with the snapshot of this content."""
-        rows = self._read(
-            "SELECT tables FROM repo_state WHERE root = ? AND content_key = ?", (root, content_key)
-        )
+    def tables(self, root: str) -> bytes | None:
+        """The graph inputs stored for `root` (they carry the state they were made from)."""
+        rows = self._read("SELECT tables FROM graph_inputs WHERE root = ?", (root,))
         return bytes(rows[0][0]) if rows else None
+
+    def walk(self, root: str) -> bytes:
+        """The folder walk stored for `root` (outside git), b"" if none."""
+        rows = self._read("SELECT tree FROM walks WHERE root = ?", (root,))
+        return bytes(rows[0][0]) if rows else b""
+
+    def store_walk(self, root: str, tree: bytes) -> None:
+        try:
+            with _write(self.db):
+                self.db.execute("INSERT OR REPLACE INTO walks VALUES (?, ?)", (root, tree))
+        except sqlite3.DatabaseError as exc:
+            self.note = f"tag cache not updated ({exc})"
 
     def stats(self, root: str) -> dict[str, Stat]:
         """What was indexed under `root`: (size, mtime_ns, content hash) by path."""
@@ -166,7 +182,8 @@ class TagCache:
         """Record changed files, new tags and the root's snapshot in one transaction.
 
         A snapshot without a graph only moves the stored one (same content) to a new
-        `stat_key`. Failures only cost caching.
+        `stat_key`; one without tables keeps the stored tables (they say what state they
+        hold). Failures only cost caching.
         """
         try:
             with _write(self.db):
@@ -183,13 +200,17 @@ class TagCache:
                 )
                 if snapshot is not None and snapshot.graph:
                     self.db.execute(
-                        "INSERT OR REPLACE INTO repo_state VALUES (?, ?, ?, ?, ?)",
-                        (root, *snapshot),
+                        "INSERT OR REPLACE INTO snapshots VALUES (?, ?, ?, ?)",
+                        (root, *snapshot[:3]),
                     )
                 elif snapshot is not None:
                     self.db.execute(
-                        "UPDATE repo_state SET stat_key = ? WHERE root = ? AND content_key = ?",
+                        "UPDATE snapshots SET stat_key = ? WHERE root = ? AND content_key = ?",
                         (snapshot.stat_key, root, snapshot.content_key),
+                    )
+                if snapshot is not None and snapshot.tables:
+                    self.db.execute(
+                        "INSERT OR REPLACE INTO graph_inputs VALUES (?, ?)", (root, snapshot.tables)
                     )
         except sqlite3.DatabaseError as exc:
             self.note = f"tag cache not updated ({exc})"

@@ -7,14 +7,19 @@ that honours every .gitignore on the way. Secrets are refused by name before any
 from __future__ import annotations
 
 import fnmatch
+import marshal
 import os
 import re
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 MAX_FILE_BYTES = 1 << 20  # larger files are generated or data, not code worth a prompt
+# A walk is stored for reuse only if every folder's change time is this much older than the
+# walk: a change in the same clock tick as the folder was read would otherwise go unseen.
+RACY_NS = 2_000_000_000
 
 SKIP_DIRS = frozenset({
     ".git", ".hg", ".svn", "node_modules", "vendor", "third_party", "dist", "build", ".venv",
@@ -68,6 +73,7 @@ class Listing:
 
     paths: list[str]
     git: bool
+    tree: bytes = b""  # a new walk to store and pass back next time; b"": nothing to store
 
 
 def find_git_root(start: Path) -> Path | None:
@@ -77,14 +83,52 @@ def find_git_root(start: Path) -> Path | None:
     return None
 
 
-def list_files(root: Path, wanted: Callable[[str], object] = bool) -> Listing:
-    """Files under `root` that `wanted` accepts, secrets and skipped trees already taken out."""
+def list_files(
+    root: Path, wanted: Callable[[str], object] = bool, *, tree: bytes = b"", key: str = ""
+) -> Listing:
+    """Files under `root` whose name (last part) `wanted` accepts, secrets and skipped trees
+    already taken out.
+
+    Outside git, `tree` is the `Listing.tree` of an earlier walk made with the same `key`
+    (what `wanted` accepts): while no folder and no .gitignore changed since (one stat each,
+    no folder read), its paths are the answer.
+    """
     paths = _git_files(root) if find_git_root(root) == root else None
-    git = paths is not None
-    if paths is None:
-        paths = list(_walk(str(root)))
-    keep = [p for p in paths if wanted(p) and not is_skipped(p) and not is_secret(p)]
-    return Listing(keep, git)
+    if paths is not None:
+        keep = [p for p in paths if _kept(p.rsplit("/", 1)[-1], wanted)]
+        return Listing([p for p in keep if not is_skipped(p) and not is_secret(p)], True)
+    top = str(root)
+    reused = _reuse(top, tree, key)
+    if reused is not None:
+        return Listing(reused, False)
+    started = time.time_ns()
+    stamps: dict[str, int] = {}
+    walked = list(_walk(top, wanted, stamps))
+    if max(stamps.values(), default=0) > started - RACY_NS:
+        return Listing(walked, False)  # changed just now: walk again next time
+    return Listing(walked, False, marshal.dumps((key, stamps, walked)))
+
+
+def _reuse(root: str, tree: bytes, key: str) -> list[str] | None:
+    """The paths of a stored walk whose folders and .gitignore files are all unchanged."""
+    try:
+        stored_key, stamps, paths = marshal.loads(tree) if tree else ("", {}, [])
+    except Exception:  # noqa: BLE001 - damaged: walk again
+        return None
+    if not tree or stored_key != key:
+        return None
+    for rel, stamp in stamps.items():
+        try:
+            if os.stat(f"{root}/{rel}" if rel else root).st_ctime_ns != stamp:
+                return None
+        except OSError:
+            return None
+    return paths  # type: ignore[no-any-return]
+
+
+def _kept(name: str, wanted: Callable[[str], object]) -> bool:
+    """A file name that is wanted, neither generated nor a secret (folders checked apart)."""
+    return bool(wanted(name)) and not _SKIPPED.match(name) and not _SECRET.match(name.lower())
 
 
 def _git_files(root: Path) -> list[str] | None:
@@ -99,33 +143,45 @@ def _git_files(root: Path) -> list[str] | None:
     return [p for p in out.split("\0") if p]
 
 
-def _walk(root: str) -> Iterator[str]:
-    """Every file under root, honouring .gitignore files; symlinked folders are not followed."""
+def _walk(root: str, wanted: Callable[[str], object], stamps: dict[str, int]) -> Iterator[str]:
+    """Wanted files under root, honouring .gitignore files; symlinked folders are not followed.
+
+    Names are judged before paths are built: most entries of a large tree are dropped by name.
+    `stamps` gets the change time of each folder read (taken before reading it) and of each
+    .gitignore, by path.
+    """
     stack: list[tuple[str, list[tuple[str, Any]]]] = [("", [])]
     while stack:
         rel, specs = stack.pop()
         folder = f"{root}/{rel}" if rel else root
+        prefix = f"{rel}/" if rel else ""
         try:
+            stamps[rel] = os.stat(folder).st_ctime_ns
             with os.scandir(folder) as scan:
                 entries = list(scan)
         except OSError:
+            stamps[rel] = -1  # unreadable: never reused
             continue
         if any(e.name == ".gitignore" for e in entries):
-            specs = [*specs, (rel, _spec(os.path.join(folder, ".gitignore")))]
+            ignore = prefix + ".gitignore"
+            try:
+                stamps[ignore] = os.stat(f"{root}/{ignore}").st_ctime_ns
+            except OSError:
+                stamps[ignore] = -1
+            specs = [*specs, (rel, _spec(f"{root}/{ignore}"))]
         for entry in entries:
-            path = f"{rel}/{entry.name}" if rel else entry.name
+            name = entry.name
             try:
                 is_dir = entry.is_dir(follow_symlinks=False)
             except OSError:
                 continue
-            if is_dir and entry.name in SKIP_DIRS:
-                continue
-            if specs and _ignored(path, is_dir, specs):
-                continue
             if is_dir:
-                stack.append((path, specs))
-            else:
-                yield path
+                if name in SKIP_DIRS or name.lower() in SECRET_DIRS:
+                    continue
+                if not (specs and _ignored(prefix + name, True, specs)):
+                    stack.append((prefix + name, specs))
+            elif _kept(name, wanted) and not (specs and _ignored(prefix + name, False, specs)):
+                yield prefix + name
 
 
 def _spec(path: str) -> Any:

@@ -32,8 +32,9 @@ NOT_LINKS = frozenset(dir(builtins)) | frozenset(
     "apply filter push slice map forEach then catch log error warn info debug toString "
     "length size emplace_back push_back begin end".split()
 )
+VERSION = (FORMAT, 2)  # of the stored graph and tables
 _ARRAYS = ("node_of", "owners", "pair_name", "pair_file", "def_file", "def_uid", "def_weight",
-           "def_offset", "src", "dst", "base")  # fmt: skip
+           "def_offset", "src", "dst", "base", "low_starts")  # fmt: skip
 
 
 @dataclass
@@ -55,19 +56,38 @@ class Graph:
     dst: Any
     base: Any  # edge weight before the request's own multipliers
     size: int  # nodes
+    # Request-independent lookups, stored with the graph rather than derived per request:
+    stems: list[str]  # per file: its name up to the first dot, in lower case
+    low_text: str  # every name in lower case, one per line (uid = line)
+    low_starts: Any  # where each line starts
 
     @cached_property
     def uid(self) -> dict[str, int]:
         return {name: n for n, name in enumerate(self.unique)}
 
-    @cached_property
-    def lowered(self) -> tuple[list[str], str, Any]:
-        """Names in lower case, joined one per line, and where each line starts."""
+    def find(self, name: str) -> int | None:
+        """The uid of a defined name (as `uid.get`, without building the whole map)."""
         import numpy as np
 
-        low = [n.lower() for n in self.unique]
-        starts = np.cumsum([0] + [len(n) + 1 for n in low[:-1]])
-        return low, "\n".join(low), starts
+        low = name.lower()
+        if "\n" in low:
+            return self.uid.get(name)
+        padded, needle, at = self._padded, f"\n{low}\n", 0
+        while (at := padded.find(needle, at)) >= 0:
+            u = int(np.searchsorted(self.low_starts, at, side="right")) - 1
+            if 0 <= u < len(self.unique) and self.unique[u] == name:
+                return u
+            at += 1
+        return None
+
+    @cached_property
+    def _padded(self) -> str:
+        return f"\n{self.low_text}\n"
+
+    def lowered(self, u: int) -> str:
+        """Name `u` in lower case."""
+        end = int(self.low_starts[u + 1]) - 1 if u + 1 < len(self.low_starts) else None
+        return self.low_text[int(self.low_starts[u]) : end]
 
     def files_defining(self, uid: int) -> list[int]:
         return [int(f) for f in self.pair_file[self.pair_name == uid][: COMMON_DEFINERS + 1]]
@@ -147,7 +167,7 @@ class Tables:
         n_files = len(self.paths)
         names = np.asarray(self.names, dtype=object)
         # uid: position of a name's first definition, in file order (as `unique` lists them).
-        name_ids, first = np.unique(self.d_name, return_index=True)
+        name_ids, first = _unique(np.asarray(self.d_name, dtype=np.int64))
         defined = name_ids[np.argsort(first, kind="stable")]
         uid_of = np.full(len(self.names) + 1, -1, dtype=np.int64)  # [-1]: nothing
         uid_of[defined] = np.arange(len(defined))
@@ -155,7 +175,7 @@ class Tables:
         def_uid = uid_of[self.d_name]
         def_file = np.asarray(self.d_file, dtype=np.int64)
         lengths = np.bincount(def_file, minlength=n_files)
-        pairs = np.unique(def_uid * max(n_files, 1) + def_file)
+        pairs = _unique(def_uid * max(n_files, 1) + def_file)[0]
         pair_name, pair_file = pairs // max(n_files, 1), pairs % max(n_files, 1)
         owners = np.bincount(pair_name, minlength=len(unique))
         linked = owners <= MAX_DEFINERS
@@ -164,8 +184,9 @@ class Tables:
 
         # file → name: one edge per distinct name a file references.
         ref_uid = uid_of[self.r_name]
-        quiet = np.asarray([n in NOT_LINKS for n in unique] + [True], dtype=bool)  # [-1]: none
-        private = np.asarray([n.startswith("_") for n in unique] + [False], dtype=bool)
+        quiet = np.append(np.fromiter(map(NOT_LINKS.__contains__, unique), bool, len(unique)), True)
+        low_text, starts, under = _lowered(unique)
+        private = np.append(under, False)  # [-1]: none
         keep = ~quiet[ref_uid] & np.append(linked, False)[ref_uid]
         ref_uid, ref_file = ref_uid[keep], np.asarray(self.r_file, dtype=np.int64)[keep]
         base = np.sqrt(np.asarray(self.r_count, dtype=np.float64)[keep])
@@ -177,9 +198,50 @@ class Tables:
         dst = np.concatenate([node_of[ref_uid], pair_file[link]])
         base = np.concatenate([base, 1.0 / owners[pair_name[link]]])
         offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+        stems = [p.rsplit("/", 1)[-1].split(".", 1)[0].lower() for p in self.paths]
         return Graph(list(self.paths), list(self.languages), unique, node_of, owners, pair_name,
                      pair_file, def_file, def_uid, np.asarray(self.d_weight, dtype=np.float64),
-                     offsets[:n_files], src, dst, base, size)  # fmt: skip
+                     offsets[:n_files], src, dst, base, size, stems, low_text,
+                     starts)  # fmt: skip
+
+
+def _lowered(unique: list[str]) -> tuple[str, Any, Any]:
+    """Names in lower case one per line, where each line starts, and which start with `_`.
+
+    Computed on the joined text in C (lowering never adds or drops a line break, and a line
+    break ends a word for the final-sigma rule), not name by name: this runs on every edit.
+    """
+    import numpy as np
+
+    text = "\n".join(unique)
+    low = text.lower()
+    if text.count("\n") == max(len(unique) - 1, 0):  # no name holds a line break
+        try:
+            kind = ("ascii", np.uint8) if text.isascii() else ("utf-32-le", np.uint32)
+            codes = np.frombuffer(text.encode(kind[0]), dtype=kind[1])
+            lowered = codes if low == text else np.frombuffer(low.encode(kind[0]), dtype=kind[1])
+        except UnicodeEncodeError:  # a lone surrogate: name by name below
+            pass
+        else:
+            own = np.concatenate([[0], np.flatnonzero(codes == 10) + 1]).astype(np.int64)
+            starts = np.concatenate([[0], np.flatnonzero(lowered == 10) + 1]).astype(np.int64)
+            under = np.append(codes, 0)[own[: len(unique)]] == ord("_")
+            return low, starts, under
+    names = [n.lower() for n in unique]
+    starts = np.cumsum([0] + [len(n) + 1 for n in names[:-1]]).astype(np.int64)
+    under = np.asarray([n.startswith("_") for n in unique], dtype=bool)
+    return "\n".join(names), starts, under
+
+
+def _unique(values: Any) -> tuple[Any, Any]:
+    """np.unique(values, return_index=True), without the 10-20 ms numpy.ma import it costs."""
+    import numpy as np
+
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    first = np.ones(len(ordered), dtype=bool)
+    first[1:] = ordered[1:] != ordered[:-1]
+    return ordered[first], order[first]
 
 
 def _merge(remap: Any, old: tuple[Any, ...], rows: list[Any], kinds: tuple[Any, Any]) -> Any:
@@ -204,14 +266,14 @@ def _dump(obj: Any, arrays: tuple[str, ...]) -> bytes:
         if array.dtype.kind == "i" and (len(array) == 0 or abs(array).max() < 2**31):
             array = array.astype("<i4")  # half the bytes to store and load
         plain[name] = (array.dtype.str, array.tobytes())
-    return marshal.dumps((FORMAT, plain))
+    return marshal.dumps((VERSION, plain))
 
 
 def _load(blob: bytes) -> dict[str, Any]:
     import numpy as np
 
     version, plain = marshal.loads(blob)
-    if version != FORMAT:
+    if version != VERSION:
         raise ValueError("not stored by this version")
     for name, value in plain.items():
         if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], bytes):

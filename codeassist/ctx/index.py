@@ -4,8 +4,8 @@ An unchanged repository costs a listing, one stat per file and one cached snapsh
 reference graph and the file → content hash map); tags are then loaded only for the few files
 that get rendered. Files whose size or mtime moved are read and hashed; if the content is what
 the snapshot was made from (a touch), the snapshot still holds. Otherwise the tags of every
-file are loaded, only unknown content is parsed (in a pool of worker processes when there is a
-lot of it and more than one core), and a new snapshot is stored.
+file that differs from the stored graph inputs are patched into them (only unknown content is
+parsed, in a pool of worker processes when there is a lot of it), and a new snapshot is stored.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import hashlib
 import marshal
 import os
 import stat
-import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,11 +23,22 @@ from codeassist import paths
 from codeassist.ctx import files as fileset
 from codeassist.ctx.cache import Snapshot, Stat, TagCache
 from codeassist.ctx.graph import Graph, Tables
-from codeassist.ctx.tags import FORMAT, FileTags, language_of, parse, queries_version
+from codeassist.ctx.pool import parse_all, tag_bytes
+from codeassist.ctx.tags import (
+    EXTENSIONS,
+    FILENAMES,
+    FORMAT,
+    FileTags,
+    language_of,
+    queries_version,
+)
 
-PARALLEL_MIN_FILES = 200  # below this a pool costs more than it saves
-CHUNK = 16  # files per task sent to a worker
-BINARY_PROBE = 8192
+TABLES_LAG = 64  # changed files the stored graph inputs may lag behind before stored again
+# What a stored folder walk was made with: the rules deciding which names are listed.
+_LISTING_KEY = hashlib.blake2b(
+    repr((FORMAT, sorted(EXTENSIONS.items()), sorted(FILENAMES.items()), fileset.SKIP_FILES,
+          sorted(fileset.SKIP_DIRS), fileset.SECRET_FILES)).encode(), digest_size=8
+).hexdigest()  # fmt: skip
 
 
 class TagMap(Mapping[str, FileTags]):
@@ -102,17 +112,23 @@ def cache_path() -> Path:
 def build_index(root: Path, *, workers: int | None = None) -> Index:
     """Index `root`; `workers` caps the parse pool (default: the cores there are)."""
     root = root.resolve()
-    languages: dict[str, str] = {}
+    cache = TagCache(cache_path(), queries_version())
+    try:
+        result = _index(root, cache, workers)
+    finally:
+        cache.close()
+    if cache.note:
+        result.notes.append(cache.note)
+    return result
 
-    def indexable(path: str) -> str | None:
-        lang = language_of(path)
-        if lang:
-            languages[path] = lang
-        return lang
 
-    listing = fileset.list_files(root, indexable)
+def _index(root: Path, cache: TagCache, workers: int | None) -> Index:
+    key = str(root)
+    listing = fileset.list_files(root, language_of, tree=cache.walk(key), key=_LISTING_KEY)
+    if listing.tree:
+        cache.store_walk(key, listing.tree)
     result = Index(root, listing.git)
-    current: dict[str, tuple[int, int, str]] = {}  # path → size, mtime_ns, language
+    current: dict[str, tuple[int, int]] = {}  # path → size, mtime_ns
     base = str(root) + os.sep
     for rel in listing.paths:
         try:
@@ -125,30 +141,24 @@ def build_index(root: Path, *, workers: int | None = None) -> Index:
         if info.st_size > fileset.MAX_FILE_BYTES:
             result.notes.append(f"{rel}: too large ({info.st_size / 1e6:.1f} MB)")
             continue
-        current[rel] = (info.st_size, info.st_mtime_ns, languages[rel])
-
-    cache = TagCache(cache_path(), queries_version())
-    try:
-        _fill(result, cache, current, workers)
-    finally:
-        cache.close()
-    if cache.note:
-        result.notes.append(cache.note)
+        current[rel] = (info.st_size, info.st_mtime_ns)
+    _fill(result, cache, current, workers)
     return result
 
 
-def _key(lines: Iterable[str]) -> str:
-    return hashlib.blake2b("\n".join(lines).encode(), digest_size=16).hexdigest()
+def _digest(value: Any) -> str:
+    return hashlib.blake2b(marshal.dumps(value), digest_size=16).hexdigest()
 
 
 def _fill(
-    result: Index, cache: TagCache, current: dict[str, tuple[int, int, str]], workers: int | None
+    result: Index, cache: TagCache, current: dict[str, tuple[int, int]], workers: int | None
 ) -> None:
     key = str(result.root)
-    stat_key = _key(f"{p}\0{s}\0{m}" for p, (s, m, _) in sorted(current.items()))
+    # In listing order (the same while the listing is): a new order only costs a content check.
+    stat_key = _digest(current)
     snap = cache.snapshot(key)
-    stored = _decode(snap.graph) if snap is not None else None
-    if snap is not None and stored is not None and snap.stat_key == stat_key:
+    stored = _decode(snap.graph) if snap is not None and snap.stat_key == stat_key else None
+    if stored is not None:
         _use(result, stored, {})
         return
 
@@ -157,7 +167,7 @@ def _fill(
     changed: dict[str, Stat] = {}
     pending: dict[str, tuple[str, bytes, str]] = {}  # digest → (path, bytes, language)
     unreadable: dict[str, str] = {}  # path → note
-    for rel, (size, mtime_ns, lang) in current.items():
+    for rel, (size, mtime_ns) in current.items():
         seen = known.get(rel)
         if seen is not None and seen[0] == size and seen[1] == mtime_ns:
             digests[rel] = seen[2]
@@ -167,46 +177,53 @@ def _fill(
         except OSError as exc:
             unreadable[rel] = f"unreadable ({exc.strerror or exc})"
             continue
+        lang = language_of(rel) or ""
         digest = hashlib.blake2b(lang.encode() + b"\0" + data, digest_size=16).hexdigest()
         digests[rel] = digest
         changed[rel] = (size, mtime_ns, digest)
         pending.setdefault(digest, (rel, data, lang))
-    content_key = _key(f"{p}\0{d}" for p, d in sorted(digests.items()))
+    content_key = _digest(sorted(digests.items()))
     gone = [p for p in known if p not in current]
-    if snap is not None and stored is not None and snap.content_key == content_key:
+    if snap is not None and snap.content_key == content_key:
+        stored = _decode(snap.graph)
+    if stored is not None:
         notes = {p: n for p, n in stored[1].items() if p in digests} | unreadable
         _use(result, (digests, notes, stored[2]), {})  # only touched: the snapshot holds
         cache.save(key, changed, {}, gone, Snapshot(stat_key, content_key, b""))
         return
 
-    # Tags of the files that differ from the snapshot (all of them without one).
-    base = _tables(cache, key, snap.content_key) if snap is not None and stored else None
-    before = stored[0] if base is not None and stored is not None else {}
+    # Tags of the files that differ from the stored tables (all of them without tables).
+    base = _tables(cache, key) if snap is not None else None
+    before, kept = (base[0], base[1]) if base is not None else ({}, {})
     need = {p: d for p, d in digests.items() if before.get(p) != d}
     tags = cache.lookup(set(need.values()))
     for rel, digest in need.items():  # cached stats whose tags went missing: read again
         if digest not in tags and digest not in pending:
             try:
-                pending[digest] = (rel, (result.root / rel).read_bytes(), current[rel][2])
+                data = (result.root / rel).read_bytes()
+                pending[digest] = (rel, data, language_of(rel) or "")
             except OSError:
                 continue
-    todo = {d: job for d, job in pending.items() if d not in tags}
-    new_tags = dict(_parse_all(todo, workers))
+    wanted = set(need.values())  # a file back to what the tables hold needs no parse
+    todo = {d: job for d, job in pending.items() if d not in tags and d in wanted}
+    new_tags = dict(parse_all(todo, workers))
     result.parsed = len(new_tags)
     tags.update(new_tags)
     fresh = {p: tags[d] for p, d in need.items() if d in tags}
     digests = {p: d for p, d in digests.items() if p in fresh or p not in need}
     dropped = [p for p in before if p not in digests]
-    tables = base.replace(fresh, dropped) if base is not None else Tables.of(fresh)
-    kept = stored[1] if base is not None and stored is not None else {}
+    tables = base[2].replace(fresh, dropped) if base is not None else Tables.of(fresh)
     notes = {p: n for p, n in kept.items() if p in digests and p not in fresh}
     notes.update((p, t.note) for p, t in fresh.items() if t.note)
     notes.update(unreadable)
     state: Stored = (digests, notes, tables.graph())
     _use(result, state, fresh)
     graph = marshal.dumps((FORMAT, digests, notes, state[2].dump()))
-    snapshot = Snapshot(stat_key, content_key, graph, tables.dump())
-    cache.save(key, changed, new_tags, gone, snapshot)
+    # The tables are stored again once they lag many files behind: until then an edit
+    # patches the stored ones with every file changed since (their tags are in the cache).
+    lagging = base is not None and len(need) + len(dropped) <= TABLES_LAG
+    again = b"" if lagging else marshal.dumps((FORMAT, digests, notes, tables.dump()))
+    cache.save(key, changed, new_tags, gone, Snapshot(stat_key, content_key, graph, again))
 
 
 # path → content hash, path → note (skipped or unreadable files), the graph
@@ -223,10 +240,14 @@ def _decode(data: bytes) -> Stored | None:
         return None
 
 
-def _tables(cache: TagCache, key: str, content_key: str) -> Tables | None:
-    blob = cache.tables(key, content_key)
+def _tables(cache: TagCache, key: str) -> tuple[dict[str, str], dict[str, str], Tables] | None:
+    """The stored graph inputs, with the file → hash map and notes they were made from."""
+    blob = cache.tables(key)
     try:
-        return Tables.load(blob) if blob else None
+        version, digests, notes, tables = marshal.loads(blob) if blob else (None, {}, {}, b"")
+        if version != FORMAT or not isinstance(digests, dict) or not isinstance(notes, dict):
+            return None
+        return digests, notes, Tables.load(tables)
     except Exception:  # noqa: BLE001 - damaged: build them from every file's tags
         return None
 
@@ -236,51 +257,3 @@ def _use(result: Index, state: Stored, loaded: dict[str, FileTags]) -> None:
     result.files = TagMap(result.root, state[0], loaded)
     result.notes.extend(f"{p}: {note}" for p, note in sorted(state[1].items()))
     result.graph = state[2]
-
-
-def tag_bytes(data: bytes, lang: str) -> FileTags:
-    """Tags of one file's content, refusing binaries and secrets before parsing."""
-    if b"\0" in data[:BINARY_PROBE]:
-        return FileTags(lang, note="binary")
-    if fileset.looks_secret(data):
-        return FileTags(lang, note="looks like it holds a secret; not read")
-    return parse(data, lang)
-
-
-# The jobs of the running pool: forked workers inherit them, so file contents are not pickled.
-_JOBS: list[tuple[str, bytes, str]] = []
-_POOL_LOCK = threading.Lock()
-
-
-def _job(n: int) -> tuple[str, tuple[object, ...]]:
-    digest, data, lang = _JOBS[n]
-    return digest, tag_bytes(data, lang).dump()
-
-
-def _parse_all(
-    todo: dict[str, tuple[str, bytes, str]], workers: int | None
-) -> Iterator[tuple[str, FileTags]]:
-    global _JOBS
-    jobs = [(digest, data, lang) for digest, (_, data, lang) in todo.items()]
-    count = min(workers or os.cpu_count() or 1, os.cpu_count() or 1)
-    context = _fork_context()
-    if count < 2 or len(jobs) < PARALLEL_MIN_FILES or context is None:
-        for digest, data, lang in jobs:
-            yield digest, tag_bytes(data, lang)
-        return
-    with _POOL_LOCK:
-        _JOBS = jobs
-        try:
-            with context.Pool(count) as pool:
-                for digest, dumped in pool.imap_unordered(_job, range(len(jobs)), CHUNK):
-                    yield digest, FileTags.load(dumped)
-        finally:
-            _JOBS = []
-
-
-def _fork_context() -> Any:
-    import multiprocessing
-
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return None
-    return multiprocessing.get_context("fork")

@@ -9,6 +9,7 @@ the rank of its name (shared among the files defining it) plus a share of its fi
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -106,19 +107,20 @@ def rank(
     g = graph if graph is not None else build_graph(files)
     n_files = len(g.paths)
     tokens, words = words_of(signals.request)
-    mentioned = [g.uid[t] for t in tokens if t in g.uid]
+    mentioned = [u for u in map(g.find, tokens) if u is not None]
+    src, dst = g.src.astype(np.intp), g.dst.astype(np.intp)  # stored as int32: cast once
     weight = g.base.copy()
     if mentioned:
         targets = g.node_of[np.asarray(mentioned)]
-        weight[np.isin(g.dst, targets[targets >= 0]) & (g.src < n_files)] *= WEIGHT_MENTIONED
+        weight[np.isin(dst, targets[targets >= 0]) & (src < n_files)] *= WEIGHT_MENTIONED
     restart, reasons = _restart(g, tokens, words, signals)
-    out = np.bincount(g.src, weights=weight, minlength=g.size)
-    share = weight / np.where(out[g.src] > 0, out[g.src], 1.0)
-    dangling = out == 0
+    out = np.bincount(src, weights=weight, minlength=g.size)
+    share = weight / np.where(out[src] > 0, out[src], 1.0)
+    dangling = np.flatnonzero(out == 0)
     p = restart / restart.sum() if restart.sum() > 0 else np.full(g.size, 1.0 / max(g.size, 1))
     r = p.copy()
     for _ in range(ITERATIONS):
-        spread = np.bincount(g.dst, weights=share * r[g.src], minlength=g.size)
+        spread = np.bincount(dst, weights=share * r[src], minlength=g.size)
         new = DAMPING * (spread + r[dangling].sum() * p) + (1 - DAMPING) * p
         done = float(np.abs(new - r).sum()) < TOLERANCE
         r = new
@@ -163,52 +165,67 @@ def _restart(
         if path not in ranked or ranked[path][0] > priority:
             ranked[path] = (priority, reason)
 
-    wanted = LANGUAGE_FILES.get(signals.language or "", set())
-    by_stem: dict[str, list[int]] = {}
+    # Files: one pass each over sorted paths, stems and languages; none per file in Python.
+    request, ends = signals.request, tuple(f"/{t}" for t in tokens)
     for f, path in enumerate(paths):
-        name = path.rsplit("/", 1)[-1]
-        by_stem.setdefault(name.split(".", 1)[0].lower(), []).append(f)
-        if name in tokens or (len(path) > 3 and path in signals.request):
+        if (len(path) > 3 and path in request) or path in tokens or path.endswith(ends):
             point("named", f)
             why(path, 0, "named in the request")
-        if path in signals.changed:
-            point("changed", f)
-            why(path, 4, "changed in the working tree")
-        if path in signals.recent:
-            point("recent", f)
-            why(path, 6, "changed in a recent commit")
-        if signals.cwd and path.startswith(signals.cwd + "/"):
+    for group, chosen, priority, reason in (
+        ("changed", signals.changed, 4, "changed in the working tree"),
+        ("recent", signals.recent, 6, "changed in a recent commit"),
+    ):
+        for path in chosen:
+            f = bisect.bisect_left(paths, path)
+            if f < len(paths) and paths[f] == path:
+                point(group, f)
+                why(path, priority, reason)
+    if signals.cwd:
+        start = bisect.bisect_left(paths, signals.cwd + "/")
+        for f in range(start, bisect.bisect_left(paths, signals.cwd + "0", start)):
             point("cwd", f)
-            why(path, 5, "in the current directory")
-        if g.languages[f] in wanted:
-            point("language", f)
-    for token in {t.lower() for t in tokens} | words:
+            why(paths[f], 5, "in the current directory")
+    wanted = LANGUAGE_FILES.get(signals.language or "", set())
+    for f in [f for f, lang in enumerate(g.languages) if lang in wanted] if wanted else []:
+        point("language", f)
+    stems = {t.lower() for t in tokens} | words
+    by_stem: dict[str, list[int]] = {}
+    for f, stem in enumerate(g.stems):
+        if stem in stems:
+            by_stem.setdefault(stem, []).append(f)
+    for token in stems:
         matched = by_stem.get(token, [])
         for f in matched:
             point("words", f, 1.0 / len(matched))
             why(paths[f], 3, "its name is in the request")
     for name in sorted(tokens):
-        if (u := g.uid.get(name)) is not None:
+        if (u := g.find(name)) is not None:
             point("named", int(g.node_of[u]))
             for f in g.files_defining(u):
                 why(paths[f], 1, f"defines {name}, named in the request")
+    inside = np.zeros(g.size)  # the "words" group's many small points, added up in bulk
     if words:
         # One string of all names, one per line, searched in C rather than name by name.
-        low, lowered, starts = g.lowered
+        lowered, starts = g.low_text, g.low_starts
+        lengths = np.diff(starts, append=len(lowered) + 1) - 1
         for word in sorted(words):
             hits = [m.start() for m in re.finditer(re.escape(word), lowered)]
-            lines = set((np.searchsorted(starts, hits, side="right") - 1).tolist())
-            exact = {u for u in lines if low[u] == word}
-            inside = {u for u in lines - exact if len(low[u]) > MIN_WORD}
-            for u in sorted(exact):
+            found = np.searchsorted(starts, hits, side="right") - 1
+            lines = np.asarray(sorted(set(found.tolist())), dtype=np.intp)  # np.unique: +numpy.ma
+            same = lengths[lines] == len(word)  # a line holding the word, as long as it
+            for u in lines[same].tolist():
                 point("words", int(g.node_of[u]))
                 for f in g.files_defining(u):
                     why(paths[f], 2, f"defines {g.unique[u]}, a word of the request")
-            for u in inside:
-                point("words", int(g.node_of[u]), WORD_INSIDE / len(inside))
+            part = lines[~same & (lengths[lines] > MIN_WORD)]
+            nodes = g.node_of[part]
+            np.add.at(inside, nodes[nodes >= 0], WORD_INSIDE / max(len(part), 1))
     restart = np.zeros(g.size)
     for group, pointed in groups.items():
-        total = sum(pointed.values())
+        extra = inside if group == "words" else None
+        total = sum(pointed.values()) + (float(extra.sum()) if extra is not None else 0.0)
         for node, weight in pointed.items():
             restart[node] += RESTART_SHARE[group] * weight / total
+        if extra is not None and total > 0:
+            restart += RESTART_SHARE[group] * extra / total
     return restart, {path: reason for path, (_, reason) in ranked.items()}

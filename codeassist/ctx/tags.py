@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from importlib import resources
+from pathlib import Path
 from typing import Any, NamedTuple
 
 FORMAT = 1  # bump when the stored tag layout changes
@@ -90,6 +91,12 @@ class FileTags:
         return FileTags(language, defs, refs, note)
 
 
+def _queries() -> Any:
+    """The query folder: a plain folder next to this module (cheap), else package data."""
+    here = Path(__file__).with_name("queries")
+    return here if here.is_dir() else resources.files(__package__).joinpath("queries")
+
+
 @cache
 def queries_version() -> str:
     """A digest of every query file and the grammar package: a change invalidates the cache."""
@@ -98,7 +105,7 @@ def queries_version() -> str:
     if spec is not None and spec.origin:
         info = os.stat(spec.origin)
         digest.update(f"{spec.origin}:{info.st_size}:{info.st_mtime_ns}".encode())
-    for item in sorted(resources.files(__package__).joinpath("queries").iterdir(), key=str):
+    for item in sorted(_queries().iterdir(), key=str):
         if item.name.endswith(".scm"):
             digest.update(item.name.encode() + item.read_bytes())
     return digest.hexdigest()
@@ -111,7 +118,7 @@ def _tools(language: str) -> tuple[Any, Any, bool]:
     from tree_sitter_language_pack import get_language, get_parser
 
     name = QUERY_FILE.get(language, language)
-    text = resources.files(__package__).joinpath("queries", f"{name}.scm").read_bytes()
+    text = _queries().joinpath(f"{name}.scm").read_bytes()
     query = tree_sitter.Query(get_language(language), text.decode("utf-8"))  # type: ignore[arg-type]
     patterns = [
         text[query.start_byte_for_pattern(n) : query.end_byte_for_pattern(n)].decode("utf-8")

@@ -1,0 +1,63 @@
+"""Parse file contents into tags, in a pool of forked worker processes when there are many."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from codeassist.ctx import files as fileset
+from codeassist.ctx.tags import FileTags, parse
+
+PARALLEL_MIN_FILES = 200  # below this a pool costs more than it saves
+CHUNK = 16  # files per task sent to a worker
+BINARY_PROBE = 8192
+
+
+def tag_bytes(data: bytes, lang: str) -> FileTags:
+    """Tags of one file's content, refusing binaries and secrets before parsing."""
+    if b"\0" in data[:BINARY_PROBE]:
+        return FileTags(lang, note="binary")
+    if fileset.looks_secret(data):
+        return FileTags(lang, note="looks like it holds a secret; not read")
+    return parse(data, lang)
+
+
+# The jobs of the running pool: forked workers inherit them, so file contents are not pickled.
+_JOBS: list[tuple[str, bytes, str]] = []
+_POOL_LOCK = threading.Lock()
+
+
+def _job(n: int) -> tuple[str, tuple[object, ...]]:
+    digest, data, lang = _JOBS[n]
+    return digest, tag_bytes(data, lang).dump()
+
+
+def parse_all(
+    todo: dict[str, tuple[str, bytes, str]], workers: int | None
+) -> Iterator[tuple[str, FileTags]]:
+    global _JOBS
+    jobs = [(digest, data, lang) for digest, (_, data, lang) in todo.items()]
+    count = min(workers or os.cpu_count() or 1, os.cpu_count() or 1)
+    context = _fork_context()
+    if count < 2 or len(jobs) < PARALLEL_MIN_FILES or context is None:
+        for digest, data, lang in jobs:
+            yield digest, tag_bytes(data, lang)
+        return
+    with _POOL_LOCK:
+        _JOBS = jobs
+        try:
+            with context.Pool(count) as pool:
+                for digest, dumped in pool.imap_unordered(_job, range(len(jobs)), CHUNK):
+                    yield digest, FileTags.load(dumped)
+        finally:
+            _JOBS = []
+
+
+def _fork_context() -> Any:
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    return multiprocessing.get_context("fork")
