@@ -84,6 +84,9 @@ app.command("doctor")(doctor.doctor)
 
 def main() -> None:
     """Console-script entry point."""
+    # numpy (under llama_cpp and the context ranking) makes no BLAS call here, but an idle
+    # OpenBLAS worker spins for ~0.1 s after import; a user's own setting still wins.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     try:
         app(prog_name="codeassist")
     except KeyboardInterrupt:  # raised outside a command (while parsing): still 130
