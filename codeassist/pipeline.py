@@ -102,6 +102,7 @@ def run(
     `repair_budget_s`; rounds after the first sample, to get out of a repeated answer), and
     the answer that passes the most checks is returned.
     """
+    from codeassist import verify
     from codeassist.verify import repair
 
     started = time.perf_counter()
@@ -119,7 +120,8 @@ def run(
         for c in failures:
             rounds[c.name] = rounds.get(c.name, 0) + 1
         again = dataclasses.replace(request, options=repair.options(request.options, len(spent)))
-        asked = repair.messages(messages, best.code, failures, lang)
+        hints = verify.hints(_subject(request, lang, best.code), failures)
+        asked = repair.messages(messages, best.code, failures, lang, hints)
         if on_round:
             on_round(failures)
         latest = _generate(again, backend, lang, asked, on_piece)

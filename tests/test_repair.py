@@ -133,6 +133,29 @@ def test_a_value_in_the_wrong_letter_case_is_respelled_without_asking_again(
     assert names(result)["sql.values"] is True
 
 
+def test_an_empty_result_is_repaired_with_the_column_holding_the_value(tmp_path: Path) -> None:
+    db = tmp_path / "tv.sqlite"
+    with sqlite3.connect(db) as conn:
+        conn.executescript(
+            "CREATE TABLE channel (id INTEGER PRIMARY KEY, name TEXT);"
+            "CREATE TABLE episode (id INTEGER, title TEXT, channel_id INTEGER REFERENCES channel);"
+            "INSERT INTO channel VALUES (1, 'MTV');"
+            "INSERT INTO episode VALUES (1, 'Pilot', 1);"
+        )
+    conn.close()
+    wrong = "SELECT c.id FROM channel AS c WHERE c.name = 'Pilot'"
+    right = "SELECT channel_id FROM episode WHERE title = 'Pilot'"
+    backend = FakeBackend.scripted(fenced("sql", wrong), fenced("sql", right))
+    request = pipeline.Request("which channel shows Pilot?", language="sql", db=str(db))
+    result = pipeline.run(request, backend)
+    assert result.code == right and result.repairs == 1 and names(result)["sql.result"]
+    feedback = backend.history[1][0][-1].content
+    assert "no row has channel.name = 'Pilot'; that value is stored in episode.title" in feedback
+    assert "- episode(id, title, channel_id)" in feedback
+    assert "- episode.channel_id = channel.id" in feedback
+    assert wrong not in feedback  # shown its own query, the small model copies it back
+
+
 def test_the_json_carries_checks_and_repairs() -> None:
     backend = FakeBackend.scripted(WRONG_ADD, RIGHT_ADD)
     data = pipeline.run(pipeline.Request(ADD_REQUEST, language="python"), backend).to_json()
@@ -156,7 +179,9 @@ def test_gen_json_carries_the_checks_end_to_end(small_model: Path, tmp_path: Pat
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert 0 <= data["repairs"] <= 2
-    assert [c["name"] for c in data["checks"]] == ["sql.parse", "sql.schema", "sql.explain"]
+    assert [c["name"] for c in data["checks"]] == [
+        "sql.parse", "sql.schema", "sql.explain", "sql.result"
+    ]  # fmt: skip
     assert all(
         isinstance(c["passed"], bool) and isinstance(c["detail"], str) for c in data["checks"]
     )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from codeassist.verify import Check, Subject, run_checks
+from codeassist.verify import Check, Subject, autofix, run_checks
 from codeassist.verify.sql import tables_from_ddl
 
 SCHEMA = """
@@ -44,7 +44,7 @@ def test_a_good_query_passes_every_check(db: Path) -> None:
         db,
     )
     assert [(n, c.passed) for n, c in found.items()] == [
-        ("sql.parse", True), ("sql.schema", True), ("sql.explain", True)
+        ("sql.parse", True), ("sql.schema", True), ("sql.explain", True), ("sql.result", True)
     ]  # fmt: skip
 
 
@@ -121,3 +121,102 @@ def test_a_value_spelled_unlike_the_data_is_named_with_its_stored_spelling(db: P
 def test_a_value_absent_from_the_data_is_not_a_failure(db: Path) -> None:
     found = by_name('SELECT age FROM singer WHERE name = "Zed"', db)
     assert found["sql.values"] == Check("sql.values", True, "1 compared value(s) found")
+
+
+@pytest.fixture
+def shows(tmp_path: Path) -> Path:
+    path = tmp_path / "tv.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(
+            "CREATE TABLE channel (id INT PRIMARY KEY, name TEXT);"
+            "CREATE TABLE episode (id INT PRIMARY KEY, title TEXT, director TEXT,"
+            " channel_id INT REFERENCES channel (id));"
+            "INSERT INTO channel VALUES (1, 'MTV'), (2, 'BBC');"
+            "INSERT INTO episode VALUES (1, 'Pilot', 'Ben Jones', 1), (2, 'Finale', 'Ann Lee', 2);"
+        )
+    conn.close()
+    return path
+
+
+def result_of(code: str, db: Path) -> Check:
+    return {c.name: c for c in run_checks(Subject("sql", code, db=str(db)))}["sql.result"]
+
+
+def test_a_query_that_finds_rows_passes_the_result_check(shows: Path) -> None:
+    assert result_of("SELECT title FROM episode WHERE director = 'Ben Jones'", shows) == Check(
+        "sql.result", True, "the query returns rows"
+    )
+
+
+def test_an_empty_result_alone_is_not_a_failure(shows: Path) -> None:
+    found = result_of("SELECT title FROM episode WHERE id > 100", shows)
+    assert found == Check("sql.result", True, "the query returns no rows")
+
+
+def test_an_empty_result_names_the_column_that_holds_the_compared_value(shows: Path) -> None:
+    found = result_of("SELECT id FROM episode WHERE title = 'Ben Jones'", shows)
+    assert found == Check(
+        "sql.result",
+        False,
+        "the query returns no rows: no row has episode.title = 'Ben Jones'; "
+        "that value is stored in episode.director",
+    )
+
+
+def test_an_empty_result_on_a_value_stored_nowhere_shows_what_the_column_holds(
+    shows: Path,
+) -> None:
+    found = result_of("SELECT e.title FROM episode e WHERE e.director = 'Zed Zed'", shows)
+    assert not found.passed
+    assert "episode.director holds values such as 'Ben Jones', 'Ann Lee'" in found.detail
+
+
+def test_the_result_check_reads_at_most_what_it_needs_and_writes_nothing(shows: Path) -> None:
+    before = shows.read_bytes()
+    assert result_of("SELECT * FROM episode, channel, episode AS e2", shows).passed
+    assert not result_of("SELECT nme FROM episode", shows).passed  # EXPLAIN fails first
+    assert shows.read_bytes() == before
+
+
+def test_repair_hints_restate_the_tables_and_their_join_keys(shows: Path) -> None:
+    from codeassist.verify.sql import repair_hints
+
+    hints = repair_hints(
+        Subject("sql", "SELECT title FROM episode WHERE name = 'x'", db=str(shows))
+    )
+    assert hints == (
+        "The tables involved and their columns:\n"
+        "- episode(id, title, director, channel_id)\n"
+        "- channel(id, name)\n"
+        "They join on:\n"
+        "- episode.channel_id = channel.id"
+    )
+
+
+def test_the_values_shown_for_an_absent_one_start_with_those_containing_it(
+    shows: Path,
+) -> None:
+    found = result_of("SELECT id FROM episode WHERE title = 'finale special'", shows)
+    assert "episode.title holds values such as 'Pilot', 'Finale'" in found.detail
+    found = result_of("SELECT id FROM episode WHERE title = 'nal'", shows)
+    assert "episode.title holds values such as 'Finale', 'Pilot'" in found.detail
+
+
+def test_a_column_on_the_wrong_alias_moves_to_the_only_alias_that_has_it(shows: Path) -> None:
+    subject = Subject(
+        "sql",
+        "SELECT c.title, c.name FROM episode AS e JOIN channel AS c ON e.channel_id = c.id",
+        db=str(shows),
+    )
+    assert autofix(subject, run_checks(subject)) == (
+        "SELECT e.title, c.name FROM episode AS e JOIN channel AS c ON e.channel_id = c.id"
+    )
+
+
+def test_a_move_that_would_join_a_column_with_itself_is_not_made(shows: Path) -> None:
+    subject = Subject(
+        "sql", "SELECT e.title FROM episode AS e JOIN channel AS c ON c.channel_id = e.channel_id",
+        db=str(shows),
+    )  # fmt: skip
+    assert not by_name(subject.code, shows)["sql.schema"].passed
+    assert autofix(subject, run_checks(subject)) is None

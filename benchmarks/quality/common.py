@@ -74,14 +74,16 @@ class Replay:
 
 
 def open_model(name: str | None, threads: int = 0) -> Backend:
-    from codeassist.backends.select import open_backend
+    """The model loaded in this process: never a `codeassist serve` that happens to be running
+    (its settings, load and lifetime are not the benchmark's)."""
+    from codeassist.backends.select import open_local
 
     if threads > 0:  # the backend sizes its thread pool from this function
         from codeassist.backends import llamacpp
 
         llamacpp.threads = lambda: threads  # type: ignore[assignment]
     cfg = config.load()
-    return open_backend(cfg, model=name or cfg.model)
+    return open_local(cfg, name or cfg.model)
 
 
 @dataclass

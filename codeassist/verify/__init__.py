@@ -7,7 +7,7 @@ failed too, so that two answers can be compared by how many checks they pass.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 
@@ -57,17 +57,37 @@ def run_checks(subject: Subject) -> list[Check]:
 def autofix(subject: Subject, checks: list[Check]) -> str | None:
     """A mechanical fix for a failed finding, where one is certain; None otherwise.
 
-    SQL values that exist in the data only with another letter case are respelled as stored.
+    SQL values that exist in the data only with another letter case are respelled as stored;
+    a column on an alias whose table lacks it moves to the only alias in scope that has it.
     """
-    if subject.language == "sql" and any(c.name == "sql.values" and not c.passed for c in checks):
+    if subject.language != "sql":
+        return None
+    from codeassist.verify import sql
+
+    code = subject.code
+    if any(c.name == "sql.schema" and not c.passed for c in checks):
+        code = sql.requalified(subject) or code
+    if any(c.name == "sql.values" and not c.passed for c in checks):
+        code = sql.respelled(replace(subject, code=code)) or code
+    return code if code != subject.code else None
+
+
+def hints(subject: Subject, failures: list[Check]) -> str:
+    """What a repair round needs to see besides the findings ("" when nothing).
+
+    SQL whose names, plan or result failed gets the tables it uses restated, with their
+    columns and the foreign keys that join them.
+    """
+    names = {c.name for c in failures}
+    if subject.language == "sql" and names & {"sql.schema", "sql.explain", "sql.result"}:
         from codeassist.verify import sql
 
-        return sql.respelled(subject)
-    return None
+        return sql.repair_hints(subject)
+    return ""
 
 
 def failed(checks: list[Check]) -> list[Check]:
     return [c for c in checks if not c.passed]
 
 
-__all__ = ["Check", "Subject", "autofix", "failed", "run_checks"]
+__all__ = ["Check", "Subject", "autofix", "failed", "hints", "run_checks"]

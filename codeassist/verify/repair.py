@@ -34,9 +34,11 @@ def score(checks: list[Check]) -> int:
     return sum(1 if c.passed else -1 for c in checks)
 
 
-def feedback(code: str, failures: list[Check], language: str) -> str:
+def feedback(code: str, failures: list[Check], language: str, hints: str = "") -> str:
     """What a repair round adds to the request: the answer tried, each finding, what to reply."""
     fence = {"shell": "bash"}.get(language, language)
+    if language == "sql" and hints:
+        return _sql_feedback(code, failures, hints)
     lines = [
         f"This answer was tried and is wrong:\n```{fence}\n{code}\n```",
         "Checking it found:",
@@ -48,21 +50,42 @@ def feedback(code: str, failures: list[Check], language: str) -> str:
             lines.append("  Rewrite the command without those programs, using standard tools only.")
         elif c.name == "sql.schema":
             lines.append("  Use only the tables and columns of the schema.")
+        elif c.name == "sql.result":
+            lines.append("  Compare each value with the column that holds it, joining its table.")
+    if hints:
+        lines.append(hints)
     lines.append(
         f"Fix the problem. Reply with the complete corrected code in one ```{fence} block."
     )
     return "\n".join(lines)
 
 
+def _sql_feedback(code: str, failures: list[Check], hints: str) -> str:
+    """SQL with the schema restated: facts first, the wrong query on one line, a fresh answer.
+
+    A 1.5B model shown its own query in a fenced block tends to copy it back unchanged.
+    """
+    lines = [hints, "Facts found by checking a wrong attempt (its aliases T1, T2 may differ):"]
+    lines += [f"- {c.detail.strip()[:DETAIL_CHARS] or c.name}" for c in failures]
+    lines.append(
+        "Write a new query that answers the question, using the columns each table has and "
+        "the join keys above. Reply with it in one ```sql block."
+    )
+    return "\n".join(lines)
+
+
 def messages(
-    asked: list[Message], code: str, failures: list[Check], language: str
+    asked: list[Message], code: str, failures: list[Check], language: str, hints: str = ""
 ) -> list[Message]:
     """The original request with the tried answer and its findings added to the user's turn.
 
     One fresh turn, not a conversation: small models tend to repeat themselves in one.
     """
     *head, last = asked
-    return [*head, Message(last.role, last.content + "\n\n" + feedback(code, failures, language))]
+    return [
+        *head,
+        Message(last.role, last.content + "\n\n" + feedback(code, failures, language, hints)),
+    ]
 
 
 def options(base: Options, round_: int) -> Options:

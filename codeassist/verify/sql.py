@@ -1,5 +1,7 @@
 """SQL checks: it parses for the dialect, its tables and columns exist, EXPLAIN accepts it,
-and the string values it compares columns with are spelled as stored (sql_values.py).
+the string values it compares columns with are spelled as stored (sql_values.py), and, on
+SQLite, a single query that returns no rows is not comparing a column with a value that
+column never holds (sql_result.py, which also gives repair rounds the tables' join keys).
 
 Tables and columns come from the live database when there is one (read-only), else from the
 CREATE statements of the schema text. Names are compared case-insensitively.
@@ -7,6 +9,7 @@ CREATE statements of the schema text. Names are compared case-insensitively.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from codeassist.errors import CodeassistError
@@ -28,6 +31,9 @@ def check(subject: Subject) -> list[Check]:
         dependents.append("sql.schema")
     if subject.db:
         dependents.append("sql.explain")
+    runnable = _sqlite_path(subject.db)
+    if runnable is not None:
+        dependents.append("sql.result")
     try:
         statements = [s for s in sqlglot.parse(subject.code, read=dialect) if s is not None]
     except (ParseError, TokenError) as exc:
@@ -58,7 +64,49 @@ def check(subject: Subject) -> list[Check]:
                 problems = [m.message for m in sql_values.problems(subject.db, found)]
                 detail = "; ".join(problems) or f"{len(found)} compared value(s) found"
                 checks.append(Check("sql.values", not problems, detail))
+    if runnable is not None:
+        explained = all(c.passed for c in checks if c.name == "sql.explain")
+        checks.append(_result(runnable, subject.code, statements, tables, explained))
     return checks
+
+
+def _sqlite_path(db: str | None) -> Path | None:
+    if not db:
+        return None
+    from codeassist.schema import sqlite_path
+
+    return sqlite_path(db)
+
+
+def _result(path: Path, code: str, statements: list[Any], tables: Tables, explained: bool) -> Check:
+    """sql.result for one SELECT that EXPLAIN accepted; passed (not judged) for other SQL."""
+    from sqlglot import exp
+
+    from codeassist.verify import sql_result
+
+    if len(statements) != 1 or not isinstance(statements[0], exp.Query):
+        return Check("sql.result", True, "not judged: not a single query")
+    if not explained:
+        return Check("sql.result", False, "not run: EXPLAIN fails")
+    return sql_result.result_check(path, code.strip().rstrip(";"), statements[0], tables)
+
+
+def repair_hints(subject: Subject) -> str:
+    """What a repair round needs to see again: the tables used, their columns and join keys."""
+    import sqlglot
+    from sqlglot.errors import SqlglotError
+
+    from codeassist.verify import sql_result
+
+    tables = _tables(subject)
+    dialect = _SQLGLOT_DIALECT.get(subject.dialect, subject.dialect)
+    try:
+        statements = [s for s in sqlglot.parse(subject.code, read=dialect) if s is not None]
+    except SqlglotError:
+        return ""
+    if not statements or not tables:
+        return ""
+    return sql_result.join_hints(_sqlite_path(subject.db), statements[0], tables)
 
 
 def respelled(subject: Subject) -> str | None:
@@ -78,6 +126,15 @@ def respelled(subject: Subject) -> str | None:
         return None
     found = [c for s in statements for c in sql_values.comparisons(s, tables)]
     return sql_values.respell(subject.code, sql_values.problems(subject.db, found))
+
+
+def requalified(subject: Subject) -> str | None:
+    """The SQL with columns on the wrong alias moved to the only alias having them (sql_fix)."""
+    from codeassist.verify import sql_fix
+
+    tables = _tables(subject)
+    dialect = _SQLGLOT_DIALECT.get(subject.dialect, subject.dialect)
+    return sql_fix.requalified(subject.code, tables, dialect) if tables else None
 
 
 def _tables(subject: Subject) -> Tables:
@@ -203,19 +260,12 @@ def schema_problems(statement: object, tables: Tables, dialect: str) -> list[str
 
 def _misplaced(column: Any, tables: Tables) -> str | None:
     """`T2.name` where T2's table has no such column: say so, and which alias has it."""
-    from sqlglot import exp
-
     alias, name = column.table, column.name.lower()
     if not alias or not name or name == "*":
         return None
-    scope: dict[str, tuple[str, str]] = {}  # alias (lower) -> (alias, table), innermost first
-    select = column.find_ancestor(exp.Select)
-    while select is not None:
-        for t in select.find_all(exp.Table):
-            if t.find_ancestor(exp.Select) is select:
-                scope.setdefault(t.alias_or_name.lower(), (t.alias_or_name, t.name.lower()))
-        parent = select.parent
-        select = parent.find_ancestor(exp.Select) if parent is not None else None
+    from codeassist.verify.sql_fix import scope_of
+
+    scope = scope_of(column)  # alias (lower) -> (alias, table), innermost first
     table = scope.get(alias.lower(), ("", None))[1]
     columns = tables.get(table or "", [])
     if not columns or name in {c.lower() for c in columns}:
