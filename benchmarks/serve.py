@@ -106,7 +106,7 @@ def c_loop(backend: object, prompt: list[int], n: int) -> float:
 def start_server(spec: str, home: Path) -> tuple[subprocess.Popen[bytes], Path]:
     path = home / "s.sock"
     (home / "config").mkdir(parents=True, exist_ok=True)
-    (home / "config" / "config.toml").write_text("speculative = \"off\"\n")
+    (home / "config" / "config.toml").write_text('speculative = "off"\n')
     env = {**os.environ, "CODEASSIST_HOME": str(home)}
     exe = Path(sys.executable).with_name("codeassist")
     cmd = [str(exe), "serve", "--model", spec, "--socket", str(path), "--idle-timeout", "600"]
