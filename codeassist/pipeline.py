@@ -152,12 +152,12 @@ def _checked(request: Request, lang: str, result: Result) -> Result:
 
 
 def _subject(request: Request, lang: str, code: str) -> Subject:
-    from codeassist.verify.repair import user_shell
+    from codeassist.verify.repair import checker_shell
 
     return Subject(
         language=lang, code=code, request=request.text, tests=request.tests,
         schema=request.schema, dialect=request.dialect, db=request.db, cwd=request.cwd,
-        shell=user_shell(),
+        shell=checker_shell(),
     )  # fmt: skip
 
 

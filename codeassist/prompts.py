@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import platform
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,7 +48,9 @@ class Environment:
                 system = "Linux (GNU tools)"
         elif system == "Darwin":
             system = f"macOS {platform.mac_ver()[0]} (BSD tools)"
-        shell = Path(os.environ.get("SHELL", "/bin/sh")).name
+        from codeassist.shells import shell_name
+
+        shell = shell_name()
         return cls(os=system, shell=shell, cwd=str(cwd or Path.cwd()))
 
 

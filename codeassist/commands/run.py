@@ -7,12 +7,13 @@ here (it needs a database connection).
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from codeassist.shells import user_shell
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -61,11 +62,6 @@ def ask_on_stderr(question: str) -> str:
     if not line:
         raise EOFError
     return line
-
-
-def user_shell() -> str:
-    shell = os.environ.get("SHELL", "")
-    return shell if shell and Path(shell).is_file() else "/bin/sh"
 
 
 def run_code(code: str, language: str, cwd: Path | None = None) -> int:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import os
-from pathlib import Path
 
 from codeassist.backends.base import Message, Options
 from codeassist.verify import Check
@@ -97,7 +95,9 @@ def options(base: Options, round_: int) -> Options:
     )
 
 
-def user_shell() -> str:
-    """The shell whose parser checks shell commands: $SHELL when it is a known one, else bash."""
-    name = Path(os.environ.get("SHELL", "bash")).name
+def checker_shell() -> str:
+    """The shell that checks shell commands: the user's when it is a known one, else bash."""
+    from codeassist.shells import shell_name
+
+    name = shell_name()
     return name if name in ("bash", "zsh", "sh", "dash") else "bash"
