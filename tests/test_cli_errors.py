@@ -146,3 +146,18 @@ def test_the_readme_config_example_is_valid(tmp_path: Path) -> None:
     cfg = config.load(tmp_path / "config.toml", environ={})
     assert cfg.extra == {}, f"keys the README documents but codeassist ignores: {cfg.extra}"
     assert cfg.hook_model == "warm" and cfg.shell_key == "\\C-g"
+
+
+def test_serve_refuses_a_socket_in_a_missing_folder_before_loading_a_model(tmp_path: Path) -> None:
+    proc = run_cli("serve", "--socket", str(tmp_path / "none" / "s.sock"), timeout=20)
+    assert_clean_error(proc, Exit.USAGE, "is not a folder")
+    assert "loading" not in proc.stderr
+
+
+def test_repl_refuses_an_unknown_language() -> None:
+    assert_clean_error(run_cli("repl", "--lang", "cobol", input=""), Exit.USAGE, "cobol")
+
+
+def test_hook_install_outside_git_says_so(tmp_path: Path) -> None:
+    proc = run_cli("hook", "install", cwd=tmp_path)
+    assert_clean_error(proc, Exit.USAGE, "not a git repository", "git init")

@@ -26,9 +26,13 @@ def repl(
     from codeassist import paths
     from codeassist.backends.base import Options
     from codeassist.backends.select import open_backend
+    from codeassist.errors import UsageError
     from codeassist.grounding import wants_context
+    from codeassist.language import LANGUAGES
     from codeassist.repl import Session
 
+    if lang not in (*LANGUAGES, "auto"):
+        raise UsageError(f"unknown language {lang!r}", hint="use --lang python, sql, shell or auto")
     cfg = configuration.load()
     paths.state_dir().mkdir(parents=True, exist_ok=True)
     prompt: PromptSession[str] = PromptSession(

@@ -41,5 +41,6 @@ def serve(
         pid = control.detach(spec, path, idle)
         typer.echo(f"serving {spec} on {path} (pid {pid})", err=True)
         return
+    control.preflight(path)
     typer.echo(f"loading {spec}…", err=True)
     control.run(cfg, spec, path, idle, ready=lambda: typer.echo(f"serving on {path}", err=True))

@@ -132,7 +132,7 @@ def open_repo(path: Path | None = None) -> Any:
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
         raise UsageError(
             f"not a git repository: {path or Path.cwd()}",
-            hint="run codeassist review inside a git repository",
+            hint="run it inside a git repository (git init makes one)",
         ) from None
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from codeassist.config import Config
-from codeassist.errors import BackendError, CodeassistError
+from codeassist.errors import BackendError, CodeassistError, UsageError
 from codeassist.serve import protocol
 
 START_TIMEOUT = 120.0  # seconds for a detached server to load its model and listen
@@ -44,6 +44,21 @@ def stop(path: Path, wait: float = 10.0) -> bool:
     return True
 
 
+def preflight(path: Path) -> None:
+    """What would stop a server on `path`, found before seconds are spent loading a model."""
+    protocol.check_length(path)
+    if not path.parent.is_dir():
+        raise UsageError(
+            f"cannot use {path}: {path.parent} is not a folder",
+            hint="create the folder, or leave --socket out for the default",
+        )
+    if protocol.alive(path):
+        raise UsageError(
+            f"a codeassist server already runs on {path}",
+            hint="see `codeassist serve --status`, or stop it with `codeassist serve --stop`",
+        )
+
+
 def run(
     config: Config, spec: str, path: Path, idle_timeout: float, ready: Callable[[], None]
 ) -> None:
@@ -52,7 +67,7 @@ def run(
     from codeassist.serve import prefix
     from codeassist.serve.server import Server
 
-    protocol.check_length(path)
+    preflight(path)
     model: Any = open_local(config, spec)
     on_exit = None
     if config.prompt_cache_disk and hasattr(model, "save_prefix"):

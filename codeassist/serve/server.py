@@ -91,7 +91,9 @@ class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
         try:
             lockfile = path.with_name(path.name + ".lock").open("a")
         except OSError as exc:
-            raise UsageError(f"cannot use {path}: {exc.strerror}") from None
+            raise UsageError(
+                f"cannot use {path}: {exc.strerror}", hint="pick another --socket"
+            ) from None
         try:
             fcntl.flock(lockfile, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
