@@ -91,7 +91,8 @@ class Session:
     def generate(self, text: str, explain: bool = False, show: bool = True) -> Answer:
         context = self.context_fn(text) if self.use_context and self.context_fn else ""
         request = pipeline.Request(
-            text=text, language=self.language, explain=explain, context=context,
+            # Explaining is about code already checked: no checks, no repair rounds.
+            text=text, language=self.language, explain=explain, context=context, verify=not explain,
             cwd=self.cwd, options=self.options,
         )  # fmt: skip
         pipeline.resolve_language(request)
