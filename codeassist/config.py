@@ -28,7 +28,9 @@ class Config:
     gpu_layers: int = -1  # -1: all layers when the build supports offload
     flash_attn: str = "on"  # on | off | auto (on where layers are offloaded)
     kv_cache_type: str = "f16"  # f16 | q8_0 | q4_0 (quantized caches turn flash attention on)
-    speculative: str = "auto"  # prompt-lookup decoding at temperature 0: auto (GPU only) | on | off
+    # Prompt-lookup decoding at temperature 0: on | off | auto (on with a GPU where it keeps
+    # the output bit-identical; see LlamaCppBackend.exact_batch).
+    speculative: str = "auto"
     serve_idle_timeout: float = 1800.0  # seconds before an idle `codeassist serve` exits
     prompt_cache_disk: bool = True  # the server saves its KV prefix on exit, reloads it at start
     shell_key: str = "\\C-g"
@@ -66,6 +68,12 @@ def load(path: Path | None = None, environ: dict[str, str] | None = None) -> Con
     return Config(**settings, extra=extra)  # type: ignore[arg-type]
 
 
+_CHOICES = {
+    "flash_attn": ("on", "off", "auto"),
+    "kv_cache_type": ("f16", "q8_0", "q4_0"),
+    "speculative": ("auto", "on", "off"),
+    "hook_model": ("warm", "always", "never"),
+}
 _TYPES: dict[str, tuple[type, ...]] = {"str": (str,), "str | None": (str,), "bool": (bool,),
                                        "int": (int,), "float": (int, float)}  # fmt: skip
 
@@ -78,5 +86,10 @@ def _check_type(path: Path, key: str, value: object) -> None:
         raise InputError(
             f"config file {path}: {key} should be {str(kind).replace(' | None', '')}, "
             f"not {value!r}",
+            hint=f"edit {key} in {path}",
+        )
+    if key in _CHOICES and value not in _CHOICES[key]:
+        raise InputError(
+            f"config file {path}: {key} should be one of {', '.join(_CHOICES[key])}, not {value!r}",
             hint=f"edit {key} in {path}",
         )

@@ -124,6 +124,17 @@ def test_config_value_of_the_wrong_type(home: Path) -> None:
     assert_clean_error(run_cli("gen", "x"), Exit.INPUT, "temperature should be float")
 
 
+@pytest.mark.parametrize(
+    ("line", "says"),
+    [('speculative = "yes"', "speculative should be one of auto, on, off"),
+     ('kv_cache_type = "q5"', "kv_cache_type should be one of f16, q8_0, q4_0")],
+)  # fmt: skip
+def test_config_value_outside_its_choices(home: Path, line: str, says: str) -> None:
+    (home / "config").mkdir(parents=True)
+    (home / "config" / "config.toml").write_text(line + "\n")
+    assert_clean_error(run_cli("gen", "x"), Exit.INPUT, says)
+
+
 def test_config_file_and_environment_choose_the_model(home: Path) -> None:
     from codeassist import config
 

@@ -71,3 +71,37 @@ def test_stop_strings_and_max_tokens_hold_while_speculating(small_model: Path) -
     assert cut == full[: full.find(stop)]
     "".join(llm.stream(msgs, Options(max_tokens=9)))
     assert llm.last.generated == 9
+
+
+@pytest.mark.model
+@pytest.mark.slow
+def test_the_probe_measures_batch_invariance_and_auto_follows_it(
+    small_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from codeassist.backends import llamacpp
+    from codeassist.backends.select import set_speculation
+
+    llm = llamacpp.LlamaCppBackend.load(models.resolve("smollm2-135m"), n_ctx=2048)
+    llm._exact = None
+    exact = llm.exact_batch()
+    assert llm.cached_tokens == []  # the probe leaves a clean cache behind
+    if llamacpp.threads() > 1:
+        # Past 256 cached cells, the CPU's flash attention splits one query's keys over the
+        # threads but a batch's queries by rows: the sums run in another order.
+        assert exact == 1
+    assert 1 <= exact <= llamacpp.DRAFT_MAX + 1
+
+    set_speculation(llm, "on")
+    assert llm.speculative and llm.draft_max == llamacpp.DRAFT_MAX
+    set_speculation(llm, "off")
+    assert not llm.speculative
+    set_speculation(llm, "auto")
+    assert not llm.speculative  # no layers on a GPU here
+    monkeypatch.setattr(llamacpp.LlamaCppBackend, "offloaded_layers", 30)
+    llm._exact = 5
+    set_speculation(llm, "auto")
+    assert llm.speculative and llm.draft_max == 4  # drafts only as long as stays exact
+    llm._exact = 1
+    set_speculation(llm, "auto")
+    assert not llm.speculative and llm.draft_max == llamacpp.DRAFT_MAX
+    llm._exact = None

@@ -9,7 +9,8 @@ At temperature 0 the loop speculates (prompt-lookup decoding): when the last few
 also occur earlier in the prompt or the output, the tokens that followed them there are
 proposed as a draft and verified in one `llama_decode`; the longest prefix the model
 agrees with is kept, plus the model's own next token, and the rest is rolled back out of
-the KV cache. The output is the plain greedy output, in fewer sequential steps.
+the KV cache. The output is the plain greedy output, in fewer sequential steps, wherever
+llama.cpp computes a batch's logits exactly as it computes one token's (exact_batch measures it).
 """
 
 from __future__ import annotations
@@ -42,11 +43,12 @@ _LOADED: dict[tuple[object, ...], LlamaCppBackend] = {}
 
 KV_TYPES = {"f16": llama_cpp.GGML_TYPE_F16, "q8_0": llama_cpp.GGML_TYPE_Q8_0,
             "q4_0": llama_cpp.GGML_TYPE_Q4_0}  # fmt: skip
-# Most tokens proposed by one lookup. The verifying batch (pending token + draft) stays at
-# 8 tokens or fewer: llama.cpp computes such batches with the same matrix-vector kernels as
-# a single token (CPU and CUDA both switch to other, numerically different kernels above 8),
-# which is what keeps the speculated output bit-identical to plain decoding.
+# Most tokens proposed by one lookup: the verifying batch (pending token + draft) holds 8 at
+# most, the widest that llama.cpp's CUDA backend computes with its matrix-vector kernels.
 DRAFT_MAX = 7
+# Where the batch-invariance probe measures: past the first 256-cell blocks of the KV cache,
+# since attention kernels choose their split by the cache's length.
+PROBE_AT = 520
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,8 @@ class LlamaCppBackend:
         self.llm = llm
         self.name = name
         self.speculative = speculative  # prompt-lookup decoding at temperature 0
+        self.draft_max = DRAFT_MAX  # longest draft; see exact_batch()
+        self._exact: int | None = None
         self.n_ctx = llm.n_ctx()
         self.n_batch = llm.n_batch
         self._ctx = llm._ctx.ctx
@@ -210,7 +214,7 @@ class LlamaCppBackend:
         lookup = PromptLookup(prompt) if self.speculative and greedy else None
         out = TextStream(self._vocab, options.stop)
         generated = drafted = accepted = steps = 0
-        reach = DRAFT_MAX  # draft length: halved after a miss, doubled after a full hit
+        reach = self.draft_max  # draft length: halved after a miss, doubled after a full hit
         try:
             token = llama_cpp.llama_sampler_sample(sampler, self._ctx, -1)
             while generated < budget and not llama_cpp.llama_vocab_is_eog(self._vocab, token):
@@ -244,7 +248,7 @@ class LlamaCppBackend:
                 accepted += len(run) - 1
                 if draft:
                     hit = len(run) - 1
-                    reach = min(DRAFT_MAX, reach * 2) if hit == len(draft) else reach
+                    reach = min(self.draft_max, reach * 2) if hit == len(draft) else reach
                     reach = max(1, reach // 2) if hit == 0 else reach
                 for t in run[1:]:
                     generated += 1
@@ -260,6 +264,51 @@ class LlamaCppBackend:
         finally:
             llama_cpp.llama_sampler_free(sampler)
             self.last = Stats(reused, len(prompt) - reused, generated, drafted, accepted, steps)
+
+    def exact_batch(self) -> int:
+        """The widest verify batch (1 to DRAFT_MAX + 1 tokens) whose logits are bit-identical to
+        decoding its tokens one at a time, measured once on this model, build and thread count.
+
+        Speculation keeps the plain greedy output only where this holds: a kernel that sums in
+        another order for a batch (CPU matrix kernels from 4 tokens on with K-quants, CPU flash
+        attention past 256 cached cells) changes logits in the low digits, and a near-tie can
+        then resolve the other way. Measuring costs about PROBE_AT prompt tokens and clears the
+        KV cache.
+        """
+        if self._exact is None:
+            self._exact = self._probe()
+        return self._exact
+
+    def _probe(self) -> int:
+        at = max(1, min(PROBE_AT, self.n_ctx - 2 * (DRAFT_MAX + 1)))
+        text = "def mean(values):\n    return sum(values) / len(values)\n\n"
+        tokens = self.tokenize(text)
+        tokens = tokens * (1 + (at + DRAFT_MAX + 1) // len(tokens))
+        prefix, run = tokens[:at], tokens[at : at + DRAFT_MAX + 1]
+        size = 4 * llama_cpp.llama_vocab_n_tokens(self._vocab)
+
+        def logits(i: int) -> bytes:
+            return ctypes.string_at(llama_cpp.llama_get_logits_ith(self._ctx, i), size)
+
+        self.reset()
+        try:
+            self._evaluate(prefix)
+            single = []
+            for t in run:  # one token per decode; each lands after the last
+                self._decode_run([t])
+                single.append(logits(-1))
+            llama_cpp.llama_memory_seq_rm(self._memory, 0, at, -1)
+            widest = 1
+            for n in range(2, len(run) + 1):
+                self._decode_run(run[:n])
+                same = all(logits(i) == single[i] for i in range(n))
+                llama_cpp.llama_memory_seq_rm(self._memory, 0, at, -1)
+                if not same:
+                    break
+                widest = n
+        finally:
+            self.reset()
+        return widest
 
     def _decode_run(self, tokens: list[int]) -> None:
         """Decode tokens that follow the cache, with logits for each (one call, one step)."""

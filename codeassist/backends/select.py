@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from codeassist.backends.base import Backend
 from codeassist.config import Config
+
+if TYPE_CHECKING:
+    from codeassist.backends.llamacpp import LlamaCppBackend
 
 NO_SERVER = "CODEASSIST_NO_SERVER"  # set to 1 to always load the model in this process
 
@@ -36,18 +40,25 @@ def open_local(config: Config, spec: str) -> Backend:
         ref, n_ctx=config.n_ctx, gpu_layers=config.gpu_layers,
         flash_attn=config.flash_attn, kv_type=config.kv_cache_type,
     )  # fmt: skip
-    backend.speculative = speculation_on(config.speculative)
+    set_speculation(backend, config.speculative)
     return backend
 
 
-def speculation_on(setting: object) -> bool:
-    """`auto`: on where layers run on a GPU. On a CPU a verify batch of 8 tokens costs about 4
-    single steps (measured, 2 cores), more than prompt lookup saves; a GPU pays about one."""
-    from codeassist.backends.llamacpp import gpu_offload_supported
+def set_speculation(backend: LlamaCppBackend, setting: str) -> None:
+    """`on` forces prompt-lookup decoding; `auto` turns it on where layers run on a GPU and
+    verify batches are measured bit-identical to one-token decoding (exact_batch), with drafts
+    no longer than that allows. On a CPU it stays off: a verify batch of 8 tokens costs about
+    4 single steps there (measured, 2 cores), more than prompt lookup saves.
+    """
+    from codeassist.backends.llamacpp import DRAFT_MAX
 
-    if isinstance(setting, bool):
-        return setting
-    return setting == "on" or (setting == "auto" and gpu_offload_supported())
+    backend.speculative, backend.draft_max = False, DRAFT_MAX
+    if setting == "on":
+        backend.speculative = True
+    elif setting == "auto" and backend.offloaded_layers > 0:
+        exact = backend.exact_batch()
+        if exact > 1:
+            backend.speculative, backend.draft_max = True, exact - 1
 
 
 def warm(config: Config, model: str | None = None, endpoint: str | None = None) -> bool:

@@ -99,6 +99,8 @@ def bench(config: Config, spec: str, tokens: int) -> dict[str, Any]:
         "decode_tok_s": round((stats.generated - 1) / decode_s, 1) if decode_s > 0 else None,
         "offloaded_layers": backend.offloaded_layers,
         "layers": backend.n_layers,
+        "speculative": backend.speculative, "draft_max": backend.draft_max,
+        "exact_batch": backend.exact_batch(),
     }  # fmt: skip
 
 
@@ -113,10 +115,6 @@ def diagnose(config: Config, *, run_bench: bool = True, tokens: int = 32) -> Rep
     report.add("backend", backend, **b)
     report.add("flash attention", config.flash_attn)
     report.add("KV cache type", config.kv_cache_type)
-    from codeassist.backends.select import speculation_on
-
-    speculation = "prompt lookup" if speculation_on(config.speculative) else "off"
-    report.add("speculative decoding", f"{speculation} (setting: {config.speculative})")
     report.add("VRAM", vram() or "n/a (no NVIDIA GPU found)")
     rows = installed_models()
     for name, state in rows:
@@ -127,6 +125,8 @@ def diagnose(config: Config, *, run_bench: bool = True, tokens: int = 32) -> Rep
     info = control.status(path)
     running = f"running (pid {info['pid']}, {info['requests']} requests)" if info else "not running"
     report.add("server", f"{running} on {path}")
+    if not run_bench:
+        report.add("speculative decoding", f"setting: {config.speculative}")
     if run_bench:
         ok = {name for name, state in rows if state == "installed, verified"}
         spec = (
@@ -144,5 +144,17 @@ def diagnose(config: Config, *, run_bench: bool = True, tokens: int = 32) -> Rep
                 f"{spec}: load {r['load_s']} s, first token {r['first_token_s']} s "
                 f"({r['prompt_tokens']} prompt tokens), decode {r['decode_tok_s']} tok/s",
                 **r,
+            )
+            on = f"prompt lookup, drafts of up to {r['draft_max']} tokens"
+            exact = r["exact_batch"]
+            measured = (
+                f"verify batches of up to {exact} tokens give the logits of one-token decoding"
+                if exact > 1
+                else "a 2-token verify batch already changes the logits of one-token decoding"
+            )
+            report.add(
+                "speculative decoding",
+                f"{on if r['speculative'] else 'off'} (setting: {config.speculative}); "
+                f"{measured} here",
             )
     return report
