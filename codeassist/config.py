@@ -31,6 +31,9 @@ class Config:
     # Prompt-lookup decoding at temperature 0: on | off | auto (on with a GPU where it keeps
     # the output bit-identical; see LlamaCppBackend.exact_batch).
     speculative: str = "auto"
+    # Where prompt lookup finds no draft, a smaller model of the same tokenizer drafts:
+    # auto (qwen2.5-coder-0.5b when installed, for targets at least 4x its size) | off | a name.
+    draft_model: str = "auto"
     serve_idle_timeout: float = 1800.0  # seconds before an idle `codeassist serve` exits
     prompt_cache_disk: bool = True  # the server saves its KV prefix on exit, reloads it at start
     shell_key: str = "\\C-g"

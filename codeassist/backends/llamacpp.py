@@ -29,6 +29,7 @@ from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
 from codeassist.backends.base import Message, Options
 from codeassist.backends.decoding import PromptLookup, TextStream
+from codeassist.backends.draft import Drafter, DraftModel, FirstDraft
 from codeassist.errors import BackendError, ModelError
 from codeassist.models import ModelRef
 
@@ -102,7 +103,9 @@ class LlamaCppBackend:
         self.name = name
         self.speculative = speculative  # prompt-lookup decoding at temperature 0
         self.draft_max = DRAFT_MAX  # longest draft; see exact_batch()
+        self.draft_model: LlamaCppBackend | None = None  # drafts where prompt lookup has none
         self._exact: int | None = None
+        self._greedy: Any = None
         self.n_ctx = llm.n_ctx()
         self.n_batch = llm.n_batch
         self._ctx = llm._ctx.ctx
@@ -117,6 +120,8 @@ class LlamaCppBackend:
         batch = getattr(self, "_batch", None)
         if batch is not None:
             llama_cpp.llama_batch_free(batch)
+        if getattr(self, "_greedy", None) is not None:
+            llama_cpp.llama_sampler_free(self._greedy)
 
     @classmethod
     def load(
@@ -211,7 +216,7 @@ class LlamaCppBackend:
         budget = min(options.max_tokens, self.n_ctx - len(self._past))
         sampler = self._sampler(options)
         greedy = options.temperature <= 0 and not options.grammar
-        lookup = PromptLookup(prompt) if self.speculative and greedy else None
+        drafter = self._drafter(prompt) if self.speculative and greedy else None
         out = TextStream(self._vocab, options.stop)
         generated = drafted = accepted = steps = 0
         reach = self.draft_max  # draft length: halved after a miss, doubled after a full hit
@@ -228,9 +233,9 @@ class LlamaCppBackend:
                 if generated >= budget:
                     break
                 room = min(reach, budget - generated, self.n_ctx - len(self._past) - 2)
-                draft = lookup.propose(token, room) if lookup else []
-                if lookup:
-                    lookup.append(token)
+                draft = drafter.propose(token, room) if drafter else []
+                if drafter:
+                    drafter.append(token)
                 self._decode_run([token, *draft])
                 steps += 1
                 drafted += len(draft)
@@ -252,8 +257,8 @@ class LlamaCppBackend:
                     reach = max(1, reach // 2) if hit == 0 else reach
                 for t in run[1:]:
                     generated += 1
-                    if lookup:
-                        lookup.append(t)
+                    if drafter:
+                        drafter.append(t)
                     text, stopped = out.feed(t)
                     if text:
                         yield text
@@ -264,6 +269,20 @@ class LlamaCppBackend:
         finally:
             llama_cpp.llama_sampler_free(sampler)
             self.last = Stats(reused, len(prompt) - reused, generated, drafted, accepted, steps)
+
+    def _drafter(self, prompt: list[int]) -> Drafter:
+        lookup = PromptLookup(prompt)
+        if self.draft_model is None:
+            return lookup
+        return FirstDraft(lookup, DraftModel(self.draft_model, prompt))
+
+    def greedy_next(self) -> int:
+        """The most likely token after the last decoded one (sampled in C)."""
+        if self._greedy is None:
+            params = llama_cpp.llama_sampler_chain_default_params()
+            self._greedy = llama_cpp.llama_sampler_chain_init(params)
+            llama_cpp.llama_sampler_chain_add(self._greedy, llama_cpp.llama_sampler_init_greedy())
+        return int(llama_cpp.llama_sampler_sample(self._greedy, self._ctx, -1))
 
     def exact_batch(self) -> int:
         """The widest verify batch (1 to DRAFT_MAX + 1 tokens) whose logits are bit-identical to

@@ -11,6 +11,7 @@ from codeassist.config import Config
 if TYPE_CHECKING:
     from codeassist.backends.llamacpp import LlamaCppBackend
 
+AUTO_DRAFT = "qwen2.5-coder-0.5b"
 NO_SERVER = "CODEASSIST_NO_SERVER"  # set to 1 to always load the model in this process
 
 
@@ -41,6 +42,7 @@ def open_local(config: Config, spec: str) -> Backend:
         flash_attn=config.flash_attn, kv_type=config.kv_cache_type,
     )  # fmt: skip
     set_speculation(backend, config.speculative)
+    set_draft_model(backend, config)
     return backend
 
 
@@ -59,6 +61,43 @@ def set_speculation(backend: LlamaCppBackend, setting: str) -> None:
         exact = backend.exact_batch()
         if exact > 1:
             backend.speculative, backend.draft_max = True, exact - 1
+
+
+def set_draft_model(backend: LlamaCppBackend, config: Config) -> None:
+    """Give a speculating backend a draft model (config `draft_model`): `auto` takes the 0.5B
+    when it is installed, shares the tokenizer and the target is at least AUTO_MIN_RATIO times
+    its size; a name or path is used whenever speculation is on; `off` never."""
+    from codeassist import models
+    from codeassist.backends.draft import AUTO_MIN_RATIO, same_tokenizer
+    from codeassist.backends.llamacpp import LlamaCppBackend
+    from codeassist.errors import UsageError
+
+    backend.draft_model = None
+    setting = config.draft_model
+    if not backend.speculative or setting == "off":
+        return
+    auto = setting == "auto"
+    if auto:
+        setting = AUTO_DRAFT
+        manifest = models.get(AUTO_DRAFT)
+        target = backend.llm.model_path
+        if not manifest.installed or os.path.getsize(target) < AUTO_MIN_RATIO * manifest.size:
+            return
+    ref = models.resolve(setting)
+    if os.path.samefile(ref.path, backend.llm.model_path):
+        return  # a model cannot usefully draft for itself
+    draft = LlamaCppBackend.load(
+        ref, n_ctx=backend.n_ctx, gpu_layers=config.gpu_layers,
+        flash_attn=config.flash_attn, kv_type=config.kv_cache_type,
+    )  # fmt: skip
+    if not same_tokenizer(backend, draft):
+        if auto:
+            return
+        raise UsageError(
+            f"draft model {ref.name} does not share the tokenizer of {backend.name}",
+            hint="set draft_model to a smaller model of the same family, or to off",
+        )
+    backend.draft_model = draft
 
 
 def warm(config: Config, model: str | None = None, endpoint: str | None = None) -> bool:

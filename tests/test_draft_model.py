@@ -1,0 +1,102 @@
+"""A smaller model of the same tokenizer drafts where prompt lookup has nothing to offer."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from pathlib import Path
+
+import pytest
+
+from codeassist import models
+from codeassist.backends.base import Message, Options
+from codeassist.backends.draft import DraftModel, FirstDraft, same_tokenizer
+from codeassist.config import Config
+from codeassist.errors import ModelError, UsageError
+
+
+class Fixed:
+    def __init__(self, draft: list[int]) -> None:
+        self.draft, self.seen = draft, []
+
+    def propose(self, token: int, limit: int) -> list[int]:
+        return self.draft[:limit]
+
+    def append(self, token: int) -> None:
+        self.seen.append(token)
+
+
+def test_the_first_drafter_with_a_draft_wins_and_all_see_every_token() -> None:
+    empty, model = Fixed([]), Fixed([7, 8, 9])
+    first = FirstDraft(empty, model)
+    assert first.propose(1, 2) == [7, 8]
+    assert FirstDraft(Fixed([4]), model).propose(1, 2) == [4]  # lookup first: it is free
+    first.append(5)
+    assert empty.seen == model.seen == [5]
+
+
+class Corrupting(DraftModel):
+    """The real small model's draft with every third token made wrong: rejections and
+    rollbacks happen, and the target must still give its own greedy output."""
+
+    def propose(self, token: int, limit: int) -> list[int]:
+        draft = super().propose(token, limit)
+        return [t + 1 if i % 3 == 2 else t for i, t in enumerate(draft)]
+
+
+@pytest.mark.model
+@pytest.mark.slow
+@pytest.mark.parametrize("drafter", [DraftModel, Corrupting])
+def test_model_drafts_give_the_plain_greedy_output(small_model: Path, drafter: type) -> None:
+    from codeassist.backends import llamacpp
+
+    spec = models.resolve("smollm2-135m")
+    target = llamacpp.LlamaCppBackend.load(spec, n_ctx=2048)
+    small = llamacpp.LlamaCppBackend.load(spec, n_ctx=1024)  # its own instance and KV cache
+    assert small is not target and same_tokenizer(target, small)
+    msgs = [Message("user", "Write a Python function that returns the n-th prime number.")]
+    opts = Options(max_tokens=64)
+    target.speculative, target.draft_model = False, None
+    target.reset()
+    plain = "".join(target.stream(msgs, opts))
+    target.speculative, target.draft_model = True, small
+    real = target._drafter
+    target._drafter = lambda prompt: FirstDraft(drafter(small, prompt))  # type: ignore[method-assign]
+    try:
+        target.reset()
+        speculated = "".join(target.stream(msgs, opts))
+    finally:
+        target._drafter = real  # type: ignore[method-assign]
+        target.speculative, target.draft_model = False, None
+    assert speculated == plain
+    stats = target.last
+    assert stats.accepted > 10 and stats.steps < stats.generated / 2
+    if drafter is Corrupting:
+        assert stats.accepted < stats.drafted
+
+
+@pytest.mark.model
+def test_draft_model_setting(small_model: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from codeassist.backends import draft, llamacpp, select
+
+    target = llamacpp.LlamaCppBackend.load(models.resolve("smollm2-135m"), n_ctx=2048)
+    config = dataclasses.replace(Config(), n_ctx=1024)
+    target.speculative = True
+    select.set_draft_model(target, dataclasses.replace(config, draft_model="auto"))
+    assert target.draft_model is None  # the 0.5B is not installed here
+    select.set_draft_model(target, dataclasses.replace(config, draft_model="smollm2-135m"))
+    assert target.draft_model is None  # a model does not draft for itself
+    missing = dataclasses.replace(config, draft_model="qwen2.5-coder-0.5b")
+    with pytest.raises(ModelError, match="not installed"):
+        select.set_draft_model(target, missing)
+    copy = small_model.parent / "copy.gguf"  # another file of the same family
+    shutil.copyfile(small_model, copy)
+    other = dataclasses.replace(config, draft_model=str(copy))
+    select.set_draft_model(target, other)
+    assert target.draft_model is not None
+    monkeypatch.setattr(draft, "same_tokenizer", lambda a, b: False)
+    with pytest.raises(UsageError, match="does not share the tokenizer"):
+        select.set_draft_model(target, other)
+    target.speculative = False
+    select.set_draft_model(target, other)
+    assert target.draft_model is None  # no speculation, no draft model
