@@ -34,6 +34,9 @@ class Config:
     # Where prompt lookup finds no draft, a smaller model of the same tokenizer drafts:
     # auto (qwen2.5-coder-0.5b when installed, for targets at least 4x its size) | off | a name.
     draft_model: str = "auto"
+    # CPU only: evaluate prompts through unrepacked weights where llama.cpp's repacked kernels
+    # are slower at it (auto: measured once per model and machine) | on | off.
+    prefill: str = "auto"
     serve_idle_timeout: float = 1800.0  # seconds before an idle `codeassist serve` exits
     prompt_cache_disk: bool = True  # the server saves its KV prefix on exit, reloads it at start
     shell_key: str = "\\C-g"
@@ -76,6 +79,7 @@ _CHOICES = {
     "kv_cache_type": ("f16", "q8_0", "q4_0"),
     "speculative": ("auto", "on", "off"),
     "hook_model": ("warm", "always", "never"),
+    "prefill": ("auto", "on", "off"),
 }
 _TYPES: dict[str, tuple[type, ...]] = {"str": (str,), "str | None": (str,), "bool": (bool,),
                                        "int": (int,), "float": (int, float)}  # fmt: skip

@@ -18,7 +18,7 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -27,9 +27,11 @@ from typing import Any
 import llama_cpp
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
+from codeassist.backends import prefill
 from codeassist.backends.base import Message, Options
 from codeassist.backends.decoding import PromptLookup, TextStream
 from codeassist.backends.draft import Drafter, DraftModel, FirstDraft
+from codeassist.backends.prefill import PlainView
 from codeassist.errors import BackendError, ModelError
 from codeassist.models import ModelRef
 
@@ -106,6 +108,11 @@ class LlamaCppBackend:
         self.draft_model: LlamaCppBackend | None = None  # drafts where prompt lookup has none
         self._exact: int | None = None
         self._greedy: Any = None
+        self.prefill_mode = "off"  # on: prompts go through the plain view; auto: undecided
+        self._plain: PlainView | None = None
+        self._open_plain: Callable[[], llama_cpp.Llama] | None = None
+        self._prefill_key = ""
+        self._synced = (-1, 0)  # (plain view version, cells) last copied into this context
         self.n_ctx = llm.n_ctx()
         self.n_batch = llm.n_batch
         self._ctx = llm._ctx.ctx
@@ -132,13 +139,16 @@ class LlamaCppBackend:
         gpu_layers: int = -1,
         flash_attn: str = "on",
         kv_type: str = "f16",
+        prefill_mode: str = "off",
     ) -> LlamaCppBackend:
         """Load a model once per process; later calls get the same instance.
 
         `flash_attn` is "on", "off" or "auto" (on where layers are offloaded to a GPU);
-        `kv_type` is the KV cache's element type (f16, q8_0, q4_0; quantized V needs flash).
+        `kv_type` is the KV cache's element type (f16, q8_0, q4_0; quantized V needs flash);
+        `prefill_mode` ("on", "off", "auto") evaluates prompts through unrepacked weights on a CPU
+        (see prefill.py).
         """
-        key = (str(ref.path), n_ctx, gpu_layers, flash_attn, kv_type)
+        key = (str(ref.path), n_ctx, gpu_layers, flash_attn, kv_type, prefill_mode)
         if key not in _LOADED:
             n_threads = threads()
             gpu = gpu_offload_supported()
@@ -147,19 +157,21 @@ class LlamaCppBackend:
                     f"unknown KV cache type {kv_type!r}", hint=f"use one of: {', '.join(KV_TYPES)}"
                 )
             flash = flash_attn == "on" or (flash_attn == "auto" and gpu) or kv_type != "f16"
-            llm = open_llama(
-                ref.path,
-                n_ctx=n_ctx,
-                n_batch=512,
-                n_gpu_layers=gpu_layers if gpu else 0,
-                n_threads=n_threads,
-                n_threads_batch=n_threads,
-                use_mmap=True,
-                flash_attn=flash,
-                type_k=KV_TYPES[kv_type],
-                type_v=KV_TYPES[kv_type],
-            )
-            _LOADED[key] = cls(llm, ref.name)
+            params = {
+                "n_ctx": n_ctx,
+                "n_batch": 512,
+                "n_gpu_layers": gpu_layers if gpu else 0,
+                "n_threads": n_threads,
+                "n_threads_batch": n_threads,
+                "use_mmap": True,
+                "flash_attn": flash,
+                "type_k": KV_TYPES[kv_type],
+                "type_v": KV_TYPES[kv_type],
+            }
+            backend = cls(open_llama(ref.path, **params), ref.name)
+            if backend.offloaded_layers == 0 and prefill_mode != "off":
+                backend._prefill_setup(prefill_mode, lambda: open_llama(ref.path, **params))
+            _LOADED[key] = backend
         return _LOADED[key]
 
     @property
@@ -352,6 +364,21 @@ class LlamaCppBackend:
 
     def _evaluate(self, prompt: list[int]) -> int:
         """Bring the KV cache to `prompt`, keeping the longest prefix already there."""
+        if self.prefill_mode == "auto" and self._new_tokens(prompt) >= prefill.MIN_TOKENS:
+            self._prefill_decide(prompt)
+        if self._plain is not None:
+            return self._evaluate_through_plain(prompt)
+        return self._evaluate_here(prompt)
+
+    def _new_tokens(self, prompt: list[int]) -> int:
+        keep = 0
+        for a, b in zip(self._past, prompt, strict=False):
+            if a != b:
+                break
+            keep += 1
+        return len(prompt) - keep
+
+    def _evaluate_here(self, prompt: list[int]) -> int:
         keep = 0
         for a, b in zip(self._past, prompt, strict=False):
             if a != b:
@@ -398,34 +425,83 @@ class LlamaCppBackend:
             add(chain, llama_cpp.llama_sampler_init_dist(options.seed))
         return chain
 
+    # -- prompts through the plain view (CPU) -------------------------------------------
+
+    def _prefill_setup(self, mode: str, open_plain: Callable[[], llama_cpp.Llama]) -> None:
+        self._open_plain = open_plain
+        self._prefill_key = prefill.decision_key(Path(self.llm.model_path), threads())
+        known = prefill.recall(self._prefill_key) if mode == "auto" else True
+        if known is None:
+            self.prefill_mode = "auto"  # measured at the first prompt long enough to matter
+        elif known:
+            self._plain = prefill.PlainView(open_plain, self.n_batch)
+            self.prefill_mode = "on"
+
+    def _prefill_decide(self, prompt: list[int]) -> None:
+        """Time a prompt's first tokens both ways; keep the plain view if it is faster."""
+        assert self._open_plain is not None
+        view = prefill.PlainView(self._open_plain, self.n_batch)
+        tokens = prompt[: prefill.PROBE_TOKENS]
+        plain_s = prefill.seconds_to_evaluate(view.evaluate, view.reset, tokens)
+        own_s = prefill.seconds_to_evaluate(self._evaluate_here, self.reset, tokens)
+        faster = plain_s <= prefill.FASTER * own_s
+        prefill.remember(self._prefill_key, faster)
+        self._plain, self.prefill_mode = (view, "on") if faster else (None, "off")
+
+    def _evaluate_through_plain(self, prompt: list[int]) -> int:
+        """The plain view evaluates all but the last token; this context decodes that one."""
+        plain = self._plain
+        assert plain is not None
+        head = prompt[:-1]
+        try:
+            kept = plain.evaluate(head)
+            version, cells = self._synced
+            if version == plain.version and len(head) <= cells and self._past[: len(head)] == head:
+                llama_cpp.llama_memory_seq_rm(self._memory, 0, len(head), -1)
+            else:
+                plain.copy_into(self._ctx, self._memory)
+                self._synced = (plain.version, len(head))
+        except RuntimeError as exc:
+            self.reset()
+            raise BackendError(f"llama.cpp failed: {exc}", hint="try a shorter request") from None
+        self._past = list(head)
+        self._decode_run(prompt[-1:])
+        self._past.append(prompt[-1])
+        return kept
+
     def save_prefix(self, path: Path) -> int:
-        """Write the KV state of the cached tokens to `path`; returns how many tokens."""
-        if not self._past:
+        """Write the KV state of the cached prompt tokens to `path`; returns how many tokens."""
+        ctx, past = (self._plain.ctx, self._plain.past) if self._plain else (self._ctx, self._past)
+        if not past:
             return 0
-        tokens = (llama_cpp.llama_token * len(self._past))(*self._past)
-        written = llama_cpp.llama_state_seq_save_file(
-            self._ctx, os.fsencode(path), 0, tokens, len(self._past)
-        )
-        return len(self._past) if written else 0
+        tokens = (llama_cpp.llama_token * len(past))(*past)
+        written = llama_cpp.llama_state_seq_save_file(ctx, os.fsencode(path), 0, tokens, len(past))
+        return len(past) if written else 0
 
     def load_prefix(self, path: Path) -> int:
         """Restore a state from `save_prefix` (same model and settings); 0 when it does not fit."""
         self.reset()
+        ctx = self._plain.ctx if self._plain else self._ctx
         buf = (llama_cpp.llama_token * self.n_ctx)()
         count = ctypes.c_size_t(0)
         read = llama_cpp.llama_state_seq_load_file(
-            self._ctx, os.fsencode(path), 0, buf, self.n_ctx, ctypes.byref(count)
+            ctx, os.fsencode(path), 0, buf, self.n_ctx, ctypes.byref(count)
         )
         if not read or count.value == 0:
             self.reset()
             return 0
-        self._past = list(buf[: count.value])
+        if self._plain:  # this context catches up at the next request
+            self._plain.past = list(buf[: count.value])
+        else:
+            self._past = list(buf[: count.value])
         return count.value
 
     def reset(self) -> None:
         """Forget the cached prefix."""
         llama_cpp.llama_memory_clear(self._memory, True)
         self._past.clear()
+        if self._plain:
+            self._plain.reset()
 
 
 @cache

@@ -39,7 +39,7 @@ def open_local(config: Config, spec: str) -> Backend:
     ref = models.resolve(spec)
     backend = LlamaCppBackend.load(
         ref, n_ctx=config.n_ctx, gpu_layers=config.gpu_layers,
-        flash_attn=config.flash_attn, kv_type=config.kv_cache_type,
+        flash_attn=config.flash_attn, kv_type=config.kv_cache_type, prefill_mode=config.prefill,
     )  # fmt: skip
     set_speculation(backend, config.speculative)
     set_draft_model(backend, config)

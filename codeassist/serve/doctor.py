@@ -101,6 +101,7 @@ def bench(config: Config, spec: str, tokens: int) -> dict[str, Any]:
         "layers": backend.n_layers,
         "speculative": backend.speculative, "draft_max": backend.draft_max,
         "exact_batch": backend.exact_batch(),
+        "prefill": backend.prefill_mode,
     }  # fmt: skip
 
 
@@ -152,6 +153,12 @@ def diagnose(config: Config, *, run_bench: bool = True, tokens: int = 32) -> Rep
                 if exact > 1
                 else "a 2-token verify batch already changes the logits of one-token decoding"
             )
+            prefill = {
+                "on": "through unrepacked weights (measured faster here)",
+                "off": "through the decoding weights",
+                "auto": "not measured yet (at the first prompt over 256 tokens)",
+            }[r["prefill"]]
+            report.add("prompt evaluation", f"{prefill} (setting: {config.prefill})")
             report.add(
                 "speculative decoding",
                 f"{on if r['speculative'] else 'off'} (setting: {config.speculative}); "
