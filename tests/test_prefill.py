@@ -37,8 +37,15 @@ def test_the_plain_view_gives_the_same_answers_and_reuses_the_prefix(small_model
     assert plain.last.reused > 300  # the second question evaluated only its own tokens
     assert plain.cached_tokens == own.cached_tokens
     again = "".join(plain.stream(ask("What does f3 return for 2?"), opts))
+    assert plain._plain is not None
+    copies = []
+    real_copy = plain._plain.copy_into
+    plain._plain.copy_into = lambda *a: copies.append(a) or real_copy(*a)  # type: ignore[method-assign]
+    assert "".join(plain.stream(ask("What does f3 return for 2?"), opts)) == again
+    assert copies == []  # nothing new evaluated in the plain view: nothing to copy
     plain.reset()
     assert "".join(plain.stream(ask("What does f3 return for 2?"), opts)) == again
+    assert len(copies) == 1
 
 
 def test_auto_measures_once_and_remembers(

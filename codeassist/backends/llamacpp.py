@@ -456,7 +456,9 @@ class LlamaCppBackend:
         try:
             kept = plain.evaluate(head)
             version, cells = self._synced
-            if version == plain.version and len(head) <= cells and self._past[: len(head)] == head:
+            if not head or (
+                version == plain.version and len(head) <= cells and self._past[: len(head)] == head
+            ):
                 llama_cpp.llama_memory_seq_rm(self._memory, 0, len(head), -1)
             else:
                 plain.copy_into(self._ctx, self._memory)
