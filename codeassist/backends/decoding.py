@@ -13,6 +13,16 @@ NGRAM_MAX = 3  # longest n-gram looked up; shorter ones are tried when it is not
 NGRAM_MIN = 2
 
 
+def shared_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    """How many leading tokens two sequences have in common."""
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
 class PromptLookup:
     """Drafts for prompt-lookup decoding: what followed the last n-gram the previous time."""
 

@@ -29,9 +29,8 @@ from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
 from codeassist.backends import prefill
 from codeassist.backends.base import Message, Options
-from codeassist.backends.decoding import PromptLookup, TextStream
+from codeassist.backends.decoding import PromptLookup, TextStream, shared_prefix
 from codeassist.backends.draft import Drafter, DraftModel, FirstDraft
-from codeassist.backends.prefill import PlainView
 from codeassist.errors import BackendError, ModelError
 from codeassist.models import ModelRef
 
@@ -109,7 +108,7 @@ class LlamaCppBackend:
         self._exact: int | None = None
         self._greedy: Any = None
         self.prefill_mode = "off"  # on: prompts go through the plain view; auto: undecided
-        self._plain: PlainView | None = None
+        self._plain: prefill.PlainView | None = None
         self._open_plain: Callable[[], llama_cpp.Llama] | None = None
         self._prefill_key = ""
         self._synced = (-1, 0)  # (plain view version, cells) last copied into this context
@@ -371,20 +370,11 @@ class LlamaCppBackend:
         return self._evaluate_here(prompt)
 
     def _new_tokens(self, prompt: list[int]) -> int:
-        keep = 0
-        for a, b in zip(self._past, prompt, strict=False):
-            if a != b:
-                break
-            keep += 1
-        return len(prompt) - keep
+        return len(prompt) - shared_prefix(self._past, prompt)
 
     def _evaluate_here(self, prompt: list[int]) -> int:
-        keep = 0
-        for a, b in zip(self._past, prompt, strict=False):
-            if a != b:
-                break
-            keep += 1
-        keep = min(keep, len(prompt) - 1)  # the last prompt token is always decoded: logits
+        # the last prompt token is always decoded: its logits give the first answer token
+        keep = min(shared_prefix(self._past, prompt), len(prompt) - 1)
         if keep < len(self._past):
             if not llama_cpp.llama_memory_seq_rm(self._memory, -1, keep, -1):
                 llama_cpp.llama_memory_clear(self._memory, True)
@@ -440,13 +430,18 @@ class LlamaCppBackend:
     def _prefill_decide(self, prompt: list[int]) -> None:
         """Time a prompt's first tokens both ways; keep the plain view if it is faster."""
         assert self._open_plain is not None
-        view = prefill.PlainView(self._open_plain, self.n_batch)
+        self.prefill_mode = "off"  # also when measuring fails: the decoding weights still work
         tokens = prompt[: prefill.PROBE_TOKENS]
-        plain_s = prefill.seconds_to_evaluate(view.evaluate, view.reset, tokens)
+        try:
+            view = prefill.PlainView(self._open_plain, self.n_batch)
+            plain_s = prefill.seconds_to_evaluate(view.evaluate, view.reset, tokens)
+        except (ModelError, BackendError):
+            return
         own_s = prefill.seconds_to_evaluate(self._evaluate_here, self.reset, tokens)
         faster = plain_s <= prefill.FASTER * own_s
         prefill.remember(self._prefill_key, faster)
-        self._plain, self.prefill_mode = (view, "on") if faster else (None, "off")
+        if faster:
+            self._plain, self.prefill_mode = view, "on"
 
     def _evaluate_through_plain(self, prompt: list[int]) -> int:
         """The plain view evaluates all but the last token; this context decodes that one."""
@@ -463,9 +458,9 @@ class LlamaCppBackend:
             else:
                 plain.copy_into(self._ctx, self._memory)
                 self._synced = (plain.version, len(head))
-        except RuntimeError as exc:
+        except BackendError:
             self.reset()
-            raise BackendError(f"llama.cpp failed: {exc}", hint="try a shorter request") from None
+            raise
         self._past = list(head)
         self._decode_run(prompt[-1:])
         self._past.append(prompt[-1])

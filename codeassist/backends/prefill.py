@@ -26,6 +26,8 @@ import llama_cpp
 import llama_cpp.llama_cpp as llama_lib
 
 from codeassist import paths
+from codeassist.backends.decoding import shared_prefix
+from codeassist.errors import BackendError
 
 MIN_TOKENS = 256  # new prompt tokens worth a second view (and worth measuring it)
 PROBE_TOKENS = 128
@@ -64,11 +66,7 @@ class PlainView:
 
     def evaluate(self, head: list[int]) -> int:
         """Bring this cache to `head`, keeping the common prefix; returns how many were kept."""
-        keep = 0
-        for a, b in zip(self.past, head, strict=False):
-            if a != b:
-                break
-            keep += 1
+        keep = shared_prefix(self.past, head)
         if keep < len(self.past):
             llama_cpp.llama_memory_seq_rm(self.memory, -1, keep, -1)
             del self.past[keep:]
@@ -79,7 +77,10 @@ class PlainView:
             rc = llama_cpp.llama_decode(self.ctx, llama_cpp.llama_batch_get_one(tokens, len(chunk)))
             if rc != 0:
                 self.reset()
-                raise RuntimeError(f"llama_decode failed with {rc}")
+                raise BackendError(
+                    f"llama.cpp failed to evaluate the prompt (code {rc})",
+                    hint='try a shorter request, or set prefill = "off" in the config',
+                )
             self.past.extend(chunk)
         if todo:
             self.version += 1
@@ -94,7 +95,10 @@ class PlainView:
         got = llama_cpp.llama_state_seq_get_data(self.ctx, buf, size, 0)
         llama_cpp.llama_memory_seq_rm(memory, -1, -1, -1)
         if not got or llama_cpp.llama_state_seq_set_data(ctx, buf, got, 0) != got:
-            raise RuntimeError("could not copy the KV state between contexts")
+            raise BackendError(
+                "llama.cpp could not copy the prompt's KV state between contexts",
+                hint='set prefill = "off" in the config',
+            )
 
     def reset(self) -> None:
         llama_cpp.llama_memory_clear(self.memory, True)
