@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import shutil
 from pathlib import Path
 
@@ -44,6 +45,19 @@ class Corrupting(DraftModel):
         return [t + 1 if i % 3 == 2 else t for i, t in enumerate(draft)]
 
 
+def test_a_draft_stops_before_a_token_the_target_does_not_have(small_model: Path) -> None:
+    from codeassist.backends import llamacpp
+
+    small = llamacpp.LlamaCppBackend.load(models.resolve("smollm2-135m"), n_ctx=1024)
+    prompt = small.tokenize(small.format([Message("user", "Count from 1 to 20.")]))
+    full = DraftModel(small, prompt[:-1], vocab=10**9).propose(prompt[-1], 6)
+    assert len(full) == 6
+    cap = full[2]  # a target whose vocabulary ends at the third drafted token
+    expected = list(itertools.takewhile(lambda t: t < cap, full))
+    assert len(expected) <= 2
+    assert DraftModel(small, prompt[:-1], vocab=cap).propose(prompt[-1], 6) == expected
+
+
 @pytest.mark.model
 @pytest.mark.slow
 @pytest.mark.parametrize("drafter", [DraftModel, Corrupting])
@@ -61,7 +75,7 @@ def test_model_drafts_give_the_plain_greedy_output(small_model: Path, drafter: t
     plain = "".join(target.stream(msgs, opts))
     target.speculative, target.draft_model = True, small
     real = target._drafter
-    target._drafter = lambda prompt: FirstDraft(drafter(small, prompt))  # type: ignore[method-assign]
+    target._drafter = lambda prompt: FirstDraft(drafter(small, prompt, 10**9))  # type: ignore[method-assign]
     try:
         target.reset()
         speculated = "".join(target.stream(msgs, opts))

@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 # a small model costs nearly what a step of the 1.5B costs (per-call overheads dominate), so
 # drafting pays off for the 7B class, not for a target three times the draft.
 AUTO_MIN_RATIO = 4
+# Vocabularies may differ in size by padding (Qwen2.5's 7B has 128 more entries than its 0.5B);
+# llama.cpp's own speculative example allows the same difference.
+VOCAB_SLACK = 128
 
 
 class Drafter(Protocol):
@@ -30,9 +33,10 @@ class Drafter(Protocol):
 class DraftModel:
     """A small model's greedy continuation of the sequence, kept in step with the target."""
 
-    def __init__(self, model: LlamaCppBackend, prompt: Sequence[int]) -> None:
+    def __init__(self, model: LlamaCppBackend, prompt: Sequence[int], vocab: int) -> None:
         self.model = model
         self.seq = list(prompt)
+        self.vocab = vocab  # the target's vocabulary size: a draft never goes past it
 
     def propose(self, token: int, limit: int) -> list[int]:
         """Up to `limit` tokens the small model expects after the sequence and `token`."""
@@ -43,7 +47,7 @@ class DraftModel:
         draft: list[int] = []
         while True:
             guess = model.greedy_next()
-            if llama_cpp.llama_vocab_is_eog(model._vocab, guess):
+            if guess >= self.vocab or llama_cpp.llama_vocab_is_eog(model._vocab, guess):
                 break
             draft.append(guess)
             if len(draft) == limit:
@@ -75,9 +79,13 @@ class FirstDraft:
 
 def same_tokenizer(a: LlamaCppBackend, b: LlamaCppBackend) -> bool:
     """Whether two models turn text into the same tokens (and tokens into the same text)."""
-    n = llama_cpp.llama_vocab_n_tokens(a._vocab)
-    if n != llama_cpp.llama_vocab_n_tokens(b._vocab):
+    na, nb = llama_cpp.llama_vocab_n_tokens(a._vocab), llama_cpp.llama_vocab_n_tokens(b._vocab)
+    if abs(na - nb) > VOCAB_SLACK:
         return False
+    ends = (llama_cpp.llama_vocab_bos, llama_cpp.llama_vocab_eos)
+    if any(end(a._vocab) != end(b._vocab) for end in ends):
+        return False
+    n = min(na, nb)
     sample = 'def f(x: int) -> str:\n    return "naïve ünïcode 数据" + str(x)  # ok\n'
     if a.tokenize(sample) != b.tokenize(sample):
         return False

@@ -285,7 +285,8 @@ class LlamaCppBackend:
         lookup = PromptLookup(prompt)
         if self.draft_model is None:
             return lookup
-        return FirstDraft(lookup, DraftModel(self.draft_model, prompt))
+        vocab = llama_cpp.llama_vocab_n_tokens(self._vocab)
+        return FirstDraft(lookup, DraftModel(self.draft_model, prompt, vocab))
 
     def greedy_next(self) -> int:
         """The most likely token after the last decoded one (sampled in C)."""

@@ -8,14 +8,15 @@ shares the page cache and adds only its KV cache. It evaluates every prompt toke
 last; the sequence's KV state is then copied into the decoding context (21 ms for 1,500
 tokens), which decodes the last prompt token and the answer.
 
-`auto` measures once per model file, llama.cpp version and thread count, at the first prompt
-long enough to matter, and keeps the faster path. The answer is stored in the cache dir.
+`auto` measures once per model file, llama.cpp version, thread count and CPU, at the first
+prompt long enough to matter, and keeps the faster path. The answer is stored in the cache dir.
 """
 
 from __future__ import annotations
 
 import ctypes
 import json
+import platform
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -110,9 +111,23 @@ def decision_file() -> Path:
     return paths.cache_dir() / "prefill.json"
 
 
+def cpu_name() -> str:
+    """The processor's model name (a shared home may serve several kinds of machine)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.partition(":")[2].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def decision_key(model_path: Path, threads: int) -> str:
     st = model_path.stat()
-    return f"{model_path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{llama_cpp.__version__}|{threads}"
+    return (
+        f"{model_path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{llama_cpp.__version__}|"
+        f"{threads}|{cpu_name()}"
+    )
 
 
 def recall(key: str) -> bool | None:
