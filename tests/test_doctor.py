@@ -22,6 +22,9 @@ def test_doctor_reports_backend_models_server_and_a_measured_speed(small_model: 
     assert "server" in out and "not running" in out
     assert re.search(r"offloaded layers +0 of 30\n", out)
     assert "tok/s" in out
+    # measured, not assumed: the prefill decision and the batch-invariance probe
+    assert re.search(r"prompt evaluation +through (unrepacked|the decoding) weights", out)
+    assert re.search(r"speculative decoding +off \(setting: auto\); ", out)
 
 
 @pytest.mark.model
@@ -33,6 +36,7 @@ def test_doctor_json_carries_the_measurement(small_model: Path) -> None:
     speed = report["checks"]["speed"]
     assert speed["model"] == "smollm2-135m" and speed["generated"] == 8
     assert speed["decode_tok_s"] > 0
+    assert 1 <= speed["exact_batch"] <= 8 and speed["prefill"] in ("on", "off")
     assert report["checks"]["backend"]["gpu_offload"] is False
     assert report["problems"] == []
 

@@ -102,6 +102,7 @@ def bench(config: Config, spec: str, tokens: int) -> dict[str, Any]:
         "speculative": backend.speculative, "draft_max": backend.draft_max,
         "exact_batch": backend.exact_batch(),
         "prefill": backend.prefill_mode,
+        "draft_model": backend.draft_model.name if backend.draft_model else None,
     }  # fmt: skip
 
 
@@ -147,6 +148,7 @@ def diagnose(config: Config, *, run_bench: bool = True, tokens: int = 32) -> Rep
                 **r,
             )
             on = f"prompt lookup, drafts of up to {r['draft_max']} tokens"
+            on += f", then {r['draft_model']} drafts" if r["draft_model"] else ""
             exact = r["exact_batch"]
             measured = (
                 f"verify batches of up to {exact} tokens give the logits of one-token decoding"
@@ -154,7 +156,8 @@ def diagnose(config: Config, *, run_bench: bool = True, tokens: int = 32) -> Rep
                 else "a 2-token verify batch already changes the logits of one-token decoding"
             )
             prefill = {
-                "on": "through unrepacked weights (measured faster here)",
+                "on": "through unrepacked weights"
+                + (" (measured faster here)" if config.prefill == "auto" else ""),
                 "off": "through the decoding weights",
                 "auto": "not measured yet (at the first prompt over 256 tokens)",
             }[r["prefill"]]
