@@ -114,3 +114,21 @@ def test_draft_model_setting(small_model: Path, monkeypatch: pytest.MonkeyPatch)
     target.speculative = False
     select.set_draft_model(target, other)
     assert target.draft_model is None  # no speculation, no draft model
+
+
+@pytest.mark.model
+def test_a_broken_draft_model_stops_only_an_explicit_request(
+    small_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from codeassist.backends import draft, llamacpp, select
+
+    target = llamacpp.LlamaCppBackend.load(models.resolve("smollm2-135m"), n_ctx=2048)
+    target.speculative = True
+    monkeypatch.setattr(draft, "AUTO_MIN_RATIO", 0)  # any target is large enough
+    broken = models.get("qwen2.5-coder-0.5b").path
+    broken.write_bytes(b"GGUF" + bytes(100))  # installed, but truncated
+    select.set_draft_model(target, dataclasses.replace(Config(), draft_model="auto"))
+    assert target.draft_model is None
+    named = dataclasses.replace(Config(), draft_model="qwen2.5-coder-0.5b")
+    with pytest.raises(ModelError):
+        select.set_draft_model(target, named)

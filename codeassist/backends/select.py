@@ -70,7 +70,7 @@ def set_draft_model(backend: LlamaCppBackend, config: Config) -> None:
     from codeassist import models
     from codeassist.backends.draft import AUTO_MIN_RATIO, same_tokenizer
     from codeassist.backends.llamacpp import LlamaCppBackend
-    from codeassist.errors import UsageError
+    from codeassist.errors import ModelError, UsageError
 
     backend.draft_model = None
     setting = config.draft_model
@@ -83,13 +83,18 @@ def set_draft_model(backend: LlamaCppBackend, config: Config) -> None:
         target = backend.llm.model_path
         if not manifest.installed or os.path.getsize(target) < AUTO_MIN_RATIO * manifest.size:
             return
-    ref = models.resolve(setting)
-    if os.path.samefile(ref.path, backend.llm.model_path):
-        return  # a model cannot usefully draft for itself
-    draft = LlamaCppBackend.load(
-        ref, n_ctx=backend.n_ctx, gpu_layers=config.gpu_layers,
-        flash_attn=config.flash_attn, kv_type=config.kv_cache_type,
-    )  # fmt: skip
+    try:
+        ref = models.resolve(setting)
+        if os.path.samefile(ref.path, backend.llm.model_path):
+            return  # a model cannot usefully draft for itself
+        draft = LlamaCppBackend.load(
+            ref, n_ctx=backend.n_ctx, gpu_layers=config.gpu_layers,
+            flash_attn=config.flash_attn, kv_type=config.kv_cache_type,
+        )  # fmt: skip
+    except ModelError:
+        if auto:
+            return  # a broken optional draft model must not stop the request
+        raise
     if not same_tokenizer(backend, draft):
         if auto:
             return
