@@ -425,7 +425,10 @@ class LlamaCppBackend:
         if known is None:
             self.prefill_mode = "auto"  # measured at the first prompt long enough to matter
         elif known:
-            self._plain = prefill.PlainView(open_plain, self.n_batch)
+            try:
+                self._plain = prefill.PlainView(open_plain, self.n_batch)
+            except ModelError:
+                return  # the decoding weights evaluate prompts too, only slower
             self.prefill_mode = "on"
 
     def _prefill_decide(self, prompt: list[int]) -> None:
