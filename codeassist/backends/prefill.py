@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ctypes
 import json
+import os
 import platform
 import time
 from collections.abc import Callable
@@ -148,7 +149,7 @@ def remember(key: str, faster: bool) -> None:
     data[key] = faster
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(".partial")
+        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")  # two writers at once
         partial.write_text(json.dumps(data, indent=1))
         partial.replace(path)
     except OSError:
