@@ -177,7 +177,6 @@ def main() -> None:
                 f"{(view_load_s + view_first) / cold:.0%} of the above; load {view_load_s:.2f} s",
             )
         )
-        del viewed
 
     # 2. the server: first request, then a second in the same repository
     decided = prefill.recall(prefill.decision_key(ref.path, threads()))
