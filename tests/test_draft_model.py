@@ -130,5 +130,7 @@ def test_a_broken_draft_model_stops_only_an_explicit_request(
     select.set_draft_model(target, dataclasses.replace(Config(), draft_model="auto"))
     assert target.draft_model is None
     named = dataclasses.replace(Config(), draft_model="qwen2.5-coder-0.5b")
-    with pytest.raises(ModelError):
+    with pytest.raises(ModelError, match="^draft model: "):  # not taken for the main model
         select.set_draft_model(target, named)
+    with pytest.raises(UsageError, match="^draft model: unknown model 'nope'"):
+        select.set_draft_model(target, dataclasses.replace(Config(), draft_model="nope"))

@@ -91,10 +91,10 @@ def set_draft_model(backend: LlamaCppBackend, config: Config) -> None:
             ref, n_ctx=backend.n_ctx, gpu_layers=config.gpu_layers,
             flash_attn=config.flash_attn, kv_type=config.kv_cache_type,
         )  # fmt: skip
-    except ModelError:
+    except (ModelError, UsageError) as exc:
         if auto:
             return  # a broken optional draft model must not stop the request
-        raise
+        raise type(exc)(f"draft model: {exc.message}", hint=exc.hint) from None
     if not same_tokenizer(backend, draft):
         if auto:
             return
