@@ -1,9 +1,11 @@
-"""The sandbox: a temp dir, no network, killed at its time limit, memory capped."""
+"""The sandbox: a read-only file system, a tmpfs work dir, no network, limits, nothing left over."""
 
 from __future__ import annotations
 
 import os
+import secrets
 import socket
+import stat
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,14 +14,43 @@ import pytest
 
 from codeassist.verify import sandbox
 
+pytestmark = pytest.mark.skipif(
+    sandbox.unavailable() is not None, reason=f"no sandbox here: {sandbox.unavailable()}"
+)
+
 
 @pytest.fixture
-def listener() -> Iterator[int]:
+def listener() -> Iterator[socket.socket]:
     """A real TCP server on 127.0.0.1 that accepts connections: the sandbox must not reach it."""
     with socket.socket() as server:
         server.bind(("127.0.0.1", 0))
         server.listen()
-        yield int(server.getsockname()[1])
+        server.settimeout(0.5)
+        yield server
+
+
+def port(server: socket.socket) -> int:
+    return int(server.getsockname()[1])
+
+
+def nothing_arrived(server: socket.socket) -> bool:
+    try:
+        server.accept()[0].close()
+    except TimeoutError:
+        return True
+    return False
+
+
+def survivors(token: str) -> list[int]:
+    """Host pids of processes whose command line holds the token."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and token in (entry / "cmdline").read_text(errors="replace"):
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
 
 
 CONNECT = """
@@ -34,44 +65,133 @@ except OSError as exc:
 print("connected")
 """
 
+CTYPES_CONNECT = """
+import ctypes, socket, struct, sys
+libc = ctypes.CDLL(None, use_errno=True)
+fd = libc.socket(socket.AF_INET, socket.SOCK_STREAM, 0)
+addr = struct.pack("=HH4s8x", socket.AF_INET, socket.htons({port}), socket.inet_aton("127.0.0.1"))
+if libc.connect(fd, addr, len(addr)) != 0:
+    print("refused, errno", ctypes.get_errno())
+    sys.exit(3)
+print("connected")
+"""
 
-def test_the_listener_is_reachable_outside_the_sandbox(listener: int) -> None:
-    socket.create_connection(("127.0.0.1", listener), timeout=3).close()
+
+def test_the_listener_is_reachable_outside_the_sandbox(listener: socket.socket) -> None:
+    socket.create_connection(("127.0.0.1", port(listener)), timeout=3).close()
+    assert not nothing_arrived(listener)
 
 
-def test_python_in_the_sandbox_cannot_reach_the_network(listener: int) -> None:
-    outcome = sandbox.run_python(CONNECT.format(port=listener))
+def test_python_in_the_sandbox_cannot_reach_the_network(listener: socket.socket) -> None:
+    outcome = sandbox.run_python(CONNECT.format(port=port(listener)))
     assert outcome.returncode == 3, outcome.stdout + outcome.stderr
-    assert "refused" in outcome.stdout
+    assert "refused" in outcome.stdout and nothing_arrived(listener)
 
 
-def test_without_a_network_namespace_the_audit_hook_refuses(listener: int) -> None:
-    outcome = sandbox.run_python(CONNECT.format(port=listener), isolate_network=False)
-    assert not outcome.network_isolated
-    assert outcome.returncode == 3
-    assert "refused: PermissionError" in outcome.stdout
+def test_a_raw_connect_through_ctypes_does_not_arrive(listener: socket.socket) -> None:
+    outcome = sandbox.run_python(CTYPES_CONNECT.format(port=port(listener)))
+    assert outcome.returncode == 3, outcome.stdout + outcome.stderr
+    assert nothing_arrived(listener)
 
 
-@pytest.mark.skipif(not sandbox.can_unshare_network(), reason="no user+network namespaces here")
-def test_a_shell_in_the_network_namespace_cannot_connect(listener: int, tmp_path: Path) -> None:
+def test_bash_dev_tcp_does_not_arrive(listener: socket.socket, tmp_path: Path) -> None:
     outcome = sandbox.run_shell(
-        f"exec 3<>/dev/tcp/127.0.0.1/{listener} && echo connected", workdir=tmp_path
+        f"exec 3<>/dev/tcp/127.0.0.1/{port(listener)} && echo connected", workdir=tmp_path
     )
-    assert outcome.network_isolated
-    assert outcome.returncode != 0
-    assert "connected" not in outcome.stdout
+    assert outcome.returncode != 0 and "connected" not in outcome.stdout
+    assert "unreachable" in outcome.stderr and nothing_arrived(listener)
+
+
+WRITE = """
+try:
+    open({path!r}, "w").write("x")
+    print("written")
+except OSError as exc:
+    print(type(exc).__name__, exc.strerror)
+"""
+
+
+@pytest.mark.parametrize("where", ["cwd", "home", "tmp", "tmp_path"])
+def test_code_cannot_write_outside_its_work_dir(where: str, tmp_path: Path) -> None:
+    name = f"codeassist-sandbox-test-{secrets.token_hex(4)}"
+    target = {
+        "cwd": Path.cwd() / name, "home": Path.home() / name, "tmp": Path("/tmp") / name,
+        "tmp_path": tmp_path / name,
+    }[where]  # fmt: skip
+    try:
+        outcome = sandbox.run_python(WRITE.format(path=str(target)))
+        assert outcome.ok, outcome.stderr
+        assert not target.exists()
+        if where == "home":  # not hidden, only read-only
+            assert "Read-only file system" in outcome.stdout
+    finally:
+        target.unlink(missing_ok=True)
+
+
+def test_its_own_work_dir_is_writable_and_files_are_there() -> None:
+    code = "import os, helper\nopen('out.txt', 'w').write('x')\nprint(os.getcwd(), helper.VALUE)"
+    outcome = sandbox.run_python(code, files={"helper.py": "VALUE = 42"})
+    assert outcome.ok, outcome.stderr
+    cwd, value = outcome.stdout.split()
+    assert value == "42" and cwd != os.getcwd() and not Path(cwd).exists()
+
+
+def test_files_outside_can_be_read() -> None:
+    """The root is read-only, not hidden: reading what the user can read is allowed."""
+    here = Path(__file__).resolve()
+    outcome = sandbox.run_python(f"print(open({str(here)!r}).readline())")
+    assert outcome.ok and "The sandbox" in outcome.stdout
+
+
+def test_the_file_system_cannot_be_made_writable_again(tmp_path: Path) -> None:
+    outcome = sandbox.run_shell(
+        "grep Cap /proc/self/status; mount -o remount,bind,rw /; ls /dev", workdir=tmp_path
+    )
+    caps = [line.split()[1] for line in outcome.stdout.splitlines() if line.startswith("Cap")]
+    assert caps and set(caps) == {"0000000000000000"}
+    assert "mount" in outcome.stderr and "denied" in outcome.stderr
+    assert set(outcome.stdout.split()[len(caps) * 2 :]) <= {
+        "fd", "full", "null", "random", "shm", "stderr", "stdin", "stdout", "tty", "urandom",
+        "zero",
+    }  # fmt: skip: no disks, no terminals
+
+
+def test_a_setsid_grandchild_dies_with_the_run() -> None:
+    token = f"{secrets.randbelow(10**6) + 10**6}"
+    code = (
+        "import os\n"
+        "if os.fork() == 0:\n"
+        "    os.setsid()\n"
+        f"    os.execvp('sleep', ['sleep', '30.{token}'])\n"
+        "print('parent done')\n"
+    )
+    outcome = sandbox.run_python(code)
+    assert outcome.ok and "parent done" in outcome.stdout
+    time.sleep(0.2)
+    assert survivors(f"30.{token}") == []
 
 
 def test_it_is_killed_at_its_time_limit_with_its_children(tmp_path: Path) -> None:
+    token = f"{secrets.randbelow(10**6) + 10**6}"
     started = time.perf_counter()
     outcome = sandbox.run_shell(
-        "sleep 30 & echo $! > child.pid; wait", workdir=tmp_path, limits=sandbox.Limits(1.0)
-    )
+        f"setsid sleep 30.{token} & sleep 30.{token}", workdir=tmp_path,
+        limits=sandbox.Limits(1.0),
+    )  # fmt: skip
     assert outcome.timed_out and outcome.returncode is None and not outcome.ok
     assert time.perf_counter() - started < 10
-    child = int((tmp_path / "child.pid").read_text())
     time.sleep(0.2)
-    assert not Path(f"/proc/{child}").exists() or "Z" in Path(f"/proc/{child}/stat").read_text()
+    assert survivors(f"30.{token}") == []
+
+
+def test_a_fork_bomb_is_contained_and_killed(tmp_path: Path) -> None:
+    started = time.perf_counter()
+    outcome = sandbox.run_shell(
+        ":(){ :|:& };: ; sleep 20", workdir=tmp_path, limits=sandbox.Limits(timeout_s=10)
+    )
+    assert not outcome.ok and not outcome.timed_out
+    assert time.perf_counter() - started < 10
+    assert "more than 64 processes" in outcome.stderr
 
 
 def test_an_endless_python_loop_is_stopped() -> None:
@@ -86,18 +206,35 @@ def test_memory_is_capped() -> None:
     assert "MemoryError" in outcome.stderr
 
 
-def test_it_runs_in_a_fresh_temp_dir_with_the_given_files() -> None:
-    outcome = sandbox.run_python(
-        "import os, helper\nprint(os.getcwd(), helper.VALUE, os.environ['HOME'] == os.getcwd())",
-        files={"helper.py": "VALUE = 42"},
-    )
-    assert outcome.ok, outcome.stderr
-    cwd, value, home_is_cwd = outcome.stdout.split()
-    assert value == "42" and home_is_cwd == "True"
-    assert cwd != os.getcwd() and not Path(cwd).exists()  # removed afterwards
-
-
 def test_output_is_capped(tmp_path: Path) -> None:
     outcome = sandbox.run_shell("yes | head -c 1000000", workdir=tmp_path)
     assert outcome.ok
     assert len(outcome.stdout) == sandbox.OUTPUT_LIMIT
+
+
+def test_a_shell_runs_over_a_copy_of_its_workdir_and_the_tree_comes_back(tmp_path: Path) -> None:
+    work, left = tmp_path / "work", tmp_path / "left"
+    work.mkdir()
+    (work / "a.txt").write_text("a\n")
+    (work / "b.txt").write_text("b\n")
+    command = (
+        f"test $PWD = {work} && rm a.txt && chmod 700 b.txt && echo new > new.txt && "
+        "mkdir -p d/e && ln -s b.txt link && ln -s /etc/passwd out && echo done"
+    )
+    outcome = sandbox.run_shell(command, workdir=work, result=left)
+    assert outcome.ok and outcome.stdout == "done\n", outcome.stderr
+    assert sorted(p.name for p in work.iterdir()) == ["a.txt", "b.txt"]  # untouched
+    assert sorted(str(p.relative_to(left)) for p in left.rglob("*")) == [
+        "b.txt", "d", "d/e", "link", "new.txt",
+    ]  # fmt: skip: the link out of the tree is left out
+    assert stat.S_IMODE((left / "b.txt").stat().st_mode) == 0o700
+    assert os.readlink(left / "link") == "b.txt" and (left / "new.txt").read_text() == "new\n"
+
+
+def test_turned_off_nothing_runs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("CODEASSIST_SANDBOX", "off")
+    assert sandbox.unavailable() == "turned off by CODEASSIST_SANDBOX"
+    with pytest.raises(sandbox.Unavailable) as caught:
+        sandbox.run_python(WRITE.format(path=str(tmp_path / "x")))
+    assert "no sandbox here" in caught.value.message and "user namespaces" in caught.value.hint
+    assert not (tmp_path / "x").exists()

@@ -1,147 +1,207 @@
-"""Run untrusted code in a subprocess: temp dir, time/memory/file limits, no network.
+"""Run untrusted code in a real sandbox, or not at all.
 
-The network is cut with a new (empty) network namespace, `unshare -rn`, where the kernel allows
-unprivileged user namespaces. Where it does not, Python children still get no network: an audit
-hook installed before the code runs refuses every internet socket and name lookup; a shell
-child then runs with `network_isolated=False` in its Outcome, so a caller can refuse to run it.
-The whole process group is killed at the time limit.
+The sandbox is a set of new Linux namespaces made with util-linux `unshare` (user, mount, PID,
+network, IPC, UTS), set up by sandbox_init.py: the whole file system read-only (reads are
+allowed), /tmp, /var/tmp and /run hidden under empty tmpfs, a minimal /dev, a fresh tmpfs work
+dir holding the given files, no network at all, no capabilities, limits on time, memory, file
+size and processes. When the run ends, or at its time limit, every process in it is killed.
+
+Where such a sandbox cannot be made here (probed once), or `CODEASSIST_SANDBOX=off`, nothing
+runs: `run` raises `Unavailable`, and callers report their check as not run.
 """
 
 from __future__ import annotations
 
 import functools
+import io
+import json
 import os
-import resource
+import secrets
 import shutil
 import signal
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-OUTPUT_LIMIT = 64 * 1024  # characters of stdout / stderr kept
+from codeassist.errors import CodeassistError
 
-# Runs in the child before the code: no internet sockets, no name lookups.
-_PY_BOOT = """\
-import socket as _s, sys as _sys
-def _codeassist_no_network(event, args, _inet=(_s.AF_INET, _s.AF_INET6)):
-    if event in ("socket.connect", "socket.sendto", "socket.sendmsg", "socket.bind"):
-        if args and getattr(args[0], "family", None) in _inet:
-            raise PermissionError("network access is disabled in the sandbox")
-    elif event in ("socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyaddr"):
-        raise PermissionError("network access is disabled in the sandbox")
-_sys.addaudithook(_codeassist_no_network)
-del _codeassist_no_network, _s
-import os as _os, runpy as _runpy
-_sys.path.insert(0, _os.getcwd())
-_sys.argv = ["main.py"]
-_runpy.run_path("main.py", run_name="__main__")
-"""
+OUTPUT_LIMIT = 64 * 1024  # characters of stdout / stderr kept
+INIT = Path(__file__).with_name("sandbox_init.py")
+OUTPUTS = ("stdout", "stderr", "out.tar")
+NAMESPACES = ("--user", "--map-root-user", "--mount", "--pid", "--fork", "--kill-child",
+              "--mount-proc", "--net", "--ipc", "--uts", "--propagation", "private")  # fmt: skip
+HINT = (
+    "allow unprivileged user namespaces (`sysctl kernel.unprivileged_userns_clone=1`; on Ubuntu "
+    "`sysctl kernel.apparmor_restrict_unprivileged_userns=0`) and install util-linux's `unshare`"
+)
+# Runs main.py as __main__ with the work dir first on sys.path (-I leaves it off).
+_PY_BOOT = (
+    "import os as _os, runpy as _runpy, sys as _sys\n"
+    "_sys.path.insert(0, _os.getcwd())\n"
+    "_sys.argv = ['main.py']\n"
+    "_runpy.run_path('main.py', run_name='__main__')\n"
+)
+
+
+class Unavailable(CodeassistError):
+    """No sandbox can be made here, so generated code is not run."""
 
 
 @dataclass(frozen=True)
 class Limits:
-    timeout_s: float = 10.0  # wall clock; the process group is killed after it
-    memory_mb: int = 1024  # address space
+    timeout_s: float = 10.0  # wall clock; everything in the sandbox is killed after it
+    memory_mb: int = 1024  # address space, per process
     file_mb: int = 64  # largest file it may write (also caps its output)
+    processes: int = 64  # processes in the sandbox at once; more and all are killed
+    disk_mb: int = 256  # each tmpfs (work dir, /tmp, /dev/shm), besides the given files
 
 
 @dataclass(frozen=True)
 class Outcome:
-    returncode: int | None  # None when killed at the time limit
+    returncode: int | None  # None when killed at the time limit; 128+N when killed by signal N
     stdout: str
     stderr: str
     timed_out: bool
     duration_s: float
-    network_isolated: bool  # True when it ran in its own empty network namespace
+    network_isolated: bool = True  # always: code runs only in the sandbox
 
     @property
     def ok(self) -> bool:
         return self.returncode == 0 and not self.timed_out
 
 
+def unavailable() -> str | None:
+    """Why no sandbox can be used here, or None when one can."""
+    if os.environ.get("CODEASSIST_SANDBOX", "").lower() in ("off", "0", "no", "false"):
+        return "turned off by CODEASSIST_SANDBOX"
+    return _probe()
+
+
 @functools.cache
-def can_unshare_network() -> bool:
-    """Whether `unshare -rn` works here (unprivileged user + network namespaces)."""
-    exe = shutil.which("unshare")
-    if not exe:
-        return False
+def _probe() -> str | None:
+    if not sys.platform.startswith("linux"):
+        return "sandboxing needs Linux namespaces"
+    if not shutil.which("unshare"):
+        return "util-linux `unshare` is not installed"
     try:
-        proc = subprocess.run([exe, "-rn", "true"], capture_output=True, timeout=5, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return proc.returncode == 0
-
-
-def _limiter(limits: Limits) -> Callable[[], None]:
-    def apply() -> None:  # runs in the child, between fork and exec
-        mem = limits.memory_mb * 1024 * 1024
-        cpu = int(limits.timeout_s) + 2
-        fsize = limits.file_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-    return apply
-
-
-def _read(path: Path) -> str:
-    with path.open("rb") as f:
-        data = f.read(OUTPUT_LIMIT)
-    return data.decode("utf-8", errors="replace")
+        outcome = _launch([sys.executable, "-I", "-S", "-c", "open('x', 'w').close()"], {},
+                          Limits(timeout_s=20), None, "", {}, None)  # fmt: skip
+    except OSError as exc:
+        return f"unshare failed: {exc}"
+    if not outcome.ok:
+        lines = (outcome.stderr or "").strip().splitlines()
+        return lines[-1] if lines else f"the sandbox test failed ({outcome.returncode})"
+    return None
 
 
 def run(
     argv: Sequence[str],
     *,
-    workdir: Path,
+    workdir: Path | None = None,
+    files: Mapping[str, str] | None = None,
     limits: Limits | None = None,
     stdin: str = "",
     env: Mapping[str, str] | None = None,
-    isolate_network: bool | None = None,
+    result: Path | None = None,
 ) -> Outcome:
-    """Run argv in workdir under the limits; isolate_network=None means: when possible."""
-    limits = limits or Limits()
-    isolated = can_unshare_network() if isolate_network is None else isolate_network
-    if isolated:
-        argv = ["unshare", "-rn", *argv]
+    """Run argv in the sandbox, in a tmpfs work dir holding a copy of `workdir` plus `files`.
+
+    The work dir has workdir's own path inside (a fresh /tmp name when there is none); when
+    `result` is given, the tree the run leaves there is unpacked into it.
+    """
+    reason = unavailable()
+    if reason:
+        raise Unavailable(f"no sandbox here: {reason}", HINT)
+    return _launch(argv, files or {}, limits or Limits(), workdir, stdin, env or {}, result)
+
+
+def _pack(workdir: Path | None, files: Mapping[str, str], into: Path) -> int:
+    """The work dir's starting content as a tar (owned by root inside); its size in bytes."""
+
+    def owned(info: tarfile.TarInfo) -> tarfile.TarInfo:
+        info.uid = info.gid = 0
+        info.uname = info.gname = ""
+        return info
+
+    with tarfile.open(into, "w") as tar:
+        if workdir is not None:
+            tar.add(workdir, arcname=".", filter=owned)
+        for name, text in files.items():
+            data = text.encode("utf-8")
+            info = owned(tarfile.TarInfo(name))
+            info.size, info.mtime = len(data), int(time.time())
+            tar.addfile(info, io.BytesIO(data))
+    return into.stat().st_size
+
+
+def _launch(
+    argv: Sequence[str], files: Mapping[str, str], limits: Limits, workdir: Path | None,
+    stdin: str, env: Mapping[str, str], result: Path | None,
+) -> Outcome:  # fmt: skip
+    inside = str(workdir.resolve()) if workdir else f"/tmp/codeassist-sandbox-{secrets.token_hex(4)}"
     child_env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(workdir),
-        "TMPDIR": str(workdir),
-        "LANG": "C.UTF-8",
-        "LC_ALL": "C.UTF-8",
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONHASHSEED": "0",
-        **(env or {}),
-    }
-    with tempfile.TemporaryDirectory(prefix="codeassist-out-") as out:
-        out_path, err_path = Path(out, "stdout"), Path(out, "stderr")
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": inside, "TMPDIR": "/tmp",
+        "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONHASHSEED": "0", **env,
+    }  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="codeassist-run-") as tmp, ExitStack() as files_open:
+        size = _pack(workdir, files, Path(tmp, "in.tar"))
+        fin = files_open.enter_context(Path(tmp, "in.tar").open("rb"))
+        fout, ferr, ftar = (files_open.enter_context(Path(tmp, n).open("wb")) for n in OUTPUTS)
+        config = {
+            "argv": list(argv), "env": child_env, "workdir": inside, "in_fd": fin.fileno(),
+            "out_fd": ftar.fileno() if result is not None else None,
+            "tmpfs_mb": limits.disk_mb + size // 2**20 + 1,
+            "limits": {"timeout_s": limits.timeout_s, "memory_mb": limits.memory_mb,
+                       "file_mb": limits.file_mb, "processes": limits.processes},
+        }  # fmt: skip
+        launcher = ["unshare", *NAMESPACES, "--", sys.executable, "-I", "-S", str(INIT)]
         started = time.perf_counter()
-        with out_path.open("wb") as fout, err_path.open("wb") as ferr:
-            proc = subprocess.Popen(
-                list(argv), cwd=workdir, env=child_env, stdin=subprocess.PIPE,
-                stdout=fout, stderr=ferr, start_new_session=True,
-                preexec_fn=_limiter(limits),  # noqa: PLW1509 - needed for setrlimit
-            )  # fmt: skip
-            timed_out = False
-            try:
-                proc.communicate(stdin.encode("utf-8"), timeout=limits.timeout_s)
-            except subprocess.TimeoutExpired:
-                timed_out = True
-                _kill_group(proc.pid)
-                proc.wait()
-            _kill_group(proc.pid)  # anything it left running in the background
+        proc = subprocess.Popen(
+            [*launcher, json.dumps(config)], stdin=subprocess.PIPE, stdout=fout, stderr=ferr,
+            start_new_session=True, pass_fds=(fin.fileno(), ftar.fileno())[: 1 + bool(result)],
+        )  # fmt: skip
+        timed_out = False
+        try:
+            proc.communicate(stdin.encode("utf-8"), timeout=limits.timeout_s)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+        _kill_group(proc.pid)  # the namespace dies with its first process
+        proc.wait()
         duration = time.perf_counter() - started
+        files_open.close()
+        if result is not None:
+            unpack(None if timed_out else Path(tmp, "out.tar"), result)
         return Outcome(
             returncode=None if timed_out else proc.returncode,
-            stdout=_read(out_path), stderr=_read(err_path), timed_out=timed_out,
-            duration_s=duration, network_isolated=isolated,
+            stdout=_read(Path(tmp, "stdout")), stderr=_read(Path(tmp, "stderr")),
+            timed_out=timed_out, duration_s=duration,
         )  # fmt: skip
+
+
+def unpack(archive: Path | None, into: Path) -> None:
+    """The tree a run left, unpacked member by member under tarfile's `data` filter (which
+    refuses absolute paths, `..`, links out of `into` and devices); permission bits are kept."""
+    if into.exists():
+        shutil.rmtree(into)
+    into.mkdir(parents=True)
+    if archive is None or archive.stat().st_size == 0:
+        return
+    with tarfile.open(archive) as tar:
+        for member in tar:
+            try:
+                safe = tarfile.data_filter(member, str(into))
+            except tarfile.FilterError:
+                continue
+            if safe.mode is not None:
+                safe = safe.replace(mode=member.mode & 0o777, deep=False)
+            tar.extract(safe, into, filter="fully_trusted")
 
 
 def _kill_group(pgid: int) -> None:
@@ -151,6 +211,12 @@ def _kill_group(pgid: int) -> None:
         pass
 
 
+def _read(path: Path) -> str:
+    with path.open("rb") as f:
+        data = f.read(OUTPUT_LIMIT)
+    return data.decode("utf-8", errors="replace")
+
+
 def run_python(
     source: str,
     *,
@@ -158,18 +224,14 @@ def run_python(
     workdir: Path | None = None,
     files: Mapping[str, str] | None = None,
     stdin: str = "",
-    isolate_network: bool | None = None,
 ) -> Outcome:
-    """Run Python source as main.py in a fresh temp dir (or workdir) with the network off.
+    """Run Python source as main.py in the sandbox's work dir (a copy of workdir, if given).
 
     `files` are written next to it first (e.g. the code under test as solution.py).
     """
-    with tempfile.TemporaryDirectory(prefix="codeassist-sandbox-") as tmp:
-        where = workdir or Path(tmp)
-        for name, text in {**(files or {}), "main.py": source}.items():
-            (where / name).write_text(text, encoding="utf-8")
-        argv = [sys.executable, "-I", "-c", _PY_BOOT]
-        return run(argv, workdir=where, limits=limits, stdin=stdin, isolate_network=isolate_network)
+    argv = [sys.executable, "-I", "-c", _PY_BOOT]
+    everything = {**(files or {}), "main.py": source}
+    return run(argv, workdir=workdir, files=everything, limits=limits, stdin=stdin)
 
 
 def run_shell(
@@ -178,11 +240,14 @@ def run_shell(
     workdir: Path,
     limits: Limits | None = None,
     shell: str = "bash",
-    isolate_network: bool | None = None,
+    result: Path | None = None,
 ) -> Outcome:
-    """Run a command line with the shell in workdir (no rc files), under the limits."""
+    """Run a command line with the shell (no rc files) over a copy of workdir, at its path.
+
+    workdir itself is never changed; `result`, when given, receives the tree the command left.
+    """
     exe = shutil.which(shell) or shell
     argv = (
         [exe, "--noprofile", "--norc", "-c", command] if shell == "bash" else [exe, "-c", command]
     )
-    return run(argv, workdir=workdir, limits=limits, isolate_network=isolate_network)
+    return run(argv, workdir=workdir, limits=limits, result=result)
