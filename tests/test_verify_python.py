@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from codeassist.verify import Check, Subject, run_checks
+from codeassist.verify import Check, Subject, failed, repair, run_checks
 from codeassist.verify.python import find_examples
 
 ADD = "def add(a, b):\n    return a + b\n"
@@ -89,6 +89,29 @@ def test_given_tests_run_in_the_sandbox() -> None:
     failed = by_name(run_checks(Subject("python", WRONG_ADD, tests=tests)))["python.tests"]
     assert not failed.passed
     assert "AssertionError" in failed.detail and "codeassist-sandbox" not in failed.detail
+
+
+def test_examples_run_in_the_sandbox_where_writes_outside_its_work_dir_fail(tmp_path: Path) -> None:
+    target = tmp_path / "written.txt"
+    code = f"open({str(target)!r}, 'w').write('x')\nopen('here.txt', 'w').write('x')\n" + ADD
+    checks = by_name(run_checks(Subject("python", code, request="add(1, 2) == 3")))
+    assert not target.exists() and not (Path.cwd() / "here.txt").exists()
+    assert not checks["python.examples"].passed  # the write raised: the module did not load
+
+
+def test_without_a_sandbox_examples_and_tests_are_not_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CODEASSIST_SANDBOX", "off")
+    target = tmp_path / "written.txt"
+    code = f"open({str(target)!r}, 'w').write('x')\n" + ADD
+    checks = run_checks(Subject("python", code, request="add(1, 2) == 3", tests="add(1, 2)"))
+    assert checks[-2:] == [
+        Check("python.examples", False, "not run: no sandbox here", ran=False),
+        Check("python.tests", False, "not run: no sandbox here", ran=False),
+    ]
+    assert not target.exists()
+    assert failed(checks) == [] and repair.score(checks) == 2  # neither failed nor passed
 
 
 def test_a_solution_that_never_ends_times_out() -> None:

@@ -64,8 +64,10 @@ def stream_code(
 
 
 def report_checks(checks: list[Check], console: Console) -> None:
-    """The checks the final code still fails, one dim line each on stderr."""
+    """The checks the final code still fails or that did not run, one line each on stderr."""
     for check in checks:
-        if not check.passed:
+        if not check.ran:
+            console.print(f"[dim]{check.name}: {check.detail}[/]", highlight=False)
+        elif not check.passed:
             detail = f": {check.detail}" if check.detail else ""
             console.print(f"[yellow]check failed[/] {check.name}{detail}", highlight=False)

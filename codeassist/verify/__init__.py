@@ -18,6 +18,7 @@ class Check:
     name: str  # e.g. "python.parse", "sql.schema", "shell.programs"
     passed: bool
     detail: str = ""
+    ran: bool = True  # False: not run at all (no sandbox here), neither passed nor failed
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ def hints(subject: Subject, failures: list[Check]) -> str:
 
 
 def failed(checks: list[Check]) -> list[Check]:
-    return [c for c in checks if not c.passed]
+    return [c for c in checks if c.ran and not c.passed]
 
 
 __all__ = ["Check", "Subject", "autofix", "failed", "hints", "run_checks"]

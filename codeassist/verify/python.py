@@ -2,7 +2,7 @@
 
 Examples are taken from the request text: doctest lines (`>>> f(1)` then `2`) and one-line
 forms such as `f(1) == 2` or `f(1) ➞ 2`, for functions the code defines. They and the tests run
-in the sandbox, never in this process.
+in the sandbox, never in this process; where there is no sandbox they are not run at all.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from pathlib import Path
 from codeassist.verify import Check, Subject, sandbox
 
 MAX_EXAMPLES = 20
+NOT_RUN = "not run: no sandbox here"
 _MARK = "@@codeassist-result@@ "
 _ARROW = re.compile(
     r"^\s*(?:[*\-•]\s*|for\s+|>>>\s*)?([A-Za-z_]\w*\(.*\))\s*(?:#\s*)?"
@@ -259,7 +260,8 @@ def find_examples(request: str, names: set[str] | None) -> list[tuple[str, str]]
 
 def run_examples(code: str, examples: list[tuple[str, str]], timeout_s: float) -> Check:
     script = _PRELUDE + f"MARK = {_MARK!r}\n_EXAMPLES = {examples!r}\n" + _HARNESS
-    outcome = _run(code, script, timeout_s)
+    if (outcome := _run(code, script, timeout_s)) is None:
+        return Check("python.examples", False, NOT_RUN, ran=False)
     if outcome.timed_out:
         return Check("python.examples", False, f"timed out after {timeout_s:g} s")
     marked = [ln for ln in outcome.stdout.splitlines() if ln.startswith(_MARK)]
@@ -274,7 +276,8 @@ def run_examples(code: str, examples: list[tuple[str, str]], timeout_s: float) -
 
 
 def run_tests(code: str, tests: str, timeout_s: float) -> Check:
-    outcome = _run(code, _PRELUDE + tests, timeout_s)
+    if (outcome := _run(code, _PRELUDE + tests, timeout_s)) is None:
+        return Check("python.tests", False, NOT_RUN, ran=False)
     if outcome.timed_out:
         return Check("python.tests", False, f"timed out after {timeout_s:g} s")
     if outcome.returncode != 0:
@@ -282,10 +285,11 @@ def run_tests(code: str, tests: str, timeout_s: float) -> Check:
     return Check("python.tests", True, "tests pass")
 
 
-def _run(code: str, main: str, timeout_s: float) -> sandbox.Outcome:
-    return sandbox.run_python(
-        main, files={"solution.py": code}, limits=sandbox.Limits(timeout_s=timeout_s)
-    )
+def _run(code: str, main: str, timeout_s: float) -> sandbox.Outcome | None:
+    """main.py run next to the code as solution.py; None where there is no sandbox."""
+    if sandbox.unavailable():
+        return None
+    return sandbox.run_python(main, files={"solution.py": code}, limits=sandbox.Limits(timeout_s))
 
 
 def _tail(text: str, lines: int = 6, chars: int = 800) -> str:

@@ -20,7 +20,8 @@ def to_repair(checks: list[Check], rounds: dict[str, int]) -> list[Check]:
     return [
         c
         for c in checks
-        if not c.passed
+        if c.ran
+        and not c.passed
         and c.name not in NOT_REPAIRED
         and not (c.name in ONCE and rounds.get(c.name, 0) >= 1)
         and not c.detail.startswith("not run:")
@@ -29,7 +30,7 @@ def to_repair(checks: list[Check], rounds: dict[str, int]) -> list[Check]:
 
 def score(checks: list[Check]) -> int:
     """How good an answer is: checks passed minus checks failed (ties keep the earlier one)."""
-    return sum(1 if c.passed else -1 for c in checks)
+    return sum(0 if not c.ran else 1 if c.passed else -1 for c in checks)
 
 
 def feedback(code: str, failures: list[Check], language: str, hints: str = "") -> str:
