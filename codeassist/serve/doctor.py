@@ -106,9 +106,19 @@ def bench(config: Config, spec: str, tokens: int) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def sandbox_row(reason: str | None) -> str:
+    """Whether examples in requests can run here, and how to make it so when they cannot."""
+    from codeassist.verify import sandbox
+
+    if reason is None:
+        return "namespaces (read-only files, tmpfs work dir, no network): examples run"
+    return f"none ({reason}): examples are not run; to get one, {sandbox.HINT}"
+
+
 def diagnose(config: Config, *, run_bench: bool = True, tokens: int = 32) -> Report:
     from codeassist import models
     from codeassist.serve import control
+    from codeassist.verify import sandbox
 
     report = Report()
     b = build()
@@ -127,6 +137,8 @@ def diagnose(config: Config, *, run_bench: bool = True, tokens: int = 32) -> Rep
     info = control.status(path)
     running = f"running (pid {info['pid']}, {info['requests']} requests)" if info else "not running"
     report.add("server", f"{running} on {path}")
+    reason = sandbox.unavailable()
+    report.add("sandbox", sandbox_row(reason), available=reason is None, reason=reason)
     if not run_bench:
         report.add("speculative decoding", f"setting: {config.speculative}")
     if run_bench:
