@@ -2,9 +2,9 @@
 
     python benchmarks/quality/nl2bash.py [--limit 40] [--model qwen2.5-coder-1.5b] [--out f.jsonl]
 
-Gold and candidate each run in the sandbox (no network, 5 s, memory capped) in the same
-freshly built fixture directory (text, code, logs, a CSV, nested dirs, hidden and spaced
-names, fixed times). A pair can be judged when the gold command is safe to run here (risk
+Gold and candidate each run in the sandbox (read-only file system, no network, 5 s, memory
+capped) over a copy of the same fixture directory, at its path (text, code, logs, a CSV,
+nested dirs, hidden and spaced names, fixed times); the tree the run leaves comes back. A pair can be judged when the gold command is safe to run here (risk
 "low", every program on PATH and not on the deny list, no path outside the fixture) and
 succeeds with an observable effect (output or a changed tree); --limit picks among those.
 A candidate passes when it is safe by the same rules and its output (lines, order ignored)
@@ -113,9 +113,12 @@ def safe(command: str, workdir: Path) -> str | None:
 
 
 def execute(command: str, workdir: Path) -> tuple[sandbox.Outcome, dict[str, Any]]:
+    """The command's outcome over a copy of the fixture, and the tree it left there."""
     build_fixture(workdir)
-    outcome = sandbox.run_shell(command, workdir=workdir, limits=sandbox.Limits(timeout_s=5))
-    return outcome, snapshot(workdir)
+    left = workdir.parent / "left"
+    limits = sandbox.Limits(timeout_s=5)
+    outcome = sandbox.run_shell(command, workdir=workdir, limits=limits, result=left)
+    return outcome, snapshot(left)
 
 
 def lines(text: str, workdir: Path) -> list[str]:
