@@ -6,6 +6,8 @@ import os
 import secrets
 import socket
 import stat
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -238,3 +240,21 @@ def test_turned_off_nothing_runs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
         sandbox.run_python(WRITE.format(path=str(tmp_path / "x")))
     assert "no sandbox here" in caught.value.message and "user namespaces" in caught.value.hint
     assert not (tmp_path / "x").exists()
+
+
+def test_an_interpreter_under_tmp_stays_visible_read_only(tmp_path: Path) -> None:
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    target = venv / "x"
+    code = (
+        "from codeassist.verify import sandbox\n"
+        f"o = sandbox.run_python({WRITE.format(path=str(target))!r})\n"
+        "print(o.returncode, o.stdout.strip())\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    proc = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", code], env=env, capture_output=True, text=True,
+        timeout=60, check=True,
+    )  # fmt: skip
+    assert proc.stdout.strip() == "0 OSError Read-only file system", proc.stderr
+    assert not target.exists()

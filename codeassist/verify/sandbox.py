@@ -156,6 +156,7 @@ def _launch(
         fout, ferr, ftar = (files_open.enter_context(Path(tmp, n).open("wb")) for n in OUTPUTS)
         config = {
             "argv": list(argv), "env": child_env, "workdir": inside, "in_fd": fin.fileno(),
+            "keep": [sys.prefix, sys.base_prefix, str(Path(sys.executable).resolve().parent)],
             "out_fd": ftar.fileno() if result is not None else None,
             "tmpfs_mb": limits.disk_mb + size // 2**20 + 1,
             "limits": {"timeout_s": limits.timeout_s, "memory_mb": limits.memory_mb,
@@ -172,8 +173,9 @@ def _launch(
             proc.communicate(stdin.encode("utf-8"), timeout=limits.timeout_s)
         except subprocess.TimeoutExpired:
             timed_out = True
-        _kill_group(proc.pid)  # the namespace dies with its first process
-        proc.wait()
+        finally:  # at the time limit, or on Ctrl-C: the namespace dies with its first process
+            _kill_group(proc.pid)
+            proc.wait()
         duration = time.perf_counter() - started
         files_open.close()
         if result is not None:

@@ -98,6 +98,23 @@ def minimal_dev() -> None:
     os.rmdir(stage)
 
 
+def hide(keep: list[str], size_mb: int) -> None:
+    """Empty tmpfs over HIDDEN, but for the kept dirs under them (the interpreter's, say)."""
+    held = [
+        (path, os.open(path, os.O_PATH | os.O_DIRECTORY))
+        for path in keep
+        if os.path.isdir(path) and any(path.startswith(h + "/") for h in HIDDEN)
+    ]
+    for path in HIDDEN:
+        if os.path.isdir(path) and not os.path.islink(path):
+            tmpfs(path, size_mb, "1777")
+    for path, fd in held:
+        os.makedirs(path, exist_ok=True)
+        mount(f"/proc/self/fd/{fd}", path, "", MS_BIND | MS_REC)
+        mount("none", path, "", MS_REMOUNT | MS_BIND | MS_RDONLY)
+        os.close(fd)
+
+
 def build(config: dict[str, Any]) -> str:
     """The file system of the sandbox; returns the work dir, with the given files in it."""
     try:  # a hard cap on processes where the kernel has per-namespace pid_max (6.14+)
@@ -107,9 +124,7 @@ def build(config: dict[str, Any]) -> str:
         pass
     make_readonly()
     size = config["tmpfs_mb"]
-    for path in HIDDEN:
-        if os.path.isdir(path) and not os.path.islink(path):
-            tmpfs(path, size, "1777")
+    hide(config["keep"], size)
     minimal_dev()
     tmpfs("/dev/shm", size, "1777")
     work = config["workdir"]
@@ -170,14 +185,17 @@ def kill_all() -> None:
             return
 
 
-def supervise(child: int, limit: int) -> int:
-    """Reap until the code exits (killing all when over the process limit); its exit status."""
+def supervise(child: int, limit: int, timeout_s: float) -> int:
+    """Reap until the code exits (killing all when over the process limit or, should the
+    caller not have done it, long after the time limit); its exit status."""
+    deadline = time.monotonic() + timeout_s + 5
     while True:
         while (reaped := os.waitpid(-1, os.WNOHANG))[0]:
             if reaped[0] == child:
                 return os.waitstatus_to_exitcode(reaped[1])
-        if count() > limit + 1:
-            print(f"sandbox: more than {limit} processes: all killed", file=sys.stderr)
+        if count() > limit + 1 or time.monotonic() > deadline:
+            print(f"sandbox: more than {limit} processes or past its time: all killed",
+                  file=sys.stderr)  # fmt: skip
             kill_all()
             return 128 + signal.SIGKILL
         time.sleep(POLL_S)
@@ -191,7 +209,7 @@ def main() -> int:
         print(f"sandbox: cannot set up: {exc}", file=sys.stderr)
         return SETUP_FAILED
     child = start(config, work)
-    status = supervise(child, config["limits"]["processes"])
+    status = supervise(child, config["limits"]["processes"], config["limits"]["timeout_s"])
     kill_all()
     if config.get("out_fd") is not None:
         with os.fdopen(config["out_fd"], "wb") as f, tarfile.open(fileobj=f, mode="w|") as tar:
