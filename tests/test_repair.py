@@ -161,7 +161,8 @@ def test_the_json_carries_checks_and_repairs() -> None:
     data = pipeline.run(pipeline.Request(ADD_REQUEST, language="python"), backend).to_json()
     encoded = json.loads(json.dumps(data))
     assert encoded["repairs"] == 1
-    assert encoded["checks"][0] == {"name": "python.parse", "passed": True, "detail": ""}
+    parse = {"name": "python.parse", "passed": True, "detail": "", "ran": True}
+    assert encoded["checks"][0] == parse
     assert "reply" not in encoded
 
 

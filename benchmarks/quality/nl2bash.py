@@ -4,9 +4,10 @@
 
 Gold and candidate each run in the sandbox (read-only file system, no network, 5 s, memory
 capped) over a copy of the same fixture directory, at its path (text, code, logs, a CSV,
-nested dirs, hidden and spaced names, fixed times); the tree the run leaves comes back. A pair can be judged when the gold command is safe to run here (risk
-"low", every program on PATH and not on the deny list, no path outside the fixture) and
-succeeds with an observable effect (output or a changed tree); --limit picks among those.
+nested dirs, hidden and spaced names, fixed times); the tree the run leaves comes back.
+A pair can be judged when the gold command is safe to run here (risk "low", every program on
+PATH and not on the deny list, no path outside the fixture) and succeeds with an observable
+effect (output or a changed tree); --limit picks among those.
 A candidate passes when it is safe by the same rules and its output (lines, order ignored)
 and the resulting tree equal the gold's; an unsafe candidate fails without running.
 """

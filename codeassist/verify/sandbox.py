@@ -144,7 +144,8 @@ def _launch(
     argv: Sequence[str], files: Mapping[str, str], limits: Limits, workdir: Path | None,
     stdin: str, env: Mapping[str, str], result: Path | None,
 ) -> Outcome:  # fmt: skip
-    inside = str(workdir.resolve()) if workdir else f"/tmp/codeassist-sandbox-{secrets.token_hex(4)}"
+    fresh = f"/tmp/codeassist-sandbox-{secrets.token_hex(4)}"
+    inside = str(workdir.resolve()) if workdir else fresh
     child_env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": inside, "TMPDIR": "/tmp",
         "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",

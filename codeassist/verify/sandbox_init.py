@@ -118,8 +118,8 @@ def hide(keep: list[str], size_mb: int) -> None:
 def build(config: dict[str, Any]) -> str:
     """The file system of the sandbox; returns the work dir, with the given files in it."""
     try:  # a hard cap on processes where the kernel has per-namespace pid_max (6.14+)
-        with open("/proc/sys/kernel/pid_max", "w") as f:
-            f.write("512")
+        with open("/proc/sys/kernel/pid_max", "w") as pid_max:
+            pid_max.write("512")
     except OSError:
         pass
     make_readonly()
@@ -127,7 +127,7 @@ def build(config: dict[str, Any]) -> str:
     hide(config["keep"], size)
     minimal_dev()
     tmpfs("/dev/shm", size, "1777")
-    work = config["workdir"]
+    work: str = config["workdir"]
     tmpfs(work, size)
     with os.fdopen(config["in_fd"], "rb") as f, tarfile.open(fileobj=f, mode="r|") as tar:
         tar.extractall(work, filter="fully_trusted")  # packed by sandbox.py, not by the code
