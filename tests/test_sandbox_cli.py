@@ -13,16 +13,25 @@ import pytest
 from codeassist.verify import sandbox
 from tests.conftest import run_cli
 
-WRITER = 'open("written.txt","w").write("x")\ndef add(a,b): return a+b'
 REQUEST = "write add(a, b)\nadd(1, 2) == 3"
+# The issue's reply, writing written.txt into the user's working directory by its full path too.
+WRITER = """import os
+try:
+    open(os.path.join({cwd!r}, "written.txt"), "w").write("x")
+except OSError:
+    pass
+open("written.txt","w").write("x")
+def add(a,b): return a+b"""
 
 
 class Scripted(BaseHTTPRequestHandler):
     """Answers every chat completion with WRITER as one streamed, fenced reply."""
 
+    reply = ""
+
     def do_POST(self) -> None:  # noqa: N802 - the http.server name
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        delta = {"choices": [{"delta": {"content": f"```python\n{WRITER}\n```"}}]}
+        delta = {"choices": [{"delta": {"content": f"```python\n{self.reply}\n```"}}]}
         body = f"data: {json.dumps(delta)}\n\ndata: [DONE]\n\n".encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
@@ -36,7 +45,8 @@ class Scripted(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def endpoint() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Scripted)
+    handler = type("Writer", (Scripted,), {"reply": WRITER.format(cwd=str(Path.cwd()))})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
