@@ -25,9 +25,10 @@ import tarfile
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from codeassist.errors import CodeassistError
 
@@ -140,34 +141,46 @@ def _pack(workdir: Path | None, files: Mapping[str, str], into: Path) -> int:
     return into.stat().st_size
 
 
+def _config(
+    argv: Sequence[str], limits: Limits, inside: str, env: Mapping[str, str], in_size: int,
+) -> dict[str, Any]:  # fmt: skip
+    """What sandbox_init.py is told: the command, its environment, work dir and limits."""
+    child_env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": inside, "TMPDIR": "/tmp",
+        "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONHASHSEED": "0", **env,
+    }  # fmt: skip
+    return {
+        "argv": list(argv), "env": child_env, "workdir": inside,
+        "keep": [sys.prefix, sys.base_prefix, str(Path(sys.executable).resolve().parent)],
+        "tmpfs_mb": limits.disk_mb + in_size // 2**20 + 1,
+        "limits": {"timeout_s": limits.timeout_s, "memory_mb": limits.memory_mb,
+                   "file_mb": limits.file_mb, "processes": limits.processes},
+    }  # fmt: skip
+
+
 def _launch(
     argv: Sequence[str], files: Mapping[str, str], limits: Limits, workdir: Path | None,
     stdin: str, env: Mapping[str, str], result: Path | None,
 ) -> Outcome:  # fmt: skip
     fresh = f"/tmp/codeassist-sandbox-{secrets.token_hex(4)}"
     inside = str(workdir.resolve()) if workdir else fresh
-    child_env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": inside, "TMPDIR": "/tmp",
-        "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONHASHSEED": "0", **env,
-    }  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="codeassist-run-") as tmp, ExitStack() as files_open:
         size = _pack(workdir, files, Path(tmp, "in.tar"))
         fin = files_open.enter_context(Path(tmp, "in.tar").open("rb"))
         fout, ferr, ftar = (files_open.enter_context(Path(tmp, n).open("wb")) for n in OUTPUTS)
+        out_fd = None if result is None else ftar.fileno()
         config = {
-            "argv": list(argv), "env": child_env, "workdir": inside, "in_fd": fin.fileno(),
-            "keep": [sys.prefix, sys.base_prefix, str(Path(sys.executable).resolve().parent)],
-            "out_fd": ftar.fileno() if result is not None else None,
-            "tmpfs_mb": limits.disk_mb + size // 2**20 + 1,
-            "limits": {"timeout_s": limits.timeout_s, "memory_mb": limits.memory_mb,
-                       "file_mb": limits.file_mb, "processes": limits.processes},
-        }  # fmt: skip
+            **_config(argv, limits, inside, env, size),
+            "in_fd": fin.fileno(),
+            "out_fd": out_fd,
+        }
+        fds = [fd for fd in (fin.fileno(), out_fd) if fd is not None]
         launcher = ["unshare", *NAMESPACES, "--", sys.executable, "-I", "-S", str(INIT)]
         started = time.perf_counter()
         proc = subprocess.Popen(
             [*launcher, json.dumps(config)], stdin=subprocess.PIPE, stdout=fout, stderr=ferr,
-            start_new_session=True, pass_fds=(fin.fileno(), ftar.fileno())[: 1 + bool(result)],
+            start_new_session=True, pass_fds=fds,
         )  # fmt: skip
         timed_out = False
         try:
@@ -196,7 +209,7 @@ def unpack(archive: Path | None, into: Path) -> None:
     into.mkdir(parents=True)
     if archive is None or archive.stat().st_size == 0:
         return
-    with tarfile.open(archive) as tar:
+    with tarfile.open(archive) as tar, suppress(tarfile.TarError):  # cut short: what came
         for member in tar:
             try:
                 safe = tarfile.data_filter(member, str(into))
