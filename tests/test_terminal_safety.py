@@ -231,3 +231,22 @@ def test_the_repl_prints_markup_in_errors_and_names_literally() -> None:
     assert "unknown model '[bold red]m[/x]\\x1b]0;pwned\\x07'" in out  # no MarkupError
     assert "unknown command /[/x]" in out
     assert TITLE not in out
+
+
+def test_review_findings_show_escaped_paths(evil_repo: Path) -> None:
+    name = f"b{TITLE}.py"
+    (evil_repo / name).write_text(f"def f():\n    breakpoint()  # {CLEAR}\n    return 1\n")
+    git(evil_repo, "add", name)
+    proc = run_cli("review", "--no-model", cwd=evil_repo)
+    assert proc.returncode == 0, proc.stderr
+    assert "\x1b" not in proc.stderr and "\x07" not in proc.stderr, proc.stderr
+    assert "b\\x1b]0;pwned\\x07.py:2:" in proc.stderr  # the finding, at its (escaped) path
+
+
+def test_risk_and_doctor_echo_data_escaped(tmp_path: Path) -> None:
+    risk = run_cli("risk", f"rm -rf /tmp/x{CLEAR}")
+    assert risk.returncode == 0 and "\x1b" not in risk.stdout and "\\x1b[2J" in risk.stdout
+    model = str(tmp_path / f"m{TITLE}.gguf")  # a model path holding an escape sequence
+    doctor = run_cli("doctor", "--no-bench", env={"CODEASSIST_MODEL": model})
+    said = doctor.stdout + doctor.stderr
+    assert "\x1b" not in said and "\\x1b]0;pwned\\x07" in said, said
