@@ -250,3 +250,18 @@ def test_risk_and_doctor_echo_data_escaped(tmp_path: Path) -> None:
     doctor = run_cli("doctor", "--no-bench", env={"CODEASSIST_MODEL": model})
     said = doctor.stdout + doctor.stderr
     assert "\x1b" not in said and "\\x1b]0;pwned\\x07" in said, said
+
+
+def test_the_hook_shows_paths_and_model_messages_escaped() -> None:
+    from codeassist.review.findings import Finding, NotReviewed, Report
+    from codeassist.review.hookrun import render_for_hook
+
+    report = Report(
+        findings=[Finding(f"a{TITLE}.py", 3, "warning", f"model says {CLEAR}[/x]", "model")],
+        not_reviewed=[NotReviewed(f"b{OSC52}.py", "model: timed out")],
+        notes=[f"model review: {CSI8}"],
+    )
+    shown = render_for_hook(report)
+    for attack in ATTACKS:
+        assert attack not in shown
+    assert "a\\x1b]0;pwned\\x07.py:3: warning: model says \\x1b[2J[/x]" in shown
