@@ -15,6 +15,7 @@ from typer.core import TyperGroup
 from codeassist import __version__
 from codeassist.commands import context, doctor, gen, hook, model, repl, review, risk, serve, shell
 from codeassist.errors import CodeassistError, Exit
+from codeassist.terminal import sanitize
 
 if TYPE_CHECKING:
     import click
@@ -24,9 +25,10 @@ def report(error: CodeassistError) -> None:
     """One red line and a hint on stderr: the only way a user error is shown."""
     color = sys.stderr.isatty() and not os.environ.get("NO_COLOR")
     red, dim, reset = ("\x1b[31m", "\x1b[2m", "\x1b[0m") if color else ("", "", "")
-    sys.stderr.write(f"{red}error:{reset} {error.message}\n")
+    # A message may quote a path, a server's answer or a model's words: sanitized.
+    sys.stderr.write(f"{red}error:{reset} {sanitize(error.message)}\n")
     if error.hint:
-        sys.stderr.write(f"{dim}hint:{reset} {error.hint}\n")
+        sys.stderr.write(f"{dim}hint:{reset} {sanitize(error.hint)}\n")
 
 
 class Group(TyperGroup):

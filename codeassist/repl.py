@@ -22,6 +22,7 @@ from codeassist import pipeline
 from codeassist.backends.base import Backend, Options
 from codeassist.errors import CodeassistError
 from codeassist.language import LANGUAGES
+from codeassist.terminal import sanitize
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -83,9 +84,9 @@ class Session:
                 return self._command(text)
             self.generate(text)
         except CodeassistError as error:
-            self.console.print(f"[red]error:[/] {error.message}", highlight=False)
+            self._said("error:", error.message, "red")
             if error.hint:
-                self.console.print(f"[dim]hint:[/] {error.hint}", highlight=False)
+                self._said("hint:", error.hint, "dim")
         return True
 
     def generate(self, text: str, explain: bool = False, show: bool = True) -> Answer:
@@ -107,7 +108,7 @@ class Session:
     def _show(self, answer: Answer) -> None:
         from rich.syntax import Syntax
 
-        code = answer.result.code or "(no code in the answer)"
+        code = sanitize(answer.result.code) or "(no code in the answer)"
         lexer = LEXERS.get(answer.result.language, "text")
         self.console.print(Syntax(code, lexer, theme="ansi_dark", background_color="default"))
         self.console.print(HINT, style="dim", highlight=False)
@@ -129,7 +130,7 @@ class Session:
         elif name in ("/run", "/explain", "/copy", "/revise"):
             self._act(name, arg)
         else:
-            self.console.print(f"unknown command {name}: /help lists them", highlight=False)
+            self._said("unknown command", f"{name}: /help lists them")
         return True
 
     def _set_language(self, lang: str) -> None:
@@ -141,11 +142,11 @@ class Session:
 
     def _set_model(self, model: str) -> None:
         if not model:
-            self.console.print(f"model: {self._backend.name if self._backend else self.model}")
+            self._said("model:", str(self._backend.name if self._backend else self.model))
             return
         backend = self.open_backend(model)  # fails (and keeps the old one) on a bad name
         self.model, self._backend = model, backend
-        self.console.print(f"model: {backend.name}", highlight=False)
+        self._said("model:", backend.name)
 
     def _set_context(self, arg: str) -> None:
         if arg in ("on", "off"):
@@ -153,7 +154,7 @@ class Session:
         available = "" if self.context_fn else " (not available in this build)"
         self.console.print(f"repository context: {'on' if self.use_context else 'off'}{available}")
         if self.use_context and self.context_fn and self.last:
-            self.console.print(self.context_fn(self.last.request), markup=False)
+            self._said("", self.context_fn(self.last.request))
 
     def _act(self, name: str, arg: str) -> None:
         if self.last is None:
@@ -174,7 +175,7 @@ class Session:
                 answer = self.generate(prompt, explain=True, show=False)
             finally:
                 self.language = saved
-            self.console.print(answer.result.explanation or answer.result.reply, markup=False)
+            self._said("", answer.result.explanation or answer.result.reply)
         elif not arg:
             self.console.print("say how to change it: /revise make it recursive")
         else:
@@ -186,6 +187,13 @@ class Session:
                 self.language = saved
             self.last = Answer(self.last.request + f" ({arg})", answer.result)
             self._show(self.last)
+
+    def _said(self, label: str, data: str, style: str = "") -> None:
+        """A label of ours, then data from a model, a file or the user: sanitized, never markup."""
+        from rich.text import Text
+
+        text = Text.assemble((label, style), " " if label else "", sanitize(data))
+        self.console.print(text, highlight=False)
 
     def _status(self, message: str) -> AbstractContextManager[object]:
 

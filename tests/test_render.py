@@ -38,3 +38,28 @@ def test_a_repair_round_starts_over_and_failed_checks_are_reported() -> None:
     result = stream_code(req, backend, "python", out, notes)
     assert result.repairs >= 1
     assert "check failed python.parse" in said.getvalue()
+
+
+def test_escape_sequences_in_the_code_are_shown_not_sent() -> None:
+    evil = "print('hi')  # \x1b]52;c;cHduZWQ=\x07\x1b]0;pwned\x07\x1b[2J\x9b2J\u202e"
+    backend = FakeBackend.scripted(f"```python\n{evil}\n```")
+    out, buf = terminal(100)
+    notes, _ = terminal()
+    stream_code(pipeline.Request("x", language="python", verify=False), backend, "python", out,
+                notes)  # fmt: skip
+    shown = buf.getvalue()
+    for raw in ("\x1b]", "\x1b[2J", "\x9b", "\x07", "\u202e"):
+        assert raw not in shown
+    assert "\\x1b]52;c;cHduZWQ=\\x07\\x1b]0;pwned\\x07\\x1b[2J\\x9b2J\\u202e" in shown
+
+
+def test_check_details_are_text_not_markup() -> None:
+    from codeassist.commands.render import report_checks
+    from codeassist.verify import Check
+
+    notes, said = terminal(100)
+    report_checks([Check("sql.schema", False, "no such table: [/x] (tables: [bold red])\x1b[2J")],
+                  notes)  # fmt: skip
+    assert "check failed sql.schema: no such table: [/x] (tables: [bold red])\\x1b[2J" in (
+        said.getvalue()
+    )

@@ -33,6 +33,7 @@ from codeassist.backends.decoding import PromptLookup, TextStream, shared_prefix
 from codeassist.backends.draft import Drafter, DraftModel, FirstDraft
 from codeassist.errors import BackendError, ModelError
 from codeassist.models import ModelRef
+from codeassist.terminal import sanitize
 
 # Used when a GGUF carries no chat template of its own.
 CHATML = (
@@ -81,7 +82,7 @@ def threads() -> int:
 def _quiet_log(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
     """llama.cpp's own log: on stderr only with CODEASSIST_DEBUG=1, never on a user's screen."""
     if os.environ.get("CODEASSIST_DEBUG"):
-        sys.stderr.write(text.decode("utf-8", "replace"))
+        sys.stderr.write(sanitize(text.decode("utf-8", "replace")))  # GGUF metadata is data
 
 
 def open_llama(path: Path, **params: Any) -> llama_cpp.Llama:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,6 +34,7 @@ def context(
     from codeassist import config as configuration
     from codeassist.context import build_context, find_root
     from codeassist.language import detect
+    from codeassist.terminal import sanitize
 
     cfg = configuration.load()
     budget = cfg.context_budget if budget is None else budget
@@ -50,12 +52,15 @@ def context(
             "schema": pack.schema, "text": pack.text,
         }))  # fmt: skip
         return
-    typer.echo(f"# {root}: {pack.tokens} of {budget} tokens, counted with {counted_with}")
+    # File names and contents are the repository's: sanitized (only ESC and C1 when piped).
+    piped = not sys.stdout.isatty()
+    typer.echo(sanitize(f"# {root}: {pack.tokens} of {budget} tokens, counted with {counted_with}"))
     for f in pack.files:
-        typer.echo(f"# {f.tokens:6d} tokens  {f.path}  ({f.reason})")
+        typer.echo(sanitize(f"# {f.tokens:6d} tokens  {f.path}  ({f.reason})"))
     typer.echo("")
-    typer.echo(pack.text, nl=False)
+    typer.echo(sanitize(pack.text, piped=piped), nl=False)
     if pack.schema:
-        typer.echo(f"\n# schema found in the repository ({lang} request):\n{pack.schema}")
+        typer.echo(f"\n# schema found in the repository ({lang} request):")
+        typer.echo(sanitize(pack.schema, piped=piped))
     for note in pack.notes:
-        typer.echo(f"note: skipped {note}", err=True)
+        typer.echo(sanitize(f"note: skipped {note}"), err=True)

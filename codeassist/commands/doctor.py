@@ -15,6 +15,7 @@ def doctor(
     """Report the llama.cpp backend (CPU/CUDA/Metal), GPU memory, models, server and speed."""
     from codeassist import config as configuration
     from codeassist.serve.doctor import diagnose
+    from codeassist.terminal import sanitize
 
     report = diagnose(configuration.load(), run_bench=bench, tokens=tokens)
     if as_json:
@@ -22,8 +23,8 @@ def doctor(
     else:
         width = max(len(key) for key, _ in report.rows)
         for key, value in report.rows:
-            typer.echo(f"{key:<{width}}  {value}")
+            typer.echo(sanitize(f"{key:<{width}}  {value}"))  # model names, paths
         for problem in report.problems:
-            typer.echo(f"problem: {problem}", err=True)
+            typer.echo(sanitize(f"problem: {problem}"), err=True)
     if report.problems:
         raise typer.Exit(1)

@@ -38,6 +38,7 @@ def gen(
     from codeassist.backends.base import Options
     from codeassist.backends.select import open_backend
     from codeassist.commands import render
+    from codeassist.terminal import sanitize
 
     cfg = configuration.load()
     options = Options(
@@ -58,12 +59,12 @@ def gen(
         result = render.stream_code(req, backend, target)
     else:
         result = pipeline.run(req, backend)
-        typer.echo(result.code)
+        typer.echo(sanitize(result.code, piped=True))  # bare code, but no raw ESC or C1
         from rich.console import Console
 
         render.report_checks(result.checks, Console(stderr=True))
     if explain and result.explanation:
-        typer.echo(result.explanation, err=True)
+        typer.echo(sanitize(result.explanation), err=True)
     if run:
         from rich.console import Console
 

@@ -62,12 +62,13 @@ def run(
     """What the installed hook calls. Exits 0; prints "block" on stdout to block (or exits 1)."""
     from codeassist import config as configuration
     from codeassist.errors import CodeassistError
+    from codeassist.terminal import sanitize
 
     what = "review" if kind == "pre-commit" else "commit message"
     try:
         budget = configuration.load().hook_timeout if timeout is None else timeout
     except CodeassistError as exc:
-        sys.stderr.write(f"codeassist: skipped {what}: {exc.message}\n")
+        sys.stderr.write(f"codeassist: skipped {what}: {sanitize(exc.message)}\n")
         return
     result: list[str] = []
 
@@ -83,7 +84,7 @@ def run(
             else:
                 sys.stderr.write(f"codeassist: skipped: unknown hook type {kind!r}\n")
         except CodeassistError as exc:
-            sys.stderr.write(f"codeassist: skipped {what}: {exc.message}\n")
+            sys.stderr.write(f"codeassist: skipped {what}: {sanitize(exc.message)}\n")
         except Exception as exc:  # fail open: our own bug must not block a commit
             sys.stderr.write(f"codeassist: skipped {what}: internal error: {exc!r}\n")
 

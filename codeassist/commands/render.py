@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from codeassist import pipeline
 from codeassist.backends.base import Backend
 from codeassist.extract import extract
+from codeassist.terminal import sanitize
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -37,6 +38,7 @@ def stream_code(
     text = ""
 
     def view(code: str, whole: bool = False) -> Syntax:
+        code = sanitize(code)  # highlighting is rich's; the code's own escapes are not
         width = max((len(line) for line in code.splitlines()), default=1) if whole else None
         return Syntax(
             code or " ", lexer, theme="ansi_dark", background_color="default", code_width=width
@@ -54,7 +56,8 @@ def stream_code(
             nonlocal text
             text = ""
             names = ", ".join(c.name for c in failures)
-            live.console.print(f"[dim]checks failed ({names}): asking the model again…[/]")
+            said = f"checks failed ({names}): asking the model again…"
+            live.console.print(said, style="dim", markup=False, highlight=False)
             live.update(view(""))
 
         result = pipeline.run(req, backend, on_piece, on_round)
@@ -64,10 +67,17 @@ def stream_code(
 
 
 def report_checks(checks: list[Check], console: Console) -> None:
-    """The checks the final code still fails or that did not run, one line each on stderr."""
+    """The checks the final code still fails or that did not run, one line each on stderr.
+
+    A detail quotes the code, the schema or the database: printed as text, never as markup.
+    """
+    from rich.text import Text
+
     for check in checks:
         if not check.ran:
-            console.print(f"[dim]{check.name}: {check.detail}[/]", highlight=False)
+            note = Text(sanitize(f"{check.name}: {check.detail}"), style="dim")
+            console.print(note, highlight=False)
         elif not check.passed:
             detail = f": {check.detail}" if check.detail else ""
-            console.print(f"[yellow]check failed[/] {check.name}{detail}", highlight=False)
+            line = Text.assemble(("check failed", "yellow"), sanitize(f" {check.name}{detail}"))
+            console.print(line, highlight=False)

@@ -28,6 +28,7 @@ def review(
     from codeassist import config as configuration
     from codeassist.errors import Exit, UsageError
     from codeassist.review import findings, session
+    from codeassist.terminal import sanitize
 
     if sum(bool(x) for x in (staged, commit, rev_range)) > 1:
         raise UsageError("choose one of --staged, --commit and --range")
@@ -38,6 +39,6 @@ def review(
     if as_json:
         typer.echo(json.dumps(report.to_json()))
     elif text := findings.render(report):
-        typer.echo(text, err=True)
+        typer.echo(sanitize(text), err=True)  # paths and messages from the diff and the model
     if strict and report.errors:
         raise typer.Exit(int(Exit.FAILURE))

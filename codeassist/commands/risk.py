@@ -25,6 +25,7 @@ def risk(
     """
     from codeassist.errors import UsageError
     from codeassist.safety import assess_shell, assess_sql
+    from codeassist.terminal import sanitize
 
     if not text.strip():
         raise UsageError("nothing to judge", hint='e.g. codeassist risk "rm -rf build"')
@@ -37,8 +38,8 @@ def risk(
     console = Console(highlight=False, soft_wrap=True, file=sys.stdout)
     console.print(f"risk: [{COLORS[found.level]}]{found.level}[/]")
     for reason in found.reasons:
-        console.print(f"  - {reason}", markup=False)
+        console.print(sanitize(f"  - {reason}"), markup=False)
     if not found.reasons:
         console.print("  - nothing risky found", markup=False)
     if found.touches:
-        console.print("touches: " + ", ".join(found.touches), markup=False)
+        console.print(sanitize("touches: " + ", ".join(found.touches)), markup=False)

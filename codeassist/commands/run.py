@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from codeassist.shells import user_shell
+from codeassist.terminal import sanitize
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -37,11 +38,13 @@ def risk_of(code: str, language: str) -> Risk:
 
 
 def show_risk(risk: Risk, console: Console) -> None:
+    """The level, then the reasons and what it touches (they quote the code: sanitized)."""
     console.print(f"risk: [{COLORS[risk.level]}]{risk.level}[/]")
     for reason in risk.reasons:
-        console.print(f"  - {reason}", markup=False, highlight=False)
+        console.print(sanitize(f"  - {reason}"), markup=False, highlight=False)
     if risk.touches:
-        console.print("touches: " + ", ".join(risk.touches), markup=False, highlight=False)
+        touches = sanitize("touches: " + ", ".join(risk.touches))
+        console.print(touches, markup=False, highlight=False)
 
 
 def confirm(risk: Risk, console: Console, input_fn: InputFn) -> bool:

@@ -16,6 +16,7 @@ from codeassist.review.diff import open_repo, read_change
 from codeassist.review.engine import review
 from codeassist.review.hooks import skip_reason
 from codeassist.review.session import settings
+from codeassist.terminal import sanitize
 
 MAX_SHOWN = 40  # findings shown by the hook; the rest are counted
 
@@ -38,7 +39,7 @@ def render_for_hook(report: findings.Report) -> str:
         lines.append(
             f"codeassist: reviewed {report.files} file(s), no findings ({report.elapsed_s:.1f} s)"
         )
-    return "\n".join(lines) + "\n"
+    return sanitize("\n".join(lines)) + "\n"  # paths from the diff, messages from the model
 
 
 def model_for_hook(cfg: configuration.Config) -> tuple[bool, str]:
@@ -85,10 +86,8 @@ def pre_commit(
         and len({n.path for n in report.not_reviewed}) == len(change.files)
         and not report.findings
     ):
-        err.write(
-            f"codeassist: skipped review: {report.not_reviewed[0].reason.removeprefix('model: ')}"
-            f" ({len(change.files)} file(s) not reviewed)\n"
-        )
+        why = sanitize(report.not_reviewed[0].reason.removeprefix("model: "))
+        err.write(f"codeassist: skipped review: {why} ({len(change.files)} file(s) not reviewed)\n")
         return "ok"
     if why_not:
         err.write(f"codeassist: model review skipped: {why_not}\n")
@@ -123,6 +122,7 @@ def prepare_commit_msg(
         try:
             backend = opener()
         except CodeassistError as exc:
-            err.write(f"codeassist: commit message from file names ({exc.message})\n")
+            said = sanitize(exc.message)
+            err.write(f"codeassist: commit message from file names ({said})\n")
     message, _origin = commitmsg.propose(change, backend, deadline)
     commitmsg.write(message_file, message)

@@ -1,0 +1,66 @@
+"""A scripted OpenAI-compatible server on 127.0.0.1: streams the replies it is given, in order.
+
+For tests that need a real HTTP endpoint (`--endpoint`) saying exactly what a test wants, such
+as escape sequences a real model would rarely write. The last reply repeats once the queue is
+down to one, so repair rounds get an answer too.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+PIECE = 7  # characters per streamed delta: replies arrive in several pieces, as from a model
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length", 0))
+        self.server.requests.append(json.loads(self.rfile.read(length) or b"{}"))
+        reply = self.server.next_reply()
+        if self.server.status != 200:  # an error page: the reply is its body
+            self.send_response(self.server.status)
+            self.end_headers()
+            self.wfile.write(reply.encode())
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        for start in range(0, len(reply), PIECE):
+            delta = {"choices": [{"delta": {"content": reply[start : start + PIECE]}}]}
+            self.wfile.write(f"data: {json.dumps(delta)}\n\n".encode())
+        self.wfile.write(b"data: [DONE]\n\n")
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the base's name)
+        """Quiet: no request log on the test's stderr."""
+
+
+class _Server(ThreadingHTTPServer):
+    def __init__(self, replies: list[str], status: int) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.replies, self.status = list(replies), status
+        self.requests: list[dict[str, Any]] = []
+        self.lock = threading.Lock()
+
+    def next_reply(self) -> str:
+        with self.lock:
+            return self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
+
+
+@contextmanager
+def scripted_endpoint(*replies: str, status: int = 200) -> Iterator[str]:
+    """Serve the replies on 127.0.0.1 (as error pages unless status is 200); yields the URL."""
+    server = _Server(list(replies), status)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
