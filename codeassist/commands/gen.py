@@ -27,10 +27,8 @@ def gen(
         False, "--run", help="Offer to run the code: shows its risk, asks first, never unasked."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
-    max_tokens: int = typer.Option(None, "--max-tokens", min=1, help="Most tokens to generate."),
-    temperature: float = typer.Option(
-        None, "--temperature", min=0.0, max=2.0, help="0 = deterministic."
-    ),
+    max_tokens: int = typer.Option(None, "--max-tokens", help="Most tokens to generate."),
+    temperature: float = typer.Option(None, "--temperature", help="0 = deterministic (at most 2)."),
 ) -> None:
     """Turn a request into Python, SQL or shell code."""
     from codeassist import config as configuration
@@ -41,8 +39,10 @@ def gen(
     from codeassist.terminal import sanitize
 
     cfg = configuration.load()
+    configuration.check_option("--max-tokens", "max_tokens", max_tokens, cfg.n_ctx)
+    configuration.check_option("--temperature", "temperature", temperature)
     options = Options(
-        max_tokens=max_tokens or cfg.max_tokens,
+        max_tokens=cfg.max_tokens if max_tokens is None else max_tokens,
         temperature=cfg.temperature if temperature is None else temperature,
     )
     req = pipeline.Request(request, language=lang, explain=explain, cwd=Path.cwd(),

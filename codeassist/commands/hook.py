@@ -5,14 +5,19 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
+
+if TYPE_CHECKING:
+    from codeassist.review.findings import Report
 
 app = typer.Typer(
     help="Git hooks: review staged changes, propose commit messages.", no_args_is_help=True
 )
 TYPES = "pre-commit|prepare-commit-msg"
-GRACE_S = 5.0  # beyond the time budget, for loading and cleanup, before the watchdog fires
+MARGIN_S = 0.5  # past the time budget: for the report to be printed, before the watchdog fires
 
 
 def _exe() -> str:
@@ -25,11 +30,13 @@ def _exe() -> str:
 def install(
     kind: str = typer.Option("pre-commit", "--type", "-t", help=f"Hook type: {TYPES}."),
     strict: bool = typer.Option(False, "--strict", help="Block commits with error findings."),
-    timeout: float = typer.Option(None, "--timeout", min=0.0, help="Seconds per run."),
+    timeout: float = typer.Option(None, "--timeout", help="Seconds per run."),
 ) -> None:
     """Install a hook in this repository (core.hooksPath respected; an existing hook is kept)."""
+    from codeassist.config import check_option
     from codeassist.review import hooks
 
+    check_option("--timeout", "hook_timeout", timeout)
     outcome = hooks.install(kind, _exe(), strict=strict, timeout=timeout)
     extra = " (the existing hook still runs first)" if outcome.action == "chained" else ""
     typer.echo(f"{outcome.action} {kind} hook: {outcome.path}{extra}", err=True)
@@ -51,6 +58,24 @@ def uninstall(
     typer.echo(f"{said[outcome.action]} {outcome.path}", err=True)
 
 
+def _since_start() -> float:
+    """Seconds since this process started (Linux /proc), so the budget counts Python's start."""
+    try:
+        with open("/proc/self/stat", encoding="ascii") as f:
+            started = int(f.read().rsplit(")", 1)[1].split()[19]) / os.sysconf("SC_CLK_TCK")
+        with open("/proc/uptime", encoding="ascii") as f:
+            return max(0.0, float(f.read().split()[0]) - started)
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def _leave(code: int) -> NoReturn:
+    """Exit now: no wait for a model being freed, a stuck socket or thread at shutdown."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 @app.command("run", hidden=True)
 def run(
     kind: str = typer.Argument(..., help=f"Hook type: {TYPES}."),
@@ -59,7 +84,12 @@ def run(
     timeout: float = typer.Option(None, "--timeout", min=0.0),
     exit_code: bool = typer.Option(False, "--exit-code", help="Exit 1 to block (pre-commit.com)."),
 ) -> None:
-    """What the installed hook calls. Exits 0; prints "block" on stdout to block (or exits 1)."""
+    """What the installed hook calls. Exits 0; prints "block" on stdout to block (or exits 1).
+
+    The commit waits at most the time budget, counted from this process's start, plus
+    MARGIN_S: at the deadline the review stops where it is (the model between tokens), and a
+    watchdog ends the process if it is stuck where it cannot stop (a load, a silent server).
+    """
     from codeassist import config as configuration
     from codeassist.errors import CodeassistError
     from codeassist.terminal import sanitize
@@ -69,8 +99,10 @@ def run(
         budget = configuration.load().hook_timeout if timeout is None else timeout
     except CodeassistError as exc:
         sys.stderr.write(f"codeassist: skipped {what}: {sanitize(exc.message)}\n")
-        return
+        _leave(0)
+    deadline = time.monotonic() - _since_start() + budget
     result: list[str] = []
+    rules: list[Report] = []  # the rules' report, once they are done and the model starts
 
     def work() -> None:
         from codeassist.review import hookrun
@@ -78,9 +110,11 @@ def run(
         try:
             if kind == "pre-commit":
                 result.append(hookrun.pre_commit(sys.stderr, os.environ, strict=strict,
-                                                 timeout=budget))  # fmt: skip
+                                                 timeout=budget, deadline=deadline,
+                                                 rules_done=rules.append))  # fmt: skip
             elif kind == "prepare-commit-msg":
-                hookrun.prepare_commit_msg(sys.stderr, os.environ, args or [], timeout=budget)
+                hookrun.prepare_commit_msg(sys.stderr, os.environ, args or [], timeout=budget,
+                                           deadline=deadline)  # fmt: skip
             else:
                 sys.stderr.write(f"codeassist: skipped: unknown hook type {kind!r}\n")
         except CodeassistError as exc:
@@ -90,12 +124,17 @@ def run(
 
     worker = threading.Thread(target=work, daemon=True)
     worker.start()
-    worker.join(budget + GRACE_S)
-    if worker.is_alive():  # stuck (e.g. loading a model): give up, let the commit go ahead
-        sys.stderr.write(f"codeassist: skipped {what}: timed out after {budget:g} s\n")
-        sys.stderr.flush()
-        os._exit(0)
-    if result == ["block"]:
+    worker.join(max(0.0, deadline + MARGIN_S - time.monotonic()))
+    verdict = result[0] if result else "ok"
+    if worker.is_alive() and rules:  # stuck in the model: the rules' findings still stand
+        from codeassist.review import hookrun  # imported by the worker: no wait on its lock
+
+        verdict = hookrun.cut_short(sys.stderr, rules[-1], budget, strict=strict)
+    elif worker.is_alive():  # stuck before (e.g. reading the change): let the commit go ahead
+        sys.stderr.write(f"codeassist: skipped {what}: time budget of {budget:g} s ran out\n")
+        _leave(0)
+    if verdict == "block":
         if exit_code:
-            raise typer.Exit(1)
+            _leave(1)
         typer.echo("block")
+    _leave(0)

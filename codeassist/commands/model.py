@@ -40,6 +40,8 @@ def list_models(as_json: bool = typer.Option(False, "--json", help="Print JSON."
     """List the known models and whether each is installed."""
     from codeassist import config, models
 
+    for folder in models.sweep_scratch():
+        typer.echo(f"removed what an interrupted install left: {folder}", err=True)
     default = config.load().model
     rows = [
         {

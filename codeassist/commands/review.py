@@ -13,7 +13,7 @@ def review(
     rev_range: str = typer.Option(None, "--range", help="Review a range A..B."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
     timeout: float = typer.Option(
-        None, "--timeout", min=0.0, help="Seconds for the whole review (config hook_timeout)."
+        None, "--timeout", help="Seconds for the whole review (config hook_timeout)."
     ),
     strict: bool = typer.Option(False, "--strict", help="Exit 1 when there is an error finding."),
     no_model: bool = typer.Option(False, "--no-model", help="Only the rules; no model."),
@@ -30,6 +30,7 @@ def review(
     from codeassist.review import findings, session
     from codeassist.terminal import sanitize
 
+    configuration.check_option("--timeout", "hook_timeout", timeout)
     if sum(bool(x) for x in (staged, commit, rev_range)) > 1:
         raise UsageError("choose one of --staged, --commit and --range")
     report = session.run(

@@ -12,7 +12,7 @@ def serve(
     model: str = typer.Option(None, "--model", "-m", help="Model name or path to a .gguf."),
     socket: Path = typer.Option(None, "--socket", help="Socket path (default: runtime dir)."),
     idle_timeout: float = typer.Option(
-        None, "--idle-timeout", min=0.1, help="Exit after this many idle seconds."
+        None, "--idle-timeout", help="Exit after this many idle seconds."
     ),
     detach: bool = typer.Option(False, "--detach", "-d", help="Run in the background."),
     status: bool = typer.Option(False, "--status", help="Show the running server and exit."),
@@ -23,6 +23,7 @@ def serve(
     from codeassist.serve import control
 
     cfg = configuration.load()
+    configuration.check_option("--idle-timeout", "serve_idle_timeout", idle_timeout)
     spec = model or cfg.model
     path = socket or control.default_socket(spec)
     if status:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,8 +20,11 @@ BackendFactory = Callable[[], Backend]
 @dataclass(frozen=True)
 class Settings:
     timeout: float = 20.0  # seconds for the whole review, model loading included
+    deadline: float | None = None  # time.monotonic() to stop at, when it began before review()
     model_id: str = ""  # names the model in cache keys; "" with no backend
     backend: BackendFactory | None = None  # None: rules only (--no-model)
+    # Given the rules' report before the model runs (the hook shows it if the model hangs).
+    rules_done: Callable[[Report], None] | None = None
 
 
 def _rules(fc: FileChange, report: Report) -> list[Finding]:
@@ -65,7 +69,7 @@ def _out_of_time(settings: Settings) -> str:
 def review(change: Change, settings: Settings, cache: Cache | None = None) -> Report:
     """Findings for the change; whatever could not be reviewed is listed, never dropped."""
     start = time.monotonic()
-    deadline = start + settings.timeout
+    deadline = start + settings.timeout if settings.deadline is None else settings.deadline
     report = Report(files=len(change.files))
     todo: list[FileChange] = []
     for fc in change.files:
@@ -93,10 +97,21 @@ def review(change: Change, settings: Settings, cache: Cache | None = None) -> Re
         todo.append(fc)
     _signatures(change, todo, report, deadline, settings)
     if settings.backend is not None:
+        if settings.rules_done is not None:
+            settings.rules_done(_snapshot(report, start))
         _model(todo, report, deadline, settings, cache)
     report.sort()
     report.elapsed_s = time.monotonic() - start
     return report
+
+
+def _snapshot(report: Report, start: float) -> Report:
+    """A sorted copy of the report as it stands, for a caller to keep while the model runs."""
+    copy = dataclasses.replace(report, findings=list(report.findings),
+                               not_reviewed=list(report.not_reviewed), notes=list(report.notes),
+                               elapsed_s=time.monotonic() - start)  # fmt: skip
+    copy.sort()
+    return copy
 
 
 def _signatures(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TextIO
 
@@ -60,7 +61,8 @@ def model_for_hook(cfg: configuration.Config) -> tuple[bool, str]:
 
 def pre_commit(
     err: TextIO, environ: Mapping[str, str], *, strict: bool = False,
-    timeout: float | None = None,
+    timeout: float | None = None, deadline: float | None = None,
+    rules_done: Callable[[findings.Report], None] | None = None,
 ) -> str:  # fmt: skip
     """Review the staged change; "block" only with strict and an error finding, else "ok"."""
     repo = open_repo()
@@ -76,7 +78,9 @@ def pre_commit(
     use_model, why_not = model_for_hook(cfg)
     cache = Cache()
     try:
-        report = review(change, settings(cfg, timeout=timeout, use_model=use_model), cache)
+        s = settings(cfg, timeout=timeout, use_model=use_model, deadline=deadline)
+        s = dataclasses.replace(s, rules_done=rules_done)
+        report = review(change, s, cache)
     finally:
         cache.close()
 
@@ -91,6 +95,10 @@ def pre_commit(
         return "ok"
     if why_not:
         err.write(f"codeassist: model review skipped: {why_not}\n")
+    return _verdict(err, report, strict)
+
+
+def _verdict(err: TextIO, report: findings.Report, strict: bool) -> str:
     err.write(render_for_hook(report))
     if strict and report.errors:
         err.write(f"codeassist: commit blocked: {report.errors} error finding(s) (--strict)\n")
@@ -98,9 +106,22 @@ def pre_commit(
     return "ok"
 
 
+def cut_short(
+    err: TextIO, rules: findings.Report | None, budget: float, *, strict: bool = False
+) -> str:
+    """What the hook says when its time ran out in a model that would not stop: the rules' part."""
+    out_of_time = f"time budget of {budget:g} s ran out"
+    if rules is None:
+        err.write(f"codeassist: skipped review: {out_of_time}\n")
+        return "ok"
+    rules.notes.append(f"model review skipped: {out_of_time}")
+    return _verdict(err, rules, strict)
+
+
 def prepare_commit_msg(
-    err: TextIO, environ: Mapping[str, str], args: list[str], *, timeout: float | None = None
-) -> None:
+    err: TextIO, environ: Mapping[str, str], args: list[str], *, timeout: float | None = None,
+    deadline: float | None = None,
+) -> None:  # fmt: skip
     """Propose a message when the user gave none; -m, merges, squashes and amends are left alone."""
     message_file, source = (args + ["", ""])[:2]
     if not message_file or source:
@@ -112,7 +133,7 @@ def prepare_commit_msg(
         return
     cfg = configuration.load()
     budget = cfg.hook_timeout if timeout is None else timeout
-    deadline = time.monotonic() + budget
+    deadline = time.monotonic() + budget if deadline is None else deadline
     change = read_change()
     if not change.files:
         return

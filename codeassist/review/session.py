@@ -14,12 +14,12 @@ from codeassist.review.findings import Report
 
 def settings(
     cfg: Config, *, timeout: float | None = None, use_model: bool = True,
-    model: str | None = None, endpoint: str | None = None,
+    model: str | None = None, endpoint: str | None = None, deadline: float | None = None,
 ) -> Settings:  # fmt: skip
     """Model selection as everywhere: --endpoint > config endpoint > --model > config model."""
     budget = cfg.hook_timeout if timeout is None else timeout
     if not use_model:
-        return Settings(timeout=budget)
+        return Settings(timeout=budget, deadline=deadline)
     model_id = endpoint or cfg.endpoint or model or cfg.model
 
     def open_it() -> Backend:
@@ -27,7 +27,7 @@ def settings(
 
         return open_backend(cfg, model=model, endpoint=endpoint)
 
-    return Settings(timeout=budget, model_id=str(model_id), backend=open_it)
+    return Settings(timeout=budget, deadline=deadline, model_id=str(model_id), backend=open_it)
 
 
 def run(
