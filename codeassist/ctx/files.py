@@ -36,13 +36,6 @@ SECRET_FILES = (
     "secrets.*", "*.secret", "*.secrets", "*.tfstate", "*.tfvars", "known_hosts",
     "authorized_keys",
 )  # fmt: skip
-# A private key block, or an AWS secret key assignment, inside a file of code.
-SECRET_CONTENT = re.compile(
-    rb"-{5}BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY-{5}\s+[A-Za-z0-9+/=]{16}"
-    rb"|aws_secret_access_key\s*[=:]\s*[\"']?[A-Za-z0-9/+]{40}"
-)
-
-
 _SECRET = re.compile("|".join(fnmatch.translate(p) for p in SECRET_FILES))
 _SKIPPED = re.compile("|".join(fnmatch.translate(p) for p in SKIP_FILES))
 SECRET_DIRS = frozenset({".ssh", ".gnupg", ".aws", ".azure", ".docker"})
@@ -52,13 +45,6 @@ def is_secret(path: str) -> bool:
     """True for paths that may hold credentials: they are never read, whatever git says."""
     parts = path.lower().split("/")
     return _SECRET.match(parts[-1]) is not None or not SECRET_DIRS.isdisjoint(parts[:-1])
-
-
-def looks_secret(data: bytes) -> bool:
-    """Content check for secrets a name did not give away (a key pasted into a .py file)."""
-    if b"PRIVATE KEY-----" not in data and b"aws_secret_access_key" not in data:
-        return False  # substring scans are ~20x faster than the regular expression
-    return SECRET_CONTENT.search(data) is not None
 
 
 def is_skipped(path: str) -> bool:

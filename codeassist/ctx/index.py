@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from codeassist import paths
+from codeassist import paths, secrets
 from codeassist.ctx import files as fileset
 from codeassist.ctx.cache import Snapshot, Stat, TagCache
 from codeassist.ctx.graph import Graph, Tables
@@ -74,7 +74,7 @@ class TagMap(Mapping[str, FileTags]):
         if not missing:
             return
         if self._cache is None:
-            self._cache = TagCache(cache_path(), queries_version())
+            self._cache = TagCache(cache_path(), cache_version())
         found = self._cache.lookup(set(missing.values()))
         for path, digest in missing.items():
             tagged = found.get(digest)
@@ -109,10 +109,15 @@ def cache_path() -> Path:
     return paths.cache_dir() / "context.sqlite"
 
 
+def cache_version() -> str:
+    """What cached tags were made with: the queries, the grammars and the secret rules."""
+    return f"{queries_version()}-{secrets.rules_version()}"
+
+
 def build_index(root: Path, *, workers: int | None = None) -> Index:
     """Index `root`; `workers` caps the parse pool (default: the cores there are)."""
     root = root.resolve()
-    cache = TagCache(cache_path(), queries_version())
+    cache = TagCache(cache_path(), cache_version())
     try:
         result = _index(root, cache, workers)
     finally:

@@ -13,7 +13,7 @@ from pathlib import Path
 from codeassist import paths
 from codeassist.review.findings import Finding
 
-VERSION = "1"  # bump when the checks change what they find
+VERSION = "2"  # bump when the checks change what they find
 
 
 def key(kind: str, path: str, old_blob: str | None, new_blob: str | None, model: str = "") -> str:
