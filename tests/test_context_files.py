@@ -174,7 +174,7 @@ def test_odd_files_are_skipped_with_notes_and_the_rest_is_indexed(tmp_path: Path
     notes = "\n".join(index.notes)
     assert "blob.py: binary" in notes
     assert "huge.py: too large (52.4 MB)" in notes
-    assert "loop_a.py: unreadable" in notes and "loop_b.py: unreadable" in notes
+    assert "loop_a.py: broken symbolic link" in notes and "loop_b.py: broken symbolic link" in notes
     assert not any(path.startswith("self/") for path in index.files)
 
 
