@@ -1,4 +1,4 @@
-"""The review's secret rule is the context's detector: every format of the corpus is flagged."""
+"""Review and trust: the secret rule is the context's detector; a damaged cache is rebuilt."""
 
 from __future__ import annotations
 
@@ -42,3 +42,19 @@ def test_new_formats_through_the_cli(tmp_path: Path) -> None:
         ("deploy.py", 1, "error", "GitLab token added: glpa…"),
         ("settings.yaml", 2, "error", "high-entropy value assigned to Password: Vaul… (a secret?)"),
     ]
+
+
+def test_a_damaged_review_cache_is_rebuilt_and_caches_again(tmp_path: Path, home: Path) -> None:
+    repo = Repo(tmp_path / "repo")
+    repo.stage(**{"a.py": "x = 1\n", "b.py": "y = 2\n"})
+
+    def cached() -> int:
+        proc = run_cli("review", "--json", "--no-model", cwd=repo.root)
+        assert proc.returncode == 0, proc.stderr
+        return int(json.loads(proc.stdout)["cached"])
+
+    assert (cached(), cached()) == (0, 2)
+    store = home / "cache" / "review.sqlite"
+    store.write_bytes(b"this is not a database" * 100)
+    assert cached() == 0  # the damaged file is replaced, and filled again
+    assert cached() == 2
