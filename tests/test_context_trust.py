@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from test_context import git
 from codeassist.ctx import files
 from codeassist.ctx.files import read_regular
 from codeassist.ctx.index import build_index, cache_path
+from codeassist.ctx.tags import DOC_MAX
 
 PASSWD_LINE = "root:x:0:0:MARKER-passwd-7f3a:/root:/bin/bash"
 TOKEN = "ghp_" + "Q1w2E3r4T5y6U7i8O9p0A1s2D3f4G5h6J7k8L9"
@@ -199,3 +201,47 @@ def test_a_damaged_cache_is_still_rebuilt(tmp_path: Path) -> None:
     assert build_index(repo).parsed == 0
     with sqlite3.connect(cache_path()) as db:
         assert db.execute("SELECT count(*) FROM files").fetchone() == (1,)
+
+
+def corpus_module(entries: list[dict[str, str]], prefix: str) -> str:
+    """A module with one function per corpus line, the line as its docstring."""
+    return "".join(
+        f"def {prefix}_{n}(a, b):\n    '''{e['text']} .'''\n    return a\n\n\n"
+        for n, e in enumerate(entries)
+    )
+
+
+def test_secrets_in_code_are_redacted_from_the_context_and_look_alikes_kept(
+    tmp_path: Path,
+) -> None:
+    corpus = tomllib.loads((Path(__file__).parent / "data" / "secrets_corpus.toml").read_text())
+    secret, benign = corpus["secret"], corpus["benign"]
+    assert all(len(e["text"]) < DOC_MAX - 2 for e in secret + benign)  # shown whole as docs
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "leaky.py").write_text(
+        corpus_module(secret, "leaky")
+        + 'def connect(dsn="postgres://app:Hk38dk2LLq@db/app", key="AKIAZ7QWERTYUIOP2345"):\n'
+        "    pass\n"
+    )
+    (repo / "clean.py").write_text(corpus_module(benign, "clean"))
+    (repo / "schema.sql").write_text(
+        "CREATE TABLE hooks (id INT, token TEXT DEFAULT 'xoxb-123456789012-abcdefABCDEF');\n"
+    )
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "code")
+    request = "leaky clean connect hooks table in SQL"
+    done = run_cli("context", request, "--budget", "20000", "--json", cwd=repo)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    blocks = {b.split(":", 1)[0]: b for b in data["text"].split("\n\n")}
+    for n, e in enumerate(secret):
+        assert f"def leaky_{n}(a, b):" in blocks["leaky.py"]  # the rest of the file is kept
+        assert e["value"] not in blocks["leaky.py"], e["text"]
+    connect = 'def connect(dsn="postgres://app:«redacted»@db/app", key="«redacted»"):'
+    assert connect in blocks["leaky.py"]
+    assert "token TEXT DEFAULT '«redacted»'" in data["schema"]
+    for n, e in enumerate(benign):
+        assert f"def clean_{n}(a, b):" in blocks["clean.py"]
+        assert " ".join(e["text"].split()) in blocks["clean.py"], e["text"]  # kept as it was
