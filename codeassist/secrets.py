@@ -8,6 +8,7 @@ rules; tests/data/secrets_corpus.toml holds secrets and the look-alikes to keep.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import math
 import re
@@ -42,7 +43,7 @@ FORMATS: tuple[tuple[str, str, str, str], ...] = (
     ("JSON web token", r"\beyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{8,}", "warning", ""),
     (
         "password in a URL",
-        r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@'\"]+:(?P<secret>[^\s:/@'\"]{3,})@[^\s/'\"]+",
+        r"\b[a-zA-Z][a-zA-Z0-9+.-]{0,30}://[^\s:/@'\"]{1,200}:(?P<secret>[^\s:/@'\"]{3,200})@",
         "warning",
         "placeholder",
     ),
@@ -54,8 +55,8 @@ _FORMATS = tuple((w, re.compile(p), s, j) for w, p, s, j in FORMATS)
 ANCHORS = (
     rb"a(?:kia|sia|bia|cca)[0-9a-z]{16}", rb"private key", rb"gh[pousr]_", rb"github_pat_",
     rb"glpat-", rb"xox[abposr]-", rb"hooks\.slack", rb"_(?:live|test)_", rb"aiza", rb"sk-",
-    rb"eyj", rb"bearer", rb"://[^\s/@\"']+:[^\s/@\"']*@",
-    *(word + rb"[\w.-]*[\"'`\]]*[ \t]*[:=]"
+    rb"eyj", rb"bearer", rb"://[^\s/@\"']{1,200}:[^\s/@\"']{0,200}@",
+    *(word + rb"[\w.-]{0,80}[\"'`\]]?\]?[ \t]*[:=]"
       for word in (rb"pass", rb"pwd", rb"secret", rb"token", rb"key", rb"auth", rb"credential")),
 )  # fmt: skip
 _ANCHORS = tuple(map(re.compile, ANCHORS))
@@ -95,7 +96,7 @@ PLACEHOLDER = re.compile(
 # `f(key="value")`, `["name"] = "value"`: the value quoted, or bare up to a space or comma
 # (and not a call or an index: that is code).
 _BOUND = re.compile(
-    r"""(?P<name>[A-Za-z_][\w.-]*)["'`]?\]?"""
+    r"""(?<![\w.-])(?P<name>[A-Za-z_][\w.-]{0,80})["'`]?\]?"""
     r"""(?:[^\S\n]*:[^\S\n]*[A-Za-z_&*][\w.\[\], |&*<>']{0,40}?(?=[^\S\n]*=[^=]))?"""
     r"""[^\S\n]*(?::=|=>|==?|:)[^\S\n]*"""
     r"""(?:[rbuRBU]{0,2}(?P<q>["'`])(?P<quoted>[^"'`\n]{1,300}?)(?P=q)"""
@@ -222,10 +223,14 @@ def find(text: str) -> list[Hit]:
     """The secrets in `text` (a line, or lines), in order, none overlapping."""
     if not _anchored(text.encode("utf-8", errors="surrogateescape")):
         return []
+    kept: list[tuple[int, int]] = []  # spans taken, in order (they never overlap)
     hits: list[Hit] = []
     for hit in _format_hits(text) + _bound_hits(text):  # a known format wins
-        if not any(h.start < hit.end and hit.start < h.end for h in hits):
-            hits.append(hit)
+        at = bisect.bisect(kept, (hit.start, hit.end))
+        if (at and kept[at - 1][1] > hit.start) or (at < len(kept) and kept[at][0] < hit.end):
+            continue
+        kept.insert(at, (hit.start, hit.end))
+        hits.append(hit)
     return sorted(hits, key=lambda h: h.start)
 
 
@@ -238,20 +243,32 @@ def redact(data: bytes) -> tuple[bytes, int]:
     count = 0
     if b"PRIVATE KEY-----" in data:
         data, count = _redact_key_blocks(data)
-    starts = sorted({data.rfind(b"\n", 0, at) + 1 for at in _anchored(data)})
     parts: list[bytes] = []
-    done = 0
-    for start in starts:
-        end = data.find(b"\n", start)
+    done = 0  # the end of the last line looked at
+    for at in sorted(_anchored(data)):
+        if at < done:
+            continue  # on a line already looked at
+        start = data.rfind(b"\n", 0, at) + 1
+        end = data.find(b"\n", at)
         end = len(data) if end < 0 else end
-        line = data[start:end].decode("utf-8", errors="surrogateescape")
-        hits = [h for h in find(line) if h.what != "private key"]
-        for hit in reversed(hits):
-            line = line[: hit.start] + REDACTED + line[hit.end :]
-        if hits:
+        line, found = _redact_line(data[start:end].decode("utf-8", errors="surrogateescape"))
+        if found:
             parts += [data[done:start], line.encode("utf-8", errors="surrogateescape")]
-            done, count = end, count + len(hits)
-    return (b"".join(parts) + data[done:], count) if parts else (data, count)
+            count += found
+        else:
+            parts.append(data[done:end])
+        done = end
+    return b"".join(parts) + data[done:], count
+
+
+def _redact_line(line: str) -> tuple[str, int]:
+    hits = [h for h in find(line) if h.what != "private key"]
+    pieces: list[str] = []
+    at = 0
+    for hit in hits:
+        pieces += [line[at : hit.start], REDACTED]
+        at = hit.end
+    return "".join(pieces) + line[at:], len(hits)
 
 
 def redact_text(text: str) -> str:
