@@ -59,6 +59,7 @@ def build_context(
     language: str | None = None,
 ) -> ContextPack:
     """The definitions of `root` that matter most for `request`, within `budget` tokens."""
+    from codeassist.ctx.files import shown
     from codeassist.ctx.index import TagMap, build_index
     from codeassist.ctx.pack import pack
     from codeassist.ctx.rank import Signals, rank
@@ -86,14 +87,15 @@ def build_context(
         best.setdefault(tag.path, tag.score)
     chosen = [
         ContextFile(
-            path,
+            shown(path),
             best.get(path, 0.0),
             ranking.reasons.get(path) or _central(path, ranking.file_rank),
             count_tokens(block),
         )
         for path, block in packed.blocks
     ]
-    return ContextPack(packed.text, packed.tokens, chosen, index.notes, schema)
+    notes = [shown(note) for note in index.notes]  # names that are not UTF-8, as \xNN
+    return ContextPack(packed.text, packed.tokens, chosen, notes, schema)
 
 
 def _central(path: str, file_rank: dict[str, float]) -> str:

@@ -36,7 +36,12 @@ SECRET_FILES = {
     "secrets.py": f"def secret_function():\n    return '{MARKER}'\n",
     "credentials.py": f"def credentials_function():\n    return '{MARKER}'\n",
     ".env.py": f"def env_function():\n    return '{MARKER}'\n",
-    "keys.py": f'KEY = """{PRIVATE_KEY}"""\n\ndef leaked_key_function():\n    """{MARKER}"""\n',
+}
+GITHUB_TOKEN = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
+# Code holding secrets: shown, with the secret values redacted.
+REDACTED_FILES = {
+    "keys.py": f'KEY = """{PRIVATE_KEY}"""\n\ndef leaked_key_function(token="{GITHUB_TOKEN}"):\n'
+    '    """Signs requests."""\n',
 }
 IGNORED_FILES = {
     "ignored_dir/hidden.py": f"def ignored_function():\n    '''{MARKER}'''\n",
@@ -63,6 +68,7 @@ def secret_repo(root: Path, *, use_git: bool) -> Path:
     write(root, {".gitignore": "ignored_dir/\n*.local.py\n"})
     write(root, IGNORED_FILES)
     write(root, SECRET_FILES)
+    write(root, REDACTED_FILES)
     if use_git:
         git(root, "init", "-q", "-b", "main")
         git(root, "add", "-A", "-f")  # even secrets committed by mistake stay out
@@ -80,20 +86,23 @@ def test_no_secret_or_ignored_file_reaches_the_context_or_the_cache(
     pack = build_context(repo, REQUEST, budget=5000, count_tokens=estimate_tokens)
     assert "visible_function" in pack.text
     assert "untracked_function" in pack.text
-    for name in ("secret", "credentials", "env", "leaked_key", "ignored", "local", "vendored",
-                 "minified"):  # fmt: skip
+    for name in ("secret", "credentials", "env", "ignored", "local", "vendored", "minified"):
         assert f"{name}_function" not in pack.text
     assert MARKER not in pack.text
-    assert MARKER.encode() not in cache_path().read_bytes()
+    assert 'def leaked_key_function(token="«redacted»"):' in pack.text
+    stored = cache_path().read_bytes()
+    for secret in (MARKER, GITHUB_TOKEN, PRIVATE_KEY.splitlines()[1]):
+        assert secret not in pack.text and secret.encode() not in stored
     assert not any(MARKER in note for note in pack.notes)
 
 
-def test_a_key_pasted_into_code_is_skipped_with_a_note(tmp_path: Path) -> None:
+def test_a_key_pasted_into_code_is_redacted_and_the_rest_indexed(tmp_path: Path) -> None:
     repo = secret_repo(tmp_path / "repo", use_git=False)
     (repo / "keys.py").rename(repo / "settings.py")
     index = build_index(repo)
-    assert "settings.py: looks like it holds a secret; not read" in index.notes
-    assert index.files["settings.py"].definitions == ()
+    (signature,) = [d.signature for d in index.files["settings.py"].definitions]
+    assert signature == 'def leaked_key_function(token="«redacted»"):'
+    assert not any("settings.py" in note for note in index.notes)
 
 
 @pytest.mark.parametrize(
@@ -165,7 +174,7 @@ def test_odd_files_are_skipped_with_notes_and_the_rest_is_indexed(tmp_path: Path
     notes = "\n".join(index.notes)
     assert "blob.py: binary" in notes
     assert "huge.py: too large (52.4 MB)" in notes
-    assert "loop_a.py: unreadable" in notes and "loop_b.py: unreadable" in notes
+    assert "loop_a.py: broken symbolic link" in notes and "loop_b.py: broken symbolic link" in notes
     assert not any(path.startswith("self/") for path in index.files)
 
 

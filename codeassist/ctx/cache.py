@@ -6,24 +6,25 @@ holds per repository root the reference graph with the file → hash map, keyed 
 its stat list and of its content hashes: an unchanged repository loads one blob, not thousands
 of rows. `graph_inputs` holds the graph's inputs as flat tables with the state they were made
 from: an edit patches them, and stores them again only once they lag many files behind.
-`walks` holds the folder walk of a repository outside git (see files.list_files). WAL mode, a
-busy timeout and one short write transaction make two processes at once safe; a file that is
-not a database (or is damaged) is moved aside and rebuilt.
+`walks` holds the folder walk of a repository outside git (see files.list_files). WAL mode
+(readers never wait for a writer), a short busy timeout and one short write transaction make
+two processes at once safe: a write that would wait longer is skipped with a note. A file
+that is not a database (or is damaged) is removed and rebuilt; a cache that cannot be opened
+at all is noted at once and the run goes without. Names that are not UTF-8 are stored as
+their bytes (BLOBs), so every path round-trips.
 """
 
 from __future__ import annotations
 
 import marshal
 import sqlite3
-import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from codeassist.ctx.tags import FileTags
 
-BUSY_TIMEOUT_MS = 30_000
-OPEN_ATTEMPTS = 20
+BUSY_TIMEOUT_MS = 300  # the longest a write waits for another process's write
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (
@@ -59,22 +60,24 @@ class TagCache:
         self.db = self._open()
 
     def _open(self) -> sqlite3.Connection:
-        for attempt in range(OPEN_ATTEMPTS):
-            try:
-                return self._connect()
-            except sqlite3.OperationalError as exc:  # busy or locked: not damage, wait a bit
-                if attempt == OPEN_ATTEMPTS - 1:
-                    self.note = f"tag cache busy ({exc}); nothing cached this time"
-                    return self._connect(":memory:")
-                time.sleep(0.05 * (attempt + 1))
-            except sqlite3.DatabaseError as exc:  # not a database, or a damaged one
-                self._remove(exc)
-                break
+        """The cache file; an in-memory one (and a note) when it is busy or cannot be had."""
         try:
             return self._connect()
-        except sqlite3.DatabaseError as exc:  # unwritable dir or the like: work without it
-            self.note = f"tag cache unavailable ({exc}); nothing is cached"
-            return self._connect(":memory:")
+        except sqlite3.OperationalError as exc:  # busy, or cannot be opened: no retries
+            return self._without(exc)
+        except sqlite3.DatabaseError as exc:  # not a database, or a damaged one
+            self._remove(exc)
+        except OSError as exc:  # its folder cannot be made (a file is in the way)
+            return self._without(exc)
+        try:
+            return self._connect()
+        except (sqlite3.DatabaseError, OSError) as exc:
+            return self._without(exc)
+
+    def _without(self, exc: Exception) -> sqlite3.Connection:
+        what = "busy" if _busy(exc) else "unavailable"
+        self.note = f"tag cache {what} ({exc}); nothing cached this time"
+        return self._connect(":memory:")
 
     def _connect(self, where: str | None = None) -> sqlite3.Connection:
         if where is None:
@@ -113,7 +116,7 @@ class TagCache:
     def _read(self, sql: str, params: Iterable[Any]) -> list[Any]:
         """Rows of a query; none when busy (parse this time) or damaged (rebuilt first)."""
         try:
-            return self.db.execute(sql, tuple(params)).fetchall()
+            return self.db.execute(sql, tuple(map(_stored, params))).fetchall()
         except sqlite3.OperationalError as exc:  # busy: parse this time, keep the cache
             self.note = f"tag cache busy ({exc}); files parsed again"
         except sqlite3.DatabaseError as exc:  # damaged past the header: start again
@@ -142,14 +145,14 @@ class TagCache:
     def store_walk(self, root: str, tree: bytes) -> None:
         try:
             with _write(self.db):
-                self.db.execute("INSERT OR REPLACE INTO walks VALUES (?, ?)", (root, tree))
+                self.db.execute("INSERT OR REPLACE INTO walks VALUES (?, ?)", (_stored(root), tree))
         except sqlite3.DatabaseError as exc:
             self.note = f"tag cache not updated ({exc})"
 
     def stats(self, root: str) -> dict[str, Stat]:
         """What was indexed under `root`: (size, mtime_ns, content hash) by path."""
         rows = self._read("SELECT path, size, mtime_ns, hash FROM files WHERE root = ?", (root,))
-        return {path: (size, mtime_ns, digest) for path, size, mtime_ns, digest in rows}
+        return {_name(path): (size, mtime_ns, digest) for path, size, mtime_ns, digest in rows}
 
     def lookup(self, digests: Iterable[str]) -> dict[str, FileTags]:
         """Tags already known for these content hashes (a file copied, or only touched)."""
@@ -185,6 +188,7 @@ class TagCache:
         `stat_key`; one without tables keeps the stored tables (they say what state they
         hold). Failures only cost caching.
         """
+        root_key = _stored(root)
         try:
             with _write(self.db):
                 self.db.executemany(
@@ -193,27 +197,52 @@ class TagCache:
                 )
                 self.db.executemany(
                     "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?)",
-                    ((root, p, s, m, d) for p, (s, m, d) in stats.items()),
+                    ((root_key, _stored(p), s, m, d) for p, (s, m, d) in stats.items()),
                 )
                 self.db.executemany(
-                    "DELETE FROM files WHERE root = ? AND path = ?", ((root, p) for p in gone)
+                    "DELETE FROM files WHERE root = ? AND path = ?",
+                    ((root_key, _stored(p)) for p in gone),
                 )
                 if snapshot is not None and snapshot.graph:
                     self.db.execute(
                         "INSERT OR REPLACE INTO snapshots VALUES (?, ?, ?, ?)",
-                        (root, *snapshot[:3]),
+                        (root_key, *snapshot[:3]),
                     )
                 elif snapshot is not None:
                     self.db.execute(
                         "UPDATE snapshots SET stat_key = ? WHERE root = ? AND content_key = ?",
-                        (snapshot.stat_key, root, snapshot.content_key),
+                        (snapshot.stat_key, root_key, snapshot.content_key),
                     )
                 if snapshot is not None and snapshot.tables:
                     self.db.execute(
-                        "INSERT OR REPLACE INTO graph_inputs VALUES (?, ?)", (root, snapshot.tables)
+                        "INSERT OR REPLACE INTO graph_inputs VALUES (?, ?)",
+                        (root_key, snapshot.tables),
                     )
         except sqlite3.DatabaseError as exc:
             self.note = f"tag cache not updated ({exc})"
+
+
+def _stored(name: Any) -> Any:
+    """A path as SQLite can hold it: text, or its bytes when it is not UTF-8."""
+    if isinstance(name, str) and not name.isascii():
+        try:
+            name.encode("utf-8")
+        except UnicodeEncodeError:
+            return name.encode("utf-8", errors="surrogateescape")
+    return name
+
+
+def _name(stored: Any) -> str:
+    """The path `_stored` was given."""
+    if isinstance(stored, bytes):
+        return stored.decode("utf-8", errors="surrogateescape")
+    return str(stored)
+
+
+def _busy(exc: Exception) -> bool:
+    """Another process holds the lock (as opposed to a cache that cannot be opened)."""
+    name = getattr(exc, "sqlite_errorname", "")
+    return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in str(exc)
 
 
 class _write:

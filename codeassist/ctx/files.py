@@ -2,14 +2,17 @@
 
 In a git repository: tracked files plus untracked files git does not ignore. Elsewhere: a walk
 that honours every .gitignore on the way. Secrets are refused by name before anything is read.
+Only regular files inside the root are read, never through a symbolic link (`read_regular`).
 """
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import marshal
 import os
 import re
+import stat
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -36,13 +39,6 @@ SECRET_FILES = (
     "secrets.*", "*.secret", "*.secrets", "*.tfstate", "*.tfvars", "known_hosts",
     "authorized_keys",
 )  # fmt: skip
-# A private key block, or an AWS secret key assignment, inside a file of code.
-SECRET_CONTENT = re.compile(
-    rb"-{5}BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY-{5}\s+[A-Za-z0-9+/=]{16}"
-    rb"|aws_secret_access_key\s*[=:]\s*[\"']?[A-Za-z0-9/+]{40}"
-)
-
-
 _SECRET = re.compile("|".join(fnmatch.translate(p) for p in SECRET_FILES))
 _SKIPPED = re.compile("|".join(fnmatch.translate(p) for p in SKIP_FILES))
 SECRET_DIRS = frozenset({".ssh", ".gnupg", ".aws", ".azure", ".docker"})
@@ -54,11 +50,84 @@ def is_secret(path: str) -> bool:
     return _SECRET.match(parts[-1]) is not None or not SECRET_DIRS.isdisjoint(parts[:-1])
 
 
-def looks_secret(data: bytes) -> bool:
-    """Content check for secrets a name did not give away (a key pasted into a .py file)."""
-    if b"PRIVATE KEY-----" not in data and b"aws_secret_access_key" not in data:
-        return False  # substring scans are ~20x faster than the regular expression
-    return SECRET_CONTENT.search(data) is not None
+def read_regular(root: Path, rel: str, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of the regular file `rel` under `root`, never through a symbolic link.
+
+    Checked when read, not only when listed: a path whose file or folder became a link, a
+    FIFO or a device since is refused with an OSError (and a FIFO never blocks the open).
+    """
+    parts = rel.split("/")
+    if "" in parts or "." in parts or ".." in parts:
+        raise OSError(errno.EINVAL, "not a plain repository path")
+    fd = _open_below(root, parts)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        if info.st_size > limit:
+            raise OSError(errno.EFBIG, f"too large ({info.st_size / 1e6:.1f} MB)")
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit and (chunk := os.read(fd, limit + 1 - size)):
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    if size > limit:
+        raise OSError(errno.EFBIG, "grew too large while read")
+    return b"".join(chunks)
+
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_FILE_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _open_below(root: Path, parts: list[str]) -> int:
+    """A descriptor for root/parts, each folder and the file opened without following links."""
+    if not _NOFOLLOW or os.open not in os.supports_dir_fd:  # no openat: compare real paths
+        path = os.path.join(root, *parts)
+        if os.path.realpath(path) != os.path.join(os.path.realpath(root), *parts):
+            raise OSError(errno.ELOOP, "a symbolic link; not followed")
+        return os.open(path, _FILE_FLAGS)
+    folder = os.open(root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        for part in parts[:-1]:
+            inner = os.open(part, os.O_RDONLY | os.O_DIRECTORY | _NOFOLLOW, dir_fd=folder)
+            os.close(folder)
+            folder = inner
+        return os.open(parts[-1], _FILE_FLAGS | _NOFOLLOW, dir_fd=folder)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.ENOTDIR, errno.EMLINK):
+            raise OSError(errno.ELOOP, "a symbolic link; not followed") from None
+        raise
+    finally:
+        os.close(folder)
+
+
+def unreadable_reason(root: str, rel: str, info: os.stat_result) -> str | None:
+    """Why a listed path (its lstat `info`) is not read; None for a regular file.
+
+    A link is never followed: one to a file inside the root leaves that file to be read under
+    its own name (if it is listed), so only links that lead out or nowhere get a note.
+    """
+    if stat.S_ISLNK(info.st_mode):
+        target = os.path.realpath(os.path.join(root, rel))
+        if not os.path.exists(target):
+            return "broken symbolic link; not read"
+        if os.path.commonpath([target, os.path.realpath(root)]) != os.path.realpath(root):
+            return "symbolic link to outside the repository; not read"
+        return ""
+    if not stat.S_ISREG(info.st_mode):
+        return "not a regular file; not read"
+    return None
+
+
+def shown(path: str) -> str:
+    """A path as text that always encodes: bytes that are not UTF-8 written as \\xNN.
+
+    For what is shown or sent (the context, notes); the path itself stays for reading.
+    """
+    return path.encode("utf-8", errors="surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def is_skipped(path: str) -> bool:
@@ -135,12 +204,14 @@ def _git_files(root: Path) -> list[str] | None:
     try:
         import git
 
-        out: str = git.Repo(root).git.ls_files(
-            "-z", "--cached", "--others", "--exclude-standard", "--deduplicate"
-        )
+        out: bytes = git.Repo(root).git.ls_files(
+            "-z", "--cached", "--others", "--exclude-standard", "--deduplicate",
+            stdout_as_string=False,
+        )  # fmt: skip
     except Exception:  # noqa: BLE001 - not a usable repository: fall back to the walk
         return None
-    return [p for p in out.split("\0") if p]
+    # Names as os.scandir gives them: bytes that are not UTF-8 kept (surrogateescape).
+    return [os.fsdecode(p) for p in out.split(b"\0") if p]
 
 
 def _walk(root: str, wanted: Callable[[str], object], stamps: dict[str, int]) -> Iterator[str]:

@@ -13,13 +13,12 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
-import stat
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from codeassist import paths
+from codeassist import paths, secrets
 from codeassist.ctx import files as fileset
 from codeassist.ctx.cache import Snapshot, Stat, TagCache
 from codeassist.ctx.graph import Graph, Tables
@@ -74,15 +73,15 @@ class TagMap(Mapping[str, FileTags]):
         if not missing:
             return
         if self._cache is None:
-            self._cache = TagCache(cache_path(), queries_version())
+            self._cache = TagCache(cache_path(), cache_version())
         found = self._cache.lookup(set(missing.values()))
         for path, digest in missing.items():
             tagged = found.get(digest)
             if tagged is None:
                 try:
-                    data = (self.root / path).read_bytes()
+                    data = fileset.read_regular(self.root, path)
                 except OSError as exc:
-                    tagged = FileTags(language_of(path) or "", note=f"unreadable ({exc})")
+                    tagged = FileTags(language_of(path) or "", note=_unreadable(exc))
                 else:
                     tagged = tag_bytes(data, language_of(path) or "")
             self.loaded[path] = tagged
@@ -109,10 +108,15 @@ def cache_path() -> Path:
     return paths.cache_dir() / "context.sqlite"
 
 
+def cache_version() -> str:
+    """What cached tags were made with: the queries, the grammars and the secret rules."""
+    return f"{queries_version()}-{secrets.rules_version()}"
+
+
 def build_index(root: Path, *, workers: int | None = None) -> Index:
     """Index `root`; `workers` caps the parse pool (default: the cores there are)."""
     root = root.resolve()
-    cache = TagCache(cache_path(), queries_version())
+    cache = TagCache(cache_path(), cache_version())
     try:
         result = _index(root, cache, workers)
     finally:
@@ -132,11 +136,14 @@ def _index(root: Path, cache: TagCache, workers: int | None) -> Index:
     base = str(root) + os.sep
     for rel in listing.paths:
         try:
-            info = os.stat(base + rel)
+            info = os.lstat(base + rel)
         except OSError as exc:
-            result.notes.append(f"{rel}: unreadable ({exc.strerror or exc})")
+            result.notes.append(f"{rel}: {_unreadable(exc)}")
             continue
-        if not stat.S_ISREG(info.st_mode):
+        reason = fileset.unreadable_reason(str(root), rel, info)
+        if reason is not None:
+            if reason:
+                result.notes.append(f"{rel}: {reason}")
             continue
         if info.st_size > fileset.MAX_FILE_BYTES:
             result.notes.append(f"{rel}: too large ({info.st_size / 1e6:.1f} MB)")
@@ -144,6 +151,10 @@ def _index(root: Path, cache: TagCache, workers: int | None) -> Index:
         current[rel] = (info.st_size, info.st_mtime_ns)
     _fill(result, cache, current, workers)
     return result
+
+
+def _unreadable(exc: OSError) -> str:
+    return f"unreadable ({exc.strerror or exc})"
 
 
 def _digest(value: Any) -> str:
@@ -173,9 +184,9 @@ def _fill(
             digests[rel] = seen[2]
             continue
         try:
-            data = (result.root / rel).read_bytes()
+            data = fileset.read_regular(result.root, rel)
         except OSError as exc:
-            unreadable[rel] = f"unreadable ({exc.strerror or exc})"
+            unreadable[rel] = _unreadable(exc)
             continue
         lang = language_of(rel) or ""
         digest = hashlib.blake2b(lang.encode() + b"\0" + data, digest_size=16).hexdigest()
@@ -200,7 +211,7 @@ def _fill(
     for rel, digest in need.items():  # cached stats whose tags went missing: read again
         if digest not in tags and digest not in pending:
             try:
-                data = (result.root / rel).read_bytes()
+                data = fileset.read_regular(result.root, rel)
                 pending[digest] = (rel, data, language_of(rel) or "")
             except OSError:
                 continue

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from codeassist.ctx.files import shown
 from codeassist.ctx.rank import RankedTag
 from codeassist.ctx.tags import COMMENT, Definition, FileTags
 
@@ -43,7 +44,7 @@ def render(tags: Sequence[RankedTag], files: Mapping[str, FileTags]) -> list[tup
     for path, lines in chosen.items():
         tagged = files[path]
         mark = COMMENT.get(tagged.language, "//")
-        out = [f"{path}:"]
+        out = [f"{shown(path)}:"]
         for index in sorted(lines):
             d = tagged.definitions[index]
             pad = INDENT * (d.depth + 1)

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from codeassist.ctx import files as fileset
+from codeassist import secrets
 from codeassist.ctx.tags import FileTags, parse
 
 PARALLEL_MIN_FILES = 200  # below this a pool costs more than it saves
@@ -16,12 +16,10 @@ BINARY_PROBE = 8192
 
 
 def tag_bytes(data: bytes, lang: str) -> FileTags:
-    """Tags of one file's content, refusing binaries and secrets before parsing."""
+    """Tags of one file's content: binaries refused, secret values redacted before parsing."""
     if b"\0" in data[:BINARY_PROBE]:
         return FileTags(lang, note="binary")
-    if fileset.looks_secret(data):
-        return FileTags(lang, note="looks like it holds a secret; not read")
-    return parse(data, lang)
+    return parse(secrets.redact(data)[0], lang)
 
 
 # The jobs of the running pool: forked workers inherit them, so file contents are not pickled.

@@ -1,6 +1,7 @@
 """Per-file review results, keyed by blob hashes: an unchanged staged file costs nothing.
 
 A cache that cannot be opened or written is no cache: reviewing never fails because of it.
+A damaged one is removed, and the next use builds it again.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 from codeassist import paths
 from codeassist.review.findings import Finding
 
-VERSION = "1"  # bump when the checks change what they find
+VERSION = "2"  # bump when the checks change what they find
 
 
 def key(kind: str, path: str, old_blob: str | None, new_blob: str | None, model: str = "") -> str:
@@ -26,18 +27,48 @@ class Cache:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or paths.cache_dir() / "review.sqlite"
         self._db: sqlite3.Connection | None = None
-        self._broken = False
+        self._broken = False  # cannot be opened (no folder, no permission): this run goes without
 
     def _conn(self) -> sqlite3.Connection | None:
         if self._db is None and not self._broken:
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                db = sqlite3.connect(self.path, timeout=2, isolation_level=None)
-                db.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, data TEXT)")
-                self._db = db
-            except (sqlite3.Error, OSError):
+                self._db = self._connect()
+            except sqlite3.OperationalError:  # busy, or cannot be opened
+                self._broken = True
+            except sqlite3.DatabaseError:  # not a database, or a damaged one: start again
+                self._discard()
+                try:
+                    self._db = self._connect()
+                except (sqlite3.Error, OSError):
+                    self._broken = True
+            except OSError:
                 self._broken = True
         return self._db
+
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self.path, timeout=2, isolation_level=None)
+        try:
+            db.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, data TEXT)")
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _discard(self) -> None:
+        """Remove a damaged cache file: the next use builds a new one."""
+        self.close()
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            try:
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+            except OSError:
+                self._broken = True
+
+    def _failed(self, exc: sqlite3.Error) -> None:
+        if isinstance(exc, sqlite3.DatabaseError) and not isinstance(
+            exc, sqlite3.OperationalError
+        ):  # damaged past the header: found only when read
+            self._discard()
 
     def get(self, k: str) -> list[Finding] | None:
         db = self._conn()
@@ -46,7 +77,10 @@ class Cache:
         try:
             row = db.execute("SELECT data FROM results WHERE key = ?", (k,)).fetchone()
             return [Finding.from_json(f) for f in json.loads(row[0])] if row else None
-        except (sqlite3.Error, ValueError, KeyError, TypeError):
+        except sqlite3.Error as exc:
+            self._failed(exc)
+            return None
+        except (ValueError, KeyError, TypeError):
             return None
 
     def put(self, k: str, findings: list[Finding]) -> None:
@@ -56,8 +90,8 @@ class Cache:
         data = json.dumps([f.to_json() for f in findings])
         try:
             db.execute("INSERT OR REPLACE INTO results (key, data) VALUES (?, ?)", (k, data))
-        except sqlite3.Error:
-            pass
+        except sqlite3.Error as exc:
+            self._failed(exc)
 
     def close(self) -> None:
         if self._db is not None:
