@@ -8,7 +8,7 @@ from rich.console import Console
 
 from codeassist import pipeline
 from codeassist.backends.fake import FakeBackend
-from codeassist.commands.render import stream_code
+from codeassist.commands._ui import stream_code
 
 LONG = 'raise ValueError("' + "x" * 90 + '")'
 
