@@ -36,7 +36,7 @@ import llama_cpp  # noqa: E402
 
 from codeassist.backends.base import Options  # noqa: E402
 from codeassist.backends.llamacpp import DRAFT_MAX, LlamaCppBackend  # noqa: E402
-from codeassist.models import ModelRef  # noqa: E402
+from codeassist.models.manifest import ModelRef  # noqa: E402
 
 STEPS_PER_TOKEN = {"lookup, edits": 0.47, "lookup + 0.5B draft": 0.18}  # benchmarks/serve.py
 

@@ -106,7 +106,7 @@ def test_out_of_range_options_are_usage_errors(option: str) -> None:
 
 
 def test_sqlite_schema_is_read_without_writing(tmp_path: Path) -> None:
-    from codeassist.schema import read_database_schema
+    from codeassist.db.schema import read_database_schema
 
     db = tmp_path / "shop.db"
     with sqlite3.connect(db) as conn:

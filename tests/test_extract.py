@@ -1,4 +1,4 @@
-from codeassist.extract import extract
+from codeassist.pipeline.extract import extract
 
 
 def test_fenced_block_is_taken_without_prose() -> None:

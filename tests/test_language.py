@@ -1,6 +1,6 @@
 import pytest
 
-from codeassist.language import detect
+from codeassist.pipeline.language import detect
 
 
 @pytest.mark.parametrize(

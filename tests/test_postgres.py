@@ -5,11 +5,11 @@ from __future__ import annotations
 import conftest_pg
 import pytest
 
-from codeassist import pg
+from codeassist.db import postgres as pg
+from codeassist.db.schema import dialect_of, read_database_schema
 from codeassist.errors import InputError
-from codeassist.schema import dialect_of, read_database_schema
 from codeassist.verify import Subject, run_checks
-from codeassist.verify.sql import tables_from_ddl
+from codeassist.verify.sql.check import tables_from_ddl
 
 pytestmark = pytest.mark.slow  # starts a server once per session (a few seconds)
 postgres_server = conftest_pg.postgres_server  # the session fixture

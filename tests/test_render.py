@@ -8,7 +8,7 @@ from rich.console import Console
 
 from codeassist import pipeline
 from codeassist.backends.fake import FakeBackend
-from codeassist.commands.render import stream_code
+from codeassist.commands._ui import stream_code
 
 LONG = 'raise ValueError("' + "x" * 90 + '")'
 
@@ -54,7 +54,7 @@ def test_escape_sequences_in_the_code_are_shown_not_sent() -> None:
 
 
 def test_check_details_are_text_not_markup() -> None:
-    from codeassist.commands.render import report_checks
+    from codeassist.commands._ui import report_checks
     from codeassist.verify import Check
 
     notes, said = terminal(100)

@@ -11,9 +11,9 @@ from rich.console import Console
 
 from codeassist.backends.base import Backend
 from codeassist.backends.fake import FakeBackend
-from codeassist.commands.run import DECLINED, confirm_and_run
 from codeassist.errors import ModelError
-from codeassist.repl import COMMANDS, Session, copy_to_clipboard
+from codeassist.repl.session import COMMANDS, Session, copy_to_clipboard
+from codeassist.safety.execute import DECLINED, confirm_and_run
 
 
 class Harness:

@@ -7,7 +7,7 @@ import json
 from typer.testing import CliRunner
 
 from codeassist.cli import app
-from codeassist.safety import assess_shell, assess_sql
+from codeassist.safety.risk import assess_shell, assess_sql
 
 runner = CliRunner()
 

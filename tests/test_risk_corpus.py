@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from codeassist.safety import assess_shell, assess_sql
+from codeassist.safety.risk import assess_shell, assess_sql
 
 CORPUS = tomllib.loads((Path(__file__).parent / "data" / "risk_corpus.toml").read_text("utf-8"))
 

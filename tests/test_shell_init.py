@@ -9,9 +9,9 @@ import pytest
 from test_shell_tmux import need
 from typer.testing import CliRunner
 
-from codeassist import shell as widgets
 from codeassist.cli import app
 from codeassist.errors import UsageError
+from codeassist.shell import widgets
 
 SYNTAX_CHECK = {"bash": ["bash", "-n"], "zsh": ["zsh", "-n"], "fish": ["fish", "--no-execute"]}
 

@@ -14,7 +14,7 @@ import pytest
 from conftest import codeassist_exe
 from test_shell_tmux import Tmux, need
 
-from codeassist import shell as widgets
+from codeassist.shell import widgets
 
 PROMPT = "PROMPT>"  # followed by a space, which the screen capture drops at line ends
 REQUEST = "create an empty file named proof.txt"

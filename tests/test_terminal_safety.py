@@ -23,7 +23,7 @@ from rich.console import Console
 from codeassist.backends.base import Backend
 from codeassist.backends.fake import FakeBackend
 from codeassist.errors import ModelError
-from codeassist.repl import Session
+from codeassist.repl.session import Session
 from codeassist.terminal import sanitize
 from tests.conftest import codeassist_exe, run_cli
 from tests.scripted_endpoint import scripted_endpoint

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from codeassist.verify import Check, Subject, failed, repair, run_checks
+from codeassist.pipeline import repair
+from codeassist.verify import Check, Subject, failed, run_checks
 from codeassist.verify.python import find_examples
 
 ADD = "def add(a, b):\n    return a + b\n"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from codeassist.verify import Check, Subject, autofix, run_checks
-from codeassist.verify.sql import tables_from_ddl
+from codeassist.verify.sql.check import tables_from_ddl
 
 SCHEMA = """
 CREATE TABLE singer ("Singer_ID" INT PRIMARY KEY, "Name" TEXT, "Age" INT);
@@ -179,7 +179,7 @@ def test_the_result_check_reads_at_most_what_it_needs_and_writes_nothing(shows: 
 
 
 def test_repair_hints_restate_the_tables_and_their_join_keys(shows: Path) -> None:
-    from codeassist.verify.sql import repair_hints
+    from codeassist.verify.sql.check import repair_hints
 
     hints = repair_hints(
         Subject("sql", "SELECT title FROM episode WHERE name = 'x'", db=str(shows))

@@ -89,7 +89,7 @@ def snapshot(root: Path) -> dict[str, tuple[str, int, str]]:
 
 def safe(command: str, workdir: Path) -> str | None:
     """None when the command may run here; else why not."""
-    from codeassist.safety import assess_shell
+    from codeassist.safety.risk import assess_shell
 
     if not command.strip():
         return "empty"

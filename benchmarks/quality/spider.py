@@ -25,7 +25,7 @@ import common
 
 from codeassist import pipeline
 from codeassist.backends.base import Options
-from codeassist.schema import connect_sqlite_readonly, read_database_schema
+from codeassist.db.schema import connect_sqlite_readonly, read_database_schema
 
 QUERY_TIMEOUT_S = 10.0
 MAX_ROWS = 100_000

@@ -32,7 +32,7 @@ from codeassist.backends.base import Message, Options
 from codeassist.backends.decoding import PromptLookup, TextStream, shared_prefix
 from codeassist.backends.draft import Drafter, DraftModel, FirstDraft
 from codeassist.errors import BackendError, ModelError
-from codeassist.models import ModelRef
+from codeassist.models.manifest import ModelRef
 from codeassist.terminal import sanitize
 
 # Used when a GGUF carries no chat template of its own.

@@ -33,7 +33,7 @@ def context(
     """Show what repository context a request would send to the model, and why."""
     from codeassist import config as configuration
     from codeassist.context import build_context, find_root
-    from codeassist.language import detect
+    from codeassist.pipeline.language import detect
     from codeassist.terminal import sanitize
 
     cfg = configuration.load()

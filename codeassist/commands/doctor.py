@@ -14,7 +14,7 @@ def doctor(
 ) -> None:
     """Report the llama.cpp backend (CPU/CUDA/Metal), GPU memory, models, server and speed."""
     from codeassist import config as configuration
-    from codeassist.serve.doctor import diagnose
+    from codeassist.doctor import diagnose
     from codeassist.terminal import sanitize
 
     report = diagnose(configuration.load(), run_bench=bench, tokens=tokens)

@@ -32,10 +32,11 @@ def gen(
 ) -> None:
     """Turn a request into Python, SQL or shell code."""
     from codeassist import config as configuration
-    from codeassist import grounding, pipeline
+    from codeassist import pipeline
     from codeassist.backends.base import Options
     from codeassist.backends.select import open_backend
-    from codeassist.commands import render
+    from codeassist.commands import _ui as render
+    from codeassist.pipeline import grounding
     from codeassist.terminal import sanitize
 
     cfg = configuration.load()
@@ -68,7 +69,7 @@ def gen(
     if run:
         from rich.console import Console
 
-        from codeassist.commands.run import ask_on_stderr, confirm_and_run
+        from codeassist.safety.execute import ask_on_stderr, confirm_and_run
 
         console = Console(stderr=True)
         raise typer.Exit(confirm_and_run(result.code, result.language, console, ask_on_stderr))

@@ -27,9 +27,9 @@ def repl(
     from codeassist.backends.base import Options
     from codeassist.backends.select import open_backend
     from codeassist.errors import UsageError
-    from codeassist.grounding import wants_context
-    from codeassist.language import LANGUAGES
-    from codeassist.repl import Session
+    from codeassist.pipeline.grounding import wants_context
+    from codeassist.pipeline.language import LANGUAGES
+    from codeassist.repl.session import Session
 
     if lang not in (*LANGUAGES, "auto"):
         raise UsageError(f"unknown language {lang!r}", hint="use --lang python, sql, shell or auto")
@@ -81,7 +81,7 @@ def _completer() -> Any:
     from prompt_toolkit.completion import Completer, Completion
 
     from codeassist import models
-    from codeassist.repl import COMMANDS
+    from codeassist.repl.session import COMMANDS
 
     try:
         names = sorted(models.manifests())

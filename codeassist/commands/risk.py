@@ -24,7 +24,7 @@ def risk(
     level from the output, e.g. with --json.
     """
     from codeassist.errors import UsageError
-    from codeassist.safety import assess_shell, assess_sql
+    from codeassist.safety.risk import assess_shell, assess_sql
     from codeassist.terminal import sanitize
 
     if not text.strip():

@@ -20,8 +20,8 @@ def shell_init(
     `codeassist shell-init fish | source`, or let --install add that line to your rc file
     (idempotent, with a backup; --uninstall removes it).
     """
-    from codeassist import shell as widgets
     from codeassist.errors import UsageError
+    from codeassist.shell import widgets
 
     name = widgets.check_shell(shell) if shell else widgets.current_shell()
     if install and uninstall:

@@ -112,7 +112,7 @@ def check(change: FileChange) -> list[Finding] | None:
 
 
 def _check(change: FileChange) -> list[Finding]:
-    from codeassist.safety import assess_shell, assess_sql
+    from codeassist.safety.risk import assess_shell, assess_sql
 
     language = syntax.LANGUAGE_OF_SUFFIX.get(change.suffix)
     lines = change.added_lines

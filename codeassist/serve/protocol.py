@@ -42,7 +42,7 @@ def runtime_dir() -> Path:
 
 def socket_name(spec: str) -> str:
     """The socket's file name for a model: its manifest name, or a name derived from its path."""
-    from codeassist.models import looks_like_path
+    from codeassist.models.manifest import looks_like_path
 
     if not looks_like_path(spec):
         return f"{spec}.sock"

@@ -45,7 +45,7 @@ def run_checks(subject: Subject) -> list[Check]:
 
         return python.check(subject)
     if subject.language == "sql":
-        from codeassist.verify import sql
+        from codeassist.verify.sql import check as sql
 
         return sql.check(subject)
     if subject.language == "shell":
@@ -63,7 +63,7 @@ def autofix(subject: Subject, checks: list[Check]) -> str | None:
     """
     if subject.language != "sql":
         return None
-    from codeassist.verify import sql
+    from codeassist.verify.sql import check as sql
 
     code = subject.code
     if any(c.name == "sql.schema" and not c.passed for c in checks):
@@ -81,7 +81,7 @@ def hints(subject: Subject, failures: list[Check]) -> str:
     """
     names = {c.name for c in failures}
     if subject.language == "sql" and names & {"sql.schema", "sql.explain", "sql.result"}:
-        from codeassist.verify import sql
+        from codeassist.verify.sql import check as sql
 
         return sql.repair_hints(subject)
     return ""

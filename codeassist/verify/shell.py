@@ -148,7 +148,7 @@ def missing_programs(code: str, cwd: Path | None = None) -> list[str]:
 def risk_check(code: str) -> Check | None:
     """The shell-safety rules' verdict: fails only at level high (it is never repaired)."""
     try:
-        from codeassist.safety import assess_shell
+        from codeassist.safety.risk import assess_shell
     except ImportError:
         return None
     try:

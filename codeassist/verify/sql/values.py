@@ -100,7 +100,7 @@ def problems(db: str, found: list[tuple[str, str, str]]) -> list[Mismatch]:
     """Values missing as spelled but stored with another case or spacing, said with the fix."""
     if not found:
         return []
-    from codeassist.schema import sqlite_path
+    from codeassist.db.schema import sqlite_path
 
     path = sqlite_path(db)
     try:
@@ -115,7 +115,7 @@ def _problems_sqlite(path: str, found: list[tuple[str, str, str]]) -> list[Misma
     import sqlite3
     from pathlib import Path
 
-    from codeassist.schema import connect_sqlite_readonly
+    from codeassist.db.schema import connect_sqlite_readonly
 
     conn = connect_sqlite_readonly(Path(path))
     deadline = time.monotonic() + LOOKUP_TIMEOUT_S
@@ -146,7 +146,7 @@ def _problems_sqlite(path: str, found: list[tuple[str, str, str]]) -> list[Misma
 def _problems_postgres(url: str, found: list[tuple[str, str, str]]) -> list[Mismatch]:
     from psycopg import Error
 
-    from codeassist import pg
+    from codeassist.db import postgres as pg
 
     out = []
     with pg.connect_readonly(url) as conn:

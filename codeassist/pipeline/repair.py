@@ -98,7 +98,7 @@ def options(base: Options, round_: int) -> Options:
 
 def checker_shell() -> str:
     """The shell that checks shell commands: the user's when it is a known one, else bash."""
-    from codeassist.shells import shell_name
+    from codeassist.shell.user import shell_name
 
     name = shell_name()
     return name if name in ("bash", "zsh", "sh", "dash") else "bash"

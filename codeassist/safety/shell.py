@@ -2,7 +2,7 @@
 
 Every simple command (in lists, pipelines, subshells, command substitutions, `sh -c` and
 `eval` strings) is reduced to its argv, wrappers such as sudo, env and xargs are peeled off,
-and the per-program rules of codeassist/safety_rules.py judge what is left. Pipelines,
+and the per-program rules of codeassist/safety/rules.py judge what is left. Pipelines,
 redirections and function definitions are judged here, where their structure is visible.
 """
 
@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING
 
-from codeassist.safety import Finding
-from codeassist.safety_rules import redirect_findings, rule_for
+from codeassist.safety.risk import Finding
+from codeassist.safety.rules import redirect_findings, rule_for
 
 if TYPE_CHECKING:
     from tree_sitter import Node, Parser

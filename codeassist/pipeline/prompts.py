@@ -48,7 +48,7 @@ class Environment:
                 system = "Linux (GNU tools)"
         elif system == "Darwin":
             system = f"macOS {platform.mac_ver()[0]} (BSD tools)"
-        from codeassist.shells import shell_name
+        from codeassist.shell.user import shell_name
 
         shell = shell_name()
         return cls(os=system, shell=shell, cwd=str(cwd or Path.cwd()))

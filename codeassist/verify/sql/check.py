@@ -1,7 +1,7 @@
 """SQL checks: it parses for the dialect, its tables and columns exist, EXPLAIN accepts it,
-the string values it compares columns with are spelled as stored (sql_values.py), and, on
+the string values it compares columns with are spelled as stored (values.py), and, on
 SQLite, a single query that returns no rows is not comparing a column with a value that
-column never holds (sql_result.py, which also gives repair rounds the tables' join keys).
+column never holds (result.py, which also gives repair rounds the tables' join keys).
 
 Tables and columns come from the live database when there is one (read-only), else from the
 CREATE statements of the schema text. Names are compared case-insensitively.
@@ -57,7 +57,7 @@ def check(subject: Subject) -> list[Check]:
         )
         checks.append(explain_check(subject.db, texts))
         if tables:
-            from codeassist.verify import sql_values
+            from codeassist.verify.sql import values as sql_values
 
             found = [c for s in statements for c in sql_values.comparisons(s, tables)]
             if found:
@@ -73,7 +73,7 @@ def check(subject: Subject) -> list[Check]:
 def _sqlite_path(db: str | None) -> Path | None:
     if not db:
         return None
-    from codeassist.schema import sqlite_path
+    from codeassist.db.schema import sqlite_path
 
     return sqlite_path(db)
 
@@ -82,7 +82,7 @@ def _result(path: Path, code: str, statements: list[Any], tables: Tables, explai
     """sql.result for one SELECT that EXPLAIN accepted; passed (not judged) for other SQL."""
     from sqlglot import exp
 
-    from codeassist.verify import sql_result
+    from codeassist.verify.sql import result as sql_result
 
     if len(statements) != 1 or not isinstance(statements[0], exp.Query):
         return Check("sql.result", True, "not judged: not a single query")
@@ -96,7 +96,7 @@ def repair_hints(subject: Subject) -> str:
     import sqlglot
     from sqlglot.errors import SqlglotError
 
-    from codeassist.verify import sql_result
+    from codeassist.verify.sql import result as sql_result
 
     tables = _tables(subject)
     dialect = _SQLGLOT_DIALECT.get(subject.dialect, subject.dialect)
@@ -114,7 +114,7 @@ def respelled(subject: Subject) -> str | None:
     import sqlglot
     from sqlglot.errors import SqlglotError
 
-    from codeassist.verify import sql_values
+    from codeassist.verify.sql import values as sql_values
 
     tables = _tables(subject)
     if not subject.db or not tables:
@@ -130,7 +130,7 @@ def respelled(subject: Subject) -> str | None:
 
 def requalified(subject: Subject) -> str | None:
     """The SQL with columns on the wrong alias moved to the only alias having them (sql_fix)."""
-    from codeassist.verify import sql_fix
+    from codeassist.verify.sql import fix as sql_fix
 
     tables = _tables(subject)
     dialect = _SQLGLOT_DIALECT.get(subject.dialect, subject.dialect)
@@ -183,11 +183,11 @@ def tables_from_ddl(ddl: str, dialect: str = "sqlite") -> Tables:
 
 def live_tables(db: str) -> Tables:
     """Table -> columns of a live database, read through a read-only connection."""
-    from codeassist.schema import connect_sqlite_readonly, sqlite_path
+    from codeassist.db.schema import connect_sqlite_readonly, sqlite_path
 
     path = sqlite_path(db)
     if path is None:
-        from codeassist import pg
+        from codeassist.db import postgres as pg
 
         return {t.lower(): cols for t, cols in pg.read_postgres_columns(db).items()}
     conn = connect_sqlite_readonly(path)
@@ -263,7 +263,7 @@ def _misplaced(column: Any, tables: Tables) -> str | None:
     alias, name = column.table, column.name.lower()
     if not alias or not name or name == "*":
         return None
-    from codeassist.verify.sql_fix import scope_of
+    from codeassist.verify.sql.fix import scope_of
 
     scope = scope_of(column)  # alias (lower) -> (alias, table), innermost first
     table = scope.get(alias.lower(), ("", None))[1]
@@ -287,11 +287,11 @@ def _misplaced(column: Any, tables: Tables) -> str | None:
 
 def explain_check(db: str, statements: list[str]) -> Check:
     """EXPLAIN each statement against the live database, read-only; nothing is executed."""
-    from codeassist.schema import sqlite_path
+    from codeassist.db.schema import sqlite_path
 
     try:
         if sqlite_path(db) is None:
-            from codeassist import pg
+            from codeassist.db import postgres as pg
 
             errors = [e for s in statements if (e := pg.explain(db, s))]
         else:
@@ -304,7 +304,7 @@ def explain_check(db: str, statements: list[str]) -> Check:
 def _explain_sqlite(db: str, statement: str) -> str | None:
     import sqlite3
 
-    from codeassist.schema import connect_sqlite_readonly, sqlite_path
+    from codeassist.db.schema import connect_sqlite_readonly, sqlite_path
 
     path = sqlite_path(db)
     assert path is not None

@@ -1,7 +1,7 @@
 """How risky a shell command or SQL statement is, decided from its parsed syntax tree.
 
-`assess_shell` parses with tree-sitter-bash (codeassist/safety_shell.py), `assess_sql` with
-sqlglot (codeassist/safety_sql.py). Both return a `Risk`: the highest level found, every
+`assess_shell` parses with tree-sitter-bash (codeassist/safety/shell.py), `assess_sql` with
+sqlglot (codeassist/safety/sql.py). Both return a `Risk`: the highest level found, every
 reason in the order found, and what the command would touch (paths, devices, tables, remotes).
 """
 
@@ -49,13 +49,13 @@ def combine(findings: Iterable[Finding]) -> Risk:
 
 def assess_shell(command: str) -> Risk:
     """The risk of running a shell command line (bash syntax)."""
-    from codeassist.safety_shell import findings
+    from codeassist.safety.shell import findings
 
     return combine(findings(command))
 
 
 def assess_sql(statement: str, dialect: str = "sqlite") -> Risk:
     """The risk of running one or more SQL statements in the given dialect."""
-    from codeassist.safety_sql import findings
+    from codeassist.safety.sql import findings
 
     return combine(findings(statement, dialect))

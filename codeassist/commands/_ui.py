@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from codeassist import pipeline
 from codeassist.backends.base import Backend
-from codeassist.extract import extract
+from codeassist.pipeline.extract import extract
 from codeassist.terminal import sanitize
 
 if TYPE_CHECKING:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from codeassist import pipeline
 from codeassist.backends.base import Backend, Options
 from codeassist.errors import CodeassistError
-from codeassist.language import LANGUAGES
+from codeassist.pipeline.language import LANGUAGES
 from codeassist.terminal import sanitize
 
 if TYPE_CHECKING:
@@ -162,7 +162,7 @@ class Session:
             return
         code, lang = self.last.result.code, self.last.result.language
         if name == "/run":
-            from codeassist.commands.run import confirm_and_run
+            from codeassist.safety.execute import confirm_and_run
 
             status = confirm_and_run(code, lang, self.console, self.ask)
             self.console.print(f"exit status {status}", style="dim")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from codeassist.safety import Finding
-from codeassist.safety_git import git
-from codeassist.safety_paths import Where, is_disk, is_harmless_device, where
+from codeassist.safety.git import git
+from codeassist.safety.paths import Where, is_disk, is_harmless_device, where
+from codeassist.safety.risk import Finding
 
 Rule = Callable[[list[str], bool], list[Finding]]  # (argv, arguments come from stdin)
 

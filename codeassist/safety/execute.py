@@ -13,13 +13,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from codeassist.shells import user_shell
+from codeassist.shell.user import user_shell
 from codeassist.terminal import sanitize
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from codeassist.safety import Risk
+    from codeassist.safety.risk import Risk
 
 InputFn = Callable[[str], str]
 RUNNABLE = ("shell", "python")
@@ -28,7 +28,7 @@ COLORS = {"low": "green", "medium": "yellow", "high": "bold red"}
 
 
 def risk_of(code: str, language: str) -> Risk:
-    from codeassist.safety import Finding, assess_shell, assess_sql, combine
+    from codeassist.safety.risk import Finding, assess_shell, assess_sql, combine
 
     if language == "shell":
         return assess_shell(code)

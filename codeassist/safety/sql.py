@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from codeassist.safety import Finding
+from codeassist.safety.risk import Finding
 
 if TYPE_CHECKING:
     from sqlglot import exp

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from codeassist.safety import Finding
+from codeassist.safety.risk import Finding
 
 SHARED_BRANCHES = frozenset({"main", "master", "develop", "dev", "trunk", "production", "prod",
                              "stable", "staging"})  # fmt: skip

@@ -63,9 +63,9 @@ class Manifest:
 
 def manifests_dir() -> Path:
     """The manifests: package data in a wheel, the repository's models/ in a checkout."""
-    here = Path(__file__).resolve().parent
-    packaged = here / "_manifests"
-    return packaged if packaged.is_dir() else here.parent / "models"
+    package = Path(__file__).resolve().parent.parent
+    packaged = package / "_manifests"
+    return packaged if packaged.is_dir() else package.parent / "models"
 
 
 def _parse(text: str) -> Manifest:

@@ -8,58 +8,16 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
-from codeassist import language, prompts
-from codeassist.backends.base import Backend, Message, Options, Response
+from codeassist.backends.base import Backend, Message, Response
 from codeassist.errors import UsageError
-from codeassist.extract import extract
+from codeassist.pipeline import language, prompts
+from codeassist.pipeline.extract import extract
+from codeassist.pipeline.request import Request, Result, Timings
 from codeassist.verify import Check, Subject
 
 OnPiece = Callable[[str], None]
 OnRound = Callable[[list[Check]], None]
-
-
-@dataclass(frozen=True)
-class Request:
-    text: str
-    language: str = "auto"  # python | sql | shell | auto
-    explain: bool = False
-    context: str = ""  # rendered repository context
-    schema: str = ""  # CREATE statements, for SQL
-    dialect: str = "sqlite"
-    cwd: Path | None = None
-    options: Options = field(default_factory=Options)
-    db: str | None = None  # SQLite path or postgresql:// URL: EXPLAIN checks run against it
-    tests: str = ""  # Python test code the answer must pass (run in the sandbox)
-    verify: bool = True  # run the checks (and repair on failure)
-    max_repairs: int = 2  # extra rounds asked of the model at most
-    repair_budget_s: float = 120.0  # no new round starts after this much time
-
-
-@dataclass(frozen=True)
-class Timings:
-    ttft_s: float | None
-    total_s: float | None
-    tokens: int
-
-
-@dataclass(frozen=True)
-class Result:
-    language: str
-    code: str
-    explanation: str
-    model: str
-    timings: Timings
-    reply: str  # the model's whole reply, unedited
-    checks: list[Check] = field(default_factory=list)  # of the returned code
-    repairs: int = 0  # extra rounds asked of the model
-
-    def to_json(self) -> dict[str, object]:
-        data = asdict(self)
-        del data["reply"]
-        return data
 
 
 def resolve_language(request: Request) -> str:
@@ -103,7 +61,7 @@ def run(
     the answer that passes the most checks is returned.
     """
     from codeassist import verify
-    from codeassist.verify import repair
+    from codeassist.pipeline import repair
 
     started = time.perf_counter()
     lang = resolve_language(request)
@@ -139,7 +97,8 @@ def run(
 
 def _checked(request: Request, lang: str, result: Result) -> Result:
     """The result with its checks; mechanically fixed first where a fix is certain."""
-    from codeassist.verify import autofix, repair, run_checks
+    from codeassist.pipeline import repair
+    from codeassist.verify import autofix, run_checks
 
     subject = _subject(request, lang, result.code)
     checks = run_checks(subject)
@@ -152,7 +111,7 @@ def _checked(request: Request, lang: str, result: Result) -> Result:
 
 
 def _subject(request: Request, lang: str, code: str) -> Subject:
-    from codeassist.verify.repair import checker_shell
+    from codeassist.pipeline.repair import checker_shell
 
     return Subject(
         language=lang, code=code, request=request.text, tests=request.tests,

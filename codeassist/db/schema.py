@@ -54,7 +54,7 @@ def read_database_schema(url: str) -> str:
     path = sqlite_path(url)
     if path is None:
         if dialect_of(url) == "postgres":
-            from codeassist.pg import read_postgres_schema
+            from codeassist.db.postgres import read_postgres_schema
 
             return read_postgres_schema(url)
         raise UsageError(

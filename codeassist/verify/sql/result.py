@@ -34,7 +34,7 @@ _READS = {
 
 
 def _connect(path: Path, timeout_s: float) -> sqlite3.Connection:
-    from codeassist.schema import connect_sqlite_readonly
+    from codeassist.db.schema import connect_sqlite_readonly
 
     conn = connect_sqlite_readonly(path)
     deadline = time.monotonic() + timeout_s
@@ -49,7 +49,7 @@ def _quote(name: str) -> str:
 
 def result_check(path: Path, query: str, statement: Any, tables: dict[str, list[str]]) -> Check:
     """Run the query (one row at most); fail only when it is empty for a telling reason."""
-    from codeassist.verify import sql_values
+    from codeassist.verify.sql import values as sql_values
 
     try:
         conn = _connect(path, RUN_TIMEOUT_S)
@@ -142,7 +142,7 @@ def _holders(
 
 def foreign_keys(path: Path) -> list[tuple[str, str, str, str]]:
     """(table, column, referenced table, referenced column) of a SQLite database, read-only."""
-    from codeassist.schema import connect_sqlite_readonly
+    from codeassist.db.schema import connect_sqlite_readonly
 
     conn = connect_sqlite_readonly(path)
     try:

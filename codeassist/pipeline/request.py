@@ -1,0 +1,50 @@
+"""What a request asks for, and what the pipeline returns for it."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from codeassist.backends.base import Options
+from codeassist.verify import Check
+
+
+@dataclass(frozen=True)
+class Request:
+    text: str
+    language: str = "auto"  # python | sql | shell | auto
+    explain: bool = False
+    context: str = ""  # rendered repository context
+    schema: str = ""  # CREATE statements, for SQL
+    dialect: str = "sqlite"
+    cwd: Path | None = None
+    options: Options = field(default_factory=Options)
+    db: str | None = None  # SQLite path or postgresql:// URL: EXPLAIN checks run against it
+    tests: str = ""  # Python test code the answer must pass (run in the sandbox)
+    verify: bool = True  # run the checks (and repair on failure)
+    max_repairs: int = 2  # extra rounds asked of the model at most
+    repair_budget_s: float = 120.0  # no new round starts after this much time
+
+
+@dataclass(frozen=True)
+class Timings:
+    ttft_s: float | None
+    total_s: float | None
+    tokens: int
+
+
+@dataclass(frozen=True)
+class Result:
+    language: str
+    code: str
+    explanation: str
+    model: str
+    timings: Timings
+    reply: str  # the model's whole reply, unedited
+    checks: list[Check] = field(default_factory=list)  # of the returned code
+    repairs: int = 0  # extra rounds asked of the model
+
+    def to_json(self) -> dict[str, object]:
+        data = asdict(self)
+        del data["reply"]
+        return data

@@ -1,0 +1,1 @@
+"""The interactive session: state and slash commands (rendering stays in commands/)."""

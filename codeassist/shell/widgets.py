@@ -1,0 +1,162 @@
+"""Shell widgets (bash, zsh, fish) and their install line in the shell's rc file.
+
+The widget scripts are package data next to this module; `widget()` fills in the key and
+the codeassist executable. `install()` / `uninstall()` edit the rc file between two marker
+lines, idempotently, leaving a backup; uninstall restores the file exactly as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from codeassist.errors import InputError, UsageError
+
+SHELLS = ("bash", "zsh", "fish")
+BEGIN = "# >>> codeassist shell widget >>>"
+END = "# <<< codeassist shell widget <<<"
+BACKUP_SUFFIX = ".codeassist-backup"
+_BLOCK = re.compile("\n" + re.escape(BEGIN) + "\n.*?" + re.escape(END) + "\n", re.DOTALL)
+_KEY = re.compile(r"^(?:\\?(?P<mod>C|M|ctrl|alt|control|meta)[-+])(?P<key>[a-z])$", re.I)
+
+
+@dataclass(frozen=True)
+class Key:
+    """One key chord: Ctrl or Alt plus a letter."""
+
+    alt: bool
+    letter: str
+
+    @classmethod
+    def parse(cls, text: str) -> Key:
+        """Accepts readline (`\\C-g`, `\\M-g`), `ctrl-g`, `alt+g` and caret (`^G`) forms."""
+        spec = text.strip()
+        if len(spec) == 2 and spec[0] == "^" and spec[1].isalpha():
+            return cls(False, spec[1].lower())
+        match = _KEY.match(spec)
+        if not match:
+            raise UsageError(
+                f"cannot use {text!r} as the widget key",
+                hint="use Ctrl or Alt plus a letter: ctrl-g, alt-g, \\C-g or ^G",
+            )
+        alt = match["mod"].lower() in ("m", "alt", "meta")
+        return cls(alt, match["key"].lower())
+
+    def for_shell(self, shell: str) -> str:
+        if shell == "bash":
+            return f"\\e{self.letter}" if self.alt else f"\\C-{self.letter}"
+        if shell == "zsh":
+            return f"^[{self.letter}" if self.alt else f"^{self.letter.upper()}"
+        return f"\\e{self.letter}" if self.alt else f"\\c{self.letter}"
+
+    @property
+    def name(self) -> str:
+        return f"{'Alt' if self.alt else 'Ctrl'}-{self.letter.upper()}"
+
+
+def check_shell(shell: str) -> str:
+    if shell not in SHELLS:
+        raise UsageError(f"unknown shell {shell!r}", hint="use bash, zsh or fish")
+    return shell
+
+
+def current_shell(environ: dict[str, str] | None = None) -> str:
+    """The user's login shell from $SHELL, if it is one we support."""
+    name = Path((environ if environ is not None else os.environ).get("SHELL", "")).name
+    if name not in SHELLS:
+        raise UsageError("cannot tell which shell you use", hint="name it: bash, zsh or fish")
+    return name
+
+
+def executable() -> str:
+    """How the widget calls codeassist: by name when it is on PATH, else by full path."""
+    if shutil.which("codeassist"):
+        return "codeassist"
+    found = shutil.which("codeassist", path=str(Path(sys.executable).parent))
+    return found or "codeassist"
+
+
+def _quote(shell: str, word: str) -> str:
+    if shell == "fish" and shlex.quote(word) != word:
+        return "'" + word.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    return shlex.quote(word)
+
+
+def widget(shell: str, key: str, exe: str | None = None) -> str:
+    """The script to source in the shell: binds `key` to the widget."""
+    chord = Key.parse(key)
+    template = (Path(__file__).parent / f"widget.{check_shell(shell)}").read_text("utf-8")
+    return (
+        template.replace("@KEY_NAME@", chord.name)
+        .replace("@KEY@", chord.for_shell(shell))
+        .replace("@EXE@", _quote(shell, exe or executable()))
+    )
+
+
+def rc_file(shell: str, home: Path | None = None, environ: dict[str, str] | None = None) -> Path:
+    env = os.environ if environ is None else environ
+    home = home or Path.home()
+    if check_shell(shell) == "bash":
+        return home / ".bashrc"
+    if shell == "zsh":
+        return Path(env.get("ZDOTDIR") or home) / ".zshrc"
+    return Path(env.get("XDG_CONFIG_HOME") or home / ".config") / "fish" / "config.fish"
+
+
+def eval_line(shell: str, key: str | None = None, exe: str | None = None) -> str:
+    """The rc-file line that loads the widget at each shell start."""
+    cmd = _quote(shell, exe or executable())
+    args = f"shell-init {shell}" + (f" --key {_quote(shell, key)}" if key else "")
+    if shell == "fish":
+        return f"{cmd} {args} | source"
+    return f'eval "$({cmd} {args})"'
+
+
+def block(shell: str, key: str | None = None, exe: str | None = None) -> str:
+    return f"\n{BEGIN}\n{eval_line(shell, key, exe)}\n{END}\n"
+
+
+def install(rc: Path, text: str) -> bool:
+    """Append the block to the rc file unless it is there; back the file up first.
+
+    Returns False when there was nothing to do.
+    """
+    old = _read(rc)
+    if _BLOCK.search(old) or BEGIN in old:
+        return False
+    if rc.exists():
+        shutil.copy2(rc, rc.with_name(rc.name + BACKUP_SUFFIX))
+    rc.parent.mkdir(parents=True, exist_ok=True)
+    _write(rc, old + text)
+    return True
+
+
+def uninstall(rc: Path) -> bool:
+    """Remove the block (the file becomes what it was before install); False if absent."""
+    old = _read(rc)
+    new = _BLOCK.sub("", old)
+    if new == old:
+        return False
+    shutil.copy2(rc, rc.with_name(rc.name + BACKUP_SUFFIX))
+    _write(rc, new)
+    return True
+
+
+def _read(rc: Path) -> str:
+    try:
+        return rc.read_bytes().decode("utf-8") if rc.exists() else ""
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {rc}: {exc}") from exc
+
+
+def _write(rc: Path, text: str) -> None:
+    try:
+        with rc.open("w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise InputError(f"cannot write {rc}: {exc}") from exc

@@ -1,0 +1,1 @@
+"""SQL checks: parse, schema, EXPLAIN, result probes, and the automatic fixes."""
