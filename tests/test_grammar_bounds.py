@@ -58,7 +58,7 @@ def nested(levels: int) -> str:
         (SHELL_LINE, 1),  # the "(" inside a character class is not a group
         ('root ::= "((((((" ")))"', 0),  # nor are parentheses in a string
         ('root ::= "\\"(" "a"', 0),  # an escaped quote does not end the string
-        ("# ((((\nroot ::= \"a\"", 0),  # nor in a comment
+        ('# ((((\nroot ::= "a"', 0),  # nor in a comment
         ('root ::= [\\](] "a"', 0),  # an escaped "]" does not end the class
         (nested(grammar.MAX_DEPTH), grammar.MAX_DEPTH),
     ],

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
+import signal
 import socket
 import subprocess
 import threading
@@ -115,34 +118,46 @@ def test_every_bad_request_gets_one_error_line_and_the_server_keeps_answering(
     assert "Traceback" not in text and "request failed: bad request" in text
 
 
+def _client(start: Any, results: Any) -> None:
+    """One `gen`-like process: find the server the way the CLI does, then ask for one token."""
+    start.wait()
+    backend = client.find(SMALL_MODEL)
+    if backend is None:
+        results.put("no server")
+        return
+    msgs = [Message("user", "Say hello.")]  # one prompt for all: each evaluates one token
+    results.put("".join(backend.stream(msgs, Options(max_tokens=1))))
+
+
 def test_a_burst_of_clients_while_busy_all_find_the_server_and_are_answered(
     served: tuple[Path, Path],
 ) -> None:
+    """20 client processes connect at once while the server generates and, for a second, gets
+    no CPU at all (SIGSTOP: a loaded machine): none may conclude that no server runs."""
     path, _ = served
-    busy = threading.Thread(target=raw, args=(path, line(generate(max_tokens=200))))
+    pid = protocol.call(path, {"op": "status"})["status"]["pid"]
+    busy = threading.Thread(target=raw, args=(path, line(generate(max_tokens=16))))
     busy.start()
     deadline = time.monotonic() + 30
     while protocol.call(path, {"op": "status"})["status"]["active"] == 0:
         assert time.monotonic() < deadline, "the long generation did not start"
         time.sleep(0.01)
 
-    clients = 50
-    start = threading.Barrier(clients)
-    found: dict[int, bool] = {}
-    answers: dict[int, str] = {}
-
-    def one(i: int) -> None:
-        start.wait()
-        backend = client.find(SMALL_MODEL)  # how `gen` decides whether a server runs
-        found[i] = backend is not None
-        if backend is not None:
-            msgs = [Message("user", f"Say {i}.")]
-            answers[i] = "".join(backend.stream(msgs, Options(max_tokens=2)))
-
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(clients)]
-    for t in threads:
-        t.start()
-    for t in [*threads, busy]:
-        t.join(timeout=240)
-    assert sum(found.values()) == clients, f"{clients - sum(found.values())} saw no server"
-    assert len(answers) == clients
+    clients = 20
+    fork = multiprocessing.get_context("fork")  # separate processes, as real clients are
+    start, results = fork.Barrier(clients + 1), fork.Queue()
+    procs = [fork.Process(target=_client, args=(start, results)) for _ in range(clients)]
+    for proc in procs:
+        proc.start()
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        start.wait(timeout=60)  # all clients connect now, to a server that cannot accept
+        time.sleep(1.0)
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    answers = [results.get(timeout=240) for _ in range(clients)]
+    for proc in procs:
+        proc.join(timeout=10)
+    busy.join(timeout=60)
+    assert "no server" not in answers, f"{answers.count('no server')} of {clients} saw no server"
+    assert all(answers)
