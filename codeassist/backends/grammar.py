@@ -20,7 +20,7 @@ _HINT = "see docs/protocol.md (grammar limits)"
 
 
 def depth(text: str) -> int:
-    """The deepest nesting of parentheses, outside quoted strings, character classes and comments."""
+    """The deepest nesting of groups, outside quoted strings, character classes and comments."""
     deepest = level = 0
     for token in _TOKEN.finditer(text):
         mark = token.group()
