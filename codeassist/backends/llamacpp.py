@@ -27,6 +27,7 @@ from typing import Any
 import llama_cpp
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
+from codeassist.backends import grammar as grammar_bounds
 from codeassist.backends import prefill
 from codeassist.backends.base import Message, Options
 from codeassist.backends.decoding import PromptLookup, TextStream, shared_prefix
@@ -398,6 +399,8 @@ class LlamaCppBackend:
             )
 
     def _sampler(self, options: Options) -> Any:
+        if options.grammar:
+            grammar_bounds.check(options.grammar)  # a deep grammar would crash llama.cpp
         chain = llama_cpp.llama_sampler_chain_init(llama_cpp.llama_sampler_chain_default_params())
         add = llama_cpp.llama_sampler_chain_add
         if options.grammar:

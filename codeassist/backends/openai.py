@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 
 import httpx
 
+from codeassist.backends import grammar
 from codeassist.backends.base import Message, Options, estimate_tokens
 from codeassist.errors import BackendError
 
@@ -52,7 +53,7 @@ class OpenAIBackend:
         if options.stop:
             body["stop"] = list(options.stop)
         if options.grammar:
-            body["grammar"] = options.grammar  # llama.cpp's server understands it
+            body["grammar"] = grammar.check(options.grammar)  # for llama.cpp's server
         timeout = httpx.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S)
         try:
             with (

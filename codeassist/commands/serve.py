@@ -44,4 +44,8 @@ def serve(
         return
     control.preflight(path)
     typer.echo(f"loading {spec}…", err=True)
-    control.run(cfg, spec, path, idle, ready=lambda: typer.echo(f"serving on {path}", err=True))
+    control.run(
+        cfg, spec, path, idle,
+        ready=lambda: typer.echo(f"serving on {path}", err=True),
+        log=lambda line: typer.echo(f"codeassist serve: {line}", err=True),
+    )  # fmt: skip

@@ -60,7 +60,12 @@ def preflight(path: Path) -> None:
 
 
 def run(
-    config: Config, spec: str, path: Path, idle_timeout: float, ready: Callable[[], None]
+    config: Config,
+    spec: str,
+    path: Path,
+    idle_timeout: float,
+    ready: Callable[[], None],
+    log: Callable[[str], object] = lambda line: None,
 ) -> None:
     """Load the model (and its saved prompt cache), then serve until stopped or idle."""
     from codeassist.backends.select import open_local
@@ -78,7 +83,7 @@ def run(
         def on_exit() -> None:
             prefix.save(model, where, model.cached_tokens)
 
-    server = Server(path, model, idle_timeout, on_exit=on_exit)
+    server = Server(path, model, idle_timeout, on_exit=on_exit, log=log)
     signal.signal(signal.SIGTERM, lambda signum, frame: server.stop_soon())
     ready()
     server.serve()

@@ -6,21 +6,25 @@ answers with one or more lines and closes the connection.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import socket
+import struct
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from codeassist import paths
 from codeassist.backends.base import Message, Options
 from codeassist.errors import BackendError, UsageError
 
 VERSION = 1
-CONNECT_TIMEOUT = 0.25  # seconds; a live server accepts at once, a dead one refuses at once
+CONNECT_TIMEOUT = 2.0  # seconds a connect waits for room in a busy server's accept queue
+RETRY_S = 0.02  # between connects refused while the server process lives (it is starting)
 SUN_PATH_MAX = 107  # bytes in sockaddr_un.sun_path, less the terminating NUL
 
 
@@ -63,24 +67,62 @@ def check_length(path: Path) -> None:
         )
 
 
-def connect(path: Path, timeout: float = CONNECT_TIMEOUT) -> socket.socket | None:
-    """A connection to the server at `path`, or None when none listens there."""
-    if not path.exists():
-        return None
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    sock.settimeout(timeout)
+def owner_alive(path: Path) -> bool:
+    """Whether the server process named in the socket's lock file lives (it may be starting)."""
     try:
-        sock.connect(os.fsencode(path))
-    except OSError:
-        sock.close()
-        return None
-    sock.settimeout(None)
-    return sock
+        pid = int(path.with_name(path.name + ".lock").read_text().strip())
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return False  # no lock file, no pid in it, or that process is gone
+    return pid > 0
+
+
+def _send_timeout(sock: socket.socket, seconds: float) -> None:
+    """SO_SNDTIMEO: how long a blocking connect waits for room in the accept queue (0: always)."""
+    whole = int(seconds)
+    timeval = struct.pack("ll", whole, int((seconds - whole) * 1e6))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, timeval)
+
+
+def connect(path: Path, timeout: float = CONNECT_TIMEOUT) -> socket.socket | None:
+    """A connection to the server at `path`; None, at once, when nothing listens there.
+
+    The connect blocks: a burst of clients waits for room in the server's accept queue (up to
+    `timeout`, then BackendError: the server is stuck). A refused connect is retried while the
+    process in the socket's lock file lives, since that server is between bind and listen.
+    """
+    deadline = time.monotonic() + timeout
+    while path.exists():
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        _send_timeout(sock, max(0.001, deadline - time.monotonic()))
+        try:
+            sock.connect(os.fsencode(path))
+        except (ConnectionRefusedError, FileNotFoundError):
+            sock.close()
+            if not owner_alive(path) or time.monotonic() >= deadline:
+                return None  # a socket file nobody listens on: what a crash leaves
+            time.sleep(RETRY_S)
+            continue
+        except BlockingIOError:  # EAGAIN: the accept queue stayed full for `timeout`
+            sock.close()
+            raise BackendError(
+                f"the codeassist server on {path} accepts no connection (waited {timeout:g} s)",
+                hint="it may be stuck: stop it with `codeassist serve --stop`, or kill its pid",
+            ) from None
+        except OSError:
+            sock.close()
+            return None  # not a socket, or not ours to open
+        _send_timeout(sock, 0)
+        return sock
+    return None
 
 
 def alive(path: Path) -> bool:
-    """Whether a server accepts connections on `path` (a probe: connect, then close)."""
-    sock = connect(path)
+    """Whether a server runs on `path` (a probe: connect, then close); a stuck one counts."""
+    try:
+        sock = connect(path)
+    except BackendError:
+        return True
     if sock is None:
         return False
     sock.close()
@@ -95,36 +137,11 @@ def messages_to_json(messages: list[Message]) -> list[dict[str, str]]:
     return [{"role": m.role, "content": m.content} for m in messages]
 
 
-def messages_from_json(data: object) -> list[Message]:
-    if not isinstance(data, list) or not data:
-        raise ValueError("messages must be a non-empty list")
-    out = []
-    for m in data:
-        if not isinstance(m, dict) or not isinstance(m.get("content"), str):
-            raise ValueError("each message needs a role and a string content")
-        out.append(Message(str(m.get("role", "user")), m["content"]))
-    return out
-
-
 def options_to_json(options: Options) -> dict[str, Any]:
     return {
         "max_tokens": options.max_tokens, "temperature": options.temperature,
         "seed": options.seed, "stop": list(options.stop), "grammar": options.grammar,
     }  # fmt: skip
-
-
-def options_from_json(data: object) -> Options:
-    if data is None:
-        return Options()
-    if not isinstance(data, dict):
-        raise ValueError("options must be an object")
-    return Options(
-        max_tokens=int(data.get("max_tokens", 512)),
-        temperature=float(data.get("temperature", 0.0)),
-        seed=int(data.get("seed", 0)),
-        stop=tuple(str(s) for s in data.get("stop") or ()),
-        grammar=data.get("grammar") or None,
-    )
 
 
 def request(
@@ -138,22 +155,25 @@ def request(
         )
     with sock:
         sock.settimeout(timeout)
-        sock.sendall(encode(payload))
-        reader = sock.makefile("rb")
-        done = False
-        for line in reader:
-            answer = json.loads(line)
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            sock.sendall(encode(payload))  # refused early (too long): its answer says why
+        for answer in _answers(sock.makefile("rb")):
             if "error" in answer:
                 raise BackendError(str(answer["error"]), hint=str(answer.get("hint", "")))
-            done = bool(answer.get("done"))
             yield answer
-            if done:
+            if answer.get("done"):
                 return
-        if not done:
-            raise BackendError(
-                "the codeassist server closed the connection mid-answer",
-                hint="see `codeassist serve --status`; restart it with `codeassist serve`",
-            )
+        raise BackendError(
+            "the codeassist server closed the connection mid-answer",
+            hint="see `codeassist serve --status`; restart it with `codeassist serve`",
+        )
+
+
+def _answers(reader: IO[bytes]) -> Iterator[dict[str, Any]]:
+    """The server's answer lines, until it closes the connection."""
+    with contextlib.suppress(ConnectionResetError):
+        for line in reader:
+            yield dict(json.loads(line))
 
 
 def call(path: Path, payload: dict[str, Any], timeout: float | None = 10.0) -> dict[str, Any]:

@@ -8,14 +8,16 @@ its new tokens. The server exits after `idle_timeout` seconds without a request.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
-import json
 import os
 import socket
 import socketserver
 import struct
+import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -23,13 +25,16 @@ from typing import IO, Any, Protocol
 
 from codeassist.backends.base import Message, Options
 from codeassist.errors import CodeassistError, UsageError
-from codeassist.serve import protocol
+from codeassist.serve import protocol, validate
+
+READ_TIMEOUT = 30.0  # seconds a connection may take to send its request line
 
 
 class Model(Protocol):
     """What the server needs from a backend (LlamaCppBackend; FakeBackend-like in tests)."""
 
     name: str
+    n_ctx: int
 
     def stream(self, messages: list[Message], options: Options) -> Any: ...
 
@@ -59,6 +64,7 @@ def peer_uid(sock: socket.socket) -> int:
 class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     daemon_threads = True
     allow_reuse_address = False
+    request_queue_size = socket.SOMAXCONN  # a burst of clients waits in the queue, not refused
 
     def __init__(
         self,
@@ -66,8 +72,11 @@ class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
         model: Model,
         idle_timeout: float,
         on_exit: Callable[[], object] | None = None,
+        log: Callable[[str], object] = lambda line: None,
     ) -> None:
         self.model = model
+        self.log = log
+        self._reported: set[tuple[str, str, int | None]] = set()
         self.on_exit = on_exit  # runs once serving has stopped, holding the model lock
         self.idle_timeout = idle_timeout
         self.lock = threading.Lock()
@@ -103,10 +112,13 @@ class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
                 hint="see `codeassist serve --status`, or stop it with `codeassist serve --stop`",
             ) from None
         self._lockfile = lockfile
+        lockfile.truncate(0)  # the pid of a dead server, if any: clients need not wait for it
         if path.exists() or path.is_symlink():
             if protocol.alive(path):  # held no lock yet answers: not ours to replace
                 raise UsageError(f"something already listens on {path}")
             path.unlink()  # stale: its server died without cleaning up
+        lockfile.write(f"{os.getpid()}\n")  # clients wait for a refusing socket while it lives
+        lockfile.flush()
 
     def serve(self) -> None:
         """Serve until stopped or idle; always removes the socket."""
@@ -123,6 +135,7 @@ class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
                 finally:
                     self.lock.release()
             if self._lockfile:
+                self._lockfile.truncate(0)
                 self._lockfile.close()
 
     def _watch_idle(self) -> None:
@@ -144,6 +157,22 @@ class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
         data["version"] = protocol.VERSION
         return data
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A connection that failed outside a request (the client vanished): one line, no trace."""
+        exc = sys.exc_info()[1]
+        if not isinstance(exc, OSError):
+            self.log(f"connection failed: {type(exc).__name__}: {exc}")
+
+    def internal_error(self, exc: Exception) -> None:
+        """Log a bug met while answering: its traceback the first time, one line after that."""
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        where = (type(exc).__name__, frame.filename, frame.lineno)
+        if where in self._reported:
+            self.log(f"internal error again: {type(exc).__name__}: {exc}")
+            return
+        self._reported.add(where)
+        self.log("internal error:\n" + "".join(traceback.format_exception(exc)).rstrip())
+
     def stop_soon(self) -> None:
         threading.Thread(target=self.shutdown, daemon=True).start()
 
@@ -159,38 +188,49 @@ class Handler(socketserver.StreamRequestHandler):
         if peer_uid(self.connection) != os.getuid():
             self.send({"error": "refused: the server belongs to another user", "hint": ""})
             return
-        line = self.rfile.readline()
-        if not line.strip():
-            return  # a liveness probe: connect and close
         try:
-            req = json.loads(line)
-            if not isinstance(req, dict):
-                raise ValueError("a request is a JSON object")
-            op = req.get("op")
-            if op == "generate":
-                self.generate(req)
-            elif op == "status":
-                self.send({"done": True, "status": self.server.status()})
-            elif op == "count_tokens":
-                text = req.get("text")
-                if not isinstance(text, str):
-                    raise ValueError("count_tokens needs a string `text`")
-                self.send({"done": True, "tokens": self.server.model.count_tokens(text)})
-            elif op == "stop":
-                self.send({"done": True, "stopping": True})
-                self.server.stop_soon()
-            else:
-                raise ValueError(f"unknown op {op!r}")
-        except ValueError as exc:
-            self.send({"error": f"bad request: {exc}", "hint": "see docs/protocol.md"})
+            self.connection.settimeout(READ_TIMEOUT)
+            line = self.rfile.readline(validate.MAX_LINE + 1)
+            self.connection.settimeout(None)
+        except OSError:
+            return  # no request line in time, or the client went away
+        if not line.endswith(b"\n") and len(line) <= validate.MAX_LINE:
+            return  # a liveness probe (connect and close), or a half line then close
+        try:
+            self.answer(line)
+        except ValueError as exc:  # BadRequest, and the few checks llama.cpp's wrapper makes
+            self.fail(f"bad request: {exc}", "see docs/protocol.md")
         except CodeassistError as exc:
-            self.send({"error": exc.message, "hint": exc.hint})
-        except (BrokenPipeError, ConnectionResetError):
+            self.fail(exc.message, exc.hint)
+        except OSError:
             pass  # the client went away; the lock is released, the cache stays valid
+        except Exception as exc:  # noqa: BLE001 - one request's bug must not end the server
+            self.server.internal_error(exc)
+            self.fail(f"internal error: {type(exc).__name__}", "see the server's log")
+
+    def fail(self, message: str, hint: str) -> None:
+        """Answer with one error line (when the client still listens) and log it briefly."""
+        self.server.log(f"request failed: {message[:200]}")
+        with contextlib.suppress(OSError):
+            self.send({"error": message, "hint": hint})
+
+    def answer(self, line: bytes) -> None:
+        req = validate.request_line(line)
+        op = req["op"]
+        if op == "generate":
+            self.generate(req)
+        elif op == "status":
+            self.send({"done": True, "status": self.server.status()})
+        elif op == "count_tokens":
+            text = validate.text("text", req.get("text"), validate.MAX_TEXT)
+            self.send({"done": True, "tokens": self.server.model.count_tokens(text)})
+        elif op == "stop":
+            self.send({"done": True, "stopping": True})
+            self.server.stop_soon()
 
     def generate(self, req: dict[str, Any]) -> None:
-        messages = protocol.messages_from_json(req.get("messages"))
-        options = protocol.options_from_json(req.get("options"))
+        messages = validate.messages(req.get("messages"))
+        options = validate.options(req.get("options"), self.server.model.n_ctx)
         server, state = self.server, self.server.state
         with server.counter:
             state.waiting += 1
