@@ -37,10 +37,13 @@ def dialect_of(url: str | None) -> str:
 
 
 def connect_sqlite_readonly(path: Path) -> sqlite3.Connection:
+    """A read-only connection for reading the schema; never creates the file."""
+    from codeassist.db import sqlite as sqlite_db
+
     if not path.is_file():
         raise InputError(f"database not found: {path}", hint="pass an existing SQLite file to --db")
     try:
-        conn = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True)
+        conn = sqlite_db.connect(path)
         conn.execute("SELECT 1 FROM sqlite_master LIMIT 1")
     except sqlite3.DatabaseError as exc:
         raise InputError(

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from codeassist.db.sqlite_worker import SqliteWorker
 from codeassist.errors import CodeassistError
 from codeassist.verify import Check, Subject
 
@@ -21,6 +22,15 @@ _SQLGLOT_DIALECT = {"sqlite": "sqlite", "postgres": "postgres", "postgresql": "p
 
 
 def check(subject: Subject) -> list[Check]:
+    """The SQL checks; queries on a SQLite database run in one child process, killed after."""
+    path = _sqlite_path(subject.db)
+    if path is None:
+        return _check(subject, None)
+    with SqliteWorker(path) as worker:
+        return _check(subject, worker)
+
+
+def _check(subject: Subject, worker: SqliteWorker | None) -> list[Check]:
     import sqlglot
     from sqlglot.errors import ParseError, TokenError
 
@@ -31,8 +41,7 @@ def check(subject: Subject) -> list[Check]:
         dependents.append("sql.schema")
     if subject.db:
         dependents.append("sql.explain")
-    runnable = _sqlite_path(subject.db)
-    if runnable is not None:
+    if worker is not None:
         dependents.append("sql.result")
     try:
         statements = [s for s in sqlglot.parse(subject.code, read=dialect) if s is not None]
@@ -55,18 +64,20 @@ def check(subject: Subject) -> list[Check]:
             if len(statements) == 1
             else [s.sql(dialect=dialect) for s in statements]
         )
-        checks.append(explain_check(subject.db, texts))
+        from codeassist.verify.sql.explain import explain_check
+
+        checks.append(explain_check(subject.db, texts, worker))
         if tables:
             from codeassist.verify.sql import values as sql_values
 
             found = [c for s in statements for c in sql_values.comparisons(s, tables)]
             if found:
-                problems = [m.message for m in sql_values.problems(subject.db, found)]
+                problems = [m.message for m in sql_values.problems(subject.db, found, worker)]
                 detail = "; ".join(problems) or f"{len(found)} compared value(s) found"
                 checks.append(Check("sql.values", not problems, detail))
-    if runnable is not None:
+    if worker is not None:
         explained = all(c.passed for c in checks if c.name == "sql.explain")
-        checks.append(_result(runnable, subject.code, statements, tables, explained))
+        checks.append(_result(worker, subject.code, statements, tables, explained))
     return checks
 
 
@@ -78,7 +89,9 @@ def _sqlite_path(db: str | None) -> Path | None:
     return sqlite_path(db)
 
 
-def _result(path: Path, code: str, statements: list[Any], tables: Tables, explained: bool) -> Check:
+def _result(
+    worker: SqliteWorker, code: str, statements: list[Any], tables: Tables, explained: bool
+) -> Check:
     """sql.result for one SELECT that EXPLAIN accepted; passed (not judged) for other SQL."""
     from sqlglot import exp
 
@@ -88,7 +101,7 @@ def _result(path: Path, code: str, statements: list[Any], tables: Tables, explai
         return Check("sql.result", True, "not judged: not a single query")
     if not explained:
         return Check("sql.result", False, "not run: EXPLAIN fails")
-    return sql_result.result_check(path, code.strip().rstrip(";"), statements[0], tables)
+    return sql_result.result_check(worker, code.strip().rstrip(";"), statements[0], tables)
 
 
 def repair_hints(subject: Subject) -> str:
@@ -283,36 +296,3 @@ def _misplaced(column: Any, tables: Tables) -> str | None:
     if holders:
         return f"{message}; {shown} is a column of {', '.join(holders)}: join it"
     return f"{message} (columns of {table}: {', '.join(columns)})"
-
-
-def explain_check(db: str, statements: list[str]) -> Check:
-    """EXPLAIN each statement against the live database, read-only; nothing is executed."""
-    from codeassist.db.schema import sqlite_path
-
-    try:
-        if sqlite_path(db) is None:
-            from codeassist.db import postgres as pg
-
-            errors = [e for s in statements if (e := pg.explain(db, s))]
-        else:
-            errors = [e for s in statements if (e := _explain_sqlite(db, s))]
-    except CodeassistError as exc:
-        return Check("sql.explain", False, exc.message)
-    return Check("sql.explain", not errors, "; ".join(errors))
-
-
-def _explain_sqlite(db: str, statement: str) -> str | None:
-    import sqlite3
-
-    from codeassist.db.schema import connect_sqlite_readonly, sqlite_path
-
-    path = sqlite_path(db)
-    assert path is not None
-    conn = connect_sqlite_readonly(path)
-    try:
-        conn.execute(f"EXPLAIN QUERY PLAN {statement}").fetchall()
-    except sqlite3.Error as exc:
-        return str(exc)
-    finally:
-        conn.close()
-    return None

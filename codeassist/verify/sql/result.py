@@ -1,9 +1,10 @@
 """Does the query find anything, and how do its tables join? (SQLite, read-only).
 
-`sql.result` runs a single SELECT on a read-only connection, time-limited, reading at most one
-row, with an authorizer that allows only reading. An empty result can be the right answer, so
-it fails only on evidence that it is not: the query compares a column with a string that no
-row of that column holds. The finding then says where the string is stored instead (another
+`sql.result` runs a single SELECT in a child process (db/sqlite_worker.py: killed at the
+deadline, memory-limited) on a read-only connection, reading at most one row, with an
+authorizer that allows only reading. An empty result can be the right answer, so it fails only
+on evidence that it is not: the query compares a column with a string that no row of that
+column holds. The finding then says where the string is stored instead (another
 column), or shows some values the column does hold, so a repair round can pick the right one.
 
 `join_hints` restates the tables a failed query uses, with their columns and the foreign keys
@@ -17,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from codeassist.errors import CodeassistError
+from codeassist.db.sqlite_worker import QueryError, SqliteWorker
 from codeassist.verify import Check
 
 RUN_TIMEOUT_S = 2.0
@@ -25,50 +26,31 @@ SEARCH_TIMEOUT_S = 2.0
 SAMPLE_VALUES = 6
 MAX_COLUMNS_SEARCHED = 300
 
-_READS = {
-    sqlite3.SQLITE_SELECT,
-    sqlite3.SQLITE_READ,
-    sqlite3.SQLITE_FUNCTION,
-    getattr(sqlite3, "SQLITE_RECURSIVE", 33),
-}
-
-
-def _connect(path: Path, timeout_s: float) -> sqlite3.Connection:
-    from codeassist.db.schema import connect_sqlite_readonly
-
-    conn = connect_sqlite_readonly(path)
-    deadline = time.monotonic() + timeout_s
-    conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
-    conn.text_factory = lambda b: b.decode("utf-8", errors="replace")
-    return conn
-
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def result_check(path: Path, query: str, statement: Any, tables: dict[str, list[str]]) -> Check:
+def result_check(
+    worker: SqliteWorker, query: str, statement: Any, tables: dict[str, list[str]]
+) -> Check:
     """Run the query (one row at most); fail only when it is empty for a telling reason."""
     from codeassist.verify.sql import values as sql_values
 
     try:
-        conn = _connect(path, RUN_TIMEOUT_S)
-    except CodeassistError as exc:
-        return Check("sql.result", False, f"not run: {exc.message}")
-    try:
-        conn.set_authorizer(lambda action, *_: 0 if action in _READS else 1)
-        row = conn.execute(query).fetchone()
-        conn.set_authorizer(None)
-        if row is not None:
+        rows = worker.query(query, timeout_s=RUN_TIMEOUT_S, user=True)
+        if rows:
             return Check("sql.result", True, "the query returns rows")
         used = sorted({t.name.lower() for t in _tables_of(statement)} & set(tables))
-        if used and all(_empty(conn, t) for t in used):
+        if used and all(_empty(worker, t) for t in used):
             return Check("sql.result", True, "no rows: the tables it reads are empty")
-    except sqlite3.Error as exc:
-        return Check("sql.result", True, f"not judged: {exc}")
-    finally:
-        conn.close()
-    absent = _absent_values(path, sql_values.comparisons(statement, tables), tables)
+    except QueryError as exc:
+        if exc.kind == "memory":  # a value of gigabytes: surely not what was asked
+            return Check("sql.result", False, f"the query was stopped: {exc.message}")
+        if exc.kind == "time":  # a big database can be slow for a right query
+            return Check("sql.result", True, f"not judged: the query {exc.message}")
+        return Check("sql.result", True, f"not judged: {exc.message}")
+    absent = _absent_values(worker, sql_values.comparisons(statement, tables), tables)
     if not absent:
         return Check("sql.result", True, "the query returns no rows")
     return Check("sql.result", False, "the query returns no rows: " + "; ".join(absent))
@@ -80,46 +62,59 @@ def _tables_of(statement: Any) -> list[Any]:
     return list(statement.find_all(exp.Table))
 
 
-def _empty(conn: sqlite3.Connection, table: str) -> bool:
-    return conn.execute(f"SELECT 1 FROM {_quote(table)} LIMIT 1").fetchone() is None
+def _empty(worker: SqliteWorker, table: str) -> bool:
+    return not worker.query(f"SELECT 1 FROM {_quote(table)} LIMIT 1", timeout_s=RUN_TIMEOUT_S)
+
+
+class _Search:
+    """Our own lookups of one check, sharing one deadline."""
+
+    def __init__(self, worker: SqliteWorker, timeout_s: float) -> None:
+        self.worker = worker
+        self.deadline = time.monotonic() + timeout_s
+
+    def rows(self, sql: str, params: tuple[Any, ...], limit: int = 1) -> list[tuple[Any, ...]]:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise QueryError("timed out", "time")
+        return self.worker.query(sql, params, rows=limit, timeout_s=left)
 
 
 def _absent_values(
-    path: Path, found: list[tuple[str, str, str]], tables: dict[str, list[str]]
+    worker: SqliteWorker, found: list[tuple[str, str, str]], tables: dict[str, list[str]]
 ) -> list[str]:
     """For each compared value no row of its column holds: where it is, or what the column holds."""
     out: list[str] = []
-    conn = _connect(path, SEARCH_TIMEOUT_S)
+    search = _Search(worker, SEARCH_TIMEOUT_S)
     try:
         for table, column, value in found:
             t, c = _quote(table), _quote(column)
-            if conn.execute(f"SELECT 1 FROM {t} WHERE {c} = ? LIMIT 1", (value,)).fetchone():
+            if search.rows(f"SELECT 1 FROM {t} WHERE {c} = ? LIMIT 1", (value,)):
                 continue
             said = f"no row has {table}.{column} = {value!r}"
-            holders = _holders(conn, value, tables, skip=(table, column))
+            holders = _holders(search, value, tables, skip=(table, column))
             if holders:
                 out.append(f"{said}; that value is stored in {' and '.join(holders)}")
                 continue
             samples = [  # values containing the one compared first: 'Ford' -> 'Ford Motor'
                 str(r[0])[:40]
-                for r in conn.execute(
+                for r in search.rows(
                     f"SELECT {c} FROM (SELECT DISTINCT {c} FROM {t} WHERE {c} IS NOT NULL) "
                     f"ORDER BY instr(lower(CAST({c} AS TEXT)), lower(?)) = 0 "
                     f"LIMIT {SAMPLE_VALUES}",
                     (value.strip(),),
+                    limit=SAMPLE_VALUES,
                 )
             ]
             shown = ", ".join(repr(s) for s in samples) or "nothing"
             out.append(f"{said}; {table}.{column} holds values such as {shown}")
-    except sqlite3.Error:
+    except QueryError:
         pass  # timed out: what was found so far
-    finally:
-        conn.close()
     return out
 
 
 def _holders(
-    conn: sqlite3.Connection, value: str, tables: dict[str, list[str]], skip: tuple[str, str]
+    search: _Search, value: str, tables: dict[str, list[str]], skip: tuple[str, str]
 ) -> list[str]:
     """table.column names whose rows hold the value exactly (or up to letter case)."""
     holders: list[str] = []
@@ -130,9 +125,9 @@ def _holders(
                 continue
             searched += 1
             t, c = _quote(table), _quote(column)
-            hit = conn.execute(
+            hit = search.rows(
                 f"SELECT 1 FROM {t} WHERE lower(CAST({c} AS TEXT)) = lower(?) LIMIT 1", (value,)
-            ).fetchone()
+            )
             if hit:
                 holders.append(f"{table}.{column}")
             if len(holders) >= 3:

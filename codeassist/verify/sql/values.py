@@ -2,17 +2,20 @@
 
 `WHERE continent = 'Europe'` finds nothing when the rows say 'europe'. For each comparison of a
 column with a string literal (`=`, `IN`), our own parameterized query asks the live database
-(read-only, time-limited) whether the value occurs; when it does not but a value differing
-only in letter case does, the finding names the stored spelling. A value that
-matches nothing at all is not a failure: an empty answer can be the right one.
+(read-only; SQLite in a child process with a deadline) whether the value occurs; when it does
+not but a value differing only in letter case does, the finding names the stored spelling.
+A value that matches nothing at all is not a failure: an empty answer can be the right one.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from codeassist.errors import CodeassistError
+
+if TYPE_CHECKING:
+    from codeassist.db.sqlite_worker import SqliteWorker
 
 LOOKUP_TIMEOUT_S = 2.0
 MAX_LOOKUPS = 8
@@ -96,50 +99,48 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def problems(db: str, found: list[tuple[str, str, str]]) -> list[Mismatch]:
+def problems(
+    db: str, found: list[tuple[str, str, str]], worker: SqliteWorker | None = None
+) -> list[Mismatch]:
     """Values missing as spelled but stored with another case or spacing, said with the fix."""
     if not found:
         return []
     from codeassist.db.schema import sqlite_path
+    from codeassist.db.sqlite_worker import SqliteWorker
 
     path = sqlite_path(db)
     try:
         if path is None:
             return _problems_postgres(db, found)
-        return _problems_sqlite(str(path), found)
+        if worker is not None:
+            return _problems_sqlite(worker, found)
+        with SqliteWorker(path) as own:
+            return _problems_sqlite(own, found)
     except CodeassistError:
         return []  # the database itself is reported by sql.explain
 
 
-def _problems_sqlite(path: str, found: list[tuple[str, str, str]]) -> list[Mismatch]:
-    import sqlite3
-    from pathlib import Path
+def _problems_sqlite(worker: SqliteWorker, found: list[tuple[str, str, str]]) -> list[Mismatch]:
+    from codeassist.db.sqlite_worker import QueryError
 
-    from codeassist.db.schema import connect_sqlite_readonly
-
-    conn = connect_sqlite_readonly(Path(path))
     deadline = time.monotonic() + LOOKUP_TIMEOUT_S
-    conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
     out = []
     try:
         for table, column, value in found:
             t, c = _quote(table), _quote(column)
-            if conn.execute(f"SELECT 1 FROM {t} WHERE {c} = ? LIMIT 1", (value,)).fetchone():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            sql = f"SELECT 1 FROM {t} WHERE {c} = ? LIMIT 1"
+            if worker.query(sql, (value,), timeout_s=left):
                 continue
-            stored = [
-                r[0]
-                for r in conn.execute(
-                    f"SELECT DISTINCT {c} FROM {t} "
-                    f"WHERE lower(CAST({c} AS TEXT)) = lower(?) LIMIT 3",
-                    (value,),
-                )
-            ]
+            sql = f"SELECT DISTINCT {c} FROM {t} WHERE lower(CAST({c} AS TEXT)) = lower(?) LIMIT 3"
+            left = max(deadline - time.monotonic(), 0.01)
+            stored = [r[0] for r in worker.query(sql, (value,), rows=3, timeout_s=left)]
             if stored:
                 out.append(Mismatch(table, column, value, tuple(stored)))
-    except sqlite3.Error:
+    except QueryError:
         return out  # timed out or an odd column: what was found so far
-    finally:
-        conn.close()
     return out
 
 

@@ -1,0 +1,65 @@
+"""`--db` names the file that is read, whatever its name; nothing is ever created or written.
+
+SQLite reads `file:` URIs: an unescaped `#` or `?` in a name cut it short, and the cut name was
+opened read-write (and created).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from codeassist.db.schema import read_database_schema
+from codeassist.errors import Exit, InputError
+from codeassist.verify import Subject, run_checks
+from tests.conftest import run_cli
+from tests.scripted_endpoint import scripted_endpoint
+from tests.test_cli_errors import assert_clean_error
+
+NAMES = ["shop#2024.db", "shop?mode=rwc.db", "100%25.db", "my shop.db", "магазин ☕.db"]
+
+
+def make_db(path: Path) -> Path:
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE orders (id INTEGER PRIMARY KEY, total REAL)")
+        conn.execute("INSERT INTO orders (total) VALUES (9.5)")
+    conn.close()
+    return path
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_named_file_is_the_one_read_and_nothing_is_created(name: str) -> None:
+    db = make_db(Path(name))  # relative, in the test's own empty cwd
+    before = sorted(os.listdir("."))
+    assert "CREATE TABLE orders" in read_database_schema(name)
+    checks = {c.name: c for c in run_checks(Subject("sql", "SELECT total FROM orders", db=name))}
+    assert checks["sql.explain"].passed and checks["sql.schema"].passed
+    assert checks["sql.result"].detail == "the query returns rows"
+    assert sorted(os.listdir(".")) == before
+    assert db.stat().st_size > 0
+
+
+@pytest.mark.parametrize("name", ["missing.db", "shop#2024.db", "shop?x.db"])
+def test_a_missing_database_is_an_error_and_is_not_created(name: str) -> None:
+    with pytest.raises(InputError, match="database not found"):
+        read_database_schema(name)
+    proc = run_cli("gen", "--lang", "sql", "--db", name, "total of orders")
+    assert_clean_error(proc, Exit.INPUT, "database not found", name)
+    assert os.listdir(".") == []
+
+
+def test_gen_reads_a_database_whose_name_has_a_hash() -> None:
+    make_db(Path("shop#2024.db"))
+    with scripted_endpoint("```sql\nSELECT sum(total) FROM orders\n```") as url:
+        proc = run_cli("gen", "--endpoint", url, "--db", "shop#2024.db", "--lang", "sql",
+                       "--json", "--no-context", "total of orders", timeout=60)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    checks = {c["name"]: c for c in json.loads(proc.stdout)["checks"]}
+    assert checks["sql.schema"]["passed"] and checks["sql.explain"]["passed"], checks
+    assert checks["sql.result"]["detail"] == "the query returns rows"
+    assert sorted(os.listdir(".")) == ["shop#2024.db"]
+
