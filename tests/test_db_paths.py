@@ -1,7 +1,7 @@
 """`--db` names the file that is read, whatever its name; nothing is ever created or written.
 
 SQLite reads `file:` URIs: an unescaped `#` or `?` in a name cut it short, and the cut name was
-opened read-write (and created).
+opened read-write (and created). `--db postgresql://…` without psycopg is one error line.
 """
 
 from __future__ import annotations
@@ -63,3 +63,12 @@ def test_gen_reads_a_database_whose_name_has_a_hash() -> None:
     assert checks["sql.result"]["detail"] == "the query returns rows"
     assert sorted(os.listdir(".")) == ["shop#2024.db"]
 
+
+def test_postgres_without_psycopg_is_one_line_with_a_hint(tmp_path: Path) -> None:
+    blocker = tmp_path / "blocker" / "psycopg"
+    blocker.mkdir(parents=True)
+    (blocker / "__init__.py").write_text("raise ModuleNotFoundError(\"No module named 'psycopg'\")")
+    path = os.pathsep.join(p for p in (str(blocker.parent), os.environ.get("PYTHONPATH")) if p)
+    url = "postgresql://nobody@127.0.0.1:1/shop"
+    proc = run_cli("gen", "--lang", "sql", "--db", url, "x", env={"PYTHONPATH": path})
+    assert_clean_error(proc, Exit.INPUT, "needs psycopg", "pip install 'codeassist[postgres]'")

@@ -85,3 +85,34 @@ def test_values_are_compared_with_the_data_read_only(postgres_server: str) -> No
         False,
         "no row has customers.city = 'london'; the stored value is spelled 'London'",
     )
+
+
+def test_a_slow_statement_is_cancelled_at_the_statement_timeout(
+    postgres_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    import psycopg
+
+    monkeypatch.setattr(pg, "STATEMENT_TIMEOUT_MS", 1000)
+    with pg.connect_readonly(postgres_server) as conn:
+        assert conn.execute("SHOW statement_timeout").fetchone() == ("1s",)
+        started = time.monotonic()
+        with pytest.raises(psycopg.errors.QueryCanceled):
+            conn.execute("SELECT pg_sleep(10)")
+        assert time.monotonic() - started < 3
+
+
+def test_an_explain_that_runs_long_is_cut_and_said_so(
+    postgres_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import psycopg
+
+    with psycopg.connect(postgres_server, autocommit=True) as admin:  # planning calls it
+        admin.execute(
+            "CREATE OR REPLACE FUNCTION slow_constant() RETURNS int IMMUTABLE LANGUAGE plpgsql "
+            "AS $$ BEGIN PERFORM pg_sleep(10); RETURN 1; END $$"
+        )
+    monkeypatch.setattr(pg, "STATEMENT_TIMEOUT_MS", 1000)
+    found = checks_of("SELECT slow_constant() FROM customers", postgres_server)
+    assert found["sql.explain"] == (False, "timed out after 1 s (statement_timeout)")

@@ -1,8 +1,10 @@
 """PostgreSQL, read-only: the schema as CREATE statements, and EXPLAIN of generated SQL.
 
 Every connection is read-only twice over: the session default (`default_transaction_read_only`)
-and each transaction (`SET TRANSACTION READ ONLY`). psycopg 3 is imported lazily (extra
-`postgres`), so SQLite users never need it.
+and each transaction (`SET TRANSACTION READ ONLY`); each transaction also sets its own
+`statement_timeout` (`SET LOCAL`, which holds behind a pooler that drops startup options), so
+the server cancels any statement past it. psycopg 3 is imported lazily (extra `postgres`), so
+SQLite users never need it; without it, one error line says how to install it.
 """
 
 from __future__ import annotations
@@ -42,16 +44,35 @@ ORDER BY tc.table_schema, tc.table_name, tc.constraint_name, kcu.ordinal_positio
 """
 
 
-@contextmanager
-def connect_readonly(url: str) -> Iterator[Any]:
-    """A read-only connection with a statement timeout; always rolled back and closed."""
+def psycopg_module() -> Any:
+    """psycopg, or an InputError saying how to install it."""
     try:
         import psycopg
     except ImportError:
         raise InputError(
-            "PostgreSQL support needs psycopg",
-            hint="pip install 'codeassist[postgres]'",
+            "PostgreSQL support needs psycopg, which is not installed",
+            hint="pip install 'codeassist[postgres]' (or: pip install 'psycopg[binary]')",
         ) from None
+    return psycopg
+
+
+def begin(conn: Any) -> None:
+    """Start a read-only transaction whose statements are cancelled after the timeout."""
+    conn.execute("SET TRANSACTION READ ONLY")
+    conn.execute(f"SET LOCAL statement_timeout = {int(STATEMENT_TIMEOUT_MS)}")
+
+
+def error_line(exc: Exception) -> str:
+    """The first line of a server error; a cancelled statement says the timeout."""
+    if type(exc).__name__ == "QueryCanceled":
+        return f"timed out after {STATEMENT_TIMEOUT_MS / 1000:g} s (statement_timeout)"
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+@contextmanager
+def connect_readonly(url: str) -> Iterator[Any]:
+    """A read-only connection with a statement timeout; always rolled back and closed."""
+    psycopg = psycopg_module()
     options = f"-c default_transaction_read_only=on -c statement_timeout={STATEMENT_TIMEOUT_MS}"
     try:
         conn = psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT_S, options=options)
@@ -63,7 +84,7 @@ def connect_readonly(url: str) -> Iterator[Any]:
         ) from None
     try:
         conn.read_only = True
-        conn.execute("SET TRANSACTION READ ONLY")
+        begin(conn)
         yield conn
     finally:
         conn.rollback()
@@ -88,14 +109,13 @@ def _name(schema: str, table: str) -> str:
 
 def read_postgres_schema(url: str) -> str:
     """CREATE TABLE statements rebuilt from information_schema (columns, keys)."""
-    from psycopg import Error
-
+    error = psycopg_module().Error
     try:
         with connect_readonly(url) as conn:
             columns = conn.execute(_COLUMNS).fetchall()
             keys = conn.execute(_KEYS).fetchall()
-    except Error as exc:
-        raise InputError(f"cannot read the PostgreSQL schema: {exc}") from None
+    except error as exc:
+        raise InputError(f"cannot read the PostgreSQL schema: {error_line(exc)}") from None
     lines: dict[str, list[str]] = {}
     for schema, table, col, dtype, udt, length, prec, scale, nullable, default in columns:
         spec = f"  {col} {_type(dtype, udt, length, prec, scale)}"
@@ -136,11 +156,10 @@ def read_postgres_columns(url: str) -> dict[str, list[str]]:
 
 def explain(url: str, statement: str) -> str | None:
     """None when EXPLAIN (plan only, never executed) accepts the statement, else the error."""
-    from psycopg import Error
-
+    error = psycopg_module().Error
     with connect_readonly(url) as conn:
         try:
             conn.execute(f"EXPLAIN {statement}").fetchall()
-        except Error as exc:
-            return str(exc).strip().splitlines()[0]
+        except error as exc:
+            return error_line(exc)
     return None

@@ -145,10 +145,9 @@ def _problems_sqlite(worker: SqliteWorker, found: list[tuple[str, str, str]]) ->
 
 
 def _problems_postgres(url: str, found: list[tuple[str, str, str]]) -> list[Mismatch]:
-    from psycopg import Error
-
     from codeassist.db import postgres as pg
 
+    error = pg.psycopg_module().Error
     out = []
     with pg.connect_readonly(url) as conn:
         for table, column, value in found:
@@ -167,9 +166,9 @@ def _problems_postgres(url: str, found: list[tuple[str, str, str]]) -> list[Mism
                         (value,),
                     )
                 ]
-            except Error:
+            except error:
                 conn.rollback()
-                conn.execute("SET TRANSACTION READ ONLY")
+                pg.begin(conn)
                 continue
             if stored:
                 out.append(Mismatch(table, column, value, tuple(stored)))
