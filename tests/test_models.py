@@ -132,7 +132,7 @@ def test_an_install_killed_mid_download_leaves_nothing_that_lasts(
 
 
 def test_a_running_installs_folder_is_not_swept(home: Path) -> None:
-    from codeassist import scratch
+    from codeassist.models import scratch
 
     parent = home / "data" / "models"
     with scratch.folder(parent, ".install-") as mine:
