@@ -12,13 +12,13 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
-from test_context import git
 
 from codeassist.ctx import files
 from codeassist.ctx.files import read_regular
 from codeassist.ctx.index import build_index, cache_path
 from codeassist.ctx.tags import DOC_MAX
+from tests.helpers.cli import run_cli
+from tests.helpers.repos import git
 
 PASSWD_LINE = "root:x:0:0:MARKER-passwd-7f3a:/root:/bin/bash"
 TOKEN = "ghp_" + "Q1w2E3r4T5y6U7i8O9p0A1s2D3f4G5h6J7k8L9"

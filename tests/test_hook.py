@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
-from test_review_git import AWS_KEY, Repo
 
 from codeassist.review import hooks
+from tests.helpers.cli import run_cli
+from tests.helpers.repos import AWS_KEY, Repo
 
 VENV_BIN = str(Path(sys.executable).parent)
 

@@ -16,7 +16,7 @@ import pytest
 
 from codeassist import models
 from codeassist.errors import ModelError, UsageError
-from tests.conftest import codeassist_exe, run_cli
+from tests.helpers.cli import codeassist_exe, run_cli
 
 
 def test_manifests_describe_the_three_models() -> None:

@@ -7,8 +7,6 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
-from test_review_git import Repo
 
 from codeassist.backends.base import Backend
 from codeassist.backends.fake import FakeBackend
@@ -17,6 +15,8 @@ from codeassist.review import commitmsg, model
 from codeassist.review.cache import Cache
 from codeassist.review.diff import Change, FileChange, read_change
 from codeassist.review.engine import Settings, review
+from tests.helpers.cli import run_cli
+from tests.helpers.repos import Repo
 
 SOURCE = (
     "import os\n"  # 1

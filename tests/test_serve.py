@@ -20,7 +20,7 @@ import pytest
 from codeassist.backends.base import Message, Options
 from codeassist.backends.client import ClientBackend
 from codeassist.serve import protocol
-from tests.conftest import SMALL_MODEL, codeassist_exe, run_cli
+from tests.helpers.cli import SMALL_MODEL, codeassist_exe, run_cli
 
 pytestmark = pytest.mark.model
 
