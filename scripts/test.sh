@@ -25,4 +25,5 @@ PYTHON=${PYTHON:-python3}
 .venv/bin/python -m pip install -q -e ".[test,postgres]"
 
 .venv/bin/ruff check codeassist tests benchmarks
+.venv/bin/mypy  # strict, on the package (pyproject.toml [tool.mypy])
 .venv/bin/python -m pytest "$@"

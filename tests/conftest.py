@@ -5,20 +5,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-SMALL_MODEL = "smollm2-135m"
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def codeassist_exe() -> str:
-    """The installed console script, next to the running interpreter."""
-    exe = Path(sys.executable).with_name("codeassist")
-    assert exe.exists(), f"codeassist is not installed in {sys.prefix}: pip install -e ."
-    return str(exe)
+from tests.helpers.cli import SMALL_MODEL, codeassist_exe
+from tests.helpers.postgres import postgres_server  # noqa: F401  (a session fixture)
 
 
 @pytest.fixture(autouse=True)
@@ -66,17 +58,3 @@ def small_model(home: Path, shared_models: Path) -> Path:
         else:
             (models / src.name).symlink_to(src)
     return next(models.glob("*.gguf"))
-
-
-def run_cli(
-    *args: str,
-    env: dict[str, str] | None = None,
-    input: str | None = None,
-    timeout: float = 300,
-    cwd: Path | None = None,
-) -> subprocess.CompletedProcess[str]:
-    """Run the installed `codeassist` in a subprocess, as a user would."""
-    return subprocess.run(
-        [codeassist_exe(), *args], env={**os.environ, **(env or {})}, input=input,
-        capture_output=True, text=True, timeout=timeout, cwd=cwd, check=False,
-    )  # fmt: skip

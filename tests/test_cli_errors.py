@@ -9,18 +9,7 @@ from pathlib import Path
 import pytest
 
 from codeassist.errors import Exit
-from tests.conftest import run_cli
-
-
-def assert_clean_error(proc, code: Exit, *words: str) -> None:  # type: ignore[no-untyped-def]
-    assert proc.returncode == code, proc.stderr
-    assert "Traceback" not in proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert lines[0].startswith("error: ") and lines[-1].startswith("hint: "), proc.stderr
-    assert len(lines) == 2, proc.stderr
-    for word in words:
-        assert word in proc.stderr
-    assert proc.stdout == ""
+from tests.helpers.cli import assert_clean_error, run_cli
 
 
 def test_empty_request() -> None:

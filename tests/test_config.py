@@ -8,8 +8,7 @@ import pytest
 
 from codeassist import config
 from codeassist.errors import Exit
-from tests.conftest import run_cli
-from tests.test_cli_errors import assert_clean_error
+from tests.helpers.cli import assert_clean_error, run_cli
 
 
 def write_config(home: Path, text: str) -> Path:

@@ -9,38 +9,17 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
 
 from codeassist.backends.base import estimate_tokens
 from codeassist.context import ContextPack, build_context, find_root
+from tests.helpers.cli import run_cli
+from tests.helpers.repos import CONTEXT_FIXTURES as FIXTURES
+from tests.helpers.repos import make_repo
 
-FIXTURES = Path(__file__).parent / "fixtures" / "context"
 GOLDEN = FIXTURES / "golden"
-
-
-def git(repo: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}  # fmt: skip
-    done = subprocess.run(
-        ["git", "-C", str(repo), *args], env=env, capture_output=True, text=True, check=True
-    )
-    return done.stdout
-
-
-def make_repo(tmp_path: Path, name: str = "shop", *, use_git: bool = True) -> Path:
-    """A copy of a fixture repository, committed to a fresh git repository when `use_git`."""
-    repo = tmp_path / name
-    shutil.copytree(FIXTURES / name, repo)
-    if use_git:
-        git(repo, "init", "-q", "-b", "main")
-        git(repo, "add", "-A")
-        git(repo, "commit", "-q", "-m", "initial")
-    return repo
 
 
 def context(repo: Path, request: str, budget: int = 400, **kwargs: object) -> ContextPack:

@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_context import make_repo
 
 from codeassist.ctx.index import build_index, cache_path
+from tests.helpers.repos import make_repo
 
 
 def many_files(root: Path, count: int) -> Path:

@@ -7,13 +7,13 @@ import time
 from pathlib import Path
 
 import pytest
-from test_context import git
 
 from codeassist.backends.base import estimate_tokens
 from codeassist.context import build_context
 from codeassist.ctx import tags
 from codeassist.ctx.files import is_secret, list_files
 from codeassist.ctx.index import build_index, cache_path
+from tests.helpers.repos import git
 
 MARKER = "SECRET-c0ffee-do-not-leak"
 PRIVATE_KEY = (

@@ -12,13 +12,13 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
-from test_context import git
 
 from codeassist.ctx import files
 from codeassist.ctx.files import read_regular
 from codeassist.ctx.index import build_index, cache_path
 from codeassist.ctx.tags import DOC_MAX
+from tests.helpers.cli import run_cli
+from tests.helpers.repos import git
 
 PASSWD_LINE = "root:x:0:0:MARKER-passwd-7f3a:/root:/bin/bash"
 TOKEN = "ghp_" + "Q1w2E3r4T5y6U7i8O9p0A1s2D3f4G5h6J7k8L9"
@@ -149,7 +149,7 @@ def test_a_cache_folder_that_is_a_file_costs_a_note_not_time(tmp_path: Path, hom
     (home / "cache").write_text("not a folder")
     started = time.monotonic()
     index = build_index(repo)
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 5  # generous on a loaded machine: no retries, no waits
     assert "visible_function" in [d.name for d in index.files["app.py"].definitions]
     assert any(note.startswith("tag cache unavailable") for note in index.notes)
     done = run_cli("context", "visible_function", cwd=repo)
@@ -180,7 +180,7 @@ def test_a_writer_holding_the_cache_lock_does_not_hold_up_the_context(tmp_path: 
         (repo / "app.py").write_text("def edited_function():\n    pass\n")  # a write is due
         started = time.monotonic()
         index = build_index(repo)
-        assert time.monotonic() - started < 1.0
+        assert time.monotonic() - started < 5  # generous: it waits 0.3 s at most (once 30 s)
         assert [d.name for d in index.files["app.py"].definitions] == ["edited_function"]
         assert any("tag cache not updated (database is locked)" in n for n in index.notes)
     finally:

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from codeassist.errors import Exit
-from tests.conftest import codeassist_exe, run_cli
+from tests.helpers.cli import codeassist_exe, run_cli
 
 SMALL = ["--model", "smollm2-135m"]
 

@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
-from test_review_git import AWS_KEY, Repo
 
 from codeassist.review import hooks
+from tests.helpers.cli import run_cli
+from tests.helpers.repos import AWS_KEY, Repo
 
 VENV_BIN = str(Path(sys.executable).parent)
 
@@ -286,7 +286,9 @@ def test_a_silent_model_delays_a_commit_by_the_time_budget_and_no_more(
     started = time.monotonic()
     proc = repo.commit_run("-m", "feat: a")
     waited = time.monotonic() - started
-    assert waited < 2 + 1.5, f"the commit waited {waited:.1f} s for a 2 s budget"
+    # Generous for a loaded machine (git, bash and Python start inside it too); without the
+    # deadline the commit would wait out the 120 s read timeout.
+    assert waited < 2 + 6, f"the commit waited {waited:.1f} s for a 2 s budget"
     assert "codeassist: model review skipped: time budget of 2 s ran out" in proc.stderr
     assert "a.py:2: error: breakpoint() added" in proc.stderr  # the rules' findings still stand
     if strict:  # a real error found by the rules: --strict blocks, as without a model

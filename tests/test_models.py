@@ -16,7 +16,7 @@ import pytest
 
 from codeassist import models
 from codeassist.errors import ModelError, UsageError
-from tests.conftest import codeassist_exe, run_cli
+from tests.helpers.cli import codeassist_exe, run_cli
 
 
 def test_manifests_describe_the_three_models() -> None:
@@ -132,7 +132,7 @@ def test_an_install_killed_mid_download_leaves_nothing_that_lasts(
 
 
 def test_a_running_installs_folder_is_not_swept(home: Path) -> None:
-    from codeassist import scratch
+    from codeassist.models import scratch
 
     parent = home / "data" / "models"
     with scratch.folder(parent, ".install-") as mine:

@@ -15,7 +15,7 @@ import pytest
 
 from codeassist.backends.base import Message, Options
 from codeassist.backends.openai import OpenAIBackend, chat_url
-from tests.conftest import run_cli
+from tests.helpers.cli import run_cli
 
 
 def free_port() -> int:

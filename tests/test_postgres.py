@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import conftest_pg
 import pytest
 
 from codeassist.db import postgres as pg
@@ -12,7 +11,6 @@ from codeassist.verify import Subject, run_checks
 from codeassist.verify.sql.check import tables_from_ddl
 
 pytestmark = pytest.mark.slow  # starts a server once per session (a few seconds)
-postgres_server = conftest_pg.postgres_server  # the session fixture
 
 
 def checks_of(code: str, url: str) -> dict[str, tuple[bool, str]]:

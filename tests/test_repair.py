@@ -10,7 +10,7 @@ import pytest
 
 from codeassist import pipeline
 from codeassist.backends.fake import FakeBackend
-from tests.conftest import run_cli
+from tests.helpers.cli import run_cli
 
 
 def fenced(lang: str, code: str) -> str:

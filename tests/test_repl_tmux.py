@@ -7,8 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import codeassist_exe
-from test_shell_tmux import Tmux
+
+from tests.helpers.cli import codeassist_exe
+from tests.helpers.tmux import Tmux
 
 
 @pytest.fixture

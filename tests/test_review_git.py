@@ -3,57 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
 
 from codeassist.review.diff import read_change
 from codeassist.review.engine import Settings, review
-
-AWS_KEY = "AKIAZ7QWERTYUIOP2345"
-
-
-class Repo:
-    """A throwaway git repository with its own identity and no global config."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        root.mkdir(parents=True, exist_ok=True)
-        self.git("init", "-q", "-b", "main")
-        self.git("config", "user.name", "Test User")
-        self.git("config", "user.email", "test@example.com")
-
-    @property
-    def env(self) -> dict[str, str]:
-        return {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1", "GIT_EDITOR": "true"}
-
-    def git(self, *args: str) -> str:
-        proc = subprocess.run(
-            ["git", *args], cwd=self.root, env={**os.environ, **self.env},
-            capture_output=True, text=True, check=True,
-        )  # fmt: skip
-        return proc.stdout
-
-    def write(self, path: str, content: str | bytes) -> None:
-        target = self.root / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            target.write_bytes(content)
-        else:
-            target.write_text(content)
-
-    def stage(self, **files: str | bytes) -> None:
-        for path, content in files.items():
-            self.write(path.replace("__", "/"), content)
-        self.git("add", "-A")
-
-    def commit(self, message: str = "change", **files: str | bytes) -> str:
-        self.stage(**files)
-        self.git("commit", "-q", "--no-verify", "-m", message)
-        return self.git("rev-parse", "HEAD").strip()
+from tests.helpers.cli import run_cli
+from tests.helpers.repos import AWS_KEY, Repo
 
 
 @pytest.fixture

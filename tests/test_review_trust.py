@@ -6,11 +6,10 @@ import json
 import tomllib
 from pathlib import Path
 
-from conftest import run_cli
-from test_review_git import Repo
-
 from codeassist.review.diff import read_change
 from codeassist.review.engine import Settings, review
+from tests.helpers.cli import run_cli
+from tests.helpers.repos import Repo
 
 CORPUS = tomllib.loads((Path(__file__).parent / "data" / "secrets_corpus.toml").read_text("utf-8"))
 

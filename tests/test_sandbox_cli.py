@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from codeassist.verify import sandbox
-from tests.conftest import run_cli
+from tests.helpers.cli import run_cli
 
 REQUEST = "write add(a, b)\nadd(1, 2) == 3"
 # The reply, writing written.txt into the user's working directory by its full path too.

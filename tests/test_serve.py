@@ -20,7 +20,7 @@ import pytest
 from codeassist.backends.base import Message, Options
 from codeassist.backends.client import ClientBackend
 from codeassist.serve import protocol
-from tests.conftest import SMALL_MODEL, codeassist_exe, run_cli
+from tests.helpers.cli import SMALL_MODEL, codeassist_exe, run_cli
 
 pytestmark = pytest.mark.model
 
@@ -156,7 +156,7 @@ def test_without_a_server_the_model_loads_in_process_and_probing_is_cheap(short_
     started = time.perf_counter()
     for _ in range(100):
         assert client.find(SMALL_MODEL) is None
-    assert (time.perf_counter() - started) / 100 < 0.005
+    assert (time.perf_counter() - started) / 100 < 0.02  # about 1 ms; a model load is seconds
     assert isinstance(open_backend(config.load()), LlamaCppBackend)
 
 

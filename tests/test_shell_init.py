@@ -6,12 +6,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_shell_tmux import need
 from typer.testing import CliRunner
 
 from codeassist.cli import app
 from codeassist.errors import UsageError
 from codeassist.shell import widgets
+from tests.helpers.tmux import need
 
 SYNTAX_CHECK = {"bash": ["bash", "-n"], "zsh": ["zsh", "-n"], "fish": ["fish", "--no-execute"]}
 
@@ -116,7 +116,7 @@ def test_install_and_uninstall_through_the_cli(
 def test_installed_line_loads_the_widget_in_a_real_bash(tmp_path: Path) -> None:
     """The rc line works: a login of bash with it defines the widget and binds the key."""
     rc = tmp_path / ".bashrc"
-    from conftest import codeassist_exe
+    from tests.helpers.cli import codeassist_exe
 
     widgets.install(rc, widgets.block("bash", exe=codeassist_exe()))
     proc = subprocess.run(

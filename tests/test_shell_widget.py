@@ -11,10 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import codeassist_exe
-from test_shell_tmux import Tmux, need
 
 from codeassist.shell import widgets
+from tests.helpers.cli import codeassist_exe
+from tests.helpers.tmux import Tmux, need
 
 PROMPT = "PROMPT>"  # followed by a space, which the screen capture drops at line ends
 REQUEST = "create an empty file named proof.txt"

@@ -25,7 +25,7 @@ from codeassist.backends.fake import FakeBackend
 from codeassist.errors import ModelError
 from codeassist.repl.session import Session
 from codeassist.terminal import sanitize
-from tests.conftest import codeassist_exe, run_cli
+from tests.helpers.cli import codeassist_exe, run_cli
 from tests.scripted_endpoint import scripted_endpoint
 
 OSC52 = "\x1b]52;c;cHduZWQ=\x07"  # writes "pwned" to the clipboard

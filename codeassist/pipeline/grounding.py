@@ -7,7 +7,7 @@ from pathlib import Path
 
 from codeassist.backends.base import Backend
 from codeassist.db.schema import dialect_of, read_database_schema, read_schema_file
-from codeassist.pipeline.run import Request
+from codeassist.pipeline.request import Request
 
 
 def with_schema(request: Request, schema_file: Path | None, db: str | None) -> Request:

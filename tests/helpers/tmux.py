@@ -1,4 +1,4 @@
-"""A tmux driver for the shell-widget and REPL tests (this module holds no tests).
+"""A tmux driver for the shell-widget and REPL tests.
 
 Each `Tmux` runs its own tmux server on a private socket, so tests never see the user's
 sessions, and kills it when closed.

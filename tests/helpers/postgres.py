@@ -1,7 +1,7 @@
 """A throwaway PostgreSQL server for tests: initdb + pg_ctl in a temp dir, on 127.0.0.1.
 
-Imported by the PostgreSQL tests (`from conftest_pg import postgres_url`). As root, the server
-runs as the `postgres` (or `nobody`) user through runuser, since PostgreSQL refuses root.
+conftest.py registers its `postgres_server` fixture. As root, the server runs as the
+`postgres` (or `nobody`) user through runuser, since PostgreSQL refuses root.
 """
 
 from __future__ import annotations

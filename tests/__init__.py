@@ -1,0 +1,1 @@
+"""The test suite: a package, so `tests.helpers` resolves to this folder and nothing else."""

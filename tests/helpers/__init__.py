@@ -1,0 +1,1 @@
+"""What several test modules share and that is not a fixture (fixtures live in conftest.py)."""
