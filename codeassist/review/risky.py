@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from codeassist.review import syntax
+from codeassist import syntax
 from codeassist.review.diff import FileChange
 from codeassist.review.findings import Finding
 
@@ -114,7 +114,7 @@ def check(change: FileChange) -> list[Finding] | None:
 def _check(change: FileChange) -> list[Finding]:
     from codeassist.safety.risk import assess_shell, assess_sql
 
-    language = syntax.LANGUAGE_OF_SUFFIX.get(change.suffix)
+    language = syntax.language_of(change.path)
     lines = change.added_lines
     if not lines:
         return []
