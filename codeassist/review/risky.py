@@ -18,14 +18,6 @@ _SQL_METHODS = {"execute", "executemany", "executescript", "exec_driver_sql"}
 Assess = Callable[[str], Any]
 
 
-def available() -> bool:
-    try:
-        import codeassist.safety  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def _finding(change: FileChange, line: int, kind: str, code: str, risk: Any) -> Finding | None:
     severity = SEVERITY.get(str(getattr(risk, "level", "low")).lower())
     if severity is None:
@@ -103,15 +95,8 @@ def _python(change: FileChange, shell: Assess, sql: Assess) -> list[Finding]:
     return found
 
 
-def check(change: FileChange) -> list[Finding] | None:
-    """Findings for risky commands and statements on added lines; None without the risk rules."""
-    try:
-        return _check(change)
-    except ImportError:  # the risk rules are not (fully) installed
-        return None
-
-
-def _check(change: FileChange) -> list[Finding]:
+def check(change: FileChange) -> list[Finding]:
+    """Findings for risky commands and statements on the lines the change adds."""
     from codeassist.safety.risk import assess_shell, assess_sql
 
     language = syntax.language_of(change.path)
