@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
     from codeassist.verify import Check
 
+
 def stream_code(
     req: pipeline.Request,
     backend: Backend,
