@@ -75,7 +75,10 @@ def fake_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-@pytest.mark.parametrize("code", ["sudo -u www-data systemctl restart nginx", "env -C /srv make"])
+@pytest.mark.parametrize(
+    "code",
+    ["sudo -u www-data systemctl restart nginx", "env -C /srv make", "env -C /srv/app make"],
+)
 def test_a_wrapper_option_value_is_not_a_program(code: str, fake_path: Path) -> None:
     assert by_name(code)["shell.programs"] == Check("shell.programs", True, "")
 
