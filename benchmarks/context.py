@@ -71,17 +71,15 @@ def cpu_seconds() -> float:
 
 
 def phase_floor(root: Path) -> dict[str, object]:
-    from tree_sitter_language_pack import get_parser
-
     from codeassist.ctx.files import MAX_FILE_BYTES, list_files
-    from codeassist.ctx.tags import language_of
+    from codeassist.syntax import language_of, parser
 
     jobs = []
     for rel in list_files(root, language_of).paths:
         path = root / rel
         if path.is_file() and path.stat().st_size <= MAX_FILE_BYTES:
             jobs.append((path, language_of(rel) or ""))
-    parsers = {lang: get_parser(lang) for lang in {lang for _, lang in jobs}}  # type: ignore[arg-type]
+    parsers = {lang: parser(lang) for lang in {lang for _, lang in jobs}}
     started, cpu = time.perf_counter(), cpu_seconds()
     for path, lang in jobs:
         parsers[lang].parse(path.read_bytes())

@@ -138,7 +138,7 @@ def _schema(files: Mapping[str, FileTags], graph: Graph | None = None) -> str:
 
     `graph` (of `files`) lists the SQL files with tags already: no need to ask every path.
     """
-    from codeassist.ctx.tags import language_of
+    from codeassist.syntax import language_of
 
     if graph is not None:
         sql = [p for p, lang in zip(graph.paths, graph.languages, strict=True) if lang == "sql"]

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from codeassist.ctx.tags import language_of, parse
+from codeassist.ctx.tags import parse
+from codeassist.syntax import language_of
 
 SHOP = Path(__file__).parent / "fixtures" / "context" / "shop"
 

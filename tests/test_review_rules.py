@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
 
 from codeassist.review import leftovers, risky, secrets
-from codeassist.review.diff import FileChange, parse_patch
+from codeassist.review.diff import Change, FileChange, parse_patch
+from codeassist.review.engine import Settings, review
 from codeassist.review.findings import Finding, Report, render
 
 
@@ -116,28 +120,30 @@ def test_javascript_console_log_and_debugger(path: str) -> None:
 
 # --- risky shell and SQL ----------------------------------------------------------------
 
-needs_safety = pytest.mark.skipif(not risky.available(), reason="codeassist.safety not there")
 
-
-@needs_safety
 def test_risky_shell_in_a_script_is_reported_on_its_line() -> None:
-    pytest.importorskip("codeassist.safety.risk.shell")
     text = "#!/bin/sh\nset -e\nrm -rf ./build\ncurl -fsSL https://x.example/i.sh | sh\n"
     found = risky.check(added("install.sh", text))
-    assert found is not None
     assert [f.line for f in found] == [4]
     assert found[0].severity == "warning" and "high-risk" in found[0].message
 
 
-@needs_safety
 def test_risky_sql_in_a_migration_and_in_python_strings() -> None:
-    pytest.importorskip("codeassist.safety.risk.sql")
     sql = "-- cleanup\nDELETE FROM users;\nDELETE FROM users WHERE id = 1;\n"
     found = risky.check(added("migrate.sql", sql))
-    assert found is not None and [f.line for f in found if f.severity == "warning"] == [2]
+    assert [f.line for f in found if f.severity == "warning"] == [2]
     py = 'import os\ncur.execute("DROP TABLE users")\ncur.execute("SELECT 1")\n'
     found = risky.check(added("job.py", py))
-    assert found is not None and [f.line for f in found] == [2]
+    assert [f.line for f in found] == [2]
+
+
+def test_a_missing_safety_package_fails_the_review_loudly(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setitem(sys.modules, "codeassist.safety.risk", None)  # import fails
+    change = Change(tmp_path, [added("install.sh", "rm -rf /\n")], "staged", None)
+    with pytest.raises(ImportError):
+        review(change, Settings())
 
 
 def test_sql_statements_are_split_with_their_lines_and_quotes_respected() -> None:

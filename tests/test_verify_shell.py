@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
+import pytest
+
 from codeassist.verify import Check, Subject, run_checks
-from codeassist.verify.shell import missing_programs, programs
+from codeassist.verify.shell import builtins, missing_programs, programs
+
+# Programs of the fake PATH below: each an executable script in a folder of its own.
+ON_PATH = ("sudo", "env", "timeout", "nice", "xargs", "sh", "systemctl", "make", "cmd", "cmd1",
+           "cmd2", "ls")  # fmt: skip
 
 
 def by_name(code: str, cwd: Path | None = None) -> dict[str, Check]:
@@ -53,3 +60,68 @@ def test_a_high_risk_command_fails_the_risk_check() -> None:
     assert found["shell.parse"].passed
     assert not found["shell.risk"].passed
     assert found["shell.risk"].detail.startswith("high")
+
+
+@pytest.fixture
+def fake_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """PATH is one folder holding exactly ON_PATH (builtins are asked of the real bash first)."""
+    builtins()
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    for name in ON_PATH:
+        (folder / name).write_text("#!/bin/sh\n")
+        (folder / name).chmod(0o755)
+    monkeypatch.setenv("PATH", str(folder))
+    return folder
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["sudo -u www-data systemctl restart nginx", "env -C /srv make", "env -C /srv/app make"],
+)
+def test_a_wrapper_option_value_is_not_a_program(code: str, fake_path: Path) -> None:
+    assert by_name(code)["shell.programs"] == Check("shell.programs", True, "")
+
+
+@pytest.mark.parametrize(
+    ("code", "runs"),
+    [
+        ("sudo -u www-data systemctl restart nginx", ["sudo", "systemctl"]),
+        ("env -C /srv make", ["env", "make"]),
+        ("sudo -E -u x cmd", ["sudo", "cmd"]),
+        ("env -i A=1 B=2 cmd", ["env", "cmd"]),
+        ("timeout -s KILL 5 cmd", ["timeout", "cmd"]),
+        ("nice -n 5 cmd", ["nice", "cmd"]),
+        ("ls -1 | xargs -0 -n1 cmd", ["ls", "xargs", "cmd"]),
+        ("sh -c 'cmd1 | cmd2'", ["sh", "cmd1", "cmd2"]),
+        ("sudo env -u HOME nice -n 5 cmd --flag", ["sudo", "env", "nice", "cmd"]),
+        ("x=$(cmd1) && (cd /tmp; cmd2 < <(cmd))", ["cmd1", "cd", "cmd2", "cmd"]),
+        ("alias ll='ls -l'; ll; f() { cmd; }; f", ["alias", "cmd"]),
+    ],
+)  # fmt: skip
+def test_wrappers_are_peeled_to_the_program_they_run(
+    code: str, runs: list[str], fake_path: Path
+) -> None:
+    assert programs(code) == runs
+    assert missing_programs(code) == []
+
+
+@pytest.mark.parametrize(
+    ("code", "missing"),
+    [
+        ("sudo -u www-data nosuchprog restart", ["nosuchprog"]),
+        ("env -C /srv nosuchprog", ["nosuchprog"]),
+        ("sh -c 'cmd1 | nosuchprog'", ["nosuchprog"]),
+        ("timeout 5 nosuchprog; systemctl start x", ["nosuchprog"]),
+    ],
+)
+def test_a_program_that_is_not_there_is_still_reported(
+    code: str, missing: list[str], fake_path: Path
+) -> None:
+    assert missing_programs(code) == missing
+
+
+def test_a_missing_safety_package_fails_loudly(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "codeassist.safety.shell", None)  # import fails
+    with pytest.raises(ImportError):
+        run_checks(Subject("shell", "ls -la"))

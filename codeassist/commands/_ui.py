@@ -7,14 +7,13 @@ from typing import TYPE_CHECKING
 from codeassist import pipeline
 from codeassist.backends.base import Backend
 from codeassist.pipeline.extract import extract
+from codeassist.syntax import LEXERS
 from codeassist.terminal import sanitize
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from codeassist.verify import Check
-
-LEXERS = {"python": "python", "sql": "sql", "shell": "bash"}
 
 
 def stream_code(

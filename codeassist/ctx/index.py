@@ -23,14 +23,8 @@ from codeassist.ctx import files as fileset
 from codeassist.ctx.cache import Snapshot, Stat, TagCache
 from codeassist.ctx.graph import Graph, Tables
 from codeassist.ctx.pool import parse_all, tag_bytes
-from codeassist.ctx.tags import (
-    EXTENSIONS,
-    FILENAMES,
-    FORMAT,
-    FileTags,
-    language_of,
-    queries_version,
-)
+from codeassist.ctx.tags import FORMAT, FileTags, queries_version
+from codeassist.syntax import EXTENSIONS, FILENAMES, language_of
 
 TABLES_LAG = 64  # changed files the stored graph inputs may lag behind before stored again
 # What a stored folder walk was made with: the rules deciding which names are listed.

@@ -18,6 +18,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from codeassist import syntax
+
 FORMAT = 1  # bump when the stored tag layout changes
 PARSE_TIMEOUT_S = 2.0  # a file that takes longer is skipped with a note
 SIG_MAX = 200  # characters of a signature line
@@ -25,28 +27,12 @@ SQL_STATEMENT_MAX = 4000  # characters of a CREATE TABLE/VIEW kept for the schem
 DOC_MAX = 120
 SCOPE_KINDS = frozenset({"class", "interface", "impl", "trait", "struct", "namespace", "module"})
 
-EXTENSIONS = {
-    ".py": "python", ".pyi": "python", ".sql": "sql", ".sh": "bash", ".bash": "bash",
-    ".js": "javascript", ".mjs": "javascript", ".cjs": "javascript", ".jsx": "javascript",
-    ".ts": "typescript", ".mts": "typescript", ".cts": "typescript", ".tsx": "tsx",
-    ".go": "go", ".rs": "rust", ".java": "java", ".c": "c", ".h": "c",
-    ".cc": "cpp", ".cpp": "cpp", ".cxx": "cpp", ".hpp": "cpp", ".hh": "cpp", ".hxx": "cpp",
-    ".mk": "make",
-}  # fmt: skip
-FILENAMES = {"Makefile": "make", "makefile": "make", "GNUmakefile": "make"}
 QUERY_FILE = {"tsx": "typescript"}  # grammars sharing another language's query
 # Nodes that wrap a definition on its first line: their start and comments belong to it.
 WRAPPERS = frozenset({"type_declaration", "export_statement", "statement", "lexical_declaration"})
 COMMENT = {"python": "#", "bash": "#", "make": "#", "sql": "--"}  # others: //
 # A definition pattern whose @name is the `name` field of the @definition node itself.
 _NAME_FIELD = re.compile(r"\(\s*\w+\s+name:\s*\(\w+\)\s*@name\b")
-
-
-def language_of(path: str) -> str | None:
-    """The tree-sitter language for a repository path, or None when we do not index it."""
-    name = path.rsplit("/", 1)[-1]
-    dot = name.rfind(".")
-    return FILENAMES.get(name) or (EXTENSIONS.get(name[dot:].lower()) if dot > 0 else None)
 
 
 class Definition(NamedTuple):
@@ -112,20 +98,19 @@ def queries_version() -> str:
 
 
 @cache
-def _tools(language: str) -> tuple[Any, Any, bool]:
-    """Parser, query, and whether every definition's @name is its node's `name` field."""
+def _query(language: str) -> tuple[Any, bool]:
+    """The tags query, and whether every definition's @name is its node's `name` field."""
     import tree_sitter
-    from tree_sitter_language_pack import get_language, get_parser
 
     name = QUERY_FILE.get(language, language)
     text = _queries().joinpath(f"{name}.scm").read_bytes()
-    query = tree_sitter.Query(get_language(language), text.decode("utf-8"))  # type: ignore[arg-type]
+    query = tree_sitter.Query(syntax.language(language), text.decode("utf-8"))
     patterns = [
         text[query.start_byte_for_pattern(n) : query.end_byte_for_pattern(n)].decode("utf-8")
         for n in range(query.pattern_count)
     ]
     by_field = all(_NAME_FIELD.match(p) for p in patterns if "@definition." in p)
-    return get_parser(language), query, by_field  # type: ignore[arg-type]
+    return query, by_field
 
 
 def _text(data: bytes, start: int, end: int) -> str:
@@ -195,7 +180,8 @@ def _docstring(node: Any, data: bytes, language: str) -> str:
 def parse(data: bytes, language: str) -> FileTags:
     """Tags of one file's bytes; a failed or too-slow parse gives a note instead of tags."""
     try:
-        parser, query, by_field = _tools(language)
+        query, by_field = _query(language)
+        parser = syntax.parser(language)
     except Exception as exc:  # noqa: BLE001 - a grammar that will not load skips files only
         return FileTags(language, note=f"no {language} grammar: {exc}")
     import tree_sitter

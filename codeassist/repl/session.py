@@ -22,6 +22,7 @@ from codeassist import pipeline
 from codeassist.backends.base import Backend, Options
 from codeassist.errors import CodeassistError
 from codeassist.pipeline.language import LANGUAGES
+from codeassist.syntax import LEXERS
 from codeassist.terminal import sanitize
 
 if TYPE_CHECKING:
@@ -42,7 +43,6 @@ COMMANDS = {
     "/help": "       this list",
     "/quit": "       leave (Ctrl-D works too)",
 }
-LEXERS = {"python": "python", "sql": "sql", "shell": "bash"}
 HINT = "/run  /explain  /revise …  /copy"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from codeassist.review import syntax
+from codeassist import syntax
 from codeassist.review.diff import FileChange
 from codeassist.review.findings import Finding
 
@@ -100,7 +100,7 @@ def _javascript(change: FileChange, root: Any, lines: set[int]) -> list[Finding]
 
 def check(change: FileChange) -> list[Finding]:
     """Debugging calls on the lines this change adds, found in the parsed new file."""
-    language = syntax.LANGUAGE_OF_SUFFIX.get(change.suffix)
+    language = syntax.language_of(change.path)
     if not change.added or language not in ("python", "javascript", "typescript", "tsx"):
         return []
     root = syntax.parse(language, change.new_text)

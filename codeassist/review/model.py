@@ -10,8 +10,8 @@ import re
 import time
 from dataclasses import dataclass
 
+from codeassist import syntax
 from codeassist.backends.base import Backend, Message, Options
-from codeassist.review import syntax
 from codeassist.review.diff import FileChange
 from codeassist.review.findings import Finding
 
@@ -58,7 +58,7 @@ class Item:
 
 def _symbols(change: FileChange) -> list[tuple[str, int, int]]:
     """(name, first line, last line) of Python functions and classes, innermost last."""
-    if syntax.LANGUAGE_OF_SUFFIX.get(change.suffix) != "python":
+    if syntax.language_of(change.path) != "python":
         return []
     found = []
     for node in syntax.walk(syntax.parse("python", change.new_text)):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from codeassist.review import syntax
+from codeassist import syntax
 from codeassist.review.diff import FileChange
 from codeassist.review.findings import Finding
 
@@ -16,14 +16,6 @@ _SUBPROCESS = {"subprocess.run", "subprocess.call", "subprocess.check_call",
 _SQL_METHODS = {"execute", "executemany", "executescript", "exec_driver_sql"}
 
 Assess = Callable[[str], Any]
-
-
-def available() -> bool:
-    try:
-        import codeassist.safety  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def _finding(change: FileChange, line: int, kind: str, code: str, risk: Any) -> Finding | None:
@@ -103,18 +95,11 @@ def _python(change: FileChange, shell: Assess, sql: Assess) -> list[Finding]:
     return found
 
 
-def check(change: FileChange) -> list[Finding] | None:
-    """Findings for risky commands and statements on added lines; None without the risk rules."""
-    try:
-        return _check(change)
-    except ImportError:  # the risk rules are not (fully) installed
-        return None
-
-
-def _check(change: FileChange) -> list[Finding]:
+def check(change: FileChange) -> list[Finding]:
+    """Findings for risky commands and statements on the lines the change adds."""
     from codeassist.safety.risk import assess_shell, assess_sql
 
-    language = syntax.LANGUAGE_OF_SUFFIX.get(change.suffix)
+    language = syntax.language_of(change.path)
     lines = change.added_lines
     if not lines:
         return []

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from codeassist.review import syntax
+from codeassist import syntax
 from codeassist.review.diff import FileChange
 from codeassist.review.findings import Finding
 

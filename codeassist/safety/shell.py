@@ -1,146 +1,45 @@
 """Shell risk: walk the tree-sitter-bash syntax tree of a command line.
 
 Every simple command (in lists, pipelines, subshells, command substitutions, `sh -c` and
-`eval` strings) is reduced to its argv, wrappers such as sudo, env and xargs are peeled off,
-and the per-program rules of codeassist/safety/rules.py judge what is left. Pipelines,
-redirections and function definitions are judged here, where their structure is visible.
+`eval` strings) is reduced to its argv, wrappers such as sudo, env and xargs are peeled off
+(codeassist/safety/argv.py), and the per-program rules of codeassist/safety/rules.py judge
+what is left. Pipelines, redirections and function definitions are judged here, where their
+structure is visible.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from functools import cache
 from typing import TYPE_CHECKING
 
+from codeassist import syntax
+from codeassist.safety.argv import (
+    MAX_DEPTH,
+    SHELLS,
+    Command,
+    argv_of,
+    inline_script,
+    text,
+    unwrap,
+)
 from codeassist.safety.risk import Finding
 from codeassist.safety.rules import redirect_findings, rule_for
 
 if TYPE_CHECKING:
-    from tree_sitter import Node, Parser
+    from tree_sitter import Node
 
-MAX_DEPTH = 4  # nested `sh -c` / `eval` strings parsed before giving up
-
-SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "fish", "csh", "tcsh", "ash", "mksh"})
 SCRIPTING = frozenset({"python", "python3", "perl", "ruby", "node", "php"})
 DOWNLOADERS = frozenset({"curl", "wget", "fetch", "aria2c"})
 SOURCING = frozenset({"source", ".", "eval"})
 
-# wrappers: program -> options that take a separate value
-_WRAPPERS: dict[str, frozenset[str]] = {
-    "sudo": frozenset({"-u", "-g", "-h", "-p", "-C", "-D", "-r", "-t", "-U", "-T"}),
-    "doas": frozenset({"-u", "-C"}),
-    "env": frozenset({"-u", "-C", "-S", "--unset", "--chdir"}),
-    "xargs": frozenset({"-I", "-L", "-n", "-P", "-s", "-d", "-E", "-a", "--delimiter"}),
-    "nohup": frozenset(),
-    "time": frozenset(),
-    "command": frozenset(),
-    "builtin": frozenset(),
-    "exec": frozenset({"-a"}),
-    "nice": frozenset({"-n", "--adjustment"}),
-    "timeout": frozenset({"-s", "-k", "--signal", "--kill-after"}),
-    "stdbuf": frozenset({"-i", "-o", "-e"}),
-    "ionice": frozenset({"-c", "-n", "-p"}),
-    "setsid": frozenset(),
-    "unbuffer": frozenset(),
-}
-_ARG_NODES = frozenset({
-    "word", "string", "raw_string", "concatenation", "simple_expansion", "expansion", "number",
-    "command_substitution", "process_substitution", "ansi_c_string", "translated_string",
-    "arithmetic_expansion", "brace_expression",
-})  # fmt: skip
-
-
-@dataclass
-class Command:
-    """A simple command once its wrappers are peeled off."""
-
-    argv: list[str]
-    wrappers: list[str] = field(default_factory=list)
-    from_input: bool = False  # arguments come from stdin (xargs)
-
-    @property
-    def name(self) -> str:
-        return program(self.argv[0]) if self.argv else ""
-
-    @property
-    def args(self) -> list[str]:
-        return self.argv[1:]
-
-
-@cache
-def _parser() -> Parser:
-    from tree_sitter_language_pack import get_parser
-
-    return get_parser("bash")
-
 
 def findings(command: str, depth: int = 0) -> list[Finding]:
     """Every rule that matches somewhere in the command line."""
-    tree = _parser().parse(command.encode("utf-8"))
+    tree = syntax.parser("bash").parse(command.encode("utf-8"))
     found: list[Finding] = []
     if tree.root_node.has_error:
         found.append(Finding("medium", "parts of the command do not parse as shell: read it"))
     _walk(tree.root_node, found, depth)
     return found
-
-
-def program(word: str) -> str:
-    """`/usr/bin/rm` and `\\rm` are rm."""
-    return word.lstrip("\\").rsplit("/", 1)[-1] if word else word
-
-
-def text(node: Node) -> str:
-    """The word a node stands for, quotes removed (expansions kept as written)."""
-    raw = (node.text or b"").decode("utf-8", "replace")
-    if node.type == "string" and len(raw) >= 2:
-        return raw[1:-1]
-    if node.type == "raw_string" and len(raw) >= 2:
-        return raw[1:-1]
-    if node.type == "ansi_c_string" and len(raw) >= 3:
-        return raw[2:-1]
-    if node.type == "concatenation":
-        return "".join(text(child) for child in node.children)
-    if node.type == "word":
-        return raw.replace("\\", "")
-    return raw
-
-
-def argv_of(node: Node) -> list[str]:
-    argv: list[str] = []
-    for child in node.children:
-        if child.type == "command_name":
-            argv.extend(text(part) for part in child.children)
-        elif child.type in _ARG_NODES:
-            argv.append(text(child))
-    return argv
-
-
-def unwrap(argv: list[str]) -> Command:
-    """Peel sudo, env, xargs, nohup, timeout… off the front of an argv."""
-    cmd = Command(list(argv))
-    while cmd.argv and cmd.name in _WRAPPERS:
-        name, rest = cmd.name, cmd.argv[1:]
-        if name == "command" and any(a in ("-v", "-V") for a in rest[:1]):
-            return Command([])  # `command -v x` only looks x up
-        takes_value = _WRAPPERS[name]
-        i = 0
-        while i < len(rest) and rest[i].startswith("-") and rest[i] != "-":
-            if rest[i] == "--":
-                i += 1
-                break
-            i += 2 if rest[i] in takes_value else 1
-        if name == "env":
-            while i < len(rest) and "=" in rest[i] and not rest[i].startswith("="):
-                i += 1
-        if name == "timeout" and i < len(rest):
-            i += 1  # the duration
-        cmd.wrappers.append(name)
-        cmd.from_input = cmd.from_input or name == "xargs"
-        if name in ("sudo", "doas") and i >= len(rest):
-            cmd.argv = [name]
-            return cmd
-        cmd.argv = rest[i:]
-    return cmd
 
 
 def _head(node: Node) -> Command | None:
@@ -228,22 +127,12 @@ def _command(node: Node, found: list[Finding], depth: int) -> None:
                   "process_substitution") or c.type in ("string", "concatenation")]  # fmt: skip
         if any(_downloads(c) for c in nested):
             found.append(Finding("high", f"{name} runs a script straight from a download"))
-        script = _inline_script(cmd)
+        script = inline_script(cmd)
         if script is not None and depth < MAX_DEPTH:
             found.extend(findings(script, depth + 1))
     rule = rule_for(name)
     if rule is not None:
         found.extend(rule(cmd.argv, cmd.from_input))
-
-
-def _inline_script(cmd: Command) -> str | None:
-    """The script of `bash -c 'SCRIPT'` or `eval 'SCRIPT'`."""
-    if cmd.name == "eval":
-        return " ".join(cmd.args)
-    if cmd.name in SHELLS and "-c" in cmd.args:
-        after = cmd.args[cmd.args.index("-c") + 1 :]
-        return after[0] if after else None
-    return None
 
 
 def _walk(node: Node, found: list[Finding], depth: int) -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from codeassist.safety.risk import Finding
+from codeassist.syntax import sql_dialect
 
 if TYPE_CHECKING:
     from sqlglot import exp
 
-DIALECTS = {"postgresql": "postgres", "psql": "postgres", "sqlite3": "sqlite", "mariadb": "mysql"}
 _DATA_KINDS = frozenset({"TABLE", "DATABASE", "SCHEMA"})
 _READ_ONLY_COMMANDS = frozenset({"EXPLAIN", "SHOW", "DESCRIBE", "ANALYZE", "VACUUM"})
 
@@ -19,7 +19,7 @@ def findings(statement: str, dialect: str = "sqlite") -> list[Finding]:
     from sqlglot import exp
     from sqlglot.errors import ParseError, TokenError
 
-    read = DIALECTS.get(dialect.lower(), dialect.lower())
+    read = sql_dialect(dialect)
     try:
         trees = [t for t in sqlglot.parse(statement, read=read) if t is not None]
     except (ParseError, TokenError, ValueError) as exc:

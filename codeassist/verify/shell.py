@@ -1,8 +1,9 @@
 """Shell checks: the shell parses it (`bash -n`), its programs are on PATH, and its risk level.
 
-Programs are the command names of the parsed tree (tree-sitter-bash), plus the programs that
-wrappers such as sudo, xargs, env, timeout or `find -exec` run; builtins, keywords, functions
-defined in the command and names built from expansions are skipped.
+The programs are those the safety package's argv parsing finds (codeassist/safety/argv.py):
+wrappers such as sudo, env, xargs or timeout and the program each runs, `find -exec`, `sh -c`
+scripts; builtins, keywords, functions and aliases defined in the code and names built from
+expansions are skipped.
 """
 
 from __future__ import annotations
@@ -12,15 +13,11 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any
 
+from codeassist.safety import argv
+from codeassist.safety.risk import assess_shell
 from codeassist.verify import Check, Subject
 
-_WRAPPERS = {
-    "sudo", "xargs", "env", "nohup", "nice", "exec", "time", "stdbuf", "ionice", "watch",
-    "timeout", "command", "doas", "chroot", "parallel", "flock", "strace",
-}  # fmt: skip
-_EXEC_FLAGS = {"-exec", "-execdir", "-ok", "-okdir"}
 _FALLBACK_BUILTINS = {
     "alias", "bg", "bind", "break", "builtin", "caller", "cd", "command", "compgen", "complete",
     "continue", "declare", "dirs", "disown", "echo", "enable", "eval", "exec", "exit", "export",
@@ -41,9 +38,7 @@ def check(subject: Subject) -> list[Check]:
         missing = missing_programs(subject.code, subject.cwd)
         detail = f"not found on PATH: {', '.join(missing)}" if missing else ""
         checks.append(Check("shell.programs", not missing, detail))
-    risk = risk_check(subject.code)
-    if risk is not None:
-        checks.append(risk)
+    checks.append(risk_check(subject.code))
     return checks
 
 
@@ -80,51 +75,7 @@ def builtins() -> frozenset[str]:
 
 def programs(code: str) -> list[str]:
     """The programs a command line would run, in order, each once."""
-    from tree_sitter_language_pack import get_parser
-
-    tree = get_parser("bash").parse(code.encode("utf-8"))
-    functions: set[str] = set()
-    found: list[str] = []
-
-    def text(node: Any) -> str:
-        return str(node.text.decode("utf-8", errors="replace"))
-
-    def visit(node: Any) -> None:
-        if node.type == "function_definition":
-            name = node.child_by_field_name("name")
-            if name is not None:
-                functions.add(text(name))
-        if node.type == "command":
-            name = node.child_by_field_name("name")
-            if name is not None:
-                args = [text(a) for a in node.children_by_field_name("argument")]
-                found.extend(_wrapped(text(name), args))
-        for child in node.children:
-            visit(child)
-
-    visit(tree.root_node)
-    plain = [p for p in found if p and not any(c in p for c in "$`*?(){}<>")]
-    return [p for p in dict.fromkeys(plain) if p not in functions]
-
-
-def _wrapped(name: str, args: list[str]) -> list[str]:
-    """The command's own name and any program it runs (sudo X, xargs X, find -exec X …)."""
-    names = [_unquote(name)]
-    if names[0] in _WRAPPERS:
-        positional = [a for a in args if not a.startswith("-") and "=" not in a]
-        if names[0] == "timeout":
-            positional = positional[1:]
-        positional = [a for a in positional if not a.isdigit()]  # xargs -n 1 …
-        if positional:
-            names += _wrapped(positional[0], args[args.index(positional[0]) + 1 :])
-    for i, arg in enumerate(args[:-1]):
-        if arg in _EXEC_FLAGS:
-            names.append(_unquote(args[i + 1]))
-    return names
-
-
-def _unquote(word: str) -> str:
-    return word.strip("'\"").lstrip("\\")
+    return argv.programs(code)
 
 
 def missing_programs(code: str, cwd: Path | None = None) -> list[str]:
@@ -145,14 +96,12 @@ def missing_programs(code: str, cwd: Path | None = None) -> list[str]:
     return missing
 
 
-def risk_check(code: str) -> Check | None:
+def risk_check(code: str) -> Check:
     """The shell-safety rules' verdict: fails only at level high (it is never repaired)."""
     try:
-        from codeassist.safety.risk import assess_shell
-    except ImportError:
-        return None
-    try:
         risk = assess_shell(code)
+    except ImportError:  # a missing part of codeassist is a bug, not a risk verdict
+        raise
     except Exception as exc:  # noqa: BLE001 - a rule bug must not break generation
         return Check("shell.risk", True, f"not assessed: {type(exc).__name__}")
     detail = risk.level + (": " + "; ".join(risk.reasons) if risk.reasons else "")
