@@ -16,7 +16,7 @@ import pytest
 from codeassist.db.schema import read_database_schema
 from codeassist.errors import Exit, InputError
 from codeassist.verify import Subject, run_checks
-from tests.conftest import run_cli
+from tests.helpers.cli import run_cli
 from tests.scripted_endpoint import scripted_endpoint
 from tests.test_cli_errors import assert_clean_error
 

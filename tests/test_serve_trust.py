@@ -19,7 +19,7 @@ import pytest
 from codeassist.backends import client
 from codeassist.backends.base import Message, Options
 from codeassist.serve import protocol
-from tests.conftest import SMALL_MODEL, codeassist_exe
+from tests.helpers.cli import SMALL_MODEL, codeassist_exe
 from tests.test_serve import short_home, wait_listening  # noqa: F401 - a fixture and a helper
 
 pytestmark = pytest.mark.model

@@ -16,7 +16,7 @@ import pytest
 
 from codeassist.db.sqlite_worker import QueryError, SqliteWorker
 from codeassist.verify import Check, Subject, run_checks
-from tests.conftest import run_cli
+from tests.helpers.cli import run_cli
 from tests.scripted_endpoint import scripted_endpoint
 
 BLOB = "SELECT length(randomblob(1000000000)) FROM t"

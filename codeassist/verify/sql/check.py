@@ -14,11 +14,11 @@ from typing import Any
 
 from codeassist.db.sqlite_worker import SqliteWorker
 from codeassist.errors import CodeassistError
+from codeassist.syntax import sql_dialect
 from codeassist.verify import Check, Subject
 
 Tables = dict[str, list[str]]  # table name (lower case) -> its column names as declared
 
-_SQLGLOT_DIALECT = {"sqlite": "sqlite", "postgres": "postgres", "postgresql": "postgres"}
 
 
 def check(subject: Subject) -> list[Check]:
@@ -34,7 +34,7 @@ def _check(subject: Subject, worker: SqliteWorker | None) -> list[Check]:
     import sqlglot
     from sqlglot.errors import ParseError, TokenError
 
-    dialect = _SQLGLOT_DIALECT.get(subject.dialect, subject.dialect)
+    dialect = sql_dialect(subject.dialect)
     dependents = []
     tables = _tables(subject)
     if tables:
@@ -112,7 +112,7 @@ def repair_hints(subject: Subject) -> str:
     from codeassist.verify.sql import result as sql_result
 
     tables = _tables(subject)
-    dialect = _SQLGLOT_DIALECT.get(subject.dialect, subject.dialect)
+    dialect = sql_dialect(subject.dialect)
     try:
         statements = [s for s in sqlglot.parse(subject.code, read=dialect) if s is not None]
     except SqlglotError:
@@ -132,7 +132,7 @@ def respelled(subject: Subject) -> str | None:
     tables = _tables(subject)
     if not subject.db or not tables:
         return None
-    dialect = _SQLGLOT_DIALECT.get(subject.dialect, subject.dialect)
+    dialect = sql_dialect(subject.dialect)
     try:
         statements = [s for s in sqlglot.parse(subject.code, read=dialect) if s is not None]
     except SqlglotError:
@@ -146,7 +146,7 @@ def requalified(subject: Subject) -> str | None:
     from codeassist.verify.sql import fix as sql_fix
 
     tables = _tables(subject)
-    dialect = _SQLGLOT_DIALECT.get(subject.dialect, subject.dialect)
+    dialect = sql_dialect(subject.dialect)
     return sql_fix.requalified(subject.code, tables, dialect) if tables else None
 
 
@@ -167,7 +167,7 @@ def tables_from_ddl(ddl: str, dialect: str = "sqlite") -> Tables:
     from sqlglot import exp
     from sqlglot.errors import ParseError, TokenError
 
-    dialect = _SQLGLOT_DIALECT.get(dialect, dialect)
+    dialect = sql_dialect(dialect)
     try:
         statements = sqlglot.parse(ddl, read=dialect)
     except (ParseError, TokenError):
