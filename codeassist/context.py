@@ -60,9 +60,10 @@ def build_context(
 ) -> ContextPack:
     """The definitions of `root` that matter most for `request`, within `budget` tokens."""
     from codeassist.ctx.files import shown
-    from codeassist.ctx.index import TagMap, build_index
+    from codeassist.ctx.index import build_index
     from codeassist.ctx.pack import pack
     from codeassist.ctx.rank import Signals, rank
+    from codeassist.ctx.tagmap import TagMap
 
     if budget < 0:
         raise UsageError(f"the context budget must be 0 or more, not {budget}")

@@ -104,6 +104,11 @@ def _open_below(root: Path, parts: list[str]) -> int:
         os.close(folder)
 
 
+def unreadable(exc: OSError) -> str:
+    """The note for a file that could not be read."""
+    return f"unreadable ({exc.strerror or exc})"
+
+
 def unreadable_reason(root: str, rel: str, info: os.stat_result) -> str | None:
     """Why a listed path (its lstat `info`) is not read; None for a regular file.
 
