@@ -62,7 +62,8 @@ def build_context(
     from codeassist.ctx.files import shown
     from codeassist.ctx.index import build_index
     from codeassist.ctx.pack import pack
-    from codeassist.ctx.rank import Signals, rank
+    from codeassist.ctx.rank import rank
+    from codeassist.ctx.signals import Signals
     from codeassist.ctx.tagmap import TagMap
 
     if budget < 0:
@@ -90,17 +91,13 @@ def build_context(
         ContextFile(
             shown(path),
             best.get(path, 0.0),
-            ranking.reasons.get(path) or _central(path, ranking.file_rank),
+            ranking.why(path),
             count_tokens(block),
         )
         for path, block in packed.blocks
     ]
     notes = [shown(note) for note in index.notes]  # names that are not UTF-8, as \xNN
     return ContextPack(packed.text, packed.tokens, chosen, notes, schema)
-
-
-def _central(path: str, file_rank: dict[str, float]) -> str:
-    return f"used across the repository (graph rank {file_rank.get(path, 0.0):.4f})"
 
 
 def _relative(root: Path, cwd: Path | None) -> str | None:
