@@ -3,8 +3,10 @@
     pack = build_context(root, "add a --limit option to the search command",
                          budget=1024, count_tokens=backend.count_tokens)
 
-The parts live in codeassist/ctx/: files (what may be read), tags (tree-sitter), cache
-(SQLite), index (incremental), rank (personalized PageRank), pack (budget).
+The parts live in codeassist/ctx/: files (what may be read), tags (tree-sitter), pool
+(parsing in worker processes), cache (SQLite), index (incremental; state: what is stored,
+tagmap: tags loaded when asked for), tables and graph (the reference graph), signals (what the
+request points at), rank (personalized PageRank), pack (budget).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from codeassist.errors import UsageError
 
 if TYPE_CHECKING:
     from codeassist.ctx.graph import Graph
+    from codeassist.ctx.pack import Packed
+    from codeassist.ctx.rank import Ranking
     from codeassist.ctx.tags import FileTags
 
 RECENT_COMMITS = 5
@@ -34,6 +38,8 @@ class ContextFile(NamedTuple):
 
 @dataclass(frozen=True)
 class ContextPack:
+    """The context of one request: its text, its files and why, notes, and any SQL schema."""
+
     text: str  # the rendered skeleton, at most `budget` tokens
     tokens: int
     files: list[ContextFile]
@@ -84,20 +90,29 @@ def build_context(
     finally:
         if isinstance(files, TagMap):
             files.close()
+    chosen = _listed(packed, ranking, count_tokens)
+    notes = [shown(note) for note in index.notes]  # names that are not UTF-8, as \xNN
+    return ContextPack(packed.text, packed.tokens, chosen, notes, schema)
+
+
+def _listed(
+    packed: Packed, ranking: Ranking, count_tokens: Callable[[str], int]
+) -> list[ContextFile]:
+    """The files of the pack in the order shown: best score, reason and tokens of each."""
+    from codeassist.ctx.files import shown
+
     best: dict[str, float] = {}
     for tag in ranking.tags:
         best.setdefault(tag.path, tag.score)
-    chosen = [
+    return [
         ContextFile(
-            shown(path),
-            best.get(path, 0.0),
-            ranking.why(path),
-            count_tokens(block),
+            shown(block.path),
+            best.get(block.path, 0.0),
+            ranking.why(block.path),
+            count_tokens(block.text),
         )
-        for path, block in packed.blocks
+        for block in packed.blocks
     ]
-    notes = [shown(note) for note in index.notes]  # names that are not UTF-8, as \xNN
-    return ContextPack(packed.text, packed.tokens, chosen, notes, schema)
 
 
 def _relative(root: Path, cwd: Path | None) -> str | None:

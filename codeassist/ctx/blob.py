@@ -31,5 +31,6 @@ def load(blob: bytes) -> dict[str, Any]:
         raise ValueError("not stored by this version")
     for name, value in plain.items():
         if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], bytes):
-            plain[name] = np.frombuffer(value[1], dtype=value[0])
+            dtype, data = value
+            plain[name] = np.frombuffer(data, dtype=dtype)
     return plain  # type: ignore[no-any-return]

@@ -173,23 +173,27 @@ class TagCache:
                     "DELETE FROM files WHERE root = ? AND path = ?",
                     ((root_key, _stored(p)) for p in gone),
                 )
-                if snapshot is not None and snapshot.graph:
-                    self.db.execute(
-                        "INSERT OR REPLACE INTO snapshots VALUES (?, ?, ?, ?)",
-                        (root_key, snapshot.stat_key, snapshot.content_key, snapshot.graph),
-                    )
-                elif snapshot is not None:
-                    self.db.execute(
-                        "UPDATE snapshots SET stat_key = ? WHERE root = ? AND content_key = ?",
-                        (snapshot.stat_key, root_key, snapshot.content_key),
-                    )
-                if snapshot is not None and snapshot.tables:
-                    self.db.execute(
-                        "INSERT OR REPLACE INTO graph_inputs VALUES (?, ?)",
-                        (root_key, snapshot.tables),
-                    )
+                if snapshot is not None:
+                    self._store(root_key, snapshot)
         except sqlite3.DatabaseError as exc:
             self.note = f"tag cache not updated ({exc})"
+
+    def _store(self, root_key: Any, snapshot: Snapshot) -> None:
+        """Write `snapshot` for a root (inside `save`'s transaction)."""
+        if snapshot.graph:
+            self.db.execute(
+                "INSERT OR REPLACE INTO snapshots VALUES (?, ?, ?, ?)",
+                (root_key, snapshot.stat_key, snapshot.content_key, snapshot.graph),
+            )
+        else:
+            self.db.execute(
+                "UPDATE snapshots SET stat_key = ? WHERE root = ? AND content_key = ?",
+                (snapshot.stat_key, root_key, snapshot.content_key),
+            )
+        if snapshot.tables:
+            self.db.execute(
+                "INSERT OR REPLACE INTO graph_inputs VALUES (?, ?)", (root_key, snapshot.tables)
+            )
 
 
 def _open(path: Path, version: str) -> tuple[sqlite3.Connection, str]:

@@ -163,7 +163,7 @@ def _names(tables: Tables) -> _Names:
     unique: list[str] = np.asarray(tables.names, dtype=object)[defined].tolist()
     def_uid = uid_of[tables.d_name]
     def_file = np.asarray(tables.d_file, dtype=np.int64)
-    pairs = _unique(def_uid * max(n_files, 1) + def_file)[0]
+    pairs, _ = _unique(def_uid * max(n_files, 1) + def_file)
     pair_name, pair_file = pairs // max(n_files, 1), pairs % max(n_files, 1)
     owners = np.bincount(pair_name, minlength=len(unique))
     linked = owners <= MAX_DEFINERS

@@ -143,12 +143,32 @@ def _fill(
         cache.save(key, scan.changed, {}, gone, Snapshot(stat_key, content_key, b""))
         return
 
-    # Tags of the files that differ from the stored tables (all of them without tables).
     inputs = GraphInputs.load(cache.tables(key)) if snap is not None else None
+    patched = _patch(result.root, cache, scan, inputs, workers)
+    result.parsed = len(patched.new_tags)
+    _use(result, cache, patched.state, patched.fresh)
+    snapshot = Snapshot(stat_key, content_key, patched.state.dump(), patched.inputs)
+    cache.save(key, scan.changed, patched.new_tags, gone, snapshot)
+
+
+@dataclass(frozen=True)
+class _Patched:
+    """A new repository state, with what it took to make it."""
+
+    state: RepoState
+    fresh: dict[str, FileTags]  # path → tags, for the files that differ from the inputs
+    new_tags: dict[str, FileTags]  # content hash → tags, parsed in this run
+    inputs: bytes  # the graph inputs to store again; b"": the stored ones will do
+
+
+def _patch(
+    root: Path, cache: TagCache, scan: _Scan, inputs: GraphInputs | None, workers: int | None
+) -> _Patched:
+    """The stored graph `inputs` with the tags of every file that differs from them swapped
+    in (all files when there are no inputs), and the graph they give."""
     before = inputs.digests if inputs is not None else {}
     need = {p: d for p, d in scan.digests.items() if before.get(p) != d}
-    tags, new_tags = _tags_for(result.root, cache, need, scan.pending, workers)
-    result.parsed = len(new_tags)
+    tags, new_tags = _tags_for(root, cache, need, scan.pending, workers)
     fresh = {p: tags[d] for p, d in need.items() if d in tags}
     digests = {p: d for p, d in scan.digests.items() if p in fresh or p not in need}
     dropped = [p for p in before if p not in digests]
@@ -158,13 +178,11 @@ def _fill(
     notes.update((p, t.note) for p, t in fresh.items() if t.note)
     notes.update(scan.unreadable)
     state = RepoState(digests, notes, graph_of(tables))
-    _use(result, cache, state, fresh)
     # The tables are stored again once they lag many files behind: until then an edit
     # patches the stored ones with every file changed since (their tags are in the cache).
     lagging = inputs is not None and len(need) + len(dropped) <= TABLES_LAG
     again = b"" if lagging else GraphInputs(digests, notes, tables).dump()
-    snapshot = Snapshot(stat_key, content_key, state.dump(), again)
-    cache.save(key, scan.changed, new_tags, gone, snapshot)
+    return _Patched(state, fresh, new_tags, again)
 
 
 def _scan(root: Path, current: dict[str, tuple[int, int]], known: dict[str, Stat]) -> _Scan:

@@ -27,7 +27,8 @@ def tag_bytes(data: bytes, lang: str) -> FileTags:
     """Tags of one file's content: binaries refused, secret values redacted before parsing."""
     if b"\0" in data[:BINARY_PROBE]:
         return FileTags(lang, note="binary")
-    return parse(secrets.redact(data)[0], lang)
+    redacted, _ = secrets.redact(data)
+    return parse(redacted, lang)
 
 
 # The jobs of the running pool: forked workers inherit them, so file contents are not pickled.
