@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 from codeassist.ctx.tags import FileTags
 
 BUSY_TIMEOUT_MS = 300  # the longest a write waits for another process's write
+LOOKUP_CHUNK = 500  # content hashes per query (SQLite allows a limited number of parameters)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (
@@ -128,8 +129,8 @@ class TagCache:
         """Tags already known for these content hashes (a file copied, or only touched)."""
         found: dict[str, FileTags] = {}
         wanted = list(digests)
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
+        for start in range(0, len(wanted), LOOKUP_CHUNK):
+            chunk = wanted[start : start + LOOKUP_CHUNK]
             marks = ",".join("?" * len(chunk))
             try:
                 rows = self.db.execute(

@@ -62,6 +62,7 @@ class Graph:
 
     @cached_property
     def uid(self) -> dict[str, int]:
+        """Every defined name's uid (built on first use; `find` mostly does without)."""
         return {name: n for n, name in enumerate(self.unique)}
 
     def find(self, name: str) -> int | None:
@@ -89,6 +90,7 @@ class Graph:
         return self.low_text[int(self.low_starts[u]) : end]
 
     def files_defining(self, uid: int) -> list[int]:
+        """The first few files defining name `uid` (enough to tell a common name)."""
         return [int(f) for f in self.pair_file[self.pair_name == uid][: COMMON_DEFINERS + 1]]
 
     def dump(self) -> bytes:
@@ -101,6 +103,7 @@ class Graph:
 
 
 def build_graph(files: Mapping[str, FileTags]) -> Graph:
+    """The reference graph of these files' tags, built anew."""
     return graph_of(Tables.of(files))
 
 
