@@ -3,8 +3,10 @@
     pack = build_context(root, "add a --limit option to the search command",
                          budget=1024, count_tokens=backend.count_tokens)
 
-The parts live in codeassist/ctx/: files (what may be read), tags (tree-sitter), cache
-(SQLite), index (incremental), rank (personalized PageRank), pack (budget).
+The parts live in codeassist/ctx/: files (what may be read), tags (tree-sitter), pool
+(parsing in worker processes), cache (SQLite), index (incremental; state: what is stored,
+tagmap: tags loaded when asked for), tables and graph (the reference graph), signals (what the
+request points at), rank (personalized PageRank), pack (budget).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from codeassist.errors import UsageError
 
 if TYPE_CHECKING:
     from codeassist.ctx.graph import Graph
+    from codeassist.ctx.pack import Packed
+    from codeassist.ctx.rank import Ranking
     from codeassist.ctx.tags import FileTags
 
 RECENT_COMMITS = 5
@@ -34,6 +38,8 @@ class ContextFile(NamedTuple):
 
 @dataclass(frozen=True)
 class ContextPack:
+    """The context of one request: its text, its files and why, notes, and any SQL schema."""
+
     text: str  # the rendered skeleton, at most `budget` tokens
     tokens: int
     files: list[ContextFile]
@@ -60,9 +66,11 @@ def build_context(
 ) -> ContextPack:
     """The definitions of `root` that matter most for `request`, within `budget` tokens."""
     from codeassist.ctx.files import shown
-    from codeassist.ctx.index import TagMap, build_index
+    from codeassist.ctx.index import build_index
     from codeassist.ctx.pack import pack
-    from codeassist.ctx.rank import Signals, rank
+    from codeassist.ctx.rank import rank
+    from codeassist.ctx.signals import Signals
+    from codeassist.ctx.tagmap import TagMap
 
     if budget < 0:
         raise UsageError(f"the context budget must be 0 or more, not {budget}")
@@ -82,24 +90,29 @@ def build_context(
     finally:
         if isinstance(files, TagMap):
             files.close()
-    best: dict[str, float] = {}
-    for tag in ranking.tags:
-        best.setdefault(tag.path, tag.score)
-    chosen = [
-        ContextFile(
-            shown(path),
-            best.get(path, 0.0),
-            ranking.reasons.get(path) or _central(path, ranking.file_rank),
-            count_tokens(block),
-        )
-        for path, block in packed.blocks
-    ]
+    chosen = _listed(packed, ranking, count_tokens)
     notes = [shown(note) for note in index.notes]  # names that are not UTF-8, as \xNN
     return ContextPack(packed.text, packed.tokens, chosen, notes, schema)
 
 
-def _central(path: str, file_rank: dict[str, float]) -> str:
-    return f"used across the repository (graph rank {file_rank.get(path, 0.0):.4f})"
+def _listed(
+    packed: Packed, ranking: Ranking, count_tokens: Callable[[str], int]
+) -> list[ContextFile]:
+    """The files of the pack in the order shown: best score, reason and tokens of each."""
+    from codeassist.ctx.files import shown
+
+    best: dict[str, float] = {}
+    for tag in ranking.tags:
+        best.setdefault(tag.path, tag.score)
+    return [
+        ContextFile(
+            shown(block.path),
+            best.get(block.path, 0.0),
+            ranking.why(block.path),
+            count_tokens(block.text),
+        )
+        for block in packed.blocks
+    ]
 
 
 def _relative(root: Path, cwd: Path | None) -> str | None:

@@ -19,12 +19,14 @@ from __future__ import annotations
 import marshal
 import sqlite3
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from codeassist.ctx.tags import FileTags
 
 BUSY_TIMEOUT_MS = 300  # the longest a write waits for another process's write
+LOOKUP_CHUNK = 500  # content hashes per query (SQLite allows a limited number of parameters)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (
@@ -39,11 +41,21 @@ CREATE TABLE IF NOT EXISTS snapshots (
 CREATE TABLE IF NOT EXISTS graph_inputs (root TEXT PRIMARY KEY, tables BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS walks (root TEXT PRIMARY KEY, tree BLOB NOT NULL) WITHOUT ROWID;
 """
+TABLES = ("files", "tags", "snapshots", "graph_inputs", "walks")  # wiped by a new version
 
-Stat = tuple[int, int, str]  # size, mtime_ns, content hash
+
+class Stat(NamedTuple):
+    """What a file was when it was indexed."""
+
+    size: int
+    mtime_ns: int
+    digest: str  # content hash
 
 
-class Snapshot(NamedTuple):
+@dataclass(frozen=True)
+class Snapshot:
+    """What is stored for a repository root: its graph and the state it was made from."""
+
     stat_key: str  # digest of the (path, size, mtime_ns) list it was made from
     content_key: str  # digest of the (path, content hash) list
     graph: bytes  # the graph and file → hash map (what every request needs)
@@ -53,62 +65,17 @@ class Snapshot(NamedTuple):
 class TagCache:
     """A connection to the tag cache; `version` is the queries' digest (a change wipes it)."""
 
-    def __init__(self, path: Path, version: str) -> None:
+    def __init__(self, path: Path, version: str, db: sqlite3.Connection, note: str = "") -> None:
         self.path = path
         self.version = version
-        self.note = ""
-        self.db = self._open()
+        self.db = db
+        self.note = note  # why caching is off or was reset, for the user; "" when all is well
 
-    def _open(self) -> sqlite3.Connection:
-        """The cache file; an in-memory one (and a note) when it is busy or cannot be had."""
-        try:
-            return self._connect()
-        except sqlite3.OperationalError as exc:  # busy, or cannot be opened: no retries
-            return self._without(exc)
-        except sqlite3.DatabaseError as exc:  # not a database, or a damaged one
-            self._remove(exc)
-        except OSError as exc:  # its folder cannot be made (a file is in the way)
-            return self._without(exc)
-        try:
-            return self._connect()
-        except (sqlite3.DatabaseError, OSError) as exc:
-            return self._without(exc)
-
-    def _without(self, exc: Exception) -> sqlite3.Connection:
-        what = "busy" if _busy(exc) else "unavailable"
-        self.note = f"tag cache {what} ({exc}); nothing cached this time"
-        return self._connect(":memory:")
-
-    def _connect(self, where: str | None = None) -> sqlite3.Connection:
-        if where is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(
-            where or self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
-        )
-        try:
-            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                db.execute("PRAGMA journal_mode = WAL")
-            db.execute("PRAGMA synchronous = NORMAL")
-            db.executescript(SCHEMA)
-            row = db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
-            if row is None or row[0] != self.version:
-                with _write(db):
-                    db.execute("DELETE FROM files")
-                    db.execute("DELETE FROM tags")
-                    db.execute("DELETE FROM snapshots")
-                    db.execute("DELETE FROM graph_inputs")
-                    db.execute("DELETE FROM walks")
-                    db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (self.version,))
-        except BaseException:
-            db.close()
-            raise
-        return db
-
-    def _remove(self, exc: Exception) -> None:
-        self.note = f"tag cache {self.path} was damaged ({exc}); rebuilt"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+    @staticmethod
+    def open(path: Path, version: str) -> TagCache:
+        """The cache at `path`; an in-memory one (and a note) when it is busy or cannot be had."""
+        db, note = _open(path, version)
+        return TagCache(path, version, db, note)
 
     def close(self) -> None:
         self.db.close()
@@ -121,8 +88,9 @@ class TagCache:
             self.note = f"tag cache busy ({exc}); files parsed again"
         except sqlite3.DatabaseError as exc:  # damaged past the header: start again
             self.db.close()
-            self._remove(exc)
-            self.db = self._open()
+            self.note = _remove(self.path, exc)
+            self.db, note = _open(self.path, self.version)
+            self.note = note or self.note
         return []
 
     def snapshot(self, root: str) -> Snapshot | None:
@@ -130,7 +98,10 @@ class TagCache:
         rows = self._read(
             "SELECT stat_key, content_key, graph FROM snapshots WHERE root = ?", (root,)
         )
-        return Snapshot(*rows[0]) if rows else None
+        if not rows:
+            return None
+        stat_key, content_key, graph = rows[0]
+        return Snapshot(stat_key, content_key, graph)
 
     def tables(self, root: str) -> bytes | None:
         """The graph inputs stored for `root` (they carry the state they were made from)."""
@@ -152,14 +123,14 @@ class TagCache:
     def stats(self, root: str) -> dict[str, Stat]:
         """What was indexed under `root`: (size, mtime_ns, content hash) by path."""
         rows = self._read("SELECT path, size, mtime_ns, hash FROM files WHERE root = ?", (root,))
-        return {_name(path): (size, mtime_ns, digest) for path, size, mtime_ns, digest in rows}
+        return {_name(path): Stat(size, mtime_ns, digest) for path, size, mtime_ns, digest in rows}
 
     def lookup(self, digests: Iterable[str]) -> dict[str, FileTags]:
         """Tags already known for these content hashes (a file copied, or only touched)."""
         found: dict[str, FileTags] = {}
         wanted = list(digests)
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
+        for start in range(0, len(wanted), LOOKUP_CHUNK):
+            chunk = wanted[start : start + LOOKUP_CHUNK]
             marks = ",".join("?" * len(chunk))
             try:
                 rows = self.db.execute(
@@ -203,23 +174,81 @@ class TagCache:
                     "DELETE FROM files WHERE root = ? AND path = ?",
                     ((root_key, _stored(p)) for p in gone),
                 )
-                if snapshot is not None and snapshot.graph:
-                    self.db.execute(
-                        "INSERT OR REPLACE INTO snapshots VALUES (?, ?, ?, ?)",
-                        (root_key, *snapshot[:3]),
-                    )
-                elif snapshot is not None:
-                    self.db.execute(
-                        "UPDATE snapshots SET stat_key = ? WHERE root = ? AND content_key = ?",
-                        (snapshot.stat_key, root_key, snapshot.content_key),
-                    )
-                if snapshot is not None and snapshot.tables:
-                    self.db.execute(
-                        "INSERT OR REPLACE INTO graph_inputs VALUES (?, ?)",
-                        (root_key, snapshot.tables),
-                    )
+                if snapshot is not None:
+                    self._store(root_key, snapshot)
         except sqlite3.DatabaseError as exc:
             self.note = f"tag cache not updated ({exc})"
+
+    def _store(self, root_key: Any, snapshot: Snapshot) -> None:
+        """Write `snapshot` for a root (inside `save`'s transaction)."""
+        if snapshot.graph:
+            self.db.execute(
+                "INSERT OR REPLACE INTO snapshots VALUES (?, ?, ?, ?)",
+                (root_key, snapshot.stat_key, snapshot.content_key, snapshot.graph),
+            )
+        else:
+            self.db.execute(
+                "UPDATE snapshots SET stat_key = ? WHERE root = ? AND content_key = ?",
+                (snapshot.stat_key, root_key, snapshot.content_key),
+            )
+        if snapshot.tables:
+            self.db.execute(
+                "INSERT OR REPLACE INTO graph_inputs VALUES (?, ?)", (root_key, snapshot.tables)
+            )
+
+
+def _open(path: Path, version: str) -> tuple[sqlite3.Connection, str]:
+    """The cache file, or an in-memory one when it is busy or cannot be had; and a note."""
+    note = ""
+    try:
+        return _connect(path, version), note
+    except sqlite3.OperationalError as exc:  # busy, or cannot be opened: no retries
+        return _without(path, version, exc)
+    except sqlite3.DatabaseError as exc:  # not a database, or a damaged one
+        note = _remove(path, exc)
+    except OSError as exc:  # its folder cannot be made (a file is in the way)
+        return _without(path, version, exc)
+    try:
+        return _connect(path, version), note
+    except (sqlite3.DatabaseError, OSError) as exc:
+        return _without(path, version, exc)
+
+
+def _without(path: Path, version: str, exc: Exception) -> tuple[sqlite3.Connection, str]:
+    """An in-memory cache for this run, and the note that says why."""
+    what = "busy" if _busy(exc) else "unavailable"
+    note = f"tag cache {what} ({exc}); nothing cached this time"
+    return _connect(path, version, ":memory:"), note
+
+
+def _connect(path: Path, version: str, where: str | None = None) -> sqlite3.Connection:
+    """The database at `where` (default: `path`), its schema made and wiped for a new version."""
+    if where is None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(where or path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    try:
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+        db.executescript(SCHEMA)
+        row = db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+        if row is None or row[0] != version:
+            with _write(db):
+                for table in TABLES:
+                    db.execute(f"DELETE FROM {table}")
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (version,))
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def _remove(path: Path, exc: Exception) -> str:
+    """Remove a damaged cache file (and its journal); the note that says so."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return f"tag cache {path} was damaged ({exc}); rebuilt"
 
 
 def _stored(name: Any) -> Any:

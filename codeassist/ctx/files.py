@@ -1,23 +1,26 @@
 """Which files of a repository may be read: listing, skip rules and the secret filter.
 
 In a git repository: tracked files plus untracked files git does not ignore. Elsewhere: a walk
-that honours every .gitignore on the way. Secrets are refused by name before anything is read.
-Only regular files inside the root are read, never through a symbolic link (`read_regular`).
+that honours every .gitignore on the way (walk.py). Secrets are refused by name before anything
+is read. Only regular files inside the root are read, never through a symbolic link
+(`read_regular`).
 """
 
 from __future__ import annotations
 
 import errno
 import fnmatch
+import functools
 import marshal
 import os
 import re
 import stat
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+from codeassist.ctx.walk import walk_tree
 
 MAX_FILE_BYTES = 1 << 20  # larger files are generated or data, not code worth a prompt
 # A walk is stored for reuse only if every folder's change time is this much older than the
@@ -104,6 +107,11 @@ def _open_below(root: Path, parts: list[str]) -> int:
         os.close(folder)
 
 
+def unreadable(exc: OSError) -> str:
+    """The note for a file that could not be read."""
+    return f"unreadable ({exc.strerror or exc})"
+
+
 def unreadable_reason(root: str, rel: str, info: os.stat_result) -> str | None:
     """Why a listed path (its lstat `info`) is not read; None for a regular file.
 
@@ -172,7 +180,8 @@ def list_files(
         return Listing(reused, False)
     started = time.time_ns()
     stamps: dict[str, int] = {}
-    walked = list(_walk(top, wanted, stamps))
+    keep_file = functools.partial(_kept, wanted=wanted)
+    walked = list(walk_tree(top, keep_file, _dir_kept, stamps))
     if max(stamps.values(), default=0) > started - RACY_NS:
         return Listing(walked, False)  # changed just now: walk again next time
     return Listing(walked, False, marshal.dumps((key, stamps, walked)))
@@ -200,6 +209,11 @@ def _kept(name: str, wanted: Callable[[str], object]) -> bool:
     return bool(wanted(name)) and not _SKIPPED.match(name) and not _SECRET.match(name.lower())
 
 
+def _dir_kept(name: str) -> bool:
+    """A folder name that is neither skipped nor one that holds credentials."""
+    return name not in SKIP_DIRS and name.lower() not in SECRET_DIRS
+
+
 def _git_files(root: Path) -> list[str] | None:
     try:
         import git
@@ -212,64 +226,3 @@ def _git_files(root: Path) -> list[str] | None:
         return None
     # Names as os.scandir gives them: bytes that are not UTF-8 kept (surrogateescape).
     return [os.fsdecode(p) for p in out.split(b"\0") if p]
-
-
-def _walk(root: str, wanted: Callable[[str], object], stamps: dict[str, int]) -> Iterator[str]:
-    """Wanted files under root, honouring .gitignore files; symlinked folders are not followed.
-
-    Names are judged before paths are built: most entries of a large tree are dropped by name.
-    `stamps` gets the change time of each folder read (taken before reading it) and of each
-    .gitignore, by path.
-    """
-    stack: list[tuple[str, list[tuple[str, Any]]]] = [("", [])]
-    while stack:
-        rel, specs = stack.pop()
-        folder = f"{root}/{rel}" if rel else root
-        prefix = f"{rel}/" if rel else ""
-        try:
-            stamps[rel] = os.stat(folder).st_ctime_ns
-            with os.scandir(folder) as scan:
-                entries = list(scan)
-        except OSError:
-            stamps[rel] = -1  # unreadable: never reused
-            continue
-        if any(e.name == ".gitignore" for e in entries):
-            ignore = prefix + ".gitignore"
-            try:
-                stamps[ignore] = os.stat(f"{root}/{ignore}").st_ctime_ns
-            except OSError:
-                stamps[ignore] = -1
-            specs = [*specs, (rel, _spec(f"{root}/{ignore}"))]
-        for entry in entries:
-            name = entry.name
-            try:
-                is_dir = entry.is_dir(follow_symlinks=False)
-            except OSError:
-                continue
-            if is_dir:
-                if name in SKIP_DIRS or name.lower() in SECRET_DIRS:
-                    continue
-                if not (specs and _ignored(prefix + name, True, specs)):
-                    stack.append((prefix + name, specs))
-            elif _kept(name, wanted) and not (specs and _ignored(prefix + name, False, specs)):
-                yield prefix + name
-
-
-def _spec(path: str) -> Any:
-    import pathspec
-
-    try:
-        lines = Path(path).read_text("utf-8", errors="replace").splitlines()
-    except OSError:
-        lines = []
-    return pathspec.GitIgnoreSpec.from_lines(lines)
-
-
-def _ignored(path: str, is_dir: bool, specs: list[tuple[str, Any]]) -> bool:
-    """Git's rule: the deepest .gitignore with a matching pattern decides (`!` re-includes)."""
-    for base, spec in reversed(specs):
-        rel = path[len(base) + 1 :] if base else path
-        decided = spec.check_file(rel + "/" if is_dir else rel).include
-        if decided is not None:
-            return bool(decided)
-    return False

@@ -9,19 +9,19 @@ costs loading one blob, not thousands of tag rows.
 from __future__ import annotations
 
 import builtins
-import marshal
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from codeassist.ctx.tags import FORMAT, FileTags
+from codeassist.ctx import blob
+from codeassist.ctx.tables import Tables
+from codeassist.ctx.tags import FileTags
 
 MAX_DEFINERS = 40  # a name defined in more files than this links nothing (get, run, __init__)
 COMMON_DEFINERS = 5  # defined in more files than this: a weak link
-WEIGHT_PRIVATE = 0.1  # a reference to _private
-WEIGHT_COMMON = 0.1
-KIND_WEIGHT = {"column": 0.3}
+WEIGHT_PRIVATE = 0.1  # a reference to _private counts this much
+WEIGHT_COMMON = 0.1  # a reference to a name defined in more than COMMON_DEFINERS files
 # Names whose references say nothing about the repository: builtins and runtime globals.
 NOT_LINKS = frozenset(dir(builtins)) | frozenset(
     "self cls this console require module exports Object Array String Number Promise JSON "
@@ -32,12 +32,11 @@ NOT_LINKS = frozenset(dir(builtins)) | frozenset(
     "apply filter push slice map forEach then catch log error warn info debug toString "
     "length size emplace_back push_back begin end".split()
 )
-VERSION = (FORMAT, 2)  # of the stored graph and tables
 _ARRAYS = ("node_of", "owners", "pair_name", "pair_file", "def_file", "def_uid", "def_weight",
            "def_offset", "src", "dst", "base", "low_starts")  # fmt: skip
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Graph:
     """File and name nodes, edges, and where each definition is (flattened over files)."""
 
@@ -63,6 +62,7 @@ class Graph:
 
     @cached_property
     def uid(self) -> dict[str, int]:
+        """Every defined name's uid (built on first use; `find` mostly does without)."""
         return {name: n for n, name in enumerate(self.unique)}
 
     def find(self, name: str) -> int | None:
@@ -90,119 +90,124 @@ class Graph:
         return self.low_text[int(self.low_starts[u]) : end]
 
     def files_defining(self, uid: int) -> list[int]:
+        """The first few files defining name `uid` (enough to tell a common name)."""
         return [int(f) for f in self.pair_file[self.pair_name == uid][: COMMON_DEFINERS + 1]]
 
     def dump(self) -> bytes:
-        return _dump(self, _ARRAYS)
+        return blob.dump(self, _ARRAYS)
 
     @staticmethod
-    def load(blob: bytes) -> Graph:
-        """The graph `dump` gave; arrays are read-only views of `blob`."""
-        return Graph(**_load(blob))
+    def load(data: bytes) -> Graph:
+        """The graph `dump` gave; arrays are read-only views of `data`."""
+        return Graph(**blob.load(data))
 
 
 def build_graph(files: Mapping[str, FileTags]) -> Graph:
-    return Tables.of(files).graph()
+    """The reference graph of these files' tags, built anew."""
+    return graph_of(Tables.of(files))
 
 
-@dataclass
-class Tables:
-    """The graph's inputs as flat arrays: one row per definition and per (file, name used).
+def graph_of(tables: Tables) -> Graph:
+    """The reference graph that `tables` give."""
+    import numpy as np
 
-    Replacing a few files' rows and deriving the graph again costs milliseconds, where
-    reading every file's tags to build it anew costs a tenth of a second on a large repository.
+    n_files = len(tables.paths)
+    names = _names(tables)
+    low_text, starts, under = _lowered(names.unique)
+    src, dst, base = _edges(tables, names, under)
+    lengths = np.bincount(names.def_file, minlength=n_files)
+    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    return Graph(
+        paths=list(tables.paths),
+        languages=list(tables.languages),
+        unique=names.unique,
+        node_of=names.node_of,
+        owners=names.owners,
+        pair_name=names.pair_name,
+        pair_file=names.pair_file,
+        def_file=names.def_file,
+        def_uid=names.def_uid,
+        def_weight=np.asarray(tables.d_weight, dtype=np.float64),
+        def_offset=offsets[:n_files],
+        src=src,
+        dst=dst,
+        base=base,
+        size=n_files + int(names.linked.sum()),
+        stems=[p.rsplit("/", 1)[-1].split(".", 1)[0].lower() for p in tables.paths],
+        low_text=low_text,
+        low_starts=starts,
+    )
+
+
+@dataclass(frozen=True)
+class _Names:
+    """The name nodes of a graph being derived, and the lookups its edges need."""
+
+    unique: list[str]  # every defined name; uid = position
+    uid_of: Any  # name id → uid (-1: only used, never defined); [-1]: -1
+    def_file: Any  # per definition
+    def_uid: Any
+    pair_name: Any  # (uid, file) pairs, one per name defined in a file
+    pair_file: Any
+    owners: Any  # uid → number of files defining it
+    linked: Any  # uid → whether it is a node (defined in at most MAX_DEFINERS files)
+    node_of: Any  # uid → graph node, -1 when not linked
+
+
+def _names(tables: Tables) -> _Names:
+    """Uids in order of first definition (as `Graph.unique` lists them), and their nodes."""
+    import numpy as np
+
+    n_files = len(tables.paths)
+    name_ids, first = _unique(np.asarray(tables.d_name, dtype=np.int64))
+    defined = name_ids[np.argsort(first, kind="stable")]
+    uid_of = np.full(len(tables.names) + 1, -1, dtype=np.int64)  # [-1]: nothing
+    uid_of[defined] = np.arange(len(defined))
+    unique: list[str] = np.asarray(tables.names, dtype=object)[defined].tolist()
+    def_uid = uid_of[tables.d_name]
+    def_file = np.asarray(tables.d_file, dtype=np.int64)
+    pairs, _ = _unique(def_uid * max(n_files, 1) + def_file)
+    pair_name, pair_file = pairs // max(n_files, 1), pairs % max(n_files, 1)
+    owners = np.bincount(pair_name, minlength=len(unique))
+    linked = owners <= MAX_DEFINERS
+    node_of = np.where(linked, n_files + np.cumsum(linked) - 1, -1)
+    return _Names(
+        unique=unique,
+        uid_of=uid_of,
+        def_file=def_file,
+        def_uid=def_uid,
+        pair_name=pair_name,
+        pair_file=pair_file,
+        owners=owners,
+        linked=linked,
+        node_of=node_of,
+    )
+
+
+def _edges(tables: Tables, names: _Names, under: Any) -> tuple[Any, Any, Any]:
+    """Edge sources, targets and base weights: file → name it uses, name → defining files.
+
+    `under`: per uid, whether the name starts with `_`.
     """
+    import numpy as np
 
-    paths: list[str]  # files with tags, sorted
-    languages: list[str]
-    names: list[str]  # every name defined or used; name id = position
-    d_file: Any  # per definition (in file order): its file, name id and kind's weight
-    d_name: Any
-    d_weight: Any
-    r_file: Any  # per distinct name a file uses: the file, name id and count
-    r_name: Any
-    r_count: Any
-
-    @staticmethod
-    def of(files: Mapping[str, FileTags]) -> Tables:
-        empty = Tables([], [], [], *([()] * 6))
-        return empty.replace(files, [])
-
-    def replace(self, new: Mapping[str, FileTags], gone: list[str]) -> Tables:
-        """These tables with the rows of `gone` and of `new`'s paths swapped for `new`'s."""
-        import numpy as np
-
-        drop = set(gone) | set(new)
-        added = {p: t for p, t in new.items() if not t.note}
-        old_langs = dict(zip(self.paths, self.languages, strict=True))
-        paths = sorted([p for p in self.paths if p not in drop] + list(added))
-        where = {p: n for n, p in enumerate(paths)}
-        remap = np.asarray([-1 if p in drop else where[p] for p in self.paths] + [-1], np.int64)
-        names = list(self.names)
-        ids = {name: n for n, name in enumerate(names)}
-        d_rows: list[tuple[int, int, float]] = []
-        r_rows: list[tuple[int, int, int]] = []
-        for path, tagged in added.items():
-            f = where[path]
-            for d in tagged.raw:
-                d_rows.append((f, ids.setdefault(d[0], len(ids)), KIND_WEIGHT.get(d[1], 1.0)))
-            for name, count in tagged.references.items():
-                r_rows.append((f, ids.setdefault(name, len(ids)), count))
-        names.extend(list(ids)[len(names) :])
-        d = _merge(remap, (self.d_file, self.d_name, self.d_weight), d_rows, (np.int64, np.float64))
-        r = _merge(remap, (self.r_file, self.r_name, self.r_count), r_rows, (np.int64, np.int64))
-        languages = [added[p].language if p in added else old_langs[p] for p in paths]
-        return Tables(paths, languages, names, *d, *r)
-
-    def dump(self) -> bytes:
-        return _dump(self, ("d_file", "d_name", "d_weight", "r_file", "r_name", "r_count"))
-
-    @staticmethod
-    def load(blob: bytes) -> Tables:
-        return Tables(**_load(blob))
-
-    def graph(self) -> Graph:
-        import numpy as np
-
-        n_files = len(self.paths)
-        names = np.asarray(self.names, dtype=object)
-        # uid: position of a name's first definition, in file order (as `unique` lists them).
-        name_ids, first = _unique(np.asarray(self.d_name, dtype=np.int64))
-        defined = name_ids[np.argsort(first, kind="stable")]
-        uid_of = np.full(len(self.names) + 1, -1, dtype=np.int64)  # [-1]: nothing
-        uid_of[defined] = np.arange(len(defined))
-        unique: list[str] = names[defined].tolist()
-        def_uid = uid_of[self.d_name]
-        def_file = np.asarray(self.d_file, dtype=np.int64)
-        lengths = np.bincount(def_file, minlength=n_files)
-        pairs = _unique(def_uid * max(n_files, 1) + def_file)[0]
-        pair_name, pair_file = pairs // max(n_files, 1), pairs % max(n_files, 1)
-        owners = np.bincount(pair_name, minlength=len(unique))
-        linked = owners <= MAX_DEFINERS
-        node_of = np.where(linked, n_files + np.cumsum(linked) - 1, -1)
-        size = n_files + int(linked.sum())
-
-        # file → name: one edge per distinct name a file references.
-        ref_uid = uid_of[self.r_name]
-        quiet = np.append(np.fromiter(map(NOT_LINKS.__contains__, unique), bool, len(unique)), True)
-        low_text, starts, under = _lowered(unique)
-        private = np.append(under, False)  # [-1]: none
-        keep = ~quiet[ref_uid] & np.append(linked, False)[ref_uid]
-        ref_uid, ref_file = ref_uid[keep], np.asarray(self.r_file, dtype=np.int64)[keep]
-        base = np.sqrt(np.asarray(self.r_count, dtype=np.float64)[keep])
-        base = base * np.where(private[ref_uid], WEIGHT_PRIVATE, 1.0)
-        base = base * np.where(owners[ref_uid] > COMMON_DEFINERS, WEIGHT_COMMON, 1.0)
-        # name → the files defining it, shared equally.
-        link = linked[pair_name]
-        src = np.concatenate([ref_file, node_of[pair_name[link]]])
-        dst = np.concatenate([node_of[ref_uid], pair_file[link]])
-        base = np.concatenate([base, 1.0 / owners[pair_name[link]]])
-        offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
-        stems = [p.rsplit("/", 1)[-1].split(".", 1)[0].lower() for p in self.paths]
-        return Graph(list(self.paths), list(self.languages), unique, node_of, owners, pair_name,
-                     pair_file, def_file, def_uid, np.asarray(self.d_weight, dtype=np.float64),
-                     offsets[:n_files], src, dst, base, size, stems, low_text,
-                     starts)  # fmt: skip
+    unique, linked, owners, node_of = names.unique, names.linked, names.owners, names.node_of
+    # file → name: one edge per distinct name a file references.
+    ref_uid = names.uid_of[tables.r_name]
+    quiet = np.append(np.fromiter(map(NOT_LINKS.__contains__, unique), bool, len(unique)), True)
+    private = np.append(under, False)  # [-1]: none
+    keep = ~quiet[ref_uid] & np.append(linked, False)[ref_uid]
+    ref_uid, ref_file = ref_uid[keep], np.asarray(tables.r_file, dtype=np.int64)[keep]
+    base = np.sqrt(np.asarray(tables.r_count, dtype=np.float64)[keep])
+    base = base * np.where(private[ref_uid], WEIGHT_PRIVATE, 1.0)
+    base = base * np.where(owners[ref_uid] > COMMON_DEFINERS, WEIGHT_COMMON, 1.0)
+    # name → the files defining it, shared equally.
+    pair_name = names.pair_name
+    link = linked[pair_name]
+    src = np.concatenate([ref_file, node_of[pair_name[link]]])
+    dst = np.concatenate([node_of[ref_uid], names.pair_file[link]])
+    base = np.concatenate([base, 1.0 / owners[pair_name[link]]])
+    return src, dst, base
 
 
 def _lowered(unique: list[str]) -> tuple[str, Any, Any]:
@@ -217,9 +222,9 @@ def _lowered(unique: list[str]) -> tuple[str, Any, Any]:
     low = text.lower()
     if text.count("\n") == max(len(unique) - 1, 0):  # no name holds a line break
         try:
-            kind = ("ascii", np.uint8) if text.isascii() else ("utf-32-le", np.uint32)
-            codes = np.frombuffer(text.encode(kind[0]), dtype=kind[1])
-            lowered = codes if low == text else np.frombuffer(low.encode(kind[0]), dtype=kind[1])
+            encoding, dtype = ("ascii", np.uint8) if text.isascii() else ("utf-32-le", np.uint32)
+            codes = np.frombuffer(text.encode(encoding), dtype=dtype)
+            lowered = codes if low == text else np.frombuffer(low.encode(encoding), dtype=dtype)
         except UnicodeEncodeError:  # a lone surrogate: name by name below
             pass
         else:
@@ -242,40 +247,3 @@ def _unique(values: Any) -> tuple[Any, Any]:
     first = np.ones(len(ordered), dtype=bool)
     first[1:] = ordered[1:] != ordered[:-1]
     return ordered[first], order[first]
-
-
-def _merge(remap: Any, old: tuple[Any, ...], rows: list[Any], kinds: tuple[Any, Any]) -> Any:
-    """Old rows of kept files (renumbered) and the new rows, in file order (stable)."""
-    import numpy as np
-
-    file = np.asarray(old[0], dtype=np.int64)
-    moved = remap[file] if len(file) else file
-    keep = moved >= 0
-    new = np.asarray(rows, dtype=np.float64).reshape(-1, 3)
-    files = np.concatenate([moved[keep], new[:, 0].astype(np.int64)])
-    name = np.concatenate([np.asarray(old[1], dtype=np.int64)[keep], new[:, 1].astype(np.int64)])
-    value = np.concatenate([np.asarray(old[2], dtype=kinds[1])[keep], new[:, 2].astype(kinds[1])])
-    order = np.argsort(files, kind="stable")
-    return files[order], name[order], value[order]
-
-
-def _dump(obj: Any, arrays: tuple[str, ...]) -> bytes:
-    plain = {f.name: getattr(obj, f.name) for f in fields(obj)}
-    for name in arrays:
-        array = plain[name]
-        if array.dtype.kind == "i" and (len(array) == 0 or abs(array).max() < 2**31):
-            array = array.astype("<i4")  # half the bytes to store and load
-        plain[name] = (array.dtype.str, array.tobytes())
-    return marshal.dumps((VERSION, plain))
-
-
-def _load(blob: bytes) -> dict[str, Any]:
-    import numpy as np
-
-    version, plain = marshal.loads(blob)
-    if version != VERSION:
-        raise ValueError("not stored by this version")
-    for name, value in plain.items():
-        if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], bytes):
-            plain[name] = np.frombuffer(value[1], dtype=value[0])
-    return plain  # type: ignore[no-any-return]

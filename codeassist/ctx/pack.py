@@ -18,10 +18,20 @@ INDENT = "  "
 
 
 @dataclass(frozen=True)
+class Block:
+    """One file's part of the context: its path, then the chosen lines."""
+
+    path: str  # as in the repository (not yet `shown`)
+    text: str
+
+
+@dataclass(frozen=True)
 class Packed:
+    """What fits the budget: the text, its token count, and its blocks in the order shown."""
+
     text: str
     tokens: int
-    blocks: list[tuple[str, str]]  # (path, rendered block) in the order shown
+    blocks: list[Block]
 
 
 def _owner(defs: Sequence[Definition], index: int) -> int:
@@ -30,7 +40,7 @@ def _owner(defs: Sequence[Definition], index: int) -> int:
     return d.parent if d.kind == "column" and d.parent >= 0 else index
 
 
-def render(tags: Sequence[RankedTag], files: Mapping[str, FileTags]) -> list[tuple[str, str]]:
+def render(tags: Sequence[RankedTag], files: Mapping[str, FileTags]) -> list[Block]:
     """One block per file (best file first): its path, then the chosen lines in file order."""
     chosen: dict[str, set[int]] = {}
     for tag in tags:
@@ -51,12 +61,12 @@ def render(tags: Sequence[RankedTag], files: Mapping[str, FileTags]) -> list[tup
             out.append(pad + d.signature)
             if d.doc:
                 out.append(f"{pad}{INDENT}{mark} {d.doc}")
-        blocks.append((path, "\n".join(out) + "\n"))
+        blocks.append(Block(path, "\n".join(out) + "\n"))
     return blocks
 
 
-def join(blocks: list[tuple[str, str]]) -> str:
-    return "\n".join(block for _, block in blocks)
+def join(blocks: list[Block]) -> str:
+    return "\n".join(block.text for block in blocks)
 
 
 def pack(

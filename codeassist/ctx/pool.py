@@ -5,21 +5,30 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from codeassist import secrets
 from codeassist.ctx.tags import FileTags, parse
 
 PARALLEL_MIN_FILES = 200  # below this a pool costs more than it saves
 CHUNK = 16  # files per task sent to a worker
-BINARY_PROBE = 8192
+BINARY_PROBE = 8192  # bytes looked at for a NUL: a file with one is binary
+
+
+class ParseJob(NamedTuple):
+    """One file's content to parse."""
+
+    path: str
+    data: bytes
+    language: str
 
 
 def tag_bytes(data: bytes, lang: str) -> FileTags:
     """Tags of one file's content: binaries refused, secret values redacted before parsing."""
     if b"\0" in data[:BINARY_PROBE]:
         return FileTags(lang, note="binary")
-    return parse(secrets.redact(data)[0], lang)
+    redacted, _ = secrets.redact(data)
+    return parse(redacted, lang)
 
 
 # The jobs of the running pool: forked workers inherit them, so file contents are not pickled.
@@ -32,11 +41,10 @@ def _job(n: int) -> tuple[str, tuple[object, ...]]:
     return digest, tag_bytes(data, lang).dump()
 
 
-def parse_all(
-    todo: dict[str, tuple[str, bytes, str]], workers: int | None
-) -> Iterator[tuple[str, FileTags]]:
+def parse_all(todo: dict[str, ParseJob], workers: int | None) -> Iterator[tuple[str, FileTags]]:
+    """Tags by content hash for each job of `todo`; `workers` caps the processes."""
     global _JOBS
-    jobs = [(digest, data, lang) for digest, (_, data, lang) in todo.items()]
+    jobs = [(digest, job.data, job.language) for digest, job in todo.items()]
     count = min(workers or os.cpu_count() or 1, os.cpu_count() or 1)
     context = _fork_context()
     if count < 2 or len(jobs) < PARALLEL_MIN_FILES or context is None:

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 from codeassist import syntax
 
-FORMAT = 1  # bump when the stored tag layout changes
+FORMAT = 2  # bump when the stored tag layout changes
 PARSE_TIMEOUT_S = 2.0  # a file that takes longer is skipped with a note
 SIG_MAX = 200  # characters of a signature line
 SQL_STATEMENT_MAX = 4000  # characters of a CREATE TABLE/VIEW kept for the schema
@@ -243,7 +243,10 @@ def _from_captures(captures: dict[str, list[Any]], data: bytes) -> tuple[Found, 
             for node in nodes:
                 if (name := node.child_by_field_name("name")) is not None:
                     found.setdefault(node.start_byte, (node, name, capture[11:]))
-    used = [data[node.start_byte : node.end_byte] for node in captures.get("reference", ())]
+    # in source order: the order of a capture's nodes varies from run to run, and the order
+    # of first use decides the graph's edge order, so the ranking's scores
+    nodes = sorted(captures.get("reference", ()), key=lambda node: node.start_byte)
+    used = [data[node.start_byte : node.end_byte] for node in nodes]
     return found, used
 
 
