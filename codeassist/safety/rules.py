@@ -132,6 +132,11 @@ def redirect_findings(destination: str, append: bool = False) -> list[Finding]:
     """Writing to a file through `>`, `>>` or tee."""
     if is_harmless_device(destination) or destination.startswith("&"):
         return []
+    from codeassist.safety.rules_exfil import place_write
+
+    placed = place_write(destination, append)
+    if placed:
+        return placed
     if is_disk(destination):
         return [Finding("high", "writes raw data to a disk device", (destination,))]
     place = where(destination)
@@ -250,6 +255,11 @@ RULES: dict[str, Rule] = {
 
 
 def rule_for(name: str) -> Rule | None:
-    if name.startswith("mkfs"):
-        return mkfs
-    return RULES.get(name)
+    """Every rule for the program, as one (the themed tables of rules_*.py included)."""
+    from codeassist.safety.rules_more import MORE
+
+    first = mkfs if name.startswith("mkfs") else RULES.get(name)
+    rules = [r for r in (first, *MORE.get(name, ())) if r is not None]
+    if len(rules) <= 1:
+        return rules[0] if rules else None
+    return lambda argv, from_input: [f for rule in rules for f in rule(argv, from_input)]
