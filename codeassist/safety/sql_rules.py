@@ -89,13 +89,15 @@ def words(statement: str, dialect: str) -> list[str]:
     """Each statement as one line of upper-case words, its string literals written 'S'."""
     import sqlglot
     from sqlglot.errors import TokenError
-    from sqlglot.tokens import TokenType
+    from sqlglot import TokenType
 
     try:
         tokens = sqlglot.tokenize(statement, read=dialect)
     except (TokenError, ValueError):
         return [re.sub(r"'[^']*'", "'S'", statement.upper())]
-    lines, current, previous = [], [], None
+    lines: list[str] = []
+    current: list[str] = []
+    previous = None
     for token in tokens:
         if token.token_type == TokenType.SEMICOLON:
             lines.append(" ".join(current))
