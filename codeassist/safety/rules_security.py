@@ -82,6 +82,10 @@ def chmod_special(argv: list[str], from_input: bool) -> list[Finding]:
     if len(args) < 2:
         return []
     mode, targets = args[0], args[1:]
+    exposed = [t for t in targets if _opens_to_others(mode) and is_private(t)]
+    if exposed:
+        return [Finding("high", "lets other users read or change a key or account file",
+                        tuple(exposed))]  # fmt: skip
     special = re.fullmatch(r"[0-7]?[4-7][0-7]{3}", mode) or re.search(r"[ug]*\+[rwx]*s", mode)
     if not special or re.fullmatch(r"0?[0-3][0-7]{3}", mode):
         return []
@@ -90,6 +94,19 @@ def chmod_special(argv: list[str], from_input: bool) -> list[Finding]:
     level = "high" if system or shells else "medium"
     return [Finding(level, "sets setuid/setgid: the program runs with its owner's rights",
                     tuple(targets))]  # fmt: skip
+
+
+def _opens_to_others(mode: str) -> bool:
+    if re.fullmatch(r"[0-7]{3,4}", mode):
+        return mode[-1] != "0"  # other users may read or write
+    return bool(re.search(r"[ugo]*[oa][ugo]*\+[rwx]|^\+[rw]", mode))
+
+
+def is_private(path: str) -> bool:
+    from codeassist.safety.places import Kind, kind_of
+
+    kinds = (Kind.SECRET, Kind.ACCOUNTS, Kind.SUDOERS, Kind.AUTHORIZED_KEYS)
+    return path != "/etc/passwd" and kind_of(path) in kinds  # /etc/passwd is public
 
 
 def groups(argv: list[str], from_input: bool) -> list[Finding]:
@@ -107,6 +124,32 @@ def groups(argv: list[str], from_input: bool) -> list[Finding]:
     if admin and not (name == "gpasswd" and "-d" in args):
         return [Finding("high", f"gives administrator rights (group {', '.join(admin)})", ())]
     return []
+
+
+def sed_in_place(argv: list[str], from_input: bool) -> list[Finding]:
+    """`sed -i … /etc/ssh/sshd_config`: a system or account file edited where it lies."""
+    from codeassist.safety.paths import Where, where
+    from codeassist.safety.places import Kind, kind_of
+
+    args = argv[1:]
+    if not any(a.startswith("-i") or a.startswith("--in-place") for a in args):
+        return []
+    scripted = any(a in ("-e", "-f", "--expression", "--file") for a in args)
+    operands = [
+        a
+        for i, a in enumerate(args)
+        if not a.startswith("-")
+        and (i == 0 or args[i - 1] not in ("-e", "-f", "--expression", "--file"))
+    ]
+    files = operands if scripted else operands[1:]
+    found = []
+    for target in files:
+        kind = kind_of(target)
+        if kind in (Kind.SUDOERS, Kind.ACCOUNTS, Kind.AUTHORIZED_KEYS, Kind.SCHEDULED):
+            found.append(Finding("high", f"edits {kind.value} in place", (target,)))
+        elif where(target) in (Where.SYSTEM, Where.ROOT) or kind is not None:
+            found.append(Finding("medium", "edits a system or startup file in place", (target,)))
+    return found  # fmt: skip
 
 
 def git_verification(argv: list[str], from_input: bool) -> list[Finding]:
@@ -167,7 +210,7 @@ def assignment(name: str, value: str | None) -> list[Finding]:
 
 RULES: dict[str, list[Rule]] = merge(
     table_rules(TABLE),
-    {"curl": [curl], "chmod": [chmod_special], "git": [git_verification]},
+    {"curl": [curl], "chmod": [chmod_special], "git": [git_verification], "sed": [sed_in_place]},
     {name: [groups] for name in ("usermod", "gpasswd", "adduser", "addgroup", "dseditgroup")},
     {"systemctl": [services], "service": [services]},
 )

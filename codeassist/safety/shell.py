@@ -85,7 +85,7 @@ def _pipeline(node: Node, found: list[Finding]) -> None:
         if fetched and runs_stdin(cmd):
             found.append(Finding("high", f"pipes a download into {cmd.name}: runs unseen code"))
         fetched = fetched or cmd.name in DOWNLOADERS
-    argvs = [cmd.argv for cmd in heads if cmd is not None]
+    argvs = [cmd.argv or cmd.wrappers[-1:] for cmd in heads if cmd is not None]  # `env |`
     found.extend(pipeline_sends(argvs[:-1], argvs[1:]))
 
 
@@ -169,6 +169,8 @@ def _heredoc_script(node: Node, depth: int) -> list[Finding]:
 def _redirect(node: Node) -> list[Finding]:
     operator = next((c.type for c in node.children if not c.is_named), "")
     destination = node.child_by_field_name("destination")
-    if destination is None or operator not in (">", ">|", "&>", ">>", "&>>"):
+    if destination is None or operator not in (">", ">|", "&>", ">>", "&>>", ">&"):
         return []
+    if operator == ">&" and text(destination).isdigit() or text(destination) == "-":
+        return []  # 2>&1, >&-: file descriptors, not files
     return redirect_findings(text(destination), append=operator.endswith(">>"))

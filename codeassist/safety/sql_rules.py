@@ -88,8 +88,8 @@ RULES: tuple[tuple[str, str, str], ...] = (
 def words(statement: str, dialect: str) -> list[str]:
     """Each statement as one line of upper-case words, its string literals written 'S'."""
     import sqlglot
-    from sqlglot.errors import TokenError
     from sqlglot import TokenType
+    from sqlglot.errors import TokenError
 
     try:
         tokens = sqlglot.tokenize(statement, read=dialect)

@@ -1,8 +1,8 @@
 """Rules written as data: a program, the words its arguments must contain, a level and a reason.
 
-`"destroy"` matches the argument destroy; `"--vacuum-*"` any argument it matches (fnmatch, case
-ignored, `--opt=value` included); `"-F|--flush"` either. Every word of a rule must match some
-argument for the rule to apply. Tables live in codeassist/safety/rules_*.py.
+`"destroy"` matches the argument destroy (case ignored); `"--vacuum-*"` any argument it matches
+(fnmatch; options keep their case, `--opt=value` included); `"-F|--flush"` either. Every word
+of a rule must match some argument for it to apply. Tables: codeassist/safety/rules_*.py.
 """
 
 from __future__ import annotations
@@ -17,16 +17,16 @@ Rule = Callable[[list[str], bool], list[Finding]]
 
 
 def matches(words: str, args: list[str]) -> bool:
-    """Does every word of the rule match one of the arguments?"""
-    lowered = [a.lower() for a in args]
+    """Does every word of the rule match one of the arguments? (`-P` is not `-p`; FLUSHALL is.)"""
     return all(
-        any(
-            fnmatchcase(arg, alt) or fnmatchcase(arg.split("=", 1)[0], alt)
-            for arg in lowered
-            for alt in word.lower().split("|")
-        )  # fmt: skip
-        for word in words.split()
+        any(_matches(alt, arg) for arg in args for alt in word.split("|")) for word in words.split()
     )
+
+
+def _matches(pattern: str, arg: str) -> bool:
+    if not pattern.startswith("-"):
+        pattern, arg = pattern.lower(), arg.lower()
+    return fnmatchcase(arg, pattern) or fnmatchcase(arg.split("=", 1)[0], pattern)
 
 
 def table_rules(table: Iterable[WordRule]) -> dict[str, list[Rule]]:
