@@ -10,8 +10,7 @@ import pytest
 
 from codeassist.errors import Exit
 from codeassist.verify.standalone import detect
-from tests.conftest import run_cli
-from tests.test_cli_errors import assert_clean_error
+from tests.helpers.cli import assert_clean_error, run_cli
 
 
 def make_shop(path: Path) -> Path:
