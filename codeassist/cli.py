@@ -14,6 +14,7 @@ from typer.core import TyperGroup
 
 from codeassist import __version__
 from codeassist.commands import context, doctor, gen, hook, model, repl, review, risk, serve, shell
+from codeassist.commands.check import check as check_command
 from codeassist.errors import CodeassistError, Exit
 from codeassist.terminal import sanitize
 
@@ -76,6 +77,7 @@ app.command("gen")(gen.gen)
 app.command("context")(context.context)
 app.add_typer(model.app, name="model")
 app.command("risk")(risk.risk)
+app.command("check")(check_command)
 app.command("shell-init")(shell.shell_init)
 app.command("repl")(repl.repl)
 app.command("review")(review.review)

@@ -27,6 +27,7 @@ _SYSTEM_TREES = frozenset({
 # top-level directories that are system paths themselves (their contents may be the user's)
 _SYSTEM_TOPS = frozenset({"home", "var", "opt", "root", "srv", "mnt", "media", "run", "snap",
                           "Users", "Volumes", "tmp"})  # fmt: skip
+_SYSTEM_SUBTREES = frozenset({("var", "lib"), ("var", "spool"), ("var", "db")})  # package state
 _HOME_WORDS = ("~", "$HOME", "${HOME}")
 _WIDE = frozenset({"*", ".*", "**", "", "."})
 _DISK_PREFIXES = ("sd", "hd", "vd", "xvd", "nvme", "mmcblk", "disk", "rdisk", "md", "dm-",
@@ -69,7 +70,7 @@ def _absolute(parts: list[str]) -> Where:
     top = parts[0]
     if top in _SYSTEM_TREES:
         return Where.SYSTEM
-    if top in _SYSTEM_TOPS and len(parts) == 1:
+    if top in _SYSTEM_TOPS and len(parts) == 1 or tuple(parts[:2]) in _SYSTEM_SUBTREES:
         return Where.SYSTEM
     if top == "tmp" or parts[:2] == ["var", "tmp"]:
         return Where.TMP

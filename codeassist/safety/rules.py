@@ -55,12 +55,26 @@ def rm(argv: list[str], from_input: bool) -> list[Finding]:
     for target in targets:
         place = where(target)
         found.append(Finding(delete_level(place, recursive), f"{verb} {place.value}", (target,)))
+        found.extend(deletes_place(target))
     return found
+
+
+def deletes_place(target: str) -> list[Finding]:
+    """Deleting logs, history, keys or accounts is worse than their path alone says."""
+    from codeassist.safety.places import Kind, kind_of
+
+    kind = kind_of(target)
+    if kind in (Kind.LOG, Kind.ACCOUNTS, Kind.SUDOERS, Kind.AUTHORIZED_KEYS):
+        return [Finding("high", f"deletes {kind.value}", (target,))]
+    if kind in (Kind.HISTORY, Kind.SECRET):
+        return [Finding("medium", f"deletes {kind.value}", (target,))]
+    return []
 
 
 def shred(argv: list[str], from_input: bool) -> list[Finding]:
     _, targets = split_options(argv[1:])
     found = [Finding("high", "overwrites a disk device", (t,)) for t in targets if is_disk(t)]
+    found += [f for t in targets for f in deletes_place(t)]
     return found or [Finding("medium", "overwrites files beyond recovery", tuple(targets))]
 
 
@@ -85,6 +99,8 @@ def find(argv: list[str], from_input: bool) -> list[Finding]:
     found = []
     for root in roots:
         place = where(root)
+        if filtered and root.rstrip("/") in ("/tmp", "/var/tmp"):
+            place = Where.TMP  # matching files in the shared temp dir, not the dir itself
         if filtered:
             level = (
                 "high"
@@ -97,6 +113,7 @@ def find(argv: list[str], from_input: bool) -> list[Finding]:
         else:
             level, reason = delete_level(place, True), f"recursively deletes {place.value}"
         found.append(Finding(level, reason, (root,)))
+        found.extend(deletes_place(root))
     return found
 
 
@@ -130,18 +147,23 @@ def chmod(argv: list[str], from_input: bool) -> list[Finding]:
 
 def redirect_findings(destination: str, append: bool = False) -> list[Finding]:
     """Writing to a file through `>`, `>>` or tee."""
+    if destination.startswith(("/dev/tcp/", "/dev/udp/")):
+        return [Finding("medium", "connects to the network through /dev/tcp (a remote shell?)",
+                        (destination,))]  # fmt: skip
     if is_harmless_device(destination) or destination.startswith("&"):
         return []
+    from codeassist.safety.rules_exfil import place_write
+
+    placed = place_write(destination, append)
+    if placed and not is_disk(destination) and where(destination) not in _HIGH_ANY:
+        return placed
     if is_disk(destination):
         return [Finding("high", "writes raw data to a disk device", (destination,))]
     place = where(destination)
     if place in _HIGH_ANY:
         level = "medium" if append else "high"
-        return [
-            Finding(
-                level, f"{'appends to' if append else 'overwrites'} a system file", (destination,)
-            )
-        ]
+        verb = "appends to" if append else "overwrites"
+        return [Finding(level, f"{verb} a system file", (destination,)), *placed]
     if place is Where.HOME_FILES and destination.rsplit("/", 1)[-1].startswith(".") and not append:
         return [Finding("medium", "overwrites a configuration file in your home", (destination,))]
     return [Finding("low", "writes to a file", (destination,))]
@@ -167,10 +189,14 @@ def move(argv: list[str], from_input: bool) -> list[Finding]:
         return [Finding("high", "moves files to /dev/null: they are lost", tuple(sources))]
     if is_disk(destination):
         return [Finding("high", "writes over a disk device", (destination,))]
-    if argv[0].endswith("cp"):
-        return []
+    from codeassist.safety.rules_exfil import place_write
+
+    placed = place_write(destination, append=False)  # cp /dev/null ~/.bash_history
+    if argv[0].endswith(("cp", "ln")):
+        return placed
     wide = _HIGH_ANY | {Where.HOME}
-    return [Finding("high", f"moves {where(s).value}", (s,)) for s in sources if where(s) in wide]
+    moved = [Finding("high", f"moves {where(s).value}", (s,)) for s in sources if where(s) in wide]
+    return moved + placed
 
 
 _FORMATTERS = frozenset({"mke2fs", "mkswap", "wipefs", "sfdisk", "cfdisk", "fdisk", "gdisk",
@@ -241,7 +267,7 @@ def crontab(argv: list[str], from_input: bool) -> list[Finding]:
 
 RULES: dict[str, Rule] = {
     "rm": rm, "unlink": rm, "shred": shred, "find": find, "tee": tee, "dd": dd,
-    "chmod": chmod, "chown": chmod, "chgrp": chmod, "mv": move, "cp": move,
+    "chmod": chmod, "chown": chmod, "chgrp": chmod, "mv": move, "cp": move, "ln": move,
     "shutdown": power, "reboot": power, "halt": power, "poweroff": power, "init": power,
     "telinit": power, "systemctl": power, "kill": kill, "killall": killall, "pkill": killall,
     "killall5": killall, "crontab": crontab, "git": git,
@@ -250,6 +276,11 @@ RULES: dict[str, Rule] = {
 
 
 def rule_for(name: str) -> Rule | None:
-    if name.startswith("mkfs"):
-        return mkfs
-    return RULES.get(name)
+    """Every rule for the program, as one (the themed tables of rules_*.py included)."""
+    from codeassist.safety.rules_more import MORE
+
+    first = mkfs if name.startswith("mkfs") else RULES.get(name)
+    rules = [r for r in (first, *MORE.get(name, ())) if r is not None]
+    if len(rules) <= 1:
+        return rules[0] if rules else None
+    return lambda argv, from_input: [f for rule in rules for f in rule(argv, from_input)]

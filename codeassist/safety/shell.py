@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from codeassist import syntax
+from codeassist.safety import nodes
 from codeassist.safety.argv import (
     MAX_DEPTH,
     SHELLS,
@@ -23,6 +24,7 @@ from codeassist.safety.argv import (
 )
 from codeassist.safety.risk import Finding
 from codeassist.safety.rules import redirect_findings, rule_for
+from codeassist.safety.rules_exfil import pipeline_sends
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -83,6 +85,8 @@ def _pipeline(node: Node, found: list[Finding]) -> None:
         if fetched and runs_stdin(cmd):
             found.append(Finding("high", f"pipes a download into {cmd.name}: runs unseen code"))
         fetched = fetched or cmd.name in DOWNLOADERS
+    argvs = [cmd.argv or cmd.wrappers[-1:] for cmd in heads if cmd is not None]  # `env |`
+    found.extend(pipeline_sends(argvs[:-1], argvs[1:]))
 
 
 def _fork_bomb(node: Node, found: list[Finding]) -> None:
@@ -146,6 +150,9 @@ def _walk(node: Node, found: list[Finding], depth: int) -> None:
         found.extend(_redirect(node))
     elif node.type == "redirected_statement" and depth < MAX_DEPTH:
         found.extend(_heredoc_script(node, depth))
+        found.extend(nodes.input_sent(node))
+    elif node.type in ("variable_assignment", "unset_command"):
+        found.extend(nodes.variables(node))
     for child in node.children:
         _walk(child, found, depth)
 
@@ -162,6 +169,8 @@ def _heredoc_script(node: Node, depth: int) -> list[Finding]:
 def _redirect(node: Node) -> list[Finding]:
     operator = next((c.type for c in node.children if not c.is_named), "")
     destination = node.child_by_field_name("destination")
-    if destination is None or operator not in (">", ">|", "&>", ">>", "&>>"):
+    if destination is None or operator not in (">", ">|", "&>", ">>", "&>>", ">&"):
         return []
+    if operator == ">&" and text(destination).isdigit() or text(destination) == "-":
+        return []  # 2>&1, >&-: file descriptors, not files
     return redirect_findings(text(destination), append=operator.endswith(">>"))

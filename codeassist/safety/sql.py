@@ -19,13 +19,18 @@ def findings(statement: str, dialect: str = "sqlite") -> list[Finding]:
     from sqlglot import exp
     from sqlglot.errors import ParseError, TokenError
 
+    from codeassist.safety import sql_rules
+
     read = sql_dialect(dialect)
+    by_words = sql_rules.findings(statement, read)
     try:
         trees = [t for t in sqlglot.parse(statement, read=read) if t is not None]
     except (ParseError, TokenError, ValueError) as exc:
         first = (str(exc).splitlines() or ["syntax error"])[0].split(" but got ")[0][:80]
-        return [Finding("medium", f"the statement does not parse as {read} SQL: {first}")]
-    found: list[Finding] = []
+        return [
+            Finding("medium", f"the statement does not parse as {read} SQL: {first}")
+        ] + by_words
+    found: list[Finding] = list(by_words)
     for tree in trees:
         if isinstance(tree, (exp.Condition, exp.Alias)):  # sqlglot reads `SELEC x` this way
             found.append(Finding("medium", "this is not a SQL statement: read it"))
@@ -34,11 +39,11 @@ def findings(statement: str, dialect: str = "sqlite") -> list[Finding]:
             *(getattr(exp, name) for name in _JUDGED_NAMES)
         ):  # the statement itself and any nested in it
             if not (isinstance(node, exp.Drop) and isinstance(node.parent, exp.Alter)):
-                found.extend(_statement(node))
+                found.extend(_statement(node, explained=bool(by_words)))
     return found
 
 
-_JUDGED_NAMES = ("Drop", "TruncateTable", "Delete", "Update", "Alter", "Grant", "Merge", "Create",
+_JUDGED_NAMES = ("Drop", "TruncateTable", "Delete", "Update", "Alter", "Merge", "Create",
                  "Command")  # fmt: skip
 
 
@@ -57,7 +62,7 @@ def _constant(condition: exp.Expr) -> bool:
     return condition.find(exp.Column) is None
 
 
-def _statement(tree: exp.Expr) -> list[Finding]:
+def _statement(tree: exp.Expr, explained: bool = False) -> list[Finding]:
     from sqlglot import exp
 
     if isinstance(tree, exp.Drop):
@@ -82,15 +87,15 @@ def _statement(tree: exp.Expr) -> list[Finding]:
         if any(isinstance(a, exp.Drop) for a in actions):
             return [Finding("high", "ALTER … DROP deletes a column and its data", _tables(tree))]
         return [Finding("medium", "ALTER changes the structure of a table", _tables(tree))]
-    if isinstance(tree, (exp.Grant, exp.Merge)):
+    if isinstance(tree, exp.Merge):
         name = type(tree).__name__.upper()
         return [Finding("medium", f"{name} changes data or permissions", _tables(tree))]
     if isinstance(tree, exp.Create) and tree.args.get("replace"):
         return [Finding("medium", "CREATE OR REPLACE overwrites an existing object", _tables(tree))]
     if isinstance(tree, exp.Command):
         keyword = str(tree.this).upper()
-        if keyword in ("DROP", "TRUNCATE"):
+        if keyword in ("DROP", "TRUNCATE") and not explained:
             return [Finding("high", f"{keyword} deletes data", ())]
-        if keyword not in _READ_ONLY_COMMANDS:
+        if keyword not in _READ_ONLY_COMMANDS and not explained:
             return [Finding("medium", f"{keyword} is not understood: read it", ())]
     return []

@@ -17,6 +17,7 @@ from pathlib import Path
 from codeassist.safety import argv
 from codeassist.safety.risk import assess_shell
 from codeassist.verify import Check, Subject
+from codeassist.verify.inner import check as inner_check
 
 _FALLBACK_BUILTINS = {
     "alias", "bg", "bind", "break", "builtin", "caller", "cd", "command", "compgen", "complete",
@@ -38,6 +39,7 @@ def check(subject: Subject) -> list[Check]:
         missing = missing_programs(subject.code, subject.cwd)
         detail = f"not found on PATH: {', '.join(missing)}" if missing else ""
         checks.append(Check("shell.programs", not missing, detail))
+        checks.extend(c for c in [inner_check(subject.code)] if c is not None)
     checks.append(risk_check(subject.code))
     return checks
 

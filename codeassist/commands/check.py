@@ -1,0 +1,43 @@
+"""`codeassist check "CODE"`: the checks gen runs on generated code, on code you wrote."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+
+MARKS = {"passed": ("ok", "green"), "failed": ("FAILED", "bold red"), "not run": ("--", "dim")}
+
+
+def check(
+    code: str = typer.Argument("-", help="The code; '-' or nothing reads it from stdin."),
+    lang: str = typer.Option("auto", "--lang", "-l", help="Language: python|sql|shell|auto."),
+    db: str = typer.Option(None, "--db", help="Database (SQLite path or URL), opened read-only."),
+    schema: Path = typer.Option(None, "--schema", help="A .sql file with the database schema."),
+    as_json: bool = typer.Option(False, "--json", help="Print the checks as one JSON object."),
+) -> None:
+    """Check code as gen checks its answers: parse, names, schema, risk. Nothing is run.
+
+    Exit code 1 when a check fails, 0 when none does (2 for bad input, 5 for an unreadable
+    --db or --schema).
+    """
+    from codeassist.terminal import sanitize
+    from codeassist.verify.standalone import check_code, status
+
+    text = sys.stdin.read() if code == "-" and not sys.stdin.isatty() else code
+    verdict = check_code("" if text == "-" else text, lang, db=db, schema_file=schema)
+    if as_json:
+        typer.echo(json.dumps(verdict.to_json()))
+    else:
+        from rich.console import Console
+        from rich.text import Text
+
+        console = Console(highlight=False, soft_wrap=True, file=sys.stdout)
+        console.print(f"language: {verdict.language}", markup=False)
+        for c in verdict.checks:
+            mark, style = MARKS[status(c)]
+            detail = sanitize(f" {c.name}" + (f": {c.detail}" if c.detail else ""))
+            console.print(Text.assemble((f"{mark:>6}", style), detail))
+    raise typer.Exit(1 if verdict.failed else 0)
