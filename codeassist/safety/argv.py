@@ -42,7 +42,7 @@ WRAPPERS: dict[str, frozenset[str]] = {
     "chroot": frozenset(),
 }
 _FIRST_POSITIONAL = frozenset({"timeout", "chroot"})  # the duration, the new root
-_ARG_NODES = frozenset({
+ARG_NODES = frozenset({
     "word", "string", "raw_string", "concatenation", "simple_expansion", "expansion", "number",
     "command_substitution", "process_substitution", "ansi_c_string", "translated_string",
     "arithmetic_expansion", "brace_expression",
@@ -94,7 +94,7 @@ def argv_of(node: Node) -> list[str]:
     for child in node.children:
         if child.type == "command_name":
             argv.extend(text(part) for part in child.children)
-        elif child.type in _ARG_NODES:
+        elif child.type in ARG_NODES:
             argv.append(text(child))
     return argv
 

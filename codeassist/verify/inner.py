@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from codeassist import syntax
-from codeassist.safety.argv import _ARG_NODES, SHELLS, program, text, unwrap
+from codeassist.safety.argv import ARG_NODES, SHELLS, program, text, unwrap
 from codeassist.verify import Check
 
 if TYPE_CHECKING:
@@ -90,7 +90,7 @@ def _words(node: Node) -> tuple[str, list[Node]]:
     for child in node.children:
         if child.type == "command_name":
             words.extend(child.children)
-        elif child.type in _ARG_NODES:
+        elif child.type in ARG_NODES:
             words.append(child)
     argv = [text(w) for w in words]
     kept = unwrap(argv).argv

@@ -20,7 +20,6 @@ from codeassist.verify import Check, Subject
 Tables = dict[str, list[str]]  # table name (lower case) -> its column names as declared
 
 
-
 def check(subject: Subject) -> list[Check]:
     """The SQL checks; queries on a SQLite database run in one child process, killed after."""
     path = _sqlite_path(subject.db)
