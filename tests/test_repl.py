@@ -78,6 +78,28 @@ def test_model_switches_reload_and_a_bad_name_keeps_the_old_model() -> None:
     assert h.loads == [None, "smollm2-135m"]
 
 
+def test_the_session_starts_in_auto_and_each_request_picks_its_language() -> None:
+    h = Harness("```bash\nls -la\n```", "```python\ndef add(a, b):\n    return a + b\n```")
+    assert h.session.language == "auto"
+    h.type("list all files")
+    assert h.session.last is not None and h.session.last.result.language == "shell"
+    h.type("a python function that adds two numbers")
+    assert h.session.last.result.language == "python"
+    assert h.session.language == "auto"
+
+
+def test_the_repl_command_defaults_to_auto() -> None:
+    import click
+    import typer.main
+
+    from codeassist.cli import app
+
+    command = typer.main.get_command(app)
+    assert isinstance(command, click.Group)
+    lang = next(p for p in command.commands["repl"].params if p.name == "lang")
+    assert lang.default == "auto"
+
+
 def test_lang_switches_the_language_of_the_next_request() -> None:
     h = Harness("```python\nprint(1)\n```")
     out = h.type("/lang python", "print one", "/lang cobol")
@@ -118,7 +140,7 @@ def test_help_lists_every_command_and_quit_ends_the_session() -> None:
 
 def test_run_asks_and_runs_only_after_yes(in_tmp: Path) -> None:
     h = Harness("```bash\ntouch made.txt\n```")
-    h.type("create made.txt")
+    h.type("create an empty file made.txt")
     h.answers = ["n"]
     out = h.type("/run")
     assert "risk: low" in out and "Run it? [y/N]" in out and "not run" in out

@@ -65,3 +65,23 @@ def test_a_session_completes_answers_asks_before_running_and_keeps_history(
     tmux.keys("Enter")
     history = (home / "state" / "repl_history").read_text()
     assert "named proof.txt" in history and "/help" in history
+
+
+def test_the_repl_starts_in_auto_like_gen(tmp_path: Path, home: Path) -> None:
+    tmux = Tmux(width=120, height=20)
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "TERM": "xterm-256color",
+        "LANG": "C.UTF-8",
+        "CODEASSIST_HOME": os.environ["CODEASSIST_HOME"],
+    }
+    if "PYTHONPATH" in os.environ:  # a checkout under test, ahead of the installed package
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
+    try:
+        tmux.start([codeassist_exe(), "repl"], env, cwd=str(tmp_path))
+        tmux.wait_for(lambda s: s.endswith("auto>"), 30, "the REPL prompt in auto")
+        tmux.type("/quit")
+        tmux.keys("Enter")
+    finally:
+        tmux.close()

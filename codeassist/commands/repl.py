@@ -9,7 +9,7 @@ import typer
 
 
 def repl(
-    lang: str = typer.Option("shell", "--lang", "-l", help="Language: python|sql|shell|auto."),
+    lang: str = typer.Option("auto", "--lang", "-l", help="Language: python|sql|shell|auto."),
     model: str = typer.Option(None, "--model", "-m", help="Model name or path to a .gguf."),
     endpoint: str = typer.Option(None, "--endpoint", help="OpenAI-compatible server URL."),
 ) -> None:

@@ -57,7 +57,7 @@ class Session:
     console: Console
     ask: InputFn  # for confirmations
     open_backend: OpenBackend
-    language: str = "shell"
+    language: str = "auto"  # like `gen`: each request picks its language from its words
     model: str | None = None
     options: Options = field(default_factory=Options)
     cwd: Path = field(default_factory=Path.cwd)
