@@ -15,6 +15,7 @@ from typer.core import TyperGroup
 from codeassist import __version__
 from codeassist.commands import context, doctor, gen, hook, model, repl, review, risk, serve, shell
 from codeassist.commands.check import check as check_command
+from codeassist.commands import fix as fix_command
 from codeassist.errors import CodeassistError, Exit
 from codeassist.terminal import sanitize
 
@@ -79,6 +80,7 @@ app.add_typer(model.app, name="model")
 app.command("risk")(risk.risk)
 app.command("check")(check_command)
 app.command("shell-init")(shell.shell_init)
+app.command("fix")(fix_command.fix)
 app.command("repl")(repl.repl)
 app.command("review")(review.review)
 app.add_typer(hook.app, name="hook")

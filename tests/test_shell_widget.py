@@ -21,8 +21,11 @@ REQUEST = "create an empty file named proof.txt"
 HISTORY = {"bash": "history", "zsh": "fc -ln 1", "fish": "history"}
 
 
-def start_shell(tmux: Tmux, shell: str, tmp: Path, model: str) -> Path:
-    """Start `shell` with the widget loaded from its rc file; returns its working dir."""
+def start_shell(
+    tmux: Tmux, shell: str, tmp: Path, model: str, extra: dict[str, str] | None = None
+) -> Path:
+    """Start `shell` with the widget loaded from its rc file (and `extra` in its environment);
+    returns its working dir."""
     user, work = tmp / "user", tmp / "work"
     user.mkdir()
     work.mkdir()
@@ -37,7 +40,10 @@ def start_shell(tmux: Tmux, shell: str, tmp: Path, model: str) -> Path:
         "CODEASSIST_MODEL": model,
         "XDG_CONFIG_HOME": str(user / ".config"),
         "XDG_DATA_HOME": str(user / ".local" / "share"),
+        **(extra or {}),
     }
+    if "PYTHONPATH" in os.environ:  # a checkout under test, ahead of the installed package
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     if shell == "bash":
         rc = user / ".bashrc"
         rc.write_text(f"PS1='{PROMPT} '\nHISTFILE={user}/.bash_history\nsource {widget}\n")

@@ -1,15 +1,57 @@
 # codeassist shell widget for bash: `eval "$(codeassist shell-init bash)"` in ~/.bashrc.
-# @KEY_NAME@ turns the request typed at the prompt into a command on the same line.
+# @KEY_NAME@ turns the request typed at the prompt into a command on the same line; on an empty
+# line right after a failed command, it puts that command, corrected, on the line.
 # The command is never run: read it, edit it, press Enter yourself (only then is it in history).
+# The last command and its status live in two shell variables; nothing is written to disk.
+__codeassist_last_command=
+__codeassist_last_status=0
+__codeassist_count=
+__codeassist_histcmd=
+__codeassist_precmd() {
+    local status=$? count=$HISTCMD
+    if ((BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] >= 404)); then
+        count='\#' # the command number: it counts every command run, in history or not
+        count=${count@P}
+    fi
+    if [[ -z $__codeassist_count || $count == "$__codeassist_count" ]]; then
+        __codeassist_count=$count # the first prompt, an empty line, Ctrl-C: nothing new ran
+        __codeassist_histcmd=${__codeassist_histcmd:-$HISTCMD}
+        return "$status"
+    fi
+    __codeassist_count=$count
+    __codeassist_last_status=$status
+    __codeassist_last_command=
+    if [[ $status -ne 0 && $HISTCMD != "$__codeassist_histcmd" ]]; then
+        local entry # only after a failure: the command line, from history (one subshell)
+        entry=$(HISTTIMEFORMAT='' builtin history 1 2>/dev/null)
+        entry=${entry#"${entry%%[![:space:]]*}"}
+        entry=${entry#"${entry%%[!0-9]*}"}
+        entry=${entry#\*} # an entry edited in place
+        __codeassist_last_command=${entry#"${entry%%[![:space:]]*}"}
+    fi
+    __codeassist_histcmd=$HISTCMD
+    return "$status"
+}
+if [[ ${PROMPT_COMMAND[*]} != *__codeassist_precmd* ]]; then
+    # First, so it sees the command's own $?; it hands that status on to what follows.
+    PROMPT_COMMAND="__codeassist_precmd${PROMPT_COMMAND:+;$PROMPT_COMMAND}"
+fi
 __codeassist_widget() {
     local request=$READLINE_LINE
-    [[ -z ${request//[[:space:]]/} ]] && return 0
+    local -a args
+    if [[ -n ${request//[[:space:]]/} ]]; then
+        args=(gen --lang shell -- "$request")
+    elif [[ $__codeassist_last_status != 0 && -n $__codeassist_last_command ]]; then
+        args=(fix --command "$__codeassist_last_command" --exit-code "$__codeassist_last_status")
+    else
+        return 0
+    fi
     local errfile out rc
     errfile=$(mktemp "${TMPDIR:-/tmp}/codeassist.XXXXXX") || return 0
     printf ' \e[2m[codeassist…]\e[0m' >/dev/tty 2>/dev/null
     local bin=${CODEASSIST_BIN:-}
     [[ -n $bin ]] || bin=@EXE@
-    out=$("$bin" gen --lang shell -- "$request" 2>"$errfile" </dev/null)
+    out=$("$bin" "${args[@]}" 2>"$errfile" </dev/null)
     rc=$?
     printf '\r\e[K' >/dev/tty 2>/dev/null
     if [[ $rc -eq 0 && -n ${out//[[:space:]]/} ]]; then

@@ -1,18 +1,35 @@
 # codeassist shell widget for fish: `codeassist shell-init fish | source` in config.fish.
-# @KEY_NAME@ turns the request typed at the prompt into a command on the same line.
+# @KEY_NAME@ turns the request typed at the prompt into a command on the same line; on an empty
+# line right after a failed command, it puts that command, corrected, on the line.
 # The command is never run: read it, edit it, press Enter yourself (only then is it in history).
+# The last command and its status live in shell variables; nothing is written to disk.
+set -g __codeassist_last_command ''
+set -g __codeassist_last_status 0
+function __codeassist_postexec --on-event fish_postexec
+    set -l st $status # first: the command's own status
+    set -g __codeassist_last_status $st
+    set -g __codeassist_last_command $argv[1]
+    return $st
+end
 function __codeassist_widget
     set -l request (commandline | string collect)
-    if test -z (string trim -- "$request" | string collect)
+    set -l args
+    set -l typed (string trim -- "$request" | string collect)
+    if test -n "$typed"
+        set args gen --lang shell -- "$request"
+    else if test "$__codeassist_last_status" != 0; and test -n "$__codeassist_last_command"
+        set args fix --command "$__codeassist_last_command" --exit-code $__codeassist_last_status
+    else
         return 0
     end
     set -l bin @EXE@
     set -q CODEASSIST_BIN; and set bin $CODEASSIST_BIN
     set -l errfile (mktemp)
     printf ' \e[2m[codeassist…]\e[0m' >/dev/tty 2>/dev/null
-    set -l out ($bin gen --lang shell -- "$request" 2>$errfile </dev/null | string collect)
+    set -l out ($bin $args 2>$errfile </dev/null | string collect)
     set -l rc $pipestatus[1]
-    if test $rc -eq 0; and test -n (string trim -- "$out" | string collect)
+    set -l answer (string trim -- "$out" | string collect)
+    if test $rc -eq 0; and test -n "$answer"
         commandline -r -- $out
         commandline -f end-of-buffer
     else

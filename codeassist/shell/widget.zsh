@@ -1,15 +1,42 @@
 # codeassist shell widget for zsh: `eval "$(codeassist shell-init zsh)"` in ~/.zshrc.
-# @KEY_NAME@ turns the request typed at the prompt into a command on the same line.
+# @KEY_NAME@ turns the request typed at the prompt into a command on the same line; on an empty
+# line right after a failed command, it puts that command, corrected, on the line.
 # The command is never run: read it, edit it, press Enter yourself (only then is it in history).
+# The last command and its status live in shell variables; nothing is written to disk.
+typeset -g __codeassist_last_command= __codeassist_last_status=0 __codeassist_pending=
+typeset -gi __codeassist_ran=0
+__codeassist_preexec() {
+    __codeassist_pending=${1:-$3} # as typed (empty when history is off: then as run)
+    __codeassist_ran=1
+}
+__codeassist_precmd() {
+    local st=$?
+    if ((__codeassist_ran)); then # else an empty line or Ctrl-C: nothing new ran
+        __codeassist_last_command=$__codeassist_pending
+        __codeassist_last_status=$st
+        __codeassist_ran=0
+    fi
+    return $st
+}
+autoload -Uz add-zsh-hook
+add-zsh-hook preexec __codeassist_preexec
+add-zsh-hook precmd __codeassist_precmd
 __codeassist_widget() {
     local request=$BUFFER
-    [[ -z ${request//[[:space:]]/} ]] && return 0
+    local -a args
+    if [[ -n ${request//[[:space:]]/} ]]; then
+        args=(gen --lang shell -- "$request")
+    elif [[ $__codeassist_last_status != 0 && -n $__codeassist_last_command ]]; then
+        args=(fix --command "$__codeassist_last_command" --exit-code "$__codeassist_last_status")
+    else
+        return 0
+    fi
     local errfile out rc
     errfile=$(mktemp "${TMPDIR:-/tmp}/codeassist.XXXXXX") || return 0
     zle -R "[codeassist…]"
     local bin=${CODEASSIST_BIN:-}
     [[ -n $bin ]] || bin=@EXE@
-    out=$("$bin" gen --lang shell -- "$request" 2>"$errfile" </dev/null)
+    out=$("$bin" "${args[@]}" 2>"$errfile" </dev/null)
     rc=$?
     if [[ $rc -eq 0 && -n ${out//[[:space:]]/} ]]; then
         BUFFER=$out

@@ -1,0 +1,47 @@
+"""`codeassist fix`: the last failed command, corrected (never run)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+
+
+def fix(
+    command: str = typer.Option("", "--command", "-c", help="The command line that failed."),
+    exit_code: int = typer.Option(None, "--exit-code", "-e", help="Its exit status."),
+    model: str = typer.Option(None, "--model", "-m", help="Model name or path to a .gguf."),
+    endpoint: str = typer.Option(None, "--endpoint", help="OpenAI-compatible server URL."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Correct a failed command: prints the fixed command line; nothing runs.
+
+    Pipe its errors in for a better fix: `make 2>&1 | codeassist fix --command make`.
+    A mistyped program (`gti status`) is fixed from your PATH at once, without a model.
+    In your shell (codeassist shell-init), the widget key on an empty line right after a
+    failure puts the fixed command on the line.
+    """
+    from codeassist import config as configuration
+    from codeassist.backends.base import Options
+    from codeassist.backends.select import open_backend
+    from codeassist.shell import fix as core
+    from codeassist.terminal import sanitize
+
+    error = "" if sys.stdin is None or sys.stdin.isatty() else core.read_error(sys.stdin.buffer)
+    cfg = configuration.load()
+    options = Options(max_tokens=cfg.max_tokens, temperature=cfg.temperature)
+    failure = core.Failure(command, exit_code, error)
+    found = core.fix(failure, lambda: open_backend(cfg, model=model, endpoint=endpoint),
+                     Path.cwd(), options)  # fmt: skip
+    if as_json:
+        typer.echo(json.dumps(found.to_json()))
+        return
+    typer.echo(sanitize(found.command, piped=not sys.stdout.isatty()))
+    if found.result is not None:
+        from rich.console import Console
+
+        from codeassist.commands._ui import report_checks
+
+        report_checks(found.result.checks, Console(stderr=True))
