@@ -64,3 +64,16 @@ def scripted_endpoint(*replies: str, status: int = 200) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def recording_endpoint(*replies: str) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """Like scripted_endpoint, and also yields the requests received (a live list)."""
+    server = _Server(list(replies), 200)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", server.requests
+    finally:
+        server.shutdown()
+        server.server_close()

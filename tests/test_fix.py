@@ -11,13 +11,13 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import codeassist_exe
-from test_fix_tmux import recording_endpoint
 
 from codeassist.backends.base import Options
 from codeassist.backends.fake import FakeBackend
 from codeassist.errors import CodeassistError, Exit, UsageError
 from codeassist.shell import fix, typos
+from tests.helpers.cli import codeassist_exe
+from tests.scripted_endpoint import recording_endpoint
 
 
 @pytest.fixture

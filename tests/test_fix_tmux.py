@@ -5,38 +5,22 @@ the line, runs nothing and leaves the history as it was; with no failure it asks
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
-from scripted_endpoint import _Server
-from test_shell_tmux import Tmux, need
-from test_shell_widget import PROMPT, line_after_prompt, start_shell
 
 from codeassist.shell import widgets
+from tests.helpers.shells import HISTORY, PROMPT, line_after_prompt, start_shell
+from tests.helpers.tmux import Tmux, need
+from tests.scripted_endpoint import recording_endpoint
 
 FIXED = "echo fixed-$((40+2))"  # on the line as written; run, it would print fixed-42
-LISTING = {"bash": "history", "zsh": "fc -ln 1", "fish": "history"}
 USER_HOOK = {
     "bash": "PROMPT_COMMAND='echo user-hook-saw-$?'; source {widget}",
     "zsh": "precmd() { echo user-hook-saw-$? }",
     "fish": "function user_hook --on-event fish_postexec; echo user-hook-saw-$status; end",
 }
-
-
-@contextmanager
-def recording_endpoint(*replies: str) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    """The scripted server, and the requests it received."""
-    server = _Server(list(replies), 200)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", server.requests
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture
@@ -54,7 +38,7 @@ def run(tmux: Tmux, line: str, done: str) -> str:
 
 def history(tmux: Tmux, shell: str, mark: str) -> list[str]:
     """The shell's history (numbers dropped), without the commands that list it."""
-    screen = run(tmux, f"clear; {LISTING[shell]}; echo END-OF-{mark}", f"\nEND-OF-{mark}")
+    screen = run(tmux, f"clear; {HISTORY[shell]}; echo END-OF-{mark}", f"\nEND-OF-{mark}")
     lines = screen.split(f"\nEND-OF-{mark}")[0].splitlines()
     kept = [line.strip().lstrip("0123456789*").strip() for line in lines]
     return sorted(line for line in kept if line and "END-OF-" not in line)
