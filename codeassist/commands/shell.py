@@ -12,13 +12,17 @@ def shell_init(
     ),
     install: bool = typer.Option(False, "--install", help="Add the widget to the shell's rc file."),
     uninstall: bool = typer.Option(False, "--uninstall", help="Remove it from the rc file."),
+    completion: bool = typer.Option(
+        True, "--completion/--no-completion", help="Also set up Tab completion of codeassist."
+    ),
 ) -> None:
     """Print a widget to load in your shell: type a request, press Ctrl-G, get a command.
 
     The line you typed is replaced by the command; nothing runs until you press Enter.
     Load it with `eval "$(codeassist shell-init bash)"` (zsh alike) or
     `codeassist shell-init fish | source`, or let --install add that line to your rc file
-    (idempotent, with a backup; --uninstall removes it).
+    (idempotent, with a backup; --uninstall removes it). On an empty line right after a
+    failed command, the key puts that command, corrected, on the line (codeassist fix).
     """
     from codeassist.errors import UsageError
     from codeassist.shell import widgets
@@ -41,3 +45,9 @@ def shell_init(
 
         key = config.load().shell_key
     typer.echo(widgets.widget(name, key), nl=False)
+    if completion:
+        import click
+
+        from codeassist.shell.completion import script
+
+        typer.echo(script(name, click.get_current_context().find_root().command), nl=False)

@@ -43,7 +43,7 @@ class Tmux:
                    "-y", str(self.height), "-c", cwd, line)  # fmt: skip
 
     def type(self, text: str) -> None:
-        self._tmux("send-keys", "-t", "t", "-l", text)
+        self._tmux("send-keys", "-t", "t", "-l", "--", text)  # text may start with a dash
 
     def keys(self, *keys: str) -> None:
         self._tmux("send-keys", "-t", "t", *keys)
