@@ -82,11 +82,11 @@ def test_after_a_failure_the_key_on_an_empty_line_puts_the_fix_there_and_runs_no
 
 
 @pytest.mark.parametrize("shell", widgets.SHELLS)
-def test_a_mistyped_program_is_fixed_from_path_without_the_model_and_hooks_are_kept(
+def test_typos_need_no_model_hooks_are_kept_and_a_failed_pipe_element_counts(
     shell: str, tmux: Tmux, tmp_path: Path
 ) -> None:
     need(shell, "git")
-    with recording_endpoint("```bash\nfalse\n```") as (url, requests):
+    with recording_endpoint(f"```bash\n{FIXED}\n```") as (url, requests):
         start_shell(tmux, shell, tmp_path, "unused", {"CODEASSIST_ENDPOINT": url})
         widget = tmp_path / "user" / f"widget.{shell}"
         tmux.type(USER_HOOK[shell].replace("{widget}", str(widget)))
@@ -96,3 +96,10 @@ def test_a_mistyped_program_is_fixed_from_path_without_the_model_and_hooks_are_k
         screen = tmux.wait_for(lambda s: line_after_prompt(s) == "git status", 20, "the fix")
         assert requests == [], "a typo costs no model call"
         assert "user-hook-saw-127" in screen, "the user's own hook still runs and sees $?"
+
+        tmux.keys("C-c")
+        run(tmux, "ls /nonexistent-dir | cat", "No such file")  # $? is 0: cat succeeded
+        tmux.keys("C-g")
+        tmux.wait_for(lambda s: line_after_prompt(s) == FIXED, 60, "the fixed pipeline")
+        prompt = requests[0]["messages"][-1]["content"]
+        assert "Command: ls /nonexistent-dir | cat" in prompt and "Exit status: 2" in prompt

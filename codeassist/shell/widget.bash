@@ -8,7 +8,7 @@ __codeassist_last_status=0
 __codeassist_count=
 __codeassist_histcmd=
 __codeassist_precmd() {
-    local status=$? count=$HISTCMD
+    local status=$? pipe="${PIPESTATUS[*]}" count=$HISTCMD failed s
     if ((BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] >= 404)); then
         count='\#' # the command number: it counts every command run, in history or not
         count=${count@P}
@@ -19,9 +19,11 @@ __codeassist_precmd() {
         return "$status"
     fi
     __codeassist_count=$count
-    __codeassist_last_status=$status
+    failed=$status
+    for s in $pipe; do ((failed == 0 && s != 0)) && failed=$s; done # `make | tee log` failed too
+    __codeassist_last_status=$failed
     __codeassist_last_command=
-    if [[ $status -ne 0 && $HISTCMD != "$__codeassist_histcmd" ]]; then
+    if [[ $failed -ne 0 && $HISTCMD != "$__codeassist_histcmd" ]]; then
         local entry # only after a failure: the command line, from history (one subshell)
         entry=$(HISTTIMEFORMAT='' builtin history 1 2>/dev/null)
         entry=${entry#"${entry%%[![:space:]]*}"}

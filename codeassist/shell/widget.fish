@@ -6,8 +6,13 @@
 set -g __codeassist_last_command ''
 set -g __codeassist_last_status 0
 function __codeassist_postexec --on-event fish_postexec
-    set -l st $status # first: the command's own status
-    set -g __codeassist_last_status $st
+    set -l pipe $pipestatus # first: the command's own statuses
+    set -l st $status
+    set -l failed $st
+    for s in $pipe # `make | tee log` failed too
+        test $failed -eq 0; and test $s -ne 0; and set failed $s
+    end
+    set -g __codeassist_last_status $failed
     set -g __codeassist_last_command $argv[1]
     return $st
 end

@@ -10,10 +10,12 @@ __codeassist_preexec() {
     __codeassist_ran=1
 }
 __codeassist_precmd() {
-    local st=$?
+    local st=$? pipe="$pipestatus" failed s
     if ((__codeassist_ran)); then # else an empty line or Ctrl-C: nothing new ran
+        failed=$st
+        for s in ${=pipe}; do ((failed == 0 && s != 0)) && failed=$s; done # `make | tee log`
         __codeassist_last_command=$__codeassist_pending
-        __codeassist_last_status=$st
+        __codeassist_last_status=$failed
         __codeassist_ran=0
     fi
     return $st
