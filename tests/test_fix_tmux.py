@@ -66,7 +66,9 @@ def test_after_a_failure_the_key_on_an_empty_line_puts_the_fix_there_and_runs_no
         before = history(tmux, shell, "ONE")
         run(tmux, "ls /nonexistent-dir", "No such file")
         tmux.keys("C-g")
-        screen = tmux.wait_for(lambda s: line_after_prompt(s) == FIXED, 60, "the fixed command")
+        screen = tmux.wait_for(
+            lambda s: line_after_prompt(s) == FIXED, 60, "the fixed command", steady=1.0
+        )
         assert "fixed-42" not in screen, "the fix must not run"
         assert len(requests) == 1
         prompt = requests[0]["messages"][-1]["content"]
@@ -93,11 +95,14 @@ def test_typos_need_no_model_hooks_are_kept_and_a_failed_pipe_element_counts(
         tmux.keys("Enter")
         run(tmux, "gti status", "gti")
         tmux.keys("C-g")
-        screen = tmux.wait_for(lambda s: line_after_prompt(s) == "git status", 20, "the fix")
+        screen = tmux.wait_for(
+            lambda s: line_after_prompt(s) == "git status", 20, "the fix", steady=1.0
+        )  # steady: the widget has returned, so Ctrl-C goes to the line
         assert requests == [], "a typo costs no model call"
         assert "user-hook-saw-127" in screen, "the user's own hook still runs and sees $?"
 
         tmux.keys("C-c")
+        tmux.wait_for(lambda s: s.endswith(PROMPT), 10, "an empty prompt")
         run(tmux, "ls /nonexistent-dir | cat", "No such file")  # $? is 0: cat succeeded
         tmux.keys("C-g")
         tmux.wait_for(lambda s: line_after_prompt(s) == FIXED, 60, "the fixed pipeline")
