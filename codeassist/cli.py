@@ -14,8 +14,8 @@ from typer.core import TyperGroup
 
 from codeassist import __version__
 from codeassist.commands import context, doctor, gen, hook, model, repl, review, risk, serve, shell
-from codeassist.commands.check import check as check_command
 from codeassist.commands import fix as fix_command
+from codeassist.commands.check import check as check_command
 from codeassist.errors import CodeassistError, Exit
 from codeassist.terminal import sanitize
 
