@@ -17,20 +17,9 @@ from codeassist.commands import context, doctor, gen, hook, model, repl, review,
 from codeassist.commands import fix as fix_command
 from codeassist.commands.check import check as check_command
 from codeassist.errors import CodeassistError, Exit
-from codeassist.terminal import sanitize
 
 if TYPE_CHECKING:
     import click
-
-
-def report(error: CodeassistError) -> None:
-    """One red line and a hint on stderr: the only way a user error is shown."""
-    color = sys.stderr.isatty() and not os.environ.get("NO_COLOR")
-    red, dim, reset = ("\x1b[31m", "\x1b[2m", "\x1b[0m") if color else ("", "", "")
-    # A message may quote a path, a server's answer or a model's words: sanitized.
-    sys.stderr.write(f"{red}error:{reset} {sanitize(error.message)}\n")
-    if error.hint:
-        sys.stderr.write(f"{dim}hint:{reset} {sanitize(error.hint)}\n")
 
 
 class Group(TyperGroup):
@@ -40,7 +29,9 @@ class Group(TyperGroup):
         try:
             return super().invoke(ctx)
         except CodeassistError as error:
-            report(error)
+            from codeassist.commands._ui import say_on_stderr, show_error
+
+            show_error(error, say_on_stderr)  # one red line and a hint, on stderr
             raise typer.Exit(int(error.exit_code)) from None
         except KeyboardInterrupt:
             sys.stderr.write("\n")

@@ -11,9 +11,12 @@ from rich.console import Console
 
 from codeassist.backends.base import Backend
 from codeassist.backends.fake import FakeBackend
+from codeassist.commands._ui import ReplView, confirm_and_run
 from codeassist.errors import ModelError
-from codeassist.repl.session import COMMANDS, Session, copy_to_clipboard
-from codeassist.safety.execute import DECLINED, confirm_and_run
+from codeassist.repl.clipboard import copy_to_clipboard
+from codeassist.repl.session import Session
+from codeassist.repl.slash import COMMANDS
+from codeassist.safety.execute import DECLINED
 
 
 class Harness:
@@ -25,7 +28,7 @@ class Harness:
         self.loads: list[str | None] = []
         self.backend = FakeBackend.scripted(*replies)
         self.session = Session(
-            console=Console(file=self.out, width=100, color_system=None),
+            view=ReplView(Console(file=self.out, width=100, color_system=None)),
             ask=self.answer,
             open_backend=self.open,
         )

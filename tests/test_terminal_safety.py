@@ -22,6 +22,7 @@ from rich.console import Console
 
 from codeassist.backends.base import Backend
 from codeassist.backends.fake import FakeBackend
+from codeassist.commands._ui import ReplView
 from codeassist.errors import ModelError
 from codeassist.repl.session import Session
 from codeassist.terminal import sanitize
@@ -201,7 +202,7 @@ class Harness:
         self.out = io.StringIO()
         self.backend = FakeBackend.scripted(*replies)
         self.session = Session(
-            console=Console(file=self.out, width=100, force_terminal=True),
+            view=ReplView(Console(file=self.out, width=100, force_terminal=True)),
             ask=lambda question: "",
             open_backend=self.open,
             language="python",

@@ -1,19 +1,110 @@
-"""Terminal rendering shared by commands: live, highlighted code, and what the checks said."""
+"""Terminal rendering shared by commands: code, checks, risks, errors, progress, the REPL.
+
+Everything the core returns is shown from here. Data from a model, a file or a database is
+sanitized and printed as text, never as rich markup. rich is imported inside the functions.
+"""
 
 from __future__ import annotations
 
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TYPE_CHECKING
 
-from codeassist import pipeline
-from codeassist.backends.base import Backend
-from codeassist.pipeline.extract import extract
+import typer
+
+from codeassist.errors import CodeassistError
 from codeassist.syntax import LEXERS
 from codeassist.terminal import sanitize
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.syntax import Syntax
 
+    from codeassist import pipeline
+    from codeassist.backends.base import Backend
+    from codeassist.pipeline.prepare import Prepared
+    from codeassist.safety.risk import Risk
     from codeassist.verify import Check
+
+COLORS = {"low": "green", "medium": "yellow", "high": "bold red"}  # risk levels
+ANSI = {"red": "\x1b[31m", "dim": "\x1b[2m"}  # for stderr without rich
+Say = Callable[[str, str, str], None]  # label (ours), data (sanitized), style of the label
+
+
+def show_error(error: CodeassistError, say: Say) -> None:
+    """One red line and a hint: how every user error is shown, on stderr or in the REPL."""
+    say("error:", error.message, "red")
+    if error.hint:
+        say("hint:", error.hint, "dim")
+
+
+def say_on_stderr(label: str, data: str, style: str = "") -> None:
+    """The label, coloured on a terminal (unless NO_COLOR), then the data sanitized."""
+    color = style and sys.stderr.isatty() and not os.environ.get("NO_COLOR")
+    on, off = (ANSI[style], "\x1b[0m") if color else ("", "")
+    # The data may quote a path, a server's answer or a model's words: sanitized.
+    sys.stderr.write(f"{on}{label}{off} {sanitize(data)}\n")
+
+
+def show_risk(risk: Risk, console: Console, none_found: bool = False) -> None:
+    """The level in its colour, then the reasons and what it touches (they quote the code)."""
+    console.print(f"risk: [{COLORS[risk.level]}]{risk.level}[/]")
+    for reason in risk.reasons:
+        console.print(sanitize(f"  - {reason}"), markup=False, highlight=False)
+    if none_found and not risk.reasons:
+        console.print("  - nothing risky found", markup=False, highlight=False)
+    if risk.touches:
+        touches = sanitize("touches: " + ", ".join(risk.touches))
+        console.print(touches, markup=False, highlight=False)
+
+
+def confirm_and_run(code: str, language: str, console: Console, ask: Callable[[str], str]) -> int:
+    """Show the risk, ask, run: the code's exit status, or DECLINED (1) when not run."""
+    from codeassist.safety import execute
+
+    status = execute.confirm_and_run(code, language, lambda r: show_risk(r, console), ask)
+    if status is None:
+        console.print("not run", style="dim")
+        return execute.DECLINED
+    return status
+
+
+def ask_on_stderr(question: str) -> str:
+    """Like input(), but the question goes to stderr: stdout stays the answer."""
+    sys.stderr.write(question)
+    sys.stderr.flush()
+    line = sys.stdin.readline()
+    if not line:
+        raise EOFError
+    return line
+
+
+def show_generation(ready: Prepared, explain: bool = False) -> pipeline.Result:
+    """Highlighted code streaming on a terminal, bare code when piped; the rest on stderr."""
+    from rich.console import Console
+
+    from codeassist import pipeline
+
+    if sys.stdout.isatty():
+        result = stream_code(ready.request, ready.backend, ready.language)
+    else:
+        result = pipeline.run(ready.request, ready.backend)
+        typer.echo(sanitize(result.code, piped=True))  # bare code, but no raw ESC or C1
+        report_checks(result.checks, Console(stderr=True))
+    if explain and result.explanation:
+        typer.echo(sanitize(result.explanation), err=True)
+    return result
+
+
+def syntax(code: str, language: str, width: int | None = None) -> Syntax:
+    """Code highlighted by rich (the code's own escapes sanitized away); " " when empty."""
+    from rich.syntax import Syntax
+
+    lexer = LEXERS.get(language, "text")
+    return Syntax(sanitize(code) or " ", lexer, theme="ansi_dark", background_color="default",
+                  code_width=width)  # fmt: skip
 
 
 def stream_code(
@@ -29,19 +120,18 @@ def stream_code(
     """
     from rich.console import Console
     from rich.live import Live
-    from rich.syntax import Syntax
+
+    from codeassist import pipeline
+    from codeassist.pipeline.extract import extract
 
     console = console or Console()
     notes = notes or Console(stderr=True)
-    lexer = LEXERS[language]
     text = ""
 
     def view(code: str, whole: bool = False) -> Syntax:
-        code = sanitize(code)  # highlighting is rich's; the code's own escapes are not
+        code = sanitize(code)
         width = max((len(line) for line in code.splitlines()), default=1) if whole else None
-        return Syntax(
-            code or " ", lexer, theme="ansi_dark", background_color="default", code_width=width
-        )
+        return syntax(code, language, width)
 
     # The live view is a preview (cropped to the screen); the whole code is printed after it.
     with Live(view(""), console=console, refresh_per_second=15, transient=True) as live:
@@ -80,3 +170,57 @@ def report_checks(checks: list[Check], console: Console) -> None:
             detail = f": {check.detail}" if check.detail else ""
             line = Text.assemble(("check failed", "yellow"), sanitize(f" {check.name}{detail}"))
             console.print(line, highlight=False)
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[Callable[[str, int, int], None]]:
+    """A byte progress bar on stderr, fed by the core's (stage, done, total) callback."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )  # fmt: skip
+
+    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+               TransferSpeedColumn(), TimeRemainingColumn())  # fmt: skip
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(stage: str, done: int, total: int) -> None:
+            bar.update(task, description=f"{label}: {stage}", completed=done, total=total)
+
+        yield update
+
+
+class ReplView:
+    """The REPL session's display on a rich Console (see codeassist.repl.session.View)."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+
+    def answer(self, result: pipeline.Result) -> None:
+        code = sanitize(result.code) or "(no code in the answer)"
+        self.console.print(syntax(code, result.language))
+
+    def line(self, text: str, style: str = "") -> None:
+        self.console.print(text, style=style, markup=False, highlight=False)
+
+    def said(self, label: str, data: str, style: str = "") -> None:
+        """A label of ours, then data from a model, a file or the user: sanitized, never markup."""
+        from rich.text import Text
+
+        text = Text.assemble((label, style), " " if label else "", sanitize(data))
+        self.console.print(text, highlight=False)
+
+    def error(self, error: CodeassistError) -> None:
+        show_error(error, self.said)
+
+    def risk(self, risk: Risk) -> None:
+        show_risk(risk, self.console)
+
+    def status(self, message: str) -> AbstractContextManager[object]:
+        return self.console.status(message) if self.console.is_terminal else nullcontext()

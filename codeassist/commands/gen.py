@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import typer
@@ -31,45 +30,23 @@ def gen(
     temperature: float = typer.Option(None, "--temperature", help="0 = deterministic (at most 2)."),
 ) -> None:
     """Turn a request into Python, SQL or shell code."""
-    from codeassist import config as configuration
-    from codeassist import pipeline
-    from codeassist.backends.base import Options
-    from codeassist.backends.select import open_backend
-    from codeassist.commands import _ui as render
-    from codeassist.pipeline import grounding
-    from codeassist.terminal import sanitize
+    from codeassist import config
+    from codeassist.commands import _ui
+    from codeassist.pipeline.prepare import Ask, prepare
 
-    cfg = configuration.load()
-    configuration.check_option("--max-tokens", "max_tokens", max_tokens, cfg.n_ctx)
-    configuration.check_option("--temperature", "temperature", temperature)
-    options = Options(
-        max_tokens=cfg.max_tokens if max_tokens is None else max_tokens,
-        temperature=cfg.temperature if temperature is None else temperature,
-    )
-    req = pipeline.Request(request, language=lang, explain=explain, cwd=Path.cwd(),
-                           options=options, verify=verify)  # fmt: skip
-    target = pipeline.resolve_language(req)  # reject bad input before loading a model
-    req = grounding.with_schema(req, schema, db)
-    backend = open_backend(cfg, model=model, endpoint=endpoint)
-    if cfg.context and grounding.wants_context(req.cwd or Path.cwd(), context):
-        req = grounding.with_context(req, backend, target, cfg.context_budget)
+    ask = Ask(request, lang, Path.cwd(), explain=explain, verify=verify, model=model,
+              endpoint=endpoint, schema_file=schema, db=db, context=context,
+              max_tokens=max_tokens, temperature=temperature)  # fmt: skip
+    ready = prepare(config.load(), ask)
     if as_json:
-        typer.echo(json.dumps(pipeline.run(req, backend).to_json()))
-        return
-    if sys.stdout.isatty():
-        result = render.stream_code(req, backend, target)
-    else:
-        result = pipeline.run(req, backend)
-        typer.echo(sanitize(result.code, piped=True))  # bare code, but no raw ESC or C1
-        from rich.console import Console
+        from codeassist import pipeline
 
-        render.report_checks(result.checks, Console(stderr=True))
-    if explain and result.explanation:
-        typer.echo(sanitize(result.explanation), err=True)
+        typer.echo(json.dumps(pipeline.run(ready.request, ready.backend).to_json()))
+        return
+    result = _ui.show_generation(ready, explain)
     if run:
         from rich.console import Console
 
-        from codeassist.safety.execute import ask_on_stderr, confirm_and_run
-
-        console = Console(stderr=True)
-        raise typer.Exit(confirm_and_run(result.code, result.language, console, ask_on_stderr))
+        status = _ui.confirm_and_run(result.code, result.language, Console(stderr=True),
+                                     _ui.ask_on_stderr)  # fmt: skip
+        raise typer.Exit(status)

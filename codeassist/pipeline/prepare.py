@@ -1,0 +1,88 @@
+"""From what a front door was given to a ready request and backend: one assembly for all.
+
+`codeassist gen` and the REPL both come here: options checked like config keys and filled
+from the config, the language resolved (bad input fails before any model loads), the schema
+read, the backend opened, the repository context added. Nothing here prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from codeassist.backends.base import Backend, Options
+from codeassist.config import Config, check_option
+from codeassist.pipeline import grounding
+from codeassist.pipeline.request import Request
+from codeassist.pipeline.run import resolve_language
+
+
+@dataclass(frozen=True)
+class Ask:
+    """A front door's inputs, before the config fills the gaps (None: not given)."""
+
+    text: str
+    language: str = "auto"  # python | sql | shell | auto
+    cwd: Path = field(default_factory=Path.cwd)
+    explain: bool = False
+    verify: bool = True
+    model: str | None = None  # a manifest name or a path to a .gguf
+    endpoint: str | None = None  # an OpenAI-compatible server
+    schema_file: Path | None = None
+    db: str | None = None  # SQLite path or URL, opened read-only
+    context: bool | None = None  # None: context inside a git repository only
+    max_tokens: int | None = None
+    temperature: float | None = None
+
+
+@dataclass(frozen=True)
+class Prepared:
+    request: Request
+    backend: Backend
+    language: str  # what the request's language resolved to
+
+
+def options(
+    cfg: Config, max_tokens: int | None = None, temperature: float | None = None
+) -> Options:
+    """Generation options: the command line's where given (checked like config), else config's."""
+    check_option("--max-tokens", "max_tokens", max_tokens, cfg.n_ctx)
+    check_option("--temperature", "temperature", temperature)
+    return Options(
+        max_tokens=cfg.max_tokens if max_tokens is None else max_tokens,
+        temperature=cfg.temperature if temperature is None else temperature,
+    )
+
+
+def request(
+    text: str, *, language: str, cwd: Path, options: Options, explain: bool = False,
+    verify: bool = True, context: str = "",
+) -> tuple[Request, str]:  # fmt: skip
+    """The request and the language it resolves to; empty text or a bad language fail here."""
+    req = Request(text, language=language, explain=explain, context=context, cwd=cwd,
+                  options=options, verify=verify)  # fmt: skip
+    return req, resolve_language(req)
+
+
+def use_context(cfg: Config, cwd: Path, forced: bool | None = None) -> bool:
+    """Ground requests in the repository? The config allows it, and the option or git say so."""
+    return cfg.context and grounding.wants_context(cwd, forced)
+
+
+def open_backend(cfg: Config, model: str | None = None, endpoint: str | None = None) -> Backend:
+    """The backend for `model`: the endpoint, the resident server, else loaded in-process."""
+    from codeassist.backends.select import open_backend as select
+
+    return select(cfg, model=model, endpoint=endpoint)
+
+
+def prepare(cfg: Config, ask: Ask) -> Prepared:
+    """Check the inputs, read the schema, open the backend, add the repository's context."""
+    opts = options(cfg, ask.max_tokens, ask.temperature)
+    req, target = request(ask.text, language=ask.language, cwd=ask.cwd, options=opts,
+                          explain=ask.explain, verify=ask.verify)  # fmt: skip
+    req = grounding.with_schema(req, ask.schema_file, ask.db)
+    backend = open_backend(cfg, ask.model, ask.endpoint)
+    if use_context(cfg, ask.cwd, ask.context):
+        req = grounding.with_context(req, backend, target, cfg.context_budget)
+    return Prepared(req, backend, target)
