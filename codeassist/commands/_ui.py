@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from codeassist import pipeline
     from codeassist.backends.base import Backend
+    from codeassist.pipeline.grounding import Preview
     from codeassist.pipeline.prepare import Prepared
     from codeassist.safety.risk import Risk
     from codeassist.verify import Check
@@ -170,6 +171,32 @@ def report_checks(checks: list[Check], console: Console) -> None:
             detail = f": {check.detail}" if check.detail else ""
             line = Text.assemble(("check failed", "yellow"), sanitize(f" {check.name}{detail}"))
             console.print(line, highlight=False)
+
+
+def show_context(shown: Preview) -> None:
+    """The files chosen and why, then the context itself; skipped files noted on stderr."""
+    pack, piped = shown.pack, not sys.stdout.isatty()
+    # File names and contents are the repository's: sanitized (only ESC and C1 when piped).
+    counted = f"{pack.tokens} of {shown.budget} tokens, counted with {shown.counted_with}"
+    typer.echo(sanitize(f"# {shown.root}: {counted}"))
+    for f in pack.files:
+        typer.echo(sanitize(f"# {f.tokens:6d} tokens  {f.path}  ({f.reason})"))
+    typer.echo("")
+    typer.echo(sanitize(pack.text, piped=piped), nl=False)
+    if pack.schema:
+        typer.echo(f"\n# schema found in the repository ({shown.language} request):")
+        typer.echo(sanitize(pack.schema, piped=piped))
+    for note in pack.notes:
+        typer.echo(sanitize(f"note: skipped {note}"), err=True)
+
+
+def show_rows(rows: list[tuple[str, str]], problems: list[str]) -> None:
+    """Aligned `key  value` rows on stdout (values name models and paths), problems on stderr."""
+    width = max(len(key) for key, _ in rows)
+    for key, value in rows:
+        typer.echo(sanitize(f"{key:<{width}}  {value}"))
+    for problem in problems:
+        typer.echo(sanitize(f"problem: {problem}"), err=True)
 
 
 @contextmanager

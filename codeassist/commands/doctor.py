@@ -14,17 +14,13 @@ def doctor(
 ) -> None:
     """Report the llama.cpp backend (CPU/CUDA/Metal), GPU memory, models, server and speed."""
     from codeassist import config as configuration
+    from codeassist.commands import _ui
     from codeassist.doctor import diagnose
-    from codeassist.terminal import sanitize
 
     report = diagnose(configuration.load(), run_bench=bench, tokens=tokens)
     if as_json:
         typer.echo(json.dumps({"checks": report.data, "problems": report.problems}, indent=2))
     else:
-        width = max(len(key) for key, _ in report.rows)
-        for key, value in report.rows:
-            typer.echo(sanitize(f"{key:<{width}}  {value}"))  # model names, paths
-        for problem in report.problems:
-            typer.echo(sanitize(f"problem: {problem}"), err=True)
+        _ui.show_rows(report.rows, problems=report.problems)
     if report.problems:
         raise typer.Exit(1)

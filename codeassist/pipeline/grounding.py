@@ -1,9 +1,13 @@
-"""Ground a request in its surroundings: the database schema and the repository's code."""
+"""Ground a request in its surroundings: the database schema and the repository's code.
+
+Reads only; `preview` is what `codeassist context` shows of it.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -59,3 +63,49 @@ def with_context(request: Request, backend: Backend, language: str, budget: int)
     pack = context_pack(cwd, request.text, backend.count_tokens, budget, language)
     schema = request.schema or (pack.schema if language == "sql" else "")
     return dataclasses.replace(request, context=pack.text, schema=schema)
+
+
+@dataclass(frozen=True)
+class Preview:
+    """The context a request would carry, and how it was counted (`codeassist context`)."""
+
+    root: Path
+    budget: int
+    language: str
+    counted_with: str  # the tokenizer, or the estimate
+    pack: ContextPack
+
+    def to_json(self) -> dict[str, object]:
+        pack = self.pack
+        return {
+            "root": str(self.root), "budget": self.budget, "tokens": pack.tokens,
+            "counted_with": self.counted_with, "files": [f._asdict() for f in pack.files],
+            "notes": pack.notes, "schema": pack.schema, "text": pack.text,
+        }  # fmt: skip
+
+
+def preview(cwd: Path, text: str, budget: int, model: str) -> Preview:
+    """The context for `text`, counted with `model`'s tokenizer where it is installed."""
+    from codeassist.context import build_context, find_root
+    from codeassist.pipeline.language import detect
+
+    count, counted_with = counter(model)
+    root = find_root(cwd)
+    lang = detect(text)
+    pack = build_context(root, text, budget=budget, count_tokens=count, cwd=cwd, language=lang)
+    return Preview(root, budget, lang, counted_with, pack)
+
+
+def counter(model: str) -> tuple[Callable[[str], int], str]:
+    """The model's tokenizer when it is installed (no weights loaded), else the byte estimate."""
+    from codeassist.backends.base import estimate_tokens
+    from codeassist.errors import CodeassistError
+
+    try:
+        from codeassist import models
+        from codeassist.backends.llamacpp import tokenizer
+
+        ref = models.resolve(model)
+        return tokenizer(ref.path), f"the {ref.name} tokenizer"
+    except (CodeassistError, ImportError, AttributeError, OSError, ValueError):
+        return estimate_tokens, f"an estimate (about 4 bytes a token; model {model} not installed)"
