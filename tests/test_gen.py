@@ -14,6 +14,7 @@ from pathlib import Path
 
 from codeassist.errors import Exit
 from tests.helpers.cli import codeassist_exe, run_cli
+from tests.scripted_endpoint import scripted_endpoint
 
 SMALL = ["--model", "smollm2-135m"]
 
@@ -46,6 +47,23 @@ def test_explanation_goes_to_stderr(small_model: Path) -> None:
     proc = run_cli("gen", *SMALL, "--explain", "--max-tokens", "120", "python: add two numbers")
     assert proc.returncode == 0
     assert proc.stdout.strip() and "```" not in proc.stdout
+    explanation = json.loads(
+        run_cli("gen", *SMALL, "--explain", "--max-tokens", "120", "--json",
+                "python: add two numbers").stdout
+    )["explanation"]  # fmt: skip
+    for line in filter(str.strip, explanation.splitlines()):  # what the small model said, if any
+        assert line.strip() in proc.stderr  # (its prose may quote the code: stdout not checked)
+
+
+def test_explanation_is_on_stderr_and_only_the_code_on_stdout(tmp_path: Path) -> None:
+    code = "def add(a, b):\n    return a + b"
+    said = "It returns the sum of the two numbers."
+    with scripted_endpoint(f"```python\n{code}\n```\n{said}") as url:
+        proc = run_cli("gen", "--endpoint", url, "--explain", "--no-context", "--lang", "python",
+                       "add two numbers", cwd=tmp_path, timeout=60)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert said in proc.stderr
+    assert said not in proc.stdout and proc.stdout == code + "\n"
 
 
 def test_local_generation_opens_no_network_connection(small_model: Path, tmp_path: Path) -> None:
