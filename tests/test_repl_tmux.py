@@ -26,6 +26,8 @@ def repl(tmp_path: Path, small_model: Path) -> object:
         "CODEASSIST_HOME": os.environ["CODEASSIST_HOME"],
         "CODEASSIST_MODEL": "smollm2-135m",
     }
+    if "PYTHONPATH" in os.environ:  # a checkout's code first, as in the other subprocess tests
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     tmux.start([codeassist_exe(), "repl", "--lang", "shell"], env, cwd=str(work))
     tmux.wait_for(lambda s: s.endswith("shell>"), 60, "the REPL prompt")
     yield tmux, work
