@@ -16,7 +16,7 @@ from pathlib import Path
 
 from codeassist.safety import argv
 from codeassist.safety.risk import assess_shell
-from codeassist.verify import Check, Subject
+from codeassist.verify import Check, Subject, flags
 
 _FALLBACK_BUILTINS = {
     "alias", "bg", "bind", "break", "builtin", "caller", "cd", "command", "compgen", "complete",
@@ -38,6 +38,7 @@ def check(subject: Subject) -> list[Check]:
         missing = missing_programs(subject.code, subject.cwd)
         detail = f"not found on PATH: {', '.join(missing)}" if missing else ""
         checks.append(Check("shell.programs", not missing, detail))
+    checks.append(flags.check(subject.code))  # options the installed programs document
     checks.append(risk_check(subject.code))
     return checks
 
