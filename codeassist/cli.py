@@ -13,7 +13,19 @@ import typer
 from typer.core import TyperGroup
 
 from codeassist import __version__
-from codeassist.commands import context, doctor, gen, hook, model, repl, review, risk, serve, shell
+from codeassist.commands import (
+    context,
+    doctor,
+    explain,
+    gen,
+    hook,
+    model,
+    repl,
+    review,
+    risk,
+    serve,
+    shell,
+)
 from codeassist.errors import CodeassistError, Exit
 from codeassist.terminal import sanitize
 
@@ -76,6 +88,7 @@ app.command("gen")(gen.gen)
 app.command("context")(context.context)
 app.add_typer(model.app, name="model")
 app.command("risk")(risk.risk)
+app.command("explain")(explain.explain)
 app.command("shell-init")(shell.shell_init)
 app.command("repl")(repl.repl)
 app.command("review")(review.review)

@@ -35,7 +35,7 @@ ContextFn = Callable[[str], str]  # request -> rendered repository context
 COMMANDS = {
     "/lang": "LANG   python, sql, shell or auto: the language of the next answers",
     "/model": "NAME  use another model (loaded once, kept for the session)",
-    "/explain": "       explain the last answer",
+    "/explain": "[CMD]  explain a shell command from its man pages (else the last answer)",
     "/run": "       run the last answer (shows its risk and asks first)",
     "/revise": "TEXT  change the last answer as TEXT says",
     "/copy": "       copy the last answer to the clipboard",
@@ -127,11 +127,20 @@ class Session:
             self._set_model(arg)
         elif name == "/context":
             self._set_context(arg)
+        elif name == "/explain" and (shell := arg or self._last_shell()):
+            from codeassist.commands.explain import render
+            from codeassist.shell.explain import explain
+
+            render(explain(shell), self.console)  # from the docs installed here, not the model
         elif name in ("/run", "/explain", "/copy", "/revise"):
             self._act(name, arg)
         else:
             self._said("unknown command", f"{name}: /help lists them")
         return True
+
+    def _last_shell(self) -> str:
+        last = self.last.result if self.last else None
+        return last.code if last and last.language == "shell" else ""
 
     def _set_language(self, lang: str) -> None:
         if lang not in (*LANGUAGES, "auto"):

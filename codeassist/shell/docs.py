@@ -20,7 +20,6 @@ import signal
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 from codeassist.shell.options import Option, mentioned, normalize, parse
@@ -173,7 +172,6 @@ def _cached(program: Program, kind: str, argv: list[str]) -> Doc | None:
     return doc
 
 
-@cache
 def _cache_dir() -> Path:
     from codeassist.paths import cache_dir
 
