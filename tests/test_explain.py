@@ -14,9 +14,9 @@ from rich.console import Console
 from codeassist.backends.fake import FakeBackend
 from codeassist.repl.session import Session
 from codeassist.shell.explain import Part, explain
-from tests.conftest import run_cli
+from tests.helpers.cli import run_cli
+from tests.helpers.programs import fake_program
 from tests.scripted_endpoint import scripted_server
-from tests.test_shell_docs import fake_program
 
 
 def help_of(program: str) -> str:
@@ -101,7 +101,8 @@ def test_the_table_shows_parts_sources_and_risk() -> None:
     proc = run_cli("explain", "rm -rf build && ls")
     assert proc.returncode == 0, proc.stderr
     assert "man rm" in proc.stdout and "rm --help" in proc.stdout and "&&" in proc.stdout
-    assert "risk: medium" in proc.stdout or "risk: high" in proc.stdout
+    assert "risk: low\n  - recursively deletes files" in proc.stdout
+    assert "touches: build" in proc.stdout
 
 
 def test_empty_input_is_a_usage_error() -> None:
@@ -111,7 +112,9 @@ def test_empty_input_is_a_usage_error() -> None:
 
 def test_documentation_reaches_the_terminal_sanitized(tmp_path: Path) -> None:
     bin_dir = tmp_path / "bin"
-    fake_program(bin_dir, "evil", 'case "$1" in --help) printf "  -x   \\033]0;pwned\\007 x\\n";; esac\n')
+    fake_program(
+        bin_dir, "evil", 'case "$1" in --help) printf "  -x   \\033]0;pwned\\007 x\\n";; esac\n'
+    )
     env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
     proc = run_cli("explain", "evil -x", env=env)
     assert proc.returncode == 0, proc.stderr

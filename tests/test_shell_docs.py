@@ -16,15 +16,7 @@ import pytest
 from codeassist.shell import docs
 from codeassist.shell.docs import Program, resolve
 from codeassist.shell.options import parse
-
-
-def fake_program(bin_dir: Path, name: str, script: str) -> Path:
-    """An executable shell script named `name` in bin_dir."""
-    bin_dir.mkdir(exist_ok=True)
-    path = bin_dir / name
-    path.write_text("#!/bin/sh\n" + script)
-    path.chmod(0o755)
-    return path
+from tests.helpers.programs import fake_program
 
 
 @pytest.fixture
