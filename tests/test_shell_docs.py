@@ -48,18 +48,24 @@ def test_man_pages_give_the_text_on_the_lines_below() -> None:
     assert git_log["-n"] is git_log["--max-count"] and git_log["-n"].takes_value
 
 
-def test_find_style_lists_bsd_usage_and_no_prefixes() -> None:
+def test_find_style_lists_and_the_no_prefix() -> None:
     text = (
-        "usage: frob [-abc] [-d depth] [-v | --version]\n"
+        "usage: frob [-d depth] [-v | --version] [-hex]\n"
         "      -depth -maxdepth LEVELS -name PATTERN\n"
         "  --[no-]color   colour the output\n"
         "     -o file   write to file\n"
     )
     options = parse(text)
     assert not options["-depth"].takes_value and options["-maxdepth"].takes_value
-    assert {"-a", "-b", "-c", "-v", "--version", "--color", "--no-color"} <= set(options)
+    assert {"-v", "--version", "--color", "--no-color", "-hex"} <= set(options)
+    assert "-h" not in options and "-x" not in options  # `[-hex]` is one option here
     assert options["-d"].takes_value and options["-o"].takes_value
     assert options["--no-color"].description == "colour the output"
+
+
+def test_a_bsd_usage_line_alone_lists_its_letters() -> None:
+    options = parse("usage: ls [-ABl1] [-D format] [file ...]\n")
+    assert {"-A", "-B", "-l", "-1"} <= set(options) and options["-D"].takes_value
 
 
 def test_a_subcommand_is_read_from_its_own_man_page() -> None:

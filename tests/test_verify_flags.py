@@ -120,3 +120,32 @@ def test_gen_repairs_an_option_the_program_lacks() -> None:
     repair = server.requests[1]["messages"][-1]["content"]
     assert "shell.flags: ls has no --frobnicate; ls --help and man ls list:" in repair
     assert "-a/--all" in repair and "Use only options that the installed programs list" in repair
+
+
+FAKE_DOCKER = """case "$*" in
+"--help") printf 'Usage: docker COMMAND\\n  -D, --debug   debug\\n  -H, --host    host\\n  -v  version\\n\\nCommands:\\n  compose*   Docker Compose\\n';;
+"compose --help") printf 'Usage: docker compose COMMAND\\n  -f, --file  file\\n  -p, --project-name  name\\n  --dry-run  dry\\n\\nCommands:\\n  up   Create and start containers\\n';;
+"compose up --help") printf 'Usage: docker compose up\\n  -d, --detach  background\\n  --build  build first\\n  --wait  wait\\n';;
+esac
+"""  # noqa: E501
+
+
+def test_subcommands_of_subcommands_have_their_own_help(bin_dir: Path) -> None:
+    fake_program(bin_dir, "docker", FAKE_DOCKER)
+    assert check("docker compose -f x.yml up -d --build").passed
+    found = check("docker compose up --detachh")
+    assert found.detail.startswith("docker compose up has no --detachh; docker compose up --help")
+
+
+def test_a_help_that_says_it_is_partial_is_not_the_last_word(bin_dir: Path) -> None:
+    text = "  -a  all\\n  -b  bold\\n  -c  count\\nThis is not the full help; see --help all."
+    fake_program(bin_dir, "partial", f'case "$1" in --help) printf "{text}\\n";; esac\n')
+    assert check("partial --only-in-the-manual").passed
+    fake_program(bin_dir, "whole", f'case "$1" in --help) printf "{text[:28]}\\n";; esac\n')
+    assert not check("whole --only-in-the-manual").passed
+
+
+def test_values_glued_to_options_and_single_dash_long_names() -> None:
+    assert check("make -j4 all").passed and check("sort -t, -k3,3nr f").passed
+    found = check("openssl rand -hexx 16")
+    assert found.detail.startswith("openssl rand has no -hexx; man openssl-rand lists: -hex")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -35,8 +36,13 @@ NEVER_RUN = frozenset({"reboot", "shutdown", "halt", "poweroff", "init", "telini
 SUBCOMMANDS = {
     "git": "man", "docker": "help", "podman": "help", "kubectl": "help", "cargo": "help",
     "pip": "help", "pip3": "help", "npm": "help", "apt": "main", "apt-get": "main",
-    "systemctl": "main", "dnf": "main", "yum": "main",
+    "systemctl": "main", "dnf": "main", "yum": "main", "openssl": "man",
 }  # fmt: skip
+# A --help that says it lists only some options: an option it lacks may still exist.
+_PARTIAL = re.compile(
+    r"not the full help|--help[= ](all|\{)|--help=\{|complete list of options|more options",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -53,8 +59,18 @@ class Doc:
         """Does it list options (rather than, say, an error about --help)?"""
         return len(self.options) >= MIN_OPTIONS
 
+    @property
+    def partial(self) -> bool:
+        """Does it say that it lists only some of the options (gcc, curl)?"""
+        return self.source.endswith("--help") and _PARTIAL.search(self.text) is not None
+
     def documents(self, name: str) -> bool:
         return name in self.options or mentioned(self.text, name)
+
+    def lists_command(self, word: str) -> bool:
+        """Is `word` one of the commands it lists (`  up   Create and start containers`)?"""
+        pattern = rf"^\s+{re.escape(word)}\*?(,\s*\S+)*\s{{2,}}\S"
+        return re.search(pattern, self.text, re.MULTILINE) is not None
 
 
 def resolve(name: str) -> Path | None:
@@ -83,14 +99,17 @@ class Program:
         if "help" not in self._docs:
             style = SUBCOMMANDS.get(self.name, "help") if self.sub else "help"
             runnable = style == "help" and _may_run(self.path)
-            argv = [str(self.path), *([self.sub] if self.sub else []), "--help"]
-            self._docs["help"] = _cached(self, "help", argv) if runnable else None
+            argv = [str(self.path), *self.sub.split(), "--help"]
+            doc = _cached(self, "help", argv) if runnable else None
+            if doc is not None and self.sub and doc.text == _main_help(self):
+                doc = None  # not a subcommand it knows: its --help is the program's own
+            self._docs["help"] = doc
         return self._docs["help"]
 
     def man(self) -> Doc | None:
         """The man page installed beside the program (`man git-log` for `git log`)."""
         if "man" not in self._docs:
-            page = f"{self.name}-{self.sub}" if self.sub else self.name
+            page = "-".join([self.name, *self.sub.split()])
             manpath = _manpath(self.path)
             argv = ["man", "-M", manpath, page] if manpath and shutil.which("man") else []
             self._docs["man"] = _cached(self, "man", argv) if argv else None
@@ -117,7 +136,7 @@ class Program:
             doc = reader()
             if doc is not None and doc.documents(name):
                 return True
-            trusted = trusted or doc is not None and doc.trusted
+            trusted = trusted or doc is not None and doc.trusted and not doc.partial
         return False if trusted else None
 
     def summary(self) -> tuple[str, str]:
@@ -129,6 +148,11 @@ class Program:
 
     def trusted(self) -> list[Doc]:
         return [d for d in (self.help(), self.man()) if d is not None and d.trusted]
+
+
+def _main_help(program: Program) -> str:
+    doc = Program(program.path, describe=False).help()
+    return doc.text if doc else ""
 
 
 def _may_run(path: Path) -> bool:

@@ -69,7 +69,7 @@ def parse(text: str) -> dict[str, Option]:
             for name in names:
                 if name not in found or text_ and not found[name].description:
                     found[name] = option
-    for name, takes_value in _usage(text):
+    for name, takes_value in _usage(text, letters=not found):
         found.setdefault(name, Option((name,), "", takes_value))
     return found
 
@@ -133,7 +133,7 @@ def _spellings(name: str) -> list[str]:
     return [name.rstrip(".")]
 
 
-def _usage(text: str) -> list[tuple[str, bool]]:
+def _usage(text: str, letters: bool) -> list[tuple[str, bool]]:
     """Options named in the bracketed groups of usage lines: `[-abc]`, `[-C <path>]`, `[-v|-V]`."""
     out: list[tuple[str, bool]] = []
     for group in _BRACKETS.findall(text):
@@ -146,7 +146,7 @@ def _usage(text: str) -> list[tuple[str, bool]]:
                 continue
             name = match.group(1)
             out.append((name, len(words) == 2 or match.group(2).startswith("=")))
-            if re.fullmatch(r"-[A-Za-z0-9]{2,}", name) and len(words) == 1:
+            if letters and re.fullmatch(r"-[A-Za-z0-9]{2,}", name) and len(words) == 1:
                 out.extend((f"-{letter}", False) for letter in name[1:])  # BSD `[-abc]`
     return out
 

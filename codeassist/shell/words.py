@@ -90,10 +90,9 @@ def _segment(words: list[tuple[str, str]], wrapper: bool, describe: bool) -> lis
             ended, i = True, i + 1
             continue
         if ended or not value.startswith("-") or value == "-" or _EXPANSION.search(raw):
-            if main and sub_style in ("man", "help") and len(progs) == 1 and not ended:
-                progs.insert(
-                    0, Program(main.path, value, describe)
-                )  # `git log`: log's own pages first
+            if main and sub_style in ("man", "help") and not ended and _is_sub(progs, value):
+                sub = f"{progs[0].sub} {value}".strip()  # `git log`, `docker compose up`
+                progs.insert(0, Program(main.path, sub, describe))  # its own pages first
                 out.append(_program_word(raw, value, progs[0], describe))
             else:
                 out.append(Word(raw, "argument", title))
@@ -115,6 +114,16 @@ def _segment(words: list[tuple[str, str]], wrapper: bool, describe: bool) -> lis
             out.append(Word(words[i][0], "argument", title, f"the value of {valued}"))
             i += 1
     return out
+
+
+def _is_sub(progs: list[Program], word: str) -> bool:
+    """Is this word the command's subcommand (`git log`), or a subcommand's own (`compose up`)?"""
+    if len(progs) == 1:
+        return True
+    if len(progs) > 2 or not re.fullmatch(r"[a-z][\w-]*", word):
+        return False
+    doc = progs[0].help()
+    return doc is not None and doc.lists_command(word)
 
 
 def _find(progs: list[Program], name: str) -> tuple[Option | None, str]:
@@ -167,11 +176,12 @@ def _option(
 
 def _letters(raw: str, value: str, progs: list[Program], title: str) -> tuple[Word, str]:
     """Combined short options, `-xzf`: each letter its own option, up to one that takes a value."""
-    parts, missing, sources, verdicts = [], [], [], []
+    parts, missing, sources = list[str](), list[str](), list[str]()
+    verdicts: list[bool | None] = []
     takes_next = ""
     for k, letter in enumerate(value[1:]):
-        if not letter.isalnum():
-            break
+        if not letter.isalnum() or letter.isdigit() and verdicts and verdicts[-1]:
+            break  # `-F:`, `-O2`, `-j4`: the rest is the last option's value
         flag = "-" + letter
         option, source = _find(progs, flag)
         verdict = True if option else documented(progs, flag)
@@ -184,6 +194,8 @@ def _letters(raw: str, value: str, progs: list[Program], title: str) -> tuple[Wo
             takes_next = flag if k + 2 == len(value) else ""  # `-fFILE` carries its value
             break
     known = False if missing else (None if None in verdicts else True)
+    if len(missing) > 1:
+        missing = [value]  # `-hex`: one option the docs lack, not three letters
     word = Word(raw, "option", title, "; ".join(parts), ", ".join(sources), known, tuple(missing))
     return word, takes_next
 
