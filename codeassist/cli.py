@@ -13,7 +13,19 @@ import typer
 from typer.core import TyperGroup
 
 from codeassist import __version__
-from codeassist.commands import context, doctor, gen, hook, model, repl, review, risk, serve, shell
+from codeassist.commands import (
+    context,
+    doctor,
+    explain,
+    gen,
+    hook,
+    model,
+    repl,
+    review,
+    risk,
+    serve,
+    shell,
+)
 from codeassist.commands import fix as fix_command
 from codeassist.commands.check import check as check_command
 from codeassist.errors import CodeassistError, Exit
@@ -70,6 +82,7 @@ app.command("context")(context.context)
 app.add_typer(model.app, name="model")
 app.command("risk")(risk.risk)
 app.command("check")(check_command)
+app.command("explain")(explain.explain)
 app.command("shell-init")(shell.shell_init)
 app.command("fix")(fix_command.fix)
 app.command("repl")(repl.repl)

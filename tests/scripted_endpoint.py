@@ -48,6 +48,10 @@ class _Server(ThreadingHTTPServer):
         self.requests: list[dict[str, Any]] = []
         self.lock = threading.Lock()
 
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
     def next_reply(self) -> str:
         with self.lock:
             return self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
@@ -56,11 +60,18 @@ class _Server(ThreadingHTTPServer):
 @contextmanager
 def scripted_endpoint(*replies: str, status: int = 200) -> Iterator[str]:
     """Serve the replies on 127.0.0.1 (as error pages unless status is 200); yields the URL."""
+    with scripted_server(*replies, status=status) as server:
+        yield server.url
+
+
+@contextmanager
+def scripted_server(*replies: str, status: int = 200) -> Iterator[_Server]:
+    """The same, yielding the server: its `url` and the `requests` it was sent (parsed JSON)."""
     server = _Server(list(replies), status)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        yield server
     finally:
         server.shutdown()
         server.server_close()

@@ -122,10 +122,11 @@ def test_revise_sends_the_last_code_and_the_change() -> None:
 
 
 def test_explain_prints_the_models_explanation() -> None:
-    h = Harness("```bash\ndu -sh *\n```", "```bash\ndu -sh *\n```\nShows the size of each entry.")
-    out = h.type("sizes of things here", "/explain")
-    assert "Shows the size of each entry." in out
-    assert h.session.last is not None and h.session.last.result.code == "du -sh *"
+    # Shell answers are explained from the man pages (tests/test_explain.py); code by the model.
+    h = Harness("```python\nprint(2)\n```", "```python\nprint(2)\n```\nPrints two.")
+    out = h.type("/lang python", "print two", "/explain")
+    assert "Prints two." in out
+    assert h.session.last is not None and h.session.last.result.code == "print(2)"
 
 
 def test_actions_need_an_answer_first_and_unknown_commands_are_named() -> None:

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from codeassist.pipeline.grounding import Preview
     from codeassist.pipeline.prepare import Prepared
     from codeassist.safety.risk import Risk
+    from codeassist.shell.explain import Explanation
     from codeassist.verify import Check
 
 COLORS = {"low": "green", "medium": "yellow", "high": "bold red"}  # risk levels
@@ -59,6 +60,28 @@ def show_risk(risk: Risk, console: Console, none_found: bool = False) -> None:
     if risk.touches:
         touches = sanitize("touches: " + ", ".join(risk.touches))
         console.print(touches, markup=False, highlight=False)
+
+
+_PART_STYLES = {"program": "bold", "option": "cyan", "redirect": "magenta", "operator": "magenta"}
+
+
+def show_explanation(found: Explanation, console: Console) -> None:
+    """A table of a command's parts (man page text is sanitized, never markup), then its risk."""
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    for column in ("part", "meaning", "from"):
+        table.add_column(column, overflow="fold")
+    for part in found.parts:
+        shown = Text("  " * part.depth + sanitize(part.text), style=_PART_STYLES.get(part.kind, ""))
+        missing = "" if part.kind == "argument" else "(no documentation found)"
+        meaning = Text(sanitize(part.doc or missing))
+        table.add_row(shown, meaning, Text(sanitize(part.source), style="dim"))
+    console.print(table)
+    if not found.parses:
+        console.print("parts of the command do not parse as shell", style="yellow")
+    show_risk(found.risk, console)
 
 
 def confirm_and_run(code: str, language: str, console: Console, ask: Callable[[str], str]) -> int:
@@ -248,6 +271,9 @@ class ReplView:
 
     def risk(self, risk: Risk) -> None:
         show_risk(risk, self.console)
+
+    def explanation(self, found: Explanation) -> None:
+        show_explanation(found, self.console)
 
     def status(self, message: str) -> AbstractContextManager[object]:
         return self.console.status(message) if self.console.is_terminal else nullcontext()

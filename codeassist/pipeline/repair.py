@@ -47,6 +47,8 @@ def feedback(code: str, failures: list[Check], language: str, hints: str = "") -
         lines.append(f"- {c.name}: {detail}")
         if c.name == "shell.programs":
             lines.append("  Rewrite the command without those programs, using standard tools only.")
+        elif c.name == "shell.flags":
+            lines.append("  Use only options that the installed programs list above.")
         elif c.name == "sql.schema":
             lines.append("  Use only the tables and columns of the schema.")
         elif c.name == "sql.result":

@@ -22,6 +22,7 @@ from codeassist.repl import slash
 
 if TYPE_CHECKING:
     from codeassist.safety.risk import Risk
+    from codeassist.shell.explain import Explanation
 
 InputFn = Callable[[str], str]
 OpenBackend = Callable[[str | None], Backend]  # model name (None: the configured one)
@@ -36,6 +37,7 @@ class View(Protocol):
     def said(self, label: str, data: str, style: str = "") -> None: ...  # data: sanitized
     def error(self, error: CodeassistError) -> None: ...
     def risk(self, risk: Risk) -> None: ...
+    def explanation(self, found: Explanation) -> None: ...  # a shell command, part by part
     def status(self, message: str) -> AbstractContextManager[object]: ...
 
 

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 COMMANDS = {
     "/lang": "LANG   python, sql, shell or auto: the language of the next answers",
     "/model": "NAME  use another model (loaded once, kept for the session)",
-    "/explain": "       explain the last answer",
+    "/explain": "[CMD]  explain a shell command from its man pages (else the last answer)",
     "/run": "       run the last answer (shows its risk and asks first)",
     "/revise": "TEXT  change the last answer as TEXT says",
     "/copy": "       copy the last answer to the clipboard",
@@ -38,6 +38,10 @@ def run(session: Session, text: str) -> bool:
         set_model(session, arg)
     elif name == "/context":
         set_context(session, arg)
+    elif name == "/explain" and (command := arg or last_shell(session)):
+        from codeassist.shell.explain import explain
+
+        session.view.explanation(explain(command))  # from the docs installed here, not the model
     elif session.last is None and name in ACTIONS:
         session.view.line("no answer yet: type a request first")
     elif name in ACTIONS:
@@ -90,6 +94,12 @@ def copy_last(session: Session, arg: str) -> None:
 
     assert session.last is not None
     session.view.line(copy_to_clipboard(session.last.result.code))
+
+
+def last_shell(session: Session) -> str:
+    """The last answer's code when it is a shell command, else ""."""
+    last = session.last.result if session.last else None
+    return last.code if last and last.language == "shell" else ""
 
 
 def explain_last(session: Session, arg: str) -> None:

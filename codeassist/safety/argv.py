@@ -90,13 +90,18 @@ def text(node: Node) -> str:
 
 def argv_of(node: Node) -> list[str]:
     """The words of a `command` node: its name and arguments, no assignments or redirects."""
-    argv: list[str] = []
+    return [word for _, word in words_of(node)]
+
+
+def words_of(node: Node) -> list[tuple[str, str]]:
+    """argv_of with each word also as written: (source text, word with quotes removed)."""
+    nodes: list[Node] = []
     for child in node.children:
         if child.type == "command_name":
-            argv.extend(text(part) for part in child.children)
+            nodes.extend(child.children)
         elif child.type in ARG_NODES:
-            argv.append(text(child))
-    return argv
+            nodes.append(child)
+    return [((n.text or b"").decode("utf-8", "replace"), text(n)) for n in nodes]
 
 
 def unwrap(argv: list[str]) -> Command:
@@ -106,18 +111,7 @@ def unwrap(argv: list[str]) -> Command:
         name, rest = cmd.name, cmd.argv[1:]
         if name == "command" and any(a in ("-v", "-V") for a in rest[:1]):
             return Command([])  # `command -v x` only looks x up
-        takes_value = WRAPPERS[name]
-        i = 0
-        while i < len(rest) and rest[i].startswith("-") and rest[i] != "-":
-            if rest[i] == "--":
-                i += 1
-                break
-            i += 2 if rest[i] in takes_value else 1
-        if name == "env":
-            while i < len(rest) and "=" in rest[i] and not rest[i].startswith("="):
-                i += 1
-        if name in _FIRST_POSITIONAL and i < len(rest):
-            i += 1
+        i = wrapper_length(cmd.argv) - 1
         cmd.wrappers.append(name)
         cmd.from_input = cmd.from_input or name == "xargs"
         if name in ("sudo", "doas") and i >= len(rest):
@@ -125,6 +119,25 @@ def unwrap(argv: list[str]) -> Command:
             return cmd
         cmd.argv = rest[i:]
     return cmd
+
+
+def wrapper_length(argv: list[str]) -> int:
+    """How many words the wrapper at the front of argv takes, its options included (0: none)."""
+    name = program(argv[0]) if argv else ""
+    if name not in WRAPPERS:
+        return 0
+    rest, takes_value, i = argv[1:], WRAPPERS[name], 0
+    while i < len(rest) and rest[i].startswith("-") and rest[i] != "-":
+        if rest[i] == "--":
+            i += 1
+            break
+        i += 2 if rest[i] in takes_value else 1
+    if name == "env":
+        while i < len(rest) and "=" in rest[i] and not rest[i].startswith("="):
+            i += 1
+    if name in _FIRST_POSITIONAL and i < len(rest):
+        i += 1
+    return 1 + min(i, len(rest))
 
 
 def inline_script(cmd: Command) -> str | None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from codeassist.safety import argv
 from codeassist.safety.risk import assess_shell
-from codeassist.verify import Check, Subject
+from codeassist.verify import Check, Subject, flags
 from codeassist.verify.inner import check as inner_check
 
 _FALLBACK_BUILTINS = {
@@ -40,6 +40,7 @@ def check(subject: Subject) -> list[Check]:
         detail = f"not found on PATH: {', '.join(missing)}" if missing else ""
         checks.append(Check("shell.programs", not missing, detail))
         checks.extend(c for c in [inner_check(subject.code)] if c is not None)
+    checks.append(flags.check(subject.code))  # options the installed programs document
     checks.append(risk_check(subject.code))
     return checks
 
