@@ -7,12 +7,7 @@ shell request. Nothing here runs the command or prints.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import signal
-import subprocess
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +22,6 @@ from codeassist.terminal import sanitize
 MAX_ERROR = 4000  # characters of error output kept for the prompt (its end: where errors are)
 MAX_READ = 4 << 20  # bytes read from stdin at most
 MAX_HELP = 3000  # characters of help text in the prompt
-HELP_TIMEOUT_S = 2.0
 NOT_FOUND = 127
 _ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-_]")
 _STATUS = {126: "the program could not be executed", 127: "the program was not found"}
@@ -122,31 +116,17 @@ def failing_program(command: str) -> str:
 
 
 def _help_text(program: str) -> str:
-    """`PROGRAM --help`, cut short, for a real file on PATH only; empty when there is none.
+    """The start of the program's documentation (its `--help`, else its man page), cached.
 
-    A stand-in until codeassist/shell/docs.py (man pages, cached) takes its place. It runs
-    in a fresh empty directory with no input, in its own session, killed after 2 s.
+    codeassist/shell/docs.py decides what may run: only a real file on PATH, under a time limit.
     """
-    if "/" in program or program in typos.BUILTINS:
+    from codeassist.shell import docs
+
+    if program in typos.BUILTINS or (path := docs.resolve(program)) is None:
         return ""
-    found = shutil.which(program)
-    if not found or not Path(found).resolve().is_file():
-        return ""
-    with tempfile.TemporaryDirectory(prefix="codeassist-help-") as empty:
-        try:
-            proc = subprocess.Popen(
-                [found, "--help"], cwd=empty, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT, start_new_session=True,
-            )  # fmt: skip
-        except OSError:
-            return ""
-        try:
-            out, _ = proc.communicate(timeout=HELP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
-            return ""
-    return clean(out.decode("utf-8", "replace"))[:MAX_HELP].strip()
+    found = docs.Program(path)
+    doc = found.help() or found.man()
+    return clean(doc.text)[:MAX_HELP].strip() if doc else ""
 
 
 def read_error(stream: BinaryIO) -> str:
