@@ -23,22 +23,17 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from codeassist.backends.base import Message, Options
+from codeassist.backends.base import Backend, Message, Options, Response
 from codeassist.errors import CodeassistError, UsageError
 from codeassist.serve import protocol, validate
 
 READ_TIMEOUT = 30.0  # seconds a connection may take to send its request line
 
 
-class Model(Protocol):
-    """What the server needs from a backend (LlamaCppBackend; FakeBackend-like in tests)."""
+class Model(Backend, Protocol):
+    """A backend the server can hold: one that knows its context size (LlamaCppBackend)."""
 
-    name: str
     n_ctx: int
-
-    def stream(self, messages: list[Message], options: Options) -> Any: ...
-
-    def count_tokens(self, text: str) -> int: ...
 
 
 @dataclass
@@ -249,20 +244,14 @@ class Handler(socketserver.StreamRequestHandler):
 
     def _stream(self, messages: list[Message], options: Options) -> None:
         model = self.server.model
-        started = time.perf_counter()
-        first: float | None = None
-        pieces = model.stream(messages, options)
+        response = Response(model.stream(messages, options))
         try:
-            for piece in pieces:
-                if first is None:
-                    first = time.perf_counter() - started
+            for piece in response:
                 self.send({"text": piece})
         finally:
-            close = getattr(pieces, "close", None)
-            if close:
-                close()
+            response.finish()  # closes the stream when the client went away
         last = getattr(model, "last", None)
         stats: dict[str, Any] = asdict(last) if last is not None else {}
-        stats["first_token_s"] = round(first or 0.0, 4)
-        stats["total_s"] = round(time.perf_counter() - started, 4)
+        stats["first_token_s"] = round(response.first_token_s or 0.0, 4)
+        stats["total_s"] = round(response.total_s or 0.0, 4)
         self.send({"done": True, "stats": stats})
