@@ -1,4 +1,4 @@
-"""Where sql.result's queries run: SQLite's child process or a read-only PostgreSQL transaction.
+"""Where checks and lookups run SQL: SQLite's child process or a read-only PostgreSQL transaction.
 
 Both answer `rows(sql, params, limit=…, timeout_s=…)` with at most `limit` rows, raising
 QueryError for an SQL error or a limit hit. Our own lookups write `?` placeholders and

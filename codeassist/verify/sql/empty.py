@@ -19,8 +19,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from codeassist.db.runner import Deadline, Runner
 from codeassist.db.sqlite_worker import QueryError
-from codeassist.verify.sql.runner import Deadline, Runner
 
 MAX_SELECTS = 6  # SELECTs of one query probed
 SAMPLES = 6  # values shown for a column

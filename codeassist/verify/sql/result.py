@@ -20,11 +20,11 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from codeassist.db.runner import Deadline, Runner
 from codeassist.db.sqlite_worker import QueryError, SqliteWorker
 from codeassist.errors import CodeassistError
 from codeassist.verify import Check, Subject
 from codeassist.verify.sql.empty import held, holders_of, quote, values_near
-from codeassist.verify.sql.runner import Deadline, Runner
 
 RUN_TIMEOUT_S = 2.0
 SEARCH_TIMEOUT_S = 2.0
@@ -38,7 +38,7 @@ def run_result(
     """sql.result for one SELECT that EXPLAIN accepted; passed (not judged) for other SQL."""
     from sqlglot import exp
 
-    from codeassist.verify.sql import runner
+    from codeassist.db import runner
 
     if len(statements) != 1 or not isinstance(statements[0], exp.Query):
         return Check("sql.result", True, "not judged: not a single query")
