@@ -42,10 +42,12 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class _Server(ThreadingHTTPServer):
-    def __init__(self, replies: list[str], status: int) -> None:
+    def __init__(
+        self, replies: list[str], status: int, heard: list[dict[str, Any]] | None = None
+    ) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.replies, self.status = list(replies), status
-        self.requests: list[dict[str, Any]] = []
+        self.requests: list[dict[str, Any]] = [] if heard is None else heard
         self.lock = threading.Lock()
 
     def next_reply(self) -> str:
@@ -54,9 +56,14 @@ class _Server(ThreadingHTTPServer):
 
 
 @contextmanager
-def scripted_endpoint(*replies: str, status: int = 200) -> Iterator[str]:
-    """Serve the replies on 127.0.0.1 (as error pages unless status is 200); yields the URL."""
-    server = _Server(list(replies), status)
+def scripted_endpoint(
+    *replies: str, status: int = 200, heard: list[dict[str, Any]] | None = None
+) -> Iterator[str]:
+    """Serve the replies on 127.0.0.1 (as error pages unless status is 200); yields the URL.
+
+    Each request's JSON body is appended to `heard`, when given: the prompts a client sent.
+    """
+    server = _Server(list(replies), status, heard)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

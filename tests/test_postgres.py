@@ -153,3 +153,30 @@ def test_the_result_check_is_cut_by_the_statement_timeout(
     found = checks_of("SELECT pg_sleep(10)::text, name FROM customers", postgres_server)
     assert found["sql.result"] == (True, "not judged: the query timed out after 1 s")
     assert time.monotonic() - started < 4
+
+
+def test_a_300_table_database_sends_the_named_tables_within_the_budget(
+    postgres_server: str,
+) -> None:
+    import psycopg
+
+    from codeassist.db import rank
+    from codeassist.db.schema import fit_database_schema
+    from tests.helpers.bigschema import TABLES, statements
+
+    with psycopg.connect(postgres_server, autocommit=True) as admin:
+        admin.execute("DROP DATABASE IF EXISTS big")
+        admin.execute("CREATE DATABASE big")
+    url = postgres_server.rsplit("/", 1)[0] + "/big"
+    with psycopg.connect(url, autocommit=True) as conn:
+        for statement in statements():
+            conn.execute(statement)
+    text, sent = fit_database_schema(url, "how many orders did each customer place?", 1500)
+    assert {"customers", "orders", "order_items"} <= set(sent.tables)
+    assert len(sent.tables) + len(sent.omitted) == TABLES
+    assert rank.approx_tokens(text) <= 1500
+    assert "FOREIGN KEY (customer_id) REFERENCES customers (id)" in text
+    _, by_value = fit_database_schema(url, "who lives in Oslo?", 1500)
+    assert "customers" in by_value.tables
+    whole, every = fit_database_schema(url, "anything", 100_000)
+    assert whole == read_database_schema(url) and every.omitted == ()

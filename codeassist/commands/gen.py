@@ -49,7 +49,9 @@ def gen(
     req = pipeline.Request(request, language=lang, explain=explain, cwd=Path.cwd(),
                            options=options, verify=verify)  # fmt: skip
     target = pipeline.resolve_language(req)  # reject bad input before loading a model
-    req = grounding.with_schema(req, schema, db)
+    req = grounding.with_schema(req, schema, db, budget=cfg.schema_budget)
+    if req.schema_sent and req.schema_sent.note and not as_json:
+        typer.echo(req.schema_sent.note, err=True)
     backend = open_backend(cfg, model=model, endpoint=endpoint)
     if cfg.context and grounding.wants_context(req.cwd or Path.cwd(), context):
         req = grounding.with_context(req, backend, target, cfg.context_budget)
