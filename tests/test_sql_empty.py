@@ -88,8 +88,9 @@ def test_a_subquery_that_reads_nothing_is_caught_when_the_outer_query_has_rows(
         "SELECT COUNT(*) FROM customers WHERE id NOT IN (SELECT customer_id FROM orders)",
         # each comparison matches rows; together nothing: a right answer of 0
         "SELECT COUNT(*) FROM customers WHERE name = 'John Smith' AND city = 'Paris'",
-        # a number range is not a misspelled name
+        # a number range is not a misspelled name, nor a pattern nothing is near
         "SELECT COUNT(*) FROM orders WHERE total > 1000",
+        "SELECT SUM(total) FROM orders WHERE status LIKE '2023%'",
         # the table is empty: nothing to match
         "SELECT COUNT(*) FROM refunds WHERE reason = 'broken'",
         # rows found: nothing to say

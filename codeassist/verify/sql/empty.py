@@ -6,10 +6,12 @@ query (the outermost, subqueries, CTE bodies) a probe with the same WITH, FROM, 
 WHERE (`SELECT 1 … LIMIT 1`) asks whether it reads any row. Where it reads none, each conjunct
 of its WHERE (and of its inner joins' ON) that compares a column of one table with a string
 (`=`, `IN`, `LIKE`, `GLOB`) is tried alone on that table: one that matches no row there is
-what empties the query. The finding names it and shows values the column does hold, those
-nearest to the compared string first (same letters in another case, containing it, sharing a
-word with it, spelled alike). A query emptied by anything else (an anti-join, `o.id IS NULL`,
-comparisons that each match rows but not together) can rightly find nothing: no finding.
+what empties the query (a pattern only when some value is near it: `LIKE '2023%'` on dates
+of 2024 may rightly count nothing). The finding names it and shows values the column does
+hold, those nearest to the compared string first (same letters in another case, containing
+it, sharing a word with it, spelled alike). A query emptied by anything else (an anti-join,
+`o.id IS NULL`, comparisons that each match rows but not together) can rightly find nothing:
+no finding.
 """
 
 from __future__ import annotations
@@ -61,7 +63,8 @@ def findings(
                 if _reads_nothing(runner, alone, deadline) and not _reads_nothing(
                     runner, table, deadline
                 ):  # the comparison matches nothing in a table that has rows
-                    out.append(describe(runner, c, tables, deadline))
+                    said = describe(runner, c, tables, deadline)
+                    out += [said] if said else []
     except QueryError:
         pass  # out of time: what was found so far
     return list(dict.fromkeys(out))
@@ -203,8 +206,13 @@ def _text(node: Any, dialect: str, known: set[str]) -> str | None:
     return None
 
 
-def describe(runner: Runner, c: Conjunct, tables: dict[str, list[str]], deadline: Deadline) -> str:
-    """`c.name = 'Smith'` matches no row of customers; values like … exist in customers.name."""
+def describe(
+    runner: Runner, c: Conjunct, tables: dict[str, list[str]], deadline: Deadline
+) -> str | None:
+    """`c.name = 'Smith'` matches no row of customers; values like … exist in customers.name.
+
+    None for a pattern (LIKE '2023%') with no value near it: no sign another was meant.
+    """
     table = c.source.name
     said = f"`{c.node.sql(dialect=runner.dialect)}` matches no row of {table}"
     if c.exact and len(c.values) == 1:
@@ -214,6 +222,8 @@ def describe(runner: Runner, c: Conjunct, tables: dict[str, list[str]], deadline
             return f"{said}; {c.values[0]!r} is stored in {' and '.join(holders)}"
     target = exp_table_sql(c.source, runner.dialect)
     near, other = values_near(runner, target, c.column, " ".join(c.values), deadline)
+    if not near and not c.exact:
+        return None
     return f"{said}; {held(near, other, f'{table}.{c.column}')}"
 
 
