@@ -42,10 +42,12 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class _Server(ThreadingHTTPServer):
-    def __init__(self, replies: list[str], status: int) -> None:
+    def __init__(
+        self, replies: list[str], status: int, heard: list[dict[str, Any]] | None = None
+    ) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.replies, self.status = list(replies), status
-        self.requests: list[dict[str, Any]] = []
+        self.requests: list[dict[str, Any]] = [] if heard is None else heard
         self.lock = threading.Lock()
 
     @property
@@ -58,16 +60,23 @@ class _Server(ThreadingHTTPServer):
 
 
 @contextmanager
-def scripted_endpoint(*replies: str, status: int = 200) -> Iterator[str]:
-    """Serve the replies on 127.0.0.1 (as error pages unless status is 200); yields the URL."""
-    with scripted_server(*replies, status=status) as server:
+def scripted_endpoint(
+    *replies: str, status: int = 200, heard: list[dict[str, Any]] | None = None
+) -> Iterator[str]:
+    """Serve the replies on 127.0.0.1 (as error pages unless status is 200); yields the URL.
+
+    Each request's JSON body is appended to `heard`, when given: the prompts a client sent.
+    """
+    with scripted_server(*replies, status=status, heard=heard) as server:
         yield server.url
 
 
 @contextmanager
-def scripted_server(*replies: str, status: int = 200) -> Iterator[_Server]:
+def scripted_server(
+    *replies: str, status: int = 200, heard: list[dict[str, Any]] | None = None
+) -> Iterator[_Server]:
     """The same, yielding the server: its `url` and the `requests` it was sent (parsed JSON)."""
-    server = _Server(list(replies), status)
+    server = _Server(list(replies), status, heard)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -80,11 +89,5 @@ def scripted_server(*replies: str, status: int = 200) -> Iterator[_Server]:
 @contextmanager
 def recording_endpoint(*replies: str) -> Iterator[tuple[str, list[dict[str, Any]]]]:
     """Like scripted_endpoint, and also yields the requests received (a live list)."""
-    server = _Server(list(replies), 200)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", server.requests
-    finally:
-        server.shutdown()
-        server.server_close()
+    with scripted_server(*replies) as server:
+        yield server.url, server.requests

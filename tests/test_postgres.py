@@ -41,6 +41,7 @@ def test_a_good_query_passes_every_check(postgres_server: str) -> None:
         "sql.parse": (True, "1 statement(s)"),
         "sql.schema": (True, ""),
         "sql.explain": (True, ""),
+        "sql.result": (True, "the query returns rows"),
     }
 
 
@@ -114,3 +115,68 @@ def test_an_explain_that_runs_long_is_cut_and_said_so(
     monkeypatch.setattr(pg, "STATEMENT_TIMEOUT_MS", 1000)
     found = checks_of("SELECT slow_constant() FROM customers", postgres_server)
     assert found["sql.explain"] == (False, "timed out after 1 s (statement_timeout)")
+
+
+def test_a_count_over_a_name_that_matches_nothing_fails_with_the_names_held(
+    postgres_server: str,
+) -> None:
+    found = checks_of("SELECT COUNT(*) FROM customers WHERE name = 'Lin'", postgres_server)
+    assert found["sql.result"] == (
+        False,
+        "the query computes over no rows: `name = 'Lin'` matches no row of customers; "
+        "values like 'Linus' exist in customers.name; it also holds 'Ada'",
+    )
+    legit = "SELECT COUNT(*) FROM customers c WHERE NOT EXISTS "
+    legit += "(SELECT 1 FROM orders o WHERE o.customer_id = c.id)"  # every customer has orders
+    assert checks_of(legit, postgres_server)["sql.result"] == (True, "the query returns rows")
+
+
+def test_the_result_check_runs_read_only_and_says_an_empty_lookup(postgres_server: str) -> None:
+    found = checks_of("SELECT id FROM orders WHERE total > 1000", postgres_server)
+    assert found["sql.result"] == (True, "the query returns no rows")
+    found = checks_of("SELECT count(*), count(*) FROM orders -- twice", postgres_server)
+    assert found["sql.result"] == (True, "the query returns rows")
+    found = checks_of("SELECT id FROM customers WHERE city = 'Paris'", postgres_server)
+    assert found["sql.result"][0] is False
+    assert "customers.city holds values such as" in found["sql.result"][1]
+
+
+def test_the_result_check_is_cut_by_the_statement_timeout(
+    postgres_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from codeassist.verify.sql import result
+
+    monkeypatch.setattr(result, "RUN_TIMEOUT_S", 1.0)
+    started = time.monotonic()
+    found = checks_of("SELECT pg_sleep(10)::text, name FROM customers", postgres_server)
+    assert found["sql.result"] == (True, "not judged: the query timed out after 1 s")
+    assert time.monotonic() - started < 4
+
+
+def test_a_300_table_database_sends_the_named_tables_within_the_budget(
+    postgres_server: str,
+) -> None:
+    import psycopg
+
+    from codeassist.db import rank
+    from codeassist.db.schema import fit_database_schema
+    from tests.helpers.bigschema import TABLES, statements
+
+    with psycopg.connect(postgres_server, autocommit=True) as admin:
+        admin.execute("DROP DATABASE IF EXISTS big")
+        admin.execute("CREATE DATABASE big")
+    url = postgres_server.rsplit("/", 1)[0] + "/big"
+    with psycopg.connect(url, autocommit=True) as conn:
+        for statement in statements():
+            conn.execute(statement)
+    text, sent = fit_database_schema(url, "how many orders did each customer place?", 1500)
+    assert {"customers", "orders", "order_items"} <= set(sent.tables)
+    assert len(sent.tables) + len(sent.omitted) == TABLES
+    assert rank.approx_tokens(text) <= 1500
+    assert "FOREIGN KEY (customer_id) REFERENCES customers (id)" in text
+    _, by_value = fit_database_schema(url, "who lives in Oslo?", 1500)
+    assert "customers" in by_value.tables
+    whole, every = fit_database_schema(url, "anything", 100_000)
+    assert whole == read_database_schema(url) and every.omitted == ()

@@ -38,6 +38,9 @@ def gen(
               endpoint=endpoint, schema_file=schema, db=db, context=context,
               max_tokens=max_tokens, temperature=temperature)  # fmt: skip
     ready = prepare(config.load(), ask)
+    sent = ready.request.schema_sent
+    if sent and sent.note and not as_json:
+        typer.echo(sent.note, err=True)  # "schema: 12 of 300 tables sent; --json lists the rest"
     if as_json:
         from codeassist import pipeline
 

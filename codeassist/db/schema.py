@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -72,3 +73,42 @@ def read_database_schema(url: str) -> str:
     finally:
         conn.close()
     return ";\n".join(r[0].strip() for r in rows) + (";" if rows else "")
+
+
+@dataclass(frozen=True)
+class SchemaSent:
+    """Which tables of a database the prompt shows, and which it leaves out (schema order)."""
+
+    tables: tuple[str, ...]
+    omitted: tuple[str, ...] = ()
+
+    @property
+    def note(self) -> str:
+        """One line for the terminal when tables were left out, else ""."""
+        if not self.omitted:
+            return ""
+        total = len(self.tables) + len(self.omitted)
+        return f"schema: {len(self.tables)} of {total} tables sent; --json lists the rest"
+
+
+def fit_database_schema(url: str, request: str, budget: int) -> tuple[str, SchemaSent]:
+    """The CREATE statements a request needs, within `budget` tokens (rank.py chooses them).
+
+    A schema that fits is sent whole: read_database_schema's text, byte for byte.
+    """
+    from codeassist.db import catalog as db_catalog
+    from codeassist.db import rank
+
+    if sqlite_path(url) is None and dialect_of(url) != "postgres":
+        read_database_schema(url)  # the error for an unsupported URL
+    found = db_catalog.read_catalog(url)
+    names = found.names()
+    whole = found.text()
+    if rank.approx_tokens(whole) <= budget:
+        return whole, SchemaSent(tuple(names))
+    holding = db_catalog.tables_holding(url, found, rank.value_words(request))
+    keep = rank.choose(found.tables(), request, budget, holding)
+    sent = SchemaSent(
+        tuple(n for n in names if n in keep), tuple(n for n in names if n not in keep)
+    )
+    return found.text(keep), sent

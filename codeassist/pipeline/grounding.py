@@ -12,25 +12,36 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from codeassist.backends.base import Backend
-from codeassist.db.schema import dialect_of, read_database_schema, read_schema_file
+from codeassist.db.schema import dialect_of, fit_database_schema, read_schema_file
 from codeassist.pipeline.request import Request
 
 if TYPE_CHECKING:
     from codeassist.context import ContextPack
 
 
-def with_schema(request: Request, schema_file: Path | None, db: str | None) -> Request:
-    """Add CREATE statements from `--schema` and `--db` (read-only) to the request."""
-    parts = []
+def with_schema(
+    request: Request, schema_file: Path | None, db: str | None, budget: int | None = None
+) -> Request:
+    """Add CREATE statements from `--schema` and `--db` (read-only) to the request.
+
+    Of a database, the tables the request's words point at, within `budget` tokens
+    (config `schema_budget`); a schema that fits is sent whole.
+    """
+    parts, sent = [], None
     if schema_file:
         parts.append(read_schema_file(schema_file).strip())
     if db:
-        parts.append(read_database_schema(db))
+        from codeassist.config import Config
+
+        budget = Config.schema_budget if budget is None else budget
+        text, sent = fit_database_schema(db, request.text, budget)
+        parts.append(text)
     if not parts and not db:
         return request
     return dataclasses.replace(
-        request, schema="\n".join(p for p in parts if p), db=db, dialect=dialect_of(db)
-    )
+        request, schema="\n".join(p for p in parts if p), db=db, dialect=dialect_of(db),
+        schema_sent=sent,
+    )  # fmt: skip
 
 
 def wants_context(cwd: Path, forced: bool | None) -> bool:

@@ -81,7 +81,7 @@ def prepare(cfg: Config, ask: Ask) -> Prepared:
     opts = options(cfg, ask.max_tokens, ask.temperature)
     req, target = request(ask.text, language=ask.language, cwd=ask.cwd, options=opts,
                           explain=ask.explain, verify=ask.verify)  # fmt: skip
-    req = grounding.with_schema(req, ask.schema_file, ask.db)
+    req = grounding.with_schema(req, ask.schema_file, ask.db, budget=cfg.schema_budget)
     backend = open_backend(cfg, ask.model, ask.endpoint)
     if use_context(cfg, ask.cwd, ask.context):
         req = grounding.with_context(req, backend, target, cfg.context_budget)

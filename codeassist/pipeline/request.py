@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from codeassist.backends.base import Options
 from codeassist.verify import Check
+
+if TYPE_CHECKING:
+    from codeassist.db.schema import SchemaSent
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,7 @@ class Request:
     verify: bool = True  # run the checks (and repair on failure)
     max_repairs: int = 2  # extra rounds asked of the model at most
     repair_budget_s: float = 120.0  # no new round starts after this much time
+    schema_sent: SchemaSent | None = None  # of a database: the tables shown, those left out
 
 
 @dataclass(frozen=True)
@@ -43,8 +48,12 @@ class Result:
     reply: str  # the model's whole reply, unedited
     checks: list[Check] = field(default_factory=list)  # of the returned code
     repairs: int = 0  # extra rounds asked of the model
+    schema_sent: SchemaSent | None = None  # the request's: which tables the prompt showed
 
     def to_json(self) -> dict[str, object]:
         data = asdict(self)
         del data["reply"]
+        sent = data.pop("schema_sent")
+        if sent is not None:
+            data["schema"] = {"tables": list(sent["tables"]), "omitted": list(sent["omitted"])}
         return data

@@ -143,4 +143,5 @@ def _generate(
         model=backend.name,
         timings=Timings(response.first_token_s, response.total_s, response.tokens),
         reply=response.text,
+        schema_sent=request.schema_sent,
     )

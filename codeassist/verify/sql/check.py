@@ -1,7 +1,8 @@
 """SQL checks: it parses for the dialect, its tables and columns exist, EXPLAIN accepts it,
-the string values it compares columns with are spelled as stored (values.py), and, on
-SQLite, a single query that returns no rows is not comparing a column with a value that
-column never holds (result.py, which also gives repair rounds the tables' join keys).
+the string values it compares columns with are spelled as stored (values.py), and a single
+query that reads no rows (its result empty, or an aggregate over nothing) is not comparing a
+column with a value that column never holds (result.py, which also gives repair rounds the
+tables' join keys).
 
 Tables and columns come from the live database when there is one (read-only), else from the
 CREATE statements of the schema text. Names are compared case-insensitively.
@@ -40,7 +41,7 @@ def _check(subject: Subject, worker: SqliteWorker | None) -> list[Check]:
         dependents.append("sql.schema")
     if subject.db:
         dependents.append("sql.explain")
-    if worker is not None:
+    if worker is not None or _postgres(subject.db):
         dependents.append("sql.result")
     try:
         statements = [s for s in sqlglot.parse(subject.code, read=dialect) if s is not None]
@@ -74,10 +75,18 @@ def _check(subject: Subject, worker: SqliteWorker | None) -> list[Check]:
                 problems = [m.message for m in sql_values.problems(subject.db, found, worker)]
                 detail = "; ".join(problems) or f"{len(found)} compared value(s) found"
                 checks.append(Check("sql.values", not problems, detail))
-    if worker is not None:
+    if worker is not None or _postgres(subject.db):
         explained = all(c.passed for c in checks if c.name == "sql.explain")
-        checks.append(_result(worker, subject.code, statements, tables, explained))
+        from codeassist.verify.sql.result import run_result
+
+        checks.append(run_result(subject, worker, statements, tables, explained))
     return checks
+
+
+def _postgres(db: str | None) -> bool:
+    from codeassist.db.schema import dialect_of
+
+    return bool(db) and dialect_of(db) == "postgres"
 
 
 def _sqlite_path(db: str | None) -> Path | None:
@@ -86,21 +95,6 @@ def _sqlite_path(db: str | None) -> Path | None:
     from codeassist.db.schema import sqlite_path
 
     return sqlite_path(db)
-
-
-def _result(
-    worker: SqliteWorker, code: str, statements: list[Any], tables: Tables, explained: bool
-) -> Check:
-    """sql.result for one SELECT that EXPLAIN accepted; passed (not judged) for other SQL."""
-    from sqlglot import exp
-
-    from codeassist.verify.sql import result as sql_result
-
-    if len(statements) != 1 or not isinstance(statements[0], exp.Query):
-        return Check("sql.result", True, "not judged: not a single query")
-    if not explained:
-        return Check("sql.result", False, "not run: EXPLAIN fails")
-    return sql_result.result_check(worker, code.strip().rstrip(";"), statements[0], tables)
 
 
 def repair_hints(subject: Subject) -> str:

@@ -1,11 +1,14 @@
-"""Does the query find anything, and how do its tables join? (SQLite, read-only).
+"""Does the query read anything, and how do its tables join? (SQLite and PostgreSQL, read-only).
 
-`sql.result` runs a single SELECT in a child process (db/sqlite_worker.py: killed at the
-deadline, memory-limited) on a read-only connection, reading at most one row, with an
-authorizer that allows only reading. An empty result can be the right answer, so it fails only
-on evidence that it is not: the query compares a column with a string that no row of that
-column holds. The finding then says where the string is stored instead (another
-column), or shows some values the column does hold, so a repair round can pick the right one.
+`sql.result` runs a single SELECT where it cannot harm or hang: on SQLite in a child process
+(db/sqlite_worker.py: killed at the deadline, memory-limited, an authorizer that allows only
+reading), on PostgreSQL in a read-only transaction with a statement timeout, asking only
+whether a first row exists (runner.py). An empty result can be the right answer, so it fails
+only on evidence that it is not: the query compares a column with a string that no row of
+that column holds. The same holds through aggregates and subqueries, whose result is a row
+even when they read nothing: `COUNT(*) … WHERE name = 'Smith'` is 0 (empty.py). The finding
+names the comparison, and says where the string is stored instead (another column) or shows
+values the column does hold, nearest first, so a repair round can pick the right one.
 
 `join_hints` restates the tables a failed query uses, with their columns and the foreign keys
 that join them to each other and to their neighbours: what a repair of a wrong join needs.
@@ -14,35 +17,55 @@ that join them to each other and to their neighbours: what a repair of a wrong j
 from __future__ import annotations
 
 import sqlite3
-import time
 from pathlib import Path
 from typing import Any
 
+from codeassist.db.runner import Deadline, Runner
 from codeassist.db.sqlite_worker import QueryError, SqliteWorker
-from codeassist.verify import Check
+from codeassist.errors import CodeassistError
+from codeassist.verify import Check, Subject
+from codeassist.verify.sql.empty import held, holders_of, quote, values_near
 
 RUN_TIMEOUT_S = 2.0
 SEARCH_TIMEOUT_S = 2.0
-SAMPLE_VALUES = 6
-MAX_COLUMNS_SEARCHED = 300
+_quote = quote
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+def run_result(
+    subject: Subject, worker: SqliteWorker | None, statements: list[Any],
+    tables: dict[str, list[str]], explained: bool,
+) -> Check:  # fmt: skip
+    """sql.result for one SELECT that EXPLAIN accepted; passed (not judged) for other SQL."""
+    from sqlglot import exp
 
+    from codeassist.db import runner
 
-def result_check(
-    worker: SqliteWorker, query: str, statement: Any, tables: dict[str, list[str]]
-) -> Check:
-    """Run the query (one row at most); fail only when it is empty for a telling reason."""
-    from codeassist.verify.sql import values as sql_values
+    if len(statements) != 1 or not isinstance(statements[0], exp.Query):
+        return Check("sql.result", True, "not judged: not a single query")
+    if not explained:
+        return Check("sql.result", False, "not run: EXPLAIN fails")
+    query = subject.code.strip().rstrip(";")
+    if worker is not None:
+        return result_check(runner.SqliteRunner(worker), query, statements[0], tables)
+    from codeassist.db import postgres as pg
 
     try:
-        rows = worker.query(query, timeout_s=RUN_TIMEOUT_S, user=True)
-        if rows:
-            return Check("sql.result", True, "the query returns rows")
-        used = sorted({t.name.lower() for t in _tables_of(statement)} & set(tables))
-        if used and all(_empty(worker, t) for t in used):
+        with pg.connect_readonly(subject.db or "") as conn:
+            found = runner.PostgresRunner(conn)
+            return result_check(found, query, statements[0], tables)
+    except CodeassistError as exc:
+        return Check("sql.result", False, f"not run: {exc.message}")
+
+
+def result_check(runner: Runner, query: str, statement: Any, tables: dict[str, list[str]]) -> Check:
+    """Run the query (one row at most); fail only when it reads nothing for a telling reason."""
+    from codeassist.verify.sql import empty
+    from codeassist.verify.sql import values as sql_values
+
+    used = sorted({t.name.lower() for t in _tables_of(statement)} & set(tables))
+    try:
+        rows = runner.rows(_first_row(query, runner.dialect), timeout_s=RUN_TIMEOUT_S, user=True)
+        if not rows and used and all(_empty(runner, t) for t in used):
             return Check("sql.result", True, "no rows: the tables it reads are empty")
     except QueryError as exc:
         if exc.kind == "memory":  # a value of gigabytes: surely not what was asked
@@ -50,10 +73,35 @@ def result_check(
         if exc.kind == "time":  # a big database can be slow for a right query
             return Check("sql.result", True, f"not judged: the query {exc.message}")
         return Check("sql.result", True, f"not judged: {exc.message}")
-    absent = _absent_values(worker, sql_values.comparisons(statement, tables), tables)
-    if not absent:
-        return Check("sql.result", True, "the query returns no rows")
-    return Check("sql.result", False, "the query returns no rows: " + "; ".join(absent))
+    deadline = Deadline(SEARCH_TIMEOUT_S)
+    found: list[str] = []
+    if not rows:
+        found = _absent_values(runner, sql_values.comparisons(statement, tables), tables, deadline)
+    if not found:  # through aggregates, subqueries, LIKE: which comparison reads nothing
+        skip_outer = bool(rows) and not _aggregates_over_all(statement)
+        found = empty.findings(runner, statement, tables, deadline, skip_outer)
+    if found:
+        said = "the query computes over no rows" if rows else "the query returns no rows"
+        return Check("sql.result", False, f"{said}: " + "; ".join(found))
+    return Check("sql.result", True, f"the query returns {'rows' if rows else 'no rows'}")
+
+
+def _first_row(query: str, dialect: str) -> str:
+    """The query as run: on PostgreSQL only whether a first row exists leaves the server."""
+    if dialect == "postgres":
+        return f"SELECT 1 FROM (\n{query}\n) AS codeassist_result LIMIT 1"
+    return query
+
+
+def _aggregates_over_all(statement: Any) -> bool:
+    """A SELECT of aggregates without GROUP BY: one row even when it reads none."""
+    from sqlglot import exp
+
+    return (
+        isinstance(statement, exp.Select)
+        and not statement.args.get("group")
+        and any(e.find(exp.AggFunc) is not None for e in statement.expressions)
+    )
 
 
 def _tables_of(statement: Any) -> list[Any]:
@@ -62,77 +110,33 @@ def _tables_of(statement: Any) -> list[Any]:
     return list(statement.find_all(exp.Table))
 
 
-def _empty(worker: SqliteWorker, table: str) -> bool:
-    return not worker.query(f"SELECT 1 FROM {_quote(table)} LIMIT 1", timeout_s=RUN_TIMEOUT_S)
-
-
-class _Search:
-    """Our own lookups of one check, sharing one deadline."""
-
-    def __init__(self, worker: SqliteWorker, timeout_s: float) -> None:
-        self.worker = worker
-        self.deadline = time.monotonic() + timeout_s
-
-    def rows(self, sql: str, params: tuple[Any, ...], limit: int = 1) -> list[tuple[Any, ...]]:
-        left = self.deadline - time.monotonic()
-        if left <= 0:
-            raise QueryError("timed out", "time")
-        return self.worker.query(sql, params, rows=limit, timeout_s=left)
+def _empty(runner: Runner, table: str) -> bool:
+    return not runner.rows(f"SELECT 1 FROM {_quote(table)} LIMIT 1", timeout_s=RUN_TIMEOUT_S)
 
 
 def _absent_values(
-    worker: SqliteWorker, found: list[tuple[str, str, str]], tables: dict[str, list[str]]
-) -> list[str]:
+    runner: Runner, found: list[tuple[str, str, str]], tables: dict[str, list[str]],
+    deadline: Deadline,
+) -> list[str]:  # fmt: skip
     """For each compared value no row of its column holds: where it is, or what the column holds."""
     out: list[str] = []
-    search = _Search(worker, SEARCH_TIMEOUT_S)
     try:
         for table, column, value in found:
             t, c = _quote(table), _quote(column)
-            if search.rows(f"SELECT 1 FROM {t} WHERE {c} = ? LIMIT 1", (value,)):
+            target = f"CAST({c} AS TEXT)" if runner.dialect == "postgres" else c
+            sql = f"SELECT 1 FROM {t} WHERE {target} = ? LIMIT 1"
+            if runner.rows(sql, (value,), timeout_s=deadline.left()):
                 continue
             said = f"no row has {table}.{column} = {value!r}"
-            holders = _holders(search, value, tables, skip=(table, column))
+            holders = holders_of(runner, value, tables, (table, column.lower()), deadline)
             if holders:
                 out.append(f"{said}; that value is stored in {' and '.join(holders)}")
                 continue
-            samples = [  # values containing the one compared first: 'Ford' -> 'Ford Motor'
-                str(r[0])[:40]
-                for r in search.rows(
-                    f"SELECT {c} FROM (SELECT DISTINCT {c} FROM {t} WHERE {c} IS NOT NULL) "
-                    f"ORDER BY instr(lower(CAST({c} AS TEXT)), lower(?)) = 0 "
-                    f"LIMIT {SAMPLE_VALUES}",
-                    (value.strip(),),
-                    limit=SAMPLE_VALUES,
-                )
-            ]
-            shown = ", ".join(repr(s) for s in samples) or "nothing"
-            out.append(f"{said}; {table}.{column} holds values such as {shown}")
+            near, other = values_near(runner, t, column, value, deadline)
+            out.append(f"{said}; {held(near, other, f'{table}.{column}')}")
     except QueryError:
         pass  # timed out: what was found so far
     return out
-
-
-def _holders(
-    search: _Search, value: str, tables: dict[str, list[str]], skip: tuple[str, str]
-) -> list[str]:
-    """table.column names whose rows hold the value exactly (or up to letter case)."""
-    holders: list[str] = []
-    searched = 0
-    for table, columns in tables.items():
-        for column in columns:
-            if (table, column) == skip or searched >= MAX_COLUMNS_SEARCHED:
-                continue
-            searched += 1
-            t, c = _quote(table), _quote(column)
-            hit = search.rows(
-                f"SELECT 1 FROM {t} WHERE lower(CAST({c} AS TEXT)) = lower(?) LIMIT 1", (value,)
-            )
-            if hit:
-                holders.append(f"{table}.{column}")
-            if len(holders) >= 3:
-                return holders
-    return holders
 
 
 def foreign_keys(path: Path) -> list[tuple[str, str, str, str]]:
