@@ -49,6 +49,7 @@ class Config:
     serve_idle_timeout: float = 1800.0  # seconds before an idle `codeassist serve` exits
     prompt_cache_disk: bool = True  # the server saves its KV prefix on exit, reloads it at start
     shell_key: str = "\\C-g"
+    explain_key: str = "alt-e"  # the shell widget's second key: explain the line
     hook_timeout: float = 20.0  # 0: the hook runs the quick checks only up to their first file
     # The pre-commit hook's model review: "warm" (only when a resident server or an endpoint
     # answers, so a commit never waits for a model load), "always", or "never" (rules only).
@@ -85,6 +86,7 @@ RULES: dict[str, Rule] = {
     "serve_idle_timeout": Rule(above=0.0),
     "prompt_cache_disk": Rule(),
     "shell_key": Rule(nonempty=True),
+    "explain_key": Rule(nonempty=True),
     "hook_timeout": Rule(least=0.0),
     "hook_model": Rule(choices=("warm", "always", "never")),
 }

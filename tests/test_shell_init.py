@@ -9,8 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from codeassist.cli import app
-from codeassist.errors import UsageError
+from codeassist.errors import Exit, UsageError
 from codeassist.shell import widgets
+from tests.helpers.cli import assert_clean_error, run_cli
 from tests.helpers.tmux import need
 
 SYNTAX_CHECK = {"bash": ["bash", "-n"], "zsh": ["zsh", "-n"], "fish": ["fish", "--no-execute"]}
@@ -45,6 +46,54 @@ def test_the_key_comes_from_the_option_or_the_config(home: Path) -> None:
     assert "bindkey -M viins '^[k' __codeassist_widget" in from_config.output
     from_option = CliRunner().invoke(app, ["shell-init", "bash", "--key", "^T"])
     assert "\\C-t" in from_option.output
+
+
+@pytest.mark.parametrize(
+    ("shell", "binding"),
+    [("bash", "bind -m emacs -x '\"\\ee\": __codeassist_explain'"),
+     ("zsh", "bindkey -M emacs '^[e' __codeassist_explain"),
+     ("fish", "bind \\ee __codeassist_explain")],
+)  # fmt: skip
+def test_the_explain_key_is_alt_e_in_each_shells_notation(shell: str, binding: str) -> None:
+    result = CliRunner().invoke(app, ["shell-init", shell], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert binding in result.output
+    assert "explain --" in result.output
+
+
+def test_the_explain_key_comes_from_the_option_or_the_config(home: Path) -> None:
+    (home / "config").mkdir(parents=True)
+    (home / "config" / "config.toml").write_text('explain_key = "ctrl-k"\n')
+    from_config = CliRunner().invoke(app, ["shell-init", "zsh"], catch_exceptions=False)
+    assert "bindkey -M viins '^K' __codeassist_explain" in from_config.output
+    from_option = CliRunner().invoke(app, ["shell-init", "bash", "--explain-key", "alt-x"])
+    assert "bind -m vi-insert -x '\"\\ex\": __codeassist_explain'" in from_option.output
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [(["--explain-key", "shift-x"], ["'shift-x' as the explain key"]),
+     (["--explain-key", "ctrl-g"], ["Ctrl-G cannot be both"]),
+     (["--key", "alt-e"], ["Alt-E cannot be both"]),
+     (["--explain-key", "F5", "--install"], ["'F5' as the explain key"])],
+)  # fmt: skip
+def test_a_bad_explain_key_is_one_line_and_a_hint(
+    args: list[str], words: list[str], tmp_path: Path
+) -> None:
+    proc = run_cli("shell-init", "bash", *args, env={"HOME": str(tmp_path)})
+    assert_clean_error(proc, Exit.USAGE, *words)
+    assert not (tmp_path / ".bashrc").exists(), "nothing written"
+
+
+def test_an_empty_explain_key_in_the_config_is_refused(home: Path) -> None:
+    (home / "config").mkdir(parents=True)
+    (home / "config" / "config.toml").write_text('explain_key = ""\n')
+    assert_clean_error(run_cli("shell-init", "bash"), Exit.INPUT, "explain_key")
+
+
+@pytest.mark.parametrize("spec", ["\\M-e", "alt-e", "Alt+E", "\\ee", "^[e", "meta-e"])
+def test_key_spellings_that_mean_alt_e(spec: str) -> None:
+    assert widgets.Key.parse(spec) == widgets.Key(alt=True, letter="e")
 
 
 @pytest.mark.parametrize("spec", ["\\C-g", "C-g", "ctrl-g", "Ctrl+G", "^G", "^g"])
@@ -82,8 +131,9 @@ def test_uninstall_restores_the_file_byte_for_byte(tmp_path: Path) -> None:
     rc = tmp_path / ".bashrc"
     original = b"# windows line ends\r\nset -o vi\r\n\r\n"
     rc.write_bytes(original)
-    widgets.install(rc, widgets.block("bash", key="alt-g", exe="/usr/local/bin/codeassist"))
-    assert "--key alt-g" in rc.read_text()
+    widgets.install(rc, widgets.block("bash", key="alt-g", exe="/usr/local/bin/codeassist",
+                                      explain_key="alt-x"))  # fmt: skip
+    assert "--key alt-g --explain-key alt-x" in rc.read_text()
     assert widgets.uninstall(rc) is True
     assert rc.read_bytes() == original
     assert widgets.uninstall(rc) is False, "nothing left to remove"

@@ -24,17 +24,15 @@ def fix(
     failure puts the fixed command on the line.
     """
     from codeassist import config as configuration
-    from codeassist.backends.base import Options
-    from codeassist.backends.select import open_backend
+    from codeassist.pipeline import prepare
     from codeassist.shell import fix as core
     from codeassist.terminal import sanitize
 
     error = "" if sys.stdin is None or sys.stdin.isatty() else core.read_error(sys.stdin.buffer)
     cfg = configuration.load()
-    options = Options(max_tokens=cfg.max_tokens, temperature=cfg.temperature)
     failure = core.Failure(command, exit_code, error)
-    found = core.fix(failure, lambda: open_backend(cfg, model=model, endpoint=endpoint),
-                     Path.cwd(), options)  # fmt: skip
+    found = core.fix(failure, lambda: prepare.open_backend(cfg, model, endpoint), Path.cwd(),
+                     prepare.options(cfg))  # fmt: skip
     if as_json:
         typer.echo(json.dumps(found.to_json()))
         return

@@ -19,33 +19,25 @@ def serve(
     stop: bool = typer.Option(False, "--stop", help="Stop the running server and exit."),
 ) -> None:
     """Keep a model loaded so gen, the shell widget, the repl and the hook start at once."""
-    from codeassist import config as configuration
     from codeassist.serve import control
 
-    cfg = configuration.load()
-    configuration.check_option("--idle-timeout", "serve_idle_timeout", idle_timeout)
-    spec = model or cfg.model
-    path = socket or control.default_socket(spec)
+    where = control.target(model, socket, idle_timeout)
+    spec, path = where.spec, where.path
     if status:
         info = control.status(path)
         if info is None:
             typer.echo(f"no server for {spec} on {path}", err=True)
             raise typer.Exit(1)
         typer.echo(json.dumps(info, indent=2))
-        return
-    if stop:
+    elif stop:
         stopped = control.stop(path)
         typer.echo(f"stopped the server on {path}" if stopped else f"no server on {path}", err=True)
-        return
-    idle = cfg.serve_idle_timeout if idle_timeout is None else idle_timeout
-    if detach:
-        pid = control.detach(spec, path, idle)
-        typer.echo(f"serving {spec} on {path} (pid {pid})", err=True)
-        return
-    control.preflight(path)
-    typer.echo(f"loading {spec}…", err=True)
-    control.run(
-        cfg, spec, path, idle,
-        ready=lambda: typer.echo(f"serving on {path}", err=True),
-        log=lambda line: typer.echo(f"codeassist serve: {line}", err=True),
-    )  # fmt: skip
+    elif detach:
+        typer.echo(f"serving {spec} on {path} (pid {control.detach(where)})", err=True)
+    else:
+        control.run(
+            where,
+            loading=lambda: typer.echo(f"loading {spec}…", err=True),
+            ready=lambda: typer.echo(f"serving on {path}", err=True),
+            log=lambda line: typer.echo(f"codeassist serve: {line}", err=True),
+        )

@@ -10,6 +10,9 @@ def shell_init(
     key: str = typer.Option(
         None, "--key", help="Key for the widget: ctrl-g (default, or config shell_key), alt-x…"
     ),
+    explain_key: str = typer.Option(
+        None, "--explain-key", help="Key to explain the line: alt-e (default, or explain_key)."
+    ),
     install: bool = typer.Option(False, "--install", help="Add the widget to the shell's rc file."),
     uninstall: bool = typer.Option(False, "--uninstall", help="Remove it from the rc file."),
     completion: bool = typer.Option(
@@ -23,31 +26,17 @@ def shell_init(
     `codeassist shell-init fish | source`, or let --install add that line to your rc file
     (idempotent, with a backup; --uninstall removes it). On an empty line right after a
     failed command, the key puts that command, corrected, on the line (codeassist fix).
+    Alt-E (--explain-key) prints what the command on the line does (codeassist explain)
+    below it, and leaves the line as it was.
     """
-    from codeassist.errors import UsageError
-    from codeassist.shell import widgets
+    import click
 
-    name = widgets.check_shell(shell) if shell else widgets.current_shell()
-    if install and uninstall:
-        raise UsageError("--install and --uninstall cannot go together")
-    if install or uninstall:
-        rc = widgets.rc_file(name)
-        if install:
-            done = widgets.install(rc, widgets.block(name, key))
-            note = f"added the widget to {rc}" if done else f"the widget is already in {rc}"
-            typer.echo(note + ("; open a new shell to use it" if done else ""), err=True)
-        else:
-            done = widgets.uninstall(rc)
-            typer.echo(f"removed the widget from {rc}" if done else f"no widget in {rc}", err=True)
+    from codeassist.shell import setup
+
+    name = setup.shell_name(shell)
+    mode = setup.edit_mode(install, uninstall)
+    if mode is not None:
+        typer.echo(setup.edit_rc(name, mode, key, explain_key).note, err=True)
         return
-    if key is None:
-        from codeassist import config
-
-        key = config.load().shell_key
-    typer.echo(widgets.widget(name, key), nl=False)
-    if completion:
-        import click
-
-        from codeassist.shell.completion import script
-
-        typer.echo(script(name, click.get_current_context().find_root().command), nl=False)
+    root = click.get_current_context().find_root().command if completion else None
+    typer.echo(setup.script(name, key, explain_key, root), nl=False)

@@ -8,9 +8,11 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from codeassist import config as configuration
 from codeassist.config import Config
 from codeassist.errors import BackendError, CodeassistError, UsageError
 from codeassist.serve import protocol
@@ -18,8 +20,27 @@ from codeassist.serve import protocol
 START_TIMEOUT = 120.0  # seconds for a detached server to load its model and listen
 
 
+@dataclass(frozen=True)
+class Target:
+    """The server one `codeassist serve` call is about: model, socket, idle limit, config."""
+
+    config: Config
+    spec: str
+    path: Path
+    idle_timeout: float
+
+
 def default_socket(spec: str) -> Path:
     return protocol.socket_path(spec)
+
+
+def target(model: str | None, socket: Path | None, idle_timeout: float | None) -> Target:
+    """The options given, checked like their config keys, else the config's and the defaults."""
+    cfg = configuration.load()
+    configuration.check_option("--idle-timeout", "serve_idle_timeout", idle_timeout)
+    spec = model or cfg.model
+    idle = cfg.serve_idle_timeout if idle_timeout is None else idle_timeout
+    return Target(cfg, spec, socket or default_socket(spec), idle)
 
 
 def status(path: Path) -> dict[str, Any] | None:
@@ -60,37 +81,41 @@ def preflight(path: Path) -> None:
 
 
 def run(
-    config: Config,
-    spec: str,
-    path: Path,
-    idle_timeout: float,
-    ready: Callable[[], None],
+    where: Target,
+    loading: Callable[[], object],
+    ready: Callable[[], object],
     log: Callable[[str], object] = lambda line: None,
 ) -> None:
-    """Load the model (and its saved prompt cache), then serve until stopped or idle."""
+    """Check the socket, load the model (and its saved prompt cache), serve until stopped or idle.
+
+    `loading` is called once the socket is known to be free, `ready` once the model is loaded.
+    """
     from codeassist.backends.select import open_local
     from codeassist.serve import prefix
     from codeassist.serve.server import Server
 
+    config, path = where.config, where.path
     preflight(path)
-    model: Any = open_local(config, spec)
+    loading()
+    model: Any = open_local(config, where.spec)
     on_exit = None
     if config.prompt_cache_disk and hasattr(model, "save_prefix"):
         settings = (config.n_ctx, config.flash_attn, config.kv_cache_type)
-        where = prefix.directory(Path(model.llm.model_path), *settings)
-        prefix.load_newest(model, where)
+        saved = prefix.directory(Path(model.llm.model_path), *settings)
+        prefix.load_newest(model, saved)
 
         def on_exit() -> None:
-            prefix.save(model, where, model.cached_tokens)
+            prefix.save(model, saved, model.cached_tokens)
 
-    server = Server(path, model, idle_timeout, on_exit=on_exit, log=log)
+    server = Server(path, model, where.idle_timeout, on_exit=on_exit, log=log)
     signal.signal(signal.SIGTERM, lambda signum, frame: server.stop_soon())
     ready()
     server.serve()
 
 
-def detach(spec: str, path: Path, idle_timeout: float) -> int:
+def detach(where: Target) -> int:
     """Start `codeassist serve` in a new session and wait until it listens; returns its pid."""
+    spec, path, idle_timeout = where.spec, where.path, where.idle_timeout
     if status(path) is not None:
         raise CodeassistError(f"a server already runs on {path}", hint="codeassist serve --status")
     log = path.with_name(path.name + ".log")

@@ -2,6 +2,7 @@
 # @KEY_NAME@ turns the request typed at the prompt into a command on the same line; on an empty
 # line right after a failed command, it puts that command, corrected, on the line.
 # The command is never run: read it, edit it, press Enter yourself (only then is it in history).
+# @EXPLAIN_KEY_NAME@ prints `codeassist explain` of the line below it and gives the line back as it was.
 # The last command and its status live in two shell variables; nothing is written to disk.
 __codeassist_last_command=
 __codeassist_last_status=0
@@ -68,5 +69,22 @@ __codeassist_widget() {
     fi
     rm -f -- "$errfile"
 }
+__codeassist_explain() {
+    [[ -n ${READLINE_LINE//[[:space:]]/} ]] || return 0
+    local bin=${CODEASSIST_BIN:-} prompt out
+    [[ -n $bin ]] || bin=@EXE@
+    if ((BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] >= 501)); then
+        prompt=${PS1@P} # bash has cleared the prompt's last line: keep it in the scrollback
+        prompt=${prompt##*$'\n'}
+        printf '%s%s\n' "${prompt//[$'\001\002']/}" "$READLINE_LINE"
+    fi
+    if out=$(COLUMNS=$COLUMNS "$bin" explain -- "$READLINE_LINE" 2>&1 </dev/null); then
+        printf '%s\n' "$out"
+    else
+        printf 'codeassist: %s\n' "$(grep -m1 . <<<"${out:-explain failed}")" >&2
+    fi
+}
 bind -m emacs -x '"@KEY@": __codeassist_widget'
 bind -m vi-insert -x '"@KEY@": __codeassist_widget'
+bind -m emacs -x '"@EXPLAIN_KEY@": __codeassist_explain'
+bind -m vi-insert -x '"@EXPLAIN_KEY@": __codeassist_explain'

@@ -2,6 +2,7 @@
 # @KEY_NAME@ turns the request typed at the prompt into a command on the same line; on an empty
 # line right after a failed command, it puts that command, corrected, on the line.
 # The command is never run: read it, edit it, press Enter yourself (only then is it in history).
+# @EXPLAIN_KEY_NAME@ prints `codeassist explain` of the line below it and gives the line back as it was.
 # The last command and its status live in shell variables; nothing is written to disk.
 set -g __codeassist_last_command ''
 set -g __codeassist_last_status 0
@@ -46,5 +47,25 @@ function __codeassist_widget
     rm -f -- $errfile
     commandline -f repaint
 end
+function __codeassist_explain
+    set -l line (commandline | string collect)
+    set -l typed (string trim -- "$line" | string collect)
+    test -n "$typed"; or return 0
+    set -l bin @EXE@
+    set -q CODEASSIST_BIN; and set bin $CODEASSIST_BIN
+    echo # below the line; the repaint draws the prompt, line and cursor again
+    set -l out "cannot run $bin" # else fish prints its own ten lines about it
+    command -q $bin
+    and set out (COLUMNS=$COLUMNS $bin explain -- "$line" 2>&1 </dev/null | string collect)
+    if test $pipestatus[1] -eq 0
+        printf '%s\n' "$out"
+    else
+        set -l reason (string split -n \n -- "$out") 'explain failed'
+        printf 'codeassist: %s\n' $reason[1] >&2
+    end
+    commandline -f repaint
+end
 bind @KEY@ __codeassist_widget
 bind -M insert @KEY@ __codeassist_widget 2>/dev/null
+bind @EXPLAIN_KEY@ __codeassist_explain
+bind -M insert @EXPLAIN_KEY@ __codeassist_explain 2>/dev/null

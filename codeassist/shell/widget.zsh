@@ -2,6 +2,7 @@
 # @KEY_NAME@ turns the request typed at the prompt into a command on the same line; on an empty
 # line right after a failed command, it puts that command, corrected, on the line.
 # The command is never run: read it, edit it, press Enter yourself (only then is it in history).
+# @EXPLAIN_KEY_NAME@ prints `codeassist explain` of the line below it and gives the line back as it was.
 # The last command and its status live in shell variables; nothing is written to disk.
 typeset -g __codeassist_last_command= __codeassist_last_status=0 __codeassist_pending=
 typeset -gi __codeassist_ran=0
@@ -53,6 +54,21 @@ __codeassist_widget() {
     fi
     rm -f -- "$errfile"
 }
+__codeassist_explain() {
+    [[ -n ${BUFFER//[[:space:]]/} ]] || return 0
+    local bin=${CODEASSIST_BIN:-} out reason
+    [[ -n $bin ]] || bin=@EXE@
+    zle -I # below the line; zle redraws the prompt, line and cursor afterwards
+    if out=$(COLUMNS=$COLUMNS "$bin" explain -- "$BUFFER" 2>&1 </dev/null); then
+        print -r -- "$out"
+    else
+        reason=${out%%$'\n'*} # its first line
+        print -r -- "codeassist: ${reason:-explain failed}" >&2
+    fi
+}
 zle -N __codeassist_widget
+zle -N __codeassist_explain
 bindkey -M emacs '@KEY@' __codeassist_widget
 bindkey -M viins '@KEY@' __codeassist_widget
+bindkey -M emacs '@EXPLAIN_KEY@' __codeassist_explain
+bindkey -M viins '@EXPLAIN_KEY@' __codeassist_explain

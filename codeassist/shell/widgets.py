@@ -1,8 +1,10 @@
 """Shell widgets (bash, zsh, fish) and their install line in the shell's rc file.
 
 The widget scripts are package data next to this module; `widget()` fills in the key and
-the codeassist executable. `install()` / `uninstall()` edit the rc file between two marker
-lines, idempotently, leaving a backup; uninstall restores the file exactly as it was.
+the codeassist executable. One key turns the line into a command (or fixes the last
+failure); the other prints `codeassist explain` of the line and leaves it as it was.
+`install()` / `uninstall()` edit the rc file between two marker lines, idempotently, leaving
+a backup; uninstall restores the file exactly as it was.
 """
 
 from __future__ import annotations
@@ -21,8 +23,11 @@ SHELLS = ("bash", "zsh", "fish")
 BEGIN = "# >>> codeassist shell widget >>>"
 END = "# <<< codeassist shell widget <<<"
 BACKUP_SUFFIX = ".codeassist-backup"
+EXPLAIN_KEY = "alt-e"  # the config's explain_key default
 _BLOCK = re.compile("\n" + re.escape(BEGIN) + "\n.*?" + re.escape(END) + "\n", re.DOTALL)
-_KEY = re.compile(r"^(?:\\?(?P<mod>C|M|ctrl|alt|control|meta)[-+])(?P<key>[a-z])$", re.I)
+_KEY = re.compile(
+    r"^(?:\\?(?P<mod>C|M|ctrl|alt|control|meta)[-+]|(?P<esc>\\e|\^\[))(?P<key>[a-z])$", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -33,18 +38,18 @@ class Key:
     letter: str
 
     @classmethod
-    def parse(cls, text: str) -> Key:
-        """Accepts readline (`\\C-g`, `\\M-g`), `ctrl-g`, `alt+g` and caret (`^G`) forms."""
+    def parse(cls, text: str, role: str = "widget key") -> Key:
+        """Accepts readline (`\\C-g`, `\\M-g`, `\\eg`), `ctrl-g`, `alt+g`, caret (`^G`, `^[g`)."""
         spec = text.strip()
         if len(spec) == 2 and spec[0] == "^" and spec[1].isalpha():
             return cls(False, spec[1].lower())
         match = _KEY.match(spec)
         if not match:
             raise UsageError(
-                f"cannot use {text!r} as the widget key",
+                f"cannot use {text!r} as the {role}",
                 hint="use Ctrl or Alt plus a letter: ctrl-g, alt-g, \\C-g or ^G",
             )
-        alt = match["mod"].lower() in ("m", "alt", "meta")
+        alt = bool(match["esc"]) or match["mod"].lower() in ("m", "alt", "meta")
         return cls(alt, match["key"].lower())
 
     def for_shell(self, shell: str) -> str:
@@ -87,13 +92,20 @@ def _quote(shell: str, word: str) -> str:
     return shlex.quote(word)
 
 
-def widget(shell: str, key: str, exe: str | None = None) -> str:
-    """The script to source in the shell: binds `key` to the widget."""
-    chord = Key.parse(key)
+def widget(shell: str, key: str, explain_key: str = EXPLAIN_KEY, exe: str | None = None) -> str:
+    """The script to source in the shell: binds `key` to the widget, `explain_key` to explain."""
+    chord, explain = Key.parse(key), Key.parse(explain_key, "explain key")
+    if chord == explain:
+        raise UsageError(
+            f"{chord.name} cannot be both the widget key and the explain key",
+            hint="pick another --explain-key (or explain_key in the config)",
+        )
     template = (Path(__file__).parent / f"widget.{check_shell(shell)}").read_text("utf-8")
     return (
         template.replace("@KEY_NAME@", chord.name)
         .replace("@KEY@", chord.for_shell(shell))
+        .replace("@EXPLAIN_KEY_NAME@", explain.name)
+        .replace("@EXPLAIN_KEY@", explain.for_shell(shell))
         .replace("@EXE@", _quote(shell, exe or executable()))
     )
 
@@ -108,17 +120,22 @@ def rc_file(shell: str, home: Path | None = None, environ: dict[str, str] | None
     return Path(env.get("XDG_CONFIG_HOME") or home / ".config") / "fish" / "config.fish"
 
 
-def eval_line(shell: str, key: str | None = None, exe: str | None = None) -> str:
+def eval_line(
+    shell: str, key: str | None = None, exe: str | None = None, explain_key: str | None = None
+) -> str:
     """The rc-file line that loads the widget at each shell start."""
     cmd = _quote(shell, exe or executable())
     args = f"shell-init {shell}" + (f" --key {_quote(shell, key)}" if key else "")
+    args += f" --explain-key {_quote(shell, explain_key)}" if explain_key else ""
     if shell == "fish":
         return f"{cmd} {args} | source"
     return f'eval "$({cmd} {args})"'
 
 
-def block(shell: str, key: str | None = None, exe: str | None = None) -> str:
-    return f"\n{BEGIN}\n{eval_line(shell, key, exe)}\n{END}\n"
+def block(
+    shell: str, key: str | None = None, exe: str | None = None, explain_key: str | None = None
+) -> str:
+    return f"\n{BEGIN}\n{eval_line(shell, key, exe, explain_key)}\n{END}\n"
 
 
 def install(rc: Path, text: str) -> bool:
