@@ -24,7 +24,7 @@ from codeassist.db.runner import Deadline, Runner
 from codeassist.db.sqlite_worker import QueryError, SqliteWorker
 from codeassist.errors import CodeassistError
 from codeassist.verify import Check, Subject
-from codeassist.verify.sql.empty import held, holders_of, quote, values_near
+from codeassist.verify.sql.near import held, holders_of, quote, values_near
 
 RUN_TIMEOUT_S = 2.0
 SEARCH_TIMEOUT_S = 2.0
