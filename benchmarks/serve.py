@@ -139,7 +139,7 @@ def main() -> None:
     ap.add_argument("--draft", default="qwen2.5-coder-0.5b", help="draft model, or off")
     args = ap.parse_args()
 
-    from codeassist.backends import prefill
+    from codeassist.backends.llamacpp import prefill
     from codeassist.backends.client import ClientBackend
     from codeassist.backends.llamacpp import LlamaCppBackend, threads
 

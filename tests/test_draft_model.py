@@ -11,7 +11,7 @@ import pytest
 
 from codeassist import models
 from codeassist.backends.base import Message, Options
-from codeassist.backends.draft import DraftModel, FirstDraft, same_tokenizer
+from codeassist.backends.llamacpp.draft import DraftModel, FirstDraft, same_tokenizer
 from codeassist.config import Config
 from codeassist.errors import ModelError, UsageError
 
@@ -91,7 +91,8 @@ def test_model_drafts_give_the_plain_greedy_output(small_model: Path, drafter: t
 
 @pytest.mark.model
 def test_draft_model_setting(small_model: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from codeassist.backends import draft, llamacpp, select
+    from codeassist.backends import llamacpp, select
+    from codeassist.backends.llamacpp import draft
 
     target = llamacpp.LlamaCppBackend.load(models.resolve("smollm2-135m"), n_ctx=2048)
     config = dataclasses.replace(Config(), n_ctx=1024)
@@ -120,7 +121,8 @@ def test_draft_model_setting(small_model: Path, monkeypatch: pytest.MonkeyPatch)
 def test_a_broken_draft_model_stops_only_an_explicit_request(
     small_model: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from codeassist.backends import draft, llamacpp, select
+    from codeassist.backends import llamacpp, select
+    from codeassist.backends.llamacpp import draft
 
     target = llamacpp.LlamaCppBackend.load(models.resolve("smollm2-135m"), n_ctx=2048)
     target.speculative = True

@@ -51,7 +51,7 @@ def test_the_plain_view_gives_the_same_answers_and_reuses_the_prefix(small_model
 def test_auto_measures_once_and_remembers(
     small_model: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from codeassist.backends import prefill
+    from codeassist.backends.llamacpp import prefill
     from codeassist.backends.llamacpp import LlamaCppBackend
 
     ref = models.resolve("smollm2-135m")

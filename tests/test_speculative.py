@@ -8,7 +8,7 @@ import pytest
 
 from codeassist import models
 from codeassist.backends.base import Message, Options
-from codeassist.backends.decoding import PromptLookup
+from codeassist.backends.llamacpp.decoding import PromptLookup
 
 CODE = """def area(width, height):
     return width * height

@@ -68,7 +68,7 @@ def set_draft_model(backend: LlamaCppBackend, config: Config) -> None:
     when it is installed, shares the tokenizer and the target is at least AUTO_MIN_RATIO times
     its size; a name or path is used whenever speculation is on; `off` never."""
     from codeassist import models
-    from codeassist.backends.draft import AUTO_MIN_RATIO, same_tokenizer
+    from codeassist.backends.llamacpp.draft import AUTO_MIN_RATIO, same_tokenizer
     from codeassist.backends.llamacpp import LlamaCppBackend
     from codeassist.errors import ModelError, UsageError
 

@@ -27,10 +27,10 @@ from typing import Any
 import llama_cpp
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
-from codeassist.backends import prefill
+from codeassist.backends.llamacpp import prefill
 from codeassist.backends.base import Message, Options
-from codeassist.backends.decoding import PromptLookup, TextStream, shared_prefix
-from codeassist.backends.draft import Drafter, DraftModel, FirstDraft
+from codeassist.backends.llamacpp.decoding import PromptLookup, TextStream, shared_prefix
+from codeassist.backends.llamacpp.draft import Drafter, DraftModel, FirstDraft
 from codeassist.errors import BackendError, ModelError
 from codeassist.models import ModelRef
 

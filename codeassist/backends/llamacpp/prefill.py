@@ -28,7 +28,7 @@ import llama_cpp
 import llama_cpp.llama_cpp as llama_lib
 
 from codeassist import paths
-from codeassist.backends.decoding import shared_prefix
+from codeassist.backends.llamacpp.decoding import shared_prefix
 from codeassist.errors import BackendError
 
 MIN_TOKENS = 256  # new prompt tokens worth a second view (and worth measuring it)

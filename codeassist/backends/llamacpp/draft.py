@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 import llama_cpp
 
 if TYPE_CHECKING:
-    from codeassist.backends.llamacpp import LlamaCppBackend
+    from codeassist.backends.llamacpp.backend import LlamaCppBackend
 
 # `auto` uses a draft model only for a target this many times its size: on a GPU one step of
 # a small model costs nearly what a step of the 1.5B costs (per-call overheads dominate), so
