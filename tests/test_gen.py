@@ -12,8 +12,12 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from codeassist.errors import Exit
 from tests.conftest import codeassist_exe, run_cli
+
+pytestmark = pytest.mark.model
 
 SMALL = ["--model", "smollm2-135m"]
 
