@@ -43,10 +43,11 @@ class Run:
 def reference_loop(backend: LlamaCppBackend, prompt: list[int], max_tokens: int) -> Run:
     """The floor: decode the prompt, then sample greedily in C and decode one token at a time."""
     backend.reset()
-    ctx, vocab = backend._ctx, backend._vocab
+    seq = backend.sequence  # driven directly: the floor under any Python logic
+    ctx, vocab, n_batch = seq.ctx, seq.vocab, seq.n_batch
     start = time.perf_counter()
-    for i in range(0, len(prompt), backend.n_batch):
-        chunk = prompt[i : i + backend.n_batch]
+    for i in range(0, len(prompt), n_batch):
+        chunk = prompt[i : i + n_batch]
         tokens = (llama_cpp.llama_token * len(chunk))(*chunk)  # must outlive the decode
         llama_cpp.llama_decode(ctx, llama_cpp.llama_batch_get_one(tokens, len(chunk)))
     chain = llama_cpp.llama_sampler_chain_init(llama_cpp.llama_sampler_chain_default_params())
@@ -92,7 +93,7 @@ def high_level(backend: LlamaCppBackend, prompt_text: str, max_tokens: int) -> R
             ttft = time.perf_counter() - start
     total = time.perf_counter() - start
     llm.reset()
-    llama_cpp.llama_memory_clear(backend._memory, True)
+    backend.reset()
     return Run(ttft, total, n)
 
 

@@ -84,10 +84,11 @@ def c_loop(backend: LlamaCppBackend, n: int) -> float:
     chain = llama_cpp.llama_sampler_chain_init(llama_cpp.llama_sampler_chain_default_params())
     llama_cpp.llama_sampler_chain_add(chain, llama_cpp.llama_sampler_init_greedy())
     one = (llama_cpp.llama_token * 1)()
+    ctx = backend.sequence.ctx  # driven directly: the floor under any Python logic
     t0 = time.perf_counter()
     for _ in range(n):
-        one[0] = llama_cpp.llama_sampler_sample(chain, backend._ctx, -1)
-        llama_cpp.llama_decode(backend._ctx, llama_cpp.llama_batch_get_one(one, 1))
+        one[0] = llama_cpp.llama_sampler_sample(chain, ctx, -1)
+        llama_cpp.llama_decode(ctx, llama_cpp.llama_batch_get_one(one, 1))
     seconds = time.perf_counter() - t0
     llama_cpp.llama_sampler_free(chain)
     return n / seconds
@@ -96,17 +97,18 @@ def c_loop(backend: LlamaCppBackend, n: int) -> float:
 def step_costs(backend: LlamaCppBackend, prompt: list[int]) -> dict[int, float]:
     """Seconds of one verify step of k tokens (best of 5), k = 1 .. DRAFT_MAX + 1."""
     backend.reset()
-    backend._evaluate(prompt)
-    at = len(backend.cached_tokens)
+    backend.evaluate(prompt)
+    seq = backend.sequence
+    at = len(seq)
     costs = {}
     for k in range(1, DRAFT_MAX + 2):
         best = float("inf")
         for _ in range(5):
             t0 = time.perf_counter()
-            backend._decode_run(prompt[:k])
-            llama_cpp.llama_synchronize(backend._ctx)
+            seq.decode(prompt[:k])
+            llama_cpp.llama_synchronize(seq.ctx)
             best = min(best, time.perf_counter() - t0)
-            llama_cpp.llama_memory_seq_rm(backend._memory, 0, at, -1)
+            seq.rewind(at)
         costs[k] = best
     return costs
 
@@ -123,13 +125,12 @@ def bench(path: Path, tokens: int, bandwidth: float | None) -> list[tuple[str, s
     prompt = backend.tokenize("def fibonacci(n):\n    " * 40)[:256]
 
     backend.reset()
-    backend._evaluate(prompt)
+    backend.evaluate(prompt)
     c_rate = c_loop(backend, tokens)
     share = f", {c_rate / bound:.0%} of the bound" if bound else ""
     rows.append(("decode, bare C-sampler loop", f"{c_rate:.1f} tok/s{share}"))
 
-    backend.reset()
-    backend.speculative = False
+    backend.reset()  # loaded without speculation: the plain loop
     first = end = 0.0
     count = 0
     started = time.perf_counter()

@@ -97,18 +97,18 @@ def c_loop(backend: object, prompt: list[int], n: int) -> float:
     import llama_cpp
 
     b: Any = backend
-    b._evaluate(prompt)  # cheap when the prompt is already in the cache
+    b.evaluate(prompt)  # cheap when the prompt is already in the cache
     chain = llama_cpp.llama_sampler_chain_init(llama_cpp.llama_sampler_chain_default_params())
     llama_cpp.llama_sampler_chain_add(chain, llama_cpp.llama_sampler_init_greedy())
     one = (llama_cpp.llama_token * 1)()
-    ctx = b._ctx
+    ctx = b.sequence.ctx  # driven directly: the floor under any Python logic
     t0 = time.perf_counter()
     for _ in range(n):
         one[0] = llama_cpp.llama_sampler_sample(chain, ctx, -1)
         llama_cpp.llama_decode(ctx, llama_cpp.llama_batch_get_one(one, 1))
     dt = time.perf_counter() - t0
     llama_cpp.llama_sampler_free(chain)
-    llama_cpp.llama_memory_seq_rm(b._memory, -1, len(b._past), -1)  # drop the loop's tokens
+    b.sequence.rewind(len(b.sequence))  # drop the loop's tokens, which it does not record
     return n / dt
 
 
@@ -139,9 +139,8 @@ def main() -> None:
     ap.add_argument("--draft", default="qwen2.5-coder-0.5b", help="draft model, or off")
     args = ap.parse_args()
 
-    from codeassist.backends import prefill
     from codeassist.backends.client import ClientBackend
-    from codeassist.backends.llamacpp import LlamaCppBackend, threads
+    from codeassist.backends.llamacpp import LlamaCppBackend, Speculation, prefill, threads
 
     ref = models.resolve(args.model)  # a GGUF path works too
     spec = str(ref.path)
@@ -153,8 +152,7 @@ def main() -> None:
     load_s = time.perf_counter() - t0
     context = repo_context(local.count_tokens, args.context)
     msgs = [[Message("system", SYSTEM + context), Message("user", q)] for q in QUESTIONS]
-    n_prompt = len(local.tokenize(local.format(msgs[0])))
-    local.speculative = False
+    n_prompt = len(local.tokenize(local.format(msgs[0])))  # loaded without speculation
     opts = Options(max_tokens=args.max_tokens)
     _, cold_first, _ = timed_stream(local.stream(msgs[0], opts))
     cold = load_s + cold_first
@@ -231,28 +229,31 @@ def main() -> None:
     eopts = Options(max_tokens=args.edit_tokens)
     # 3. speculative vs plain (in-process; best of --rounds each): prompt lookup on requests
     # that edit or extend given code, then the small draft model where lookup has nothing.
-    modes: dict[str, tuple[bool, Any]] = {"plain": (False, None), "prompt lookup": (True, None)}
+    lookup = LlamaCppBackend.load(ref, n_ctx=4096, speculation=Speculation(on=True))
+    modes = {"plain": local, "prompt lookup": lookup}  # one model, decoded each way
     if args.draft and args.draft != "off":
         small = LlamaCppBackend.load(models.resolve(args.draft), n_ctx=4096)
-        modes[f"lookup + {args.draft} drafts"] = (True, small)
+        drafted = Speculation(on=True, draft=small)
+        modes[f"lookup + {args.draft} drafts"] = LlamaCppBackend.load(
+            ref, n_ctx=4096, speculation=drafted
+        )
     for kind, requests in (("edit", EDITS), ("new code", NEW)):
         totals = {mode: [0, 0.0, 0] for mode in modes}  # tokens, seconds, decode steps
         differ = dict.fromkeys(modes, 0)
         for request in requests:
             m = [Message("user", request)]
-            local._evaluate(local.tokenize(local.format(m)))  # the prompt stays out of the timing
+            local.evaluate(local.tokenize(local.format(m)))  # the prompt stays out of the timing
             plain_text = None
-            for mode, (speculative, draft) in modes.items():
-                local.speculative, local.draft_model = speculative, draft
+            for mode, backend in modes.items():
                 best = float("inf")
                 for _ in range(args.rounds):
-                    text, _, total = timed_stream(local.stream(m, eopts))
+                    text, _, total = timed_stream(backend.stream(m, eopts))
                     best = min(best, total)
                 plain_text = plain_text if plain_text is not None else text
                 differ[mode] += text != plain_text
-                totals[mode][0] += local.last.generated
+                totals[mode][0] += backend.last.generated
                 totals[mode][1] += best
-                totals[mode][2] += local.last.steps
+                totals[mode][2] += backend.last.steps
         base = totals["plain"][0] / totals["plain"][1]
         for mode, (tokens, seconds, steps_) in totals.items():
             rate = tokens / seconds
@@ -264,7 +265,6 @@ def main() -> None:
                     f"outputs unlike plain: {differ[mode]} of {len(requests)}",
                 )
             )
-    local.speculative, local.draft_model = False, None
 
     print(
         f"\nmodel {args.model}, {os.cpu_count()} CPUs, llama.cpp threads "

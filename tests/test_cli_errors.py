@@ -39,6 +39,7 @@ def test_a_file_that_is_not_gguf(tmp_path: Path) -> None:
     assert_clean_error(run_cli("gen", "-m", str(fake), "x"), Exit.MODEL, "not a GGUF")
 
 
+@pytest.mark.model
 def test_truncated_model_is_caught_before_loading(small_model: Path, home: Path) -> None:
     real = small_model.resolve()
     small_model.unlink()
@@ -48,6 +49,7 @@ def test_truncated_model_is_caught_before_loading(small_model: Path, home: Path)
     assert_clean_error(proc, Exit.MODEL, "corrupt", "install --force smollm2-135m")
 
 
+@pytest.mark.model
 def test_corrupt_model_of_the_right_size_fails_its_hash(small_model: Path) -> None:
     real = small_model.resolve()
     small_model.unlink()

@@ -12,9 +12,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from codeassist.errors import Exit
 from tests.helpers.cli import codeassist_exe, run_cli
 from tests.scripted_endpoint import scripted_endpoint
+
+pytestmark = pytest.mark.model
 
 SMALL = ["--model", "smollm2-135m"]
 

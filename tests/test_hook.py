@@ -214,6 +214,7 @@ def test_no_model_installed_still_reviews_with_the_rules(repo: HookRepo) -> None
     )
 
 
+@pytest.mark.model
 def test_a_corrupt_model_does_not_block(repo: HookRepo, small_model: Path, tmp_path: Path) -> None:
     broken = tmp_path / "broken.gguf"
     broken.write_bytes(small_model.read_bytes()[: 1 << 20])  # GGUF header, then nothing

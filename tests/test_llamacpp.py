@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from codeassist import models
 from codeassist.backends.base import Message, Options
 from codeassist.backends.llamacpp import LlamaCppBackend, tokenizer
+
+pytestmark = pytest.mark.model
 
 SYSTEM = Message("system", "You are a helpful coding assistant. Answer with code only.")
 
@@ -53,3 +57,24 @@ def test_vocab_only_tokenizer_counts_like_the_model(small_model: Path) -> None:
     text = "def add(a, b):\n    return a + b\n"
     assert count(text) == backend().count_tokens(text) > 5
     assert count("") == 0
+
+
+def test_a_rewound_sequence_decodes_as_if_the_run_never_happened(small_model: Path) -> None:
+    llm = backend()
+    seq = llm.sequence
+    prompt = llm.tokenize(llm.format([Message("user", "Name three colors.")]))
+
+    def next_after(run: list[int]) -> bytes:
+        llm.reset()
+        seq.evaluate(prompt)
+        first = seq.greedy_next()
+        if run:  # a draft the model rejects: decoded, then rolled back
+            seq.decode(run)
+            assert seq.tokens == prompt + run
+            seq.rewind(len(prompt))
+            assert seq.tokens == prompt
+        seq.decode([first])
+        return seq.logits(-1)
+
+    assert next_after([]) == next_after([11, 12, 13]) == next_after([7])
+    assert len(seq) == len(prompt) + 1 and llm.cached_tokens == seq.tokens

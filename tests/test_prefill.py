@@ -19,7 +19,9 @@ def ask(question: str) -> list[Message]:
     return [Message("system", "Repository:\n" + CODE), Message("user", question)]
 
 
-def test_the_plain_view_gives_the_same_answers_and_reuses_the_prefix(small_model: Path) -> None:
+def test_the_plain_view_gives_the_same_answers_and_reuses_the_prefix(
+    small_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from codeassist.backends.llamacpp import LlamaCppBackend
 
     # SmolLM2 is Q4_1, which llama.cpp does not repack: both views run the same kernels, so
@@ -27,7 +29,7 @@ def test_the_plain_view_gives_the_same_answers_and_reuses_the_prefix(small_model
     ref = models.resolve("smollm2-135m")
     plain = LlamaCppBackend.load(ref, n_ctx=2048, prefill_mode="on")
     own = LlamaCppBackend.load(ref, n_ctx=2048, prefill_mode="off")
-    assert plain._plain is not None and own._plain is None
+    assert plain.model.prefill.view is not None and own.model.prefill.view is None
     opts = Options(max_tokens=24)
     for question in ("What does f3 return for 2?", "Write f20 in the same style."):
         want = "".join(own.stream(ask(question), opts))
@@ -37,10 +39,11 @@ def test_the_plain_view_gives_the_same_answers_and_reuses_the_prefix(small_model
     assert plain.last.reused > 300  # the second question evaluated only its own tokens
     assert plain.cached_tokens == own.cached_tokens
     again = "".join(plain.stream(ask("What does f3 return for 2?"), opts))
-    assert plain._plain is not None
+    view = plain.model.prefill.view
+    assert view is not None
     copies = []
-    real_copy = plain._plain.copy_into
-    plain._plain.copy_into = lambda *a: copies.append(a) or real_copy(*a)  # type: ignore[method-assign]
+    real_copy = view.copy_into
+    monkeypatch.setattr(view, "copy_into", lambda *a: copies.append(a) or real_copy(*a))
     assert "".join(plain.stream(ask("What does f3 return for 2?"), opts)) == again
     assert copies == []  # nothing new evaluated in the plain view: nothing to copy
     plain.reset()
@@ -51,8 +54,7 @@ def test_the_plain_view_gives_the_same_answers_and_reuses_the_prefix(small_model
 def test_auto_measures_once_and_remembers(
     small_model: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from codeassist.backends import prefill
-    from codeassist.backends.llamacpp import LlamaCppBackend
+    from codeassist.backends.llamacpp import LlamaCppBackend, prefill
 
     ref = models.resolve("smollm2-135m")
     first = LlamaCppBackend.load(ref, n_ctx=1536, prefill_mode="auto")

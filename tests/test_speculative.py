@@ -8,7 +8,12 @@ import pytest
 
 from codeassist import models
 from codeassist.backends.base import Message, Options
-from codeassist.backends.decoding import PromptLookup
+from codeassist.backends.llamacpp.speculation import (
+    DRAFT_MAX,
+    PromptLookup,
+    Speculation,
+    choose,
+)
 
 CODE = """def area(width, height):
     return width * height
@@ -38,14 +43,14 @@ def test_the_latest_occurrence_wins_and_output_tokens_are_indexed() -> None:
 @pytest.mark.model
 @pytest.mark.slow
 def test_speculation_gives_the_plain_greedy_output_in_fewer_steps(small_model: Path) -> None:
-    from codeassist.backends.llamacpp import LlamaCppBackend
+    from codeassist.backends.llamacpp import LlamaCppBackend, Speculation
 
-    llm = LlamaCppBackend.load(models.resolve("smollm2-135m"), n_ctx=2048)
+    ref = models.resolve("smollm2-135m")
     msgs = [Message("user", f"Rename `width` to `w` in this code:\n```python\n{CODE}```")]
     opts = Options(max_tokens=80)
     outputs = {}
-    for speculative in (False, True):
-        llm.speculative = speculative
+    for speculative in (False, True):  # two backends of one loaded model
+        llm = LlamaCppBackend.load(ref, n_ctx=2048, speculation=Speculation(on=speculative))
         llm.reset()
         outputs[speculative] = "".join(llm.stream(msgs, opts))
         if speculative:
@@ -59,10 +64,10 @@ def test_speculation_gives_the_plain_greedy_output_in_fewer_steps(small_model: P
 @pytest.mark.model
 @pytest.mark.slow
 def test_stop_strings_and_max_tokens_hold_while_speculating(small_model: Path) -> None:
-    from codeassist.backends.llamacpp import LlamaCppBackend
+    from codeassist.backends.llamacpp import LlamaCppBackend, Speculation
 
-    llm = LlamaCppBackend.load(models.resolve("smollm2-135m"), n_ctx=2048)
-    llm.speculative = True
+    ref = models.resolve("smollm2-135m")
+    llm = LlamaCppBackend.load(ref, n_ctx=2048, speculation=Speculation(on=True))
     msgs = [Message("user", f"Repeat this code exactly:\n```python\n{CODE}```")]
     full = "".join(llm.stream(msgs, Options(max_tokens=60)))
     assert llm.last.accepted > 5 and len(full) > 40
@@ -75,33 +80,31 @@ def test_stop_strings_and_max_tokens_hold_while_speculating(small_model: Path) -
 
 @pytest.mark.model
 @pytest.mark.slow
-def test_the_probe_measures_batch_invariance_and_auto_follows_it(
-    small_model: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_probe_measures_batch_invariance(small_model: Path) -> None:
     from codeassist.backends import llamacpp
-    from codeassist.backends.select import set_speculation
+    from codeassist.backends.llamacpp import probe
 
     llm = llamacpp.LlamaCppBackend.load(models.resolve("smollm2-135m"), n_ctx=2048)
-    llm._exact = None
-    exact = llm.exact_batch()
+    exact = probe.exact_batch(llm)  # measured now, not the backend's remembered answer
     assert llm.cached_tokens == []  # the probe leaves a clean cache behind
     if llamacpp.threads() > 1:
         # Past 256 cached cells, the CPU's flash attention splits one query's keys over the
         # threads but a batch's queries by rows: the sums run in another order.
         assert exact == 1
     assert 1 <= exact <= llamacpp.DRAFT_MAX + 1
+    assert llm.exact_batch() == exact
 
-    set_speculation(llm, "on")
-    assert llm.speculative and llm.draft_max == llamacpp.DRAFT_MAX
-    set_speculation(llm, "off")
-    assert not llm.speculative
-    set_speculation(llm, "auto")
-    assert not llm.speculative  # no layers on a GPU here
-    monkeypatch.setattr(llamacpp.LlamaCppBackend, "offloaded_layers", 30)
-    llm._exact = 5
-    set_speculation(llm, "auto")
-    assert llm.speculative and llm.draft_max == 4  # drafts only as long as stays exact
-    llm._exact = 1
-    set_speculation(llm, "auto")
-    assert not llm.speculative and llm.draft_max == llamacpp.DRAFT_MAX
-    llm._exact = None
+
+def test_the_speculative_setting_and_auto_following_the_probe() -> None:
+    def unmeasured() -> int:
+        raise AssertionError("the probe runs only for auto with layers on a GPU")
+
+    on = choose("on", 0, unmeasured)
+    assert on.on and on.draft_max == DRAFT_MAX
+    assert not choose("off", 30, unmeasured).on
+    assert not choose("auto", 0, unmeasured).on  # no layers on a GPU
+    auto = choose("auto", 30, lambda: 5)
+    assert auto.on and auto.draft_max == 4  # drafts only as long as stays exact
+    auto = choose("auto", 30, lambda: 1)
+    assert not auto.on and auto.draft_max == DRAFT_MAX
+    assert auto == Speculation()  # frozen: a backend built with it cannot drift

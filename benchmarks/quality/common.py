@@ -79,9 +79,9 @@ def open_model(name: str | None, threads: int = 0) -> Backend:
     from codeassist.backends.select import open_local
 
     if threads > 0:  # the backend sizes its thread pool from this function
-        from codeassist.backends import llamacpp
+        from codeassist.backends.llamacpp import loader
 
-        llamacpp.threads = lambda: threads  # type: ignore[assignment]
+        loader.threads = lambda: threads  # type: ignore[assignment]
     cfg = config.load()
     return open_local(cfg, name or cfg.model)
 

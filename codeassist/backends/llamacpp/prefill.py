@@ -28,8 +28,8 @@ import llama_cpp
 import llama_cpp.llama_cpp as llama_lib
 
 from codeassist import paths
-from codeassist.backends.decoding import shared_prefix
-from codeassist.errors import BackendError
+from codeassist.backends.llamacpp.sequence import Sequence, load_state, save_state, shared_prefix
+from codeassist.errors import BackendError, ModelError
 
 MIN_TOKENS = 256  # new prompt tokens worth a second view (and worth measuring it)
 PROBE_TOKENS = 128
@@ -106,6 +106,100 @@ class PlainView:
         llama_cpp.llama_memory_clear(self.memory, True)
         self.past.clear()
         self.version += 1
+
+    def save(self, path: Path) -> int:
+        """Write this cache's KV state to `path`; returns how many tokens."""
+        return save_state(self.ctx, self.past, path)
+
+    def load(self, path: Path, n_ctx: int) -> int:
+        """Replace this cache with a saved state; the decoding context catches up later."""
+        self.past = load_state(self.ctx, n_ctx, path)
+        return len(self.past)
+
+
+class Prefill:
+    """Where a model's prompts are evaluated: through the plain view, or in its own context.
+
+    `mode` is "on" (the plain view), "off", or "auto" (undecided until the first prompt long
+    enough to measure). Without a way to open the plain view it is always "off".
+    """
+
+    def __init__(
+        self,
+        seq: Sequence,
+        mode: str = "off",
+        open_plain: Callable[[], llama_cpp.Llama] | None = None,
+        key: str = "",
+    ) -> None:
+        self.seq = seq
+        self.mode = "off"
+        self.view: PlainView | None = None
+        self._open_plain = open_plain
+        self._key = key
+        self._synced = (-1, 0)  # (plain view version, cells) last copied into `seq`
+        if open_plain is None or mode == "off":
+            return
+        known = recall(key) if mode == "auto" else True
+        if known is None:
+            self.mode = "auto"  # measured at the first prompt long enough to matter
+        elif known:
+            try:
+                self.view = PlainView(open_plain, seq.n_batch)
+            except ModelError:
+                return  # the decoding weights evaluate prompts too, only slower
+            self.mode = "on"
+
+    def evaluate(self, prompt: list[int]) -> int:
+        """Bring `seq` to `prompt`, keeping the longest cached prefix; returns its length."""
+        if self.mode == "auto" and self._new_tokens(prompt) >= MIN_TOKENS:
+            self._decide(prompt)
+        if self.view is not None:
+            return self._through_view(self.view, prompt)
+        return self.seq.evaluate(prompt)
+
+    def reset(self) -> None:
+        """Empty both caches."""
+        self.seq.reset()
+        if self.view:
+            self.view.reset()
+
+    def _new_tokens(self, prompt: list[int]) -> int:
+        return len(prompt) - shared_prefix(self.seq.tokens, prompt)
+
+    def _decide(self, prompt: list[int]) -> None:
+        """Time a prompt's first tokens both ways; keep the plain view if it is faster."""
+        assert self._open_plain is not None
+        self.mode = "off"  # also when measuring fails: the decoding weights still work
+        tokens = prompt[:PROBE_TOKENS]
+        try:
+            view = PlainView(self._open_plain, self.seq.n_batch)
+            plain_s = seconds_to_evaluate(view.evaluate, view.reset, tokens)
+        except (ModelError, BackendError):
+            return
+        own_s = seconds_to_evaluate(self.seq.evaluate, self.seq.reset, tokens)
+        faster = plain_s <= FASTER * own_s
+        remember(self._key, faster)
+        if faster:
+            self.view, self.mode = view, "on"
+
+    def _through_view(self, view: PlainView, prompt: list[int]) -> int:
+        """The plain view evaluates all but the last token; `seq` decodes that one."""
+        head = prompt[:-1]
+        try:
+            kept = view.evaluate(head)
+            version, cells = self._synced
+            synced = version == view.version and len(head) <= cells and self.seq.holds(head)
+            if not head or synced:  # this context holds the head already
+                self.seq.rewind(len(head))
+            else:
+                view.copy_into(self.seq.ctx, self.seq.memory)
+                self.seq.adopt(head)
+                self._synced = (view.version, len(head))
+            self.seq.decode(prompt[-1:])
+        except BackendError:
+            self.reset()
+            raise
+        return kept
 
 
 def decision_file() -> Path:

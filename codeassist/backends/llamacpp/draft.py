@@ -8,13 +8,12 @@ draft model only where the lookup finds nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Sequence as Tokens
 
 import llama_cpp
 
-if TYPE_CHECKING:
-    from codeassist.backends.llamacpp import LlamaCppBackend
+from codeassist.backends.llamacpp.sequence import Sequence
+from codeassist.backends.llamacpp.tokenizer import Tokenizer
 
 # `auto` uses a draft model only for a target this many times its size: on a GPU one step of
 # a small model costs nearly what a step of the 1.5B costs (per-call overheads dominate), so
@@ -25,16 +24,11 @@ AUTO_MIN_RATIO = 4
 VOCAB_SLACK = 128
 
 
-class Drafter(Protocol):
-    def propose(self, token: int, limit: int) -> list[int]: ...
-    def append(self, token: int) -> None: ...
-
-
 class DraftModel:
     """A small model's greedy continuation of the sequence, kept in step with the target."""
 
-    def __init__(self, model: LlamaCppBackend, prompt: Sequence[int], vocab: int) -> None:
-        self.model = model
+    def __init__(self, model: Sequence, prompt: Tokens[int], vocab: int) -> None:
+        self.model = model  # the small model's own KV cache
         self.seq = list(prompt)
         self.vocab = vocab  # the target's vocabulary size: a draft never goes past it
 
@@ -43,52 +37,32 @@ class DraftModel:
         if limit <= 0 or len(self.seq) + limit + 1 >= self.model.n_ctx:
             return []
         model = self.model
-        model._evaluate([*self.seq, token])  # catches up on tokens accepted since last time
+        model.evaluate([*self.seq, token])  # catches up on tokens accepted since last time
         draft: list[int] = []
         while True:
             guess = model.greedy_next()
-            if guess >= self.vocab or llama_cpp.llama_vocab_is_eog(model._vocab, guess):
+            if guess >= self.vocab or model.is_eog(guess):
                 break
             draft.append(guess)
             if len(draft) == limit:
                 break
-            model._decode_run([guess])
-            model._past.append(guess)
+            model.decode([guess])
         return draft
 
     def append(self, token: int) -> None:
         self.seq.append(token)
 
 
-class FirstDraft:
-    """Asks each drafter in turn; the first non-empty draft wins. All see every token."""
-
-    def __init__(self, *drafters: Drafter) -> None:
-        self.drafters = drafters
-
-    def propose(self, token: int, limit: int) -> list[int]:
-        for drafter in self.drafters:
-            if draft := drafter.propose(token, limit):
-                return draft
-        return []
-
-    def append(self, token: int) -> None:
-        for drafter in self.drafters:
-            drafter.append(token)
-
-
-def same_tokenizer(a: LlamaCppBackend, b: LlamaCppBackend) -> bool:
+def same_tokenizer(a: Tokenizer, b: Tokenizer) -> bool:
     """Whether two models turn text into the same tokens (and tokens into the same text)."""
-    na, nb = llama_cpp.llama_vocab_n_tokens(a._vocab), llama_cpp.llama_vocab_n_tokens(b._vocab)
+    na, nb = a.n_vocab, b.n_vocab
     if abs(na - nb) > VOCAB_SLACK:
         return False
     ends = (llama_cpp.llama_vocab_bos, llama_cpp.llama_vocab_eos)
-    if any(end(a._vocab) != end(b._vocab) for end in ends):
+    if any(end(a.vocab) != end(b.vocab) for end in ends):
         return False
     n = min(na, nb)
     sample = 'def f(x: int) -> str:\n    return "naïve ünïcode 数据" + str(x)  # ok\n'
     if a.tokenize(sample) != b.tokenize(sample):
         return False
-    piece = a.llm._model.token_get_text
-    other = b.llm._model.token_get_text
-    return all(piece(t) == other(t) for t in range(0, n, max(1, n // 512)))
+    return all(a.piece(t) == b.piece(t) for t in range(0, n, max(1, n // 512)))
