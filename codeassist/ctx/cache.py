@@ -6,7 +6,8 @@ holds per repository root the reference graph with the file → hash map, keyed 
 its stat list and of its content hashes: an unchanged repository loads one blob, not thousands
 of rows. `graph_inputs` holds the graph's inputs as flat tables with the state they were made
 from: an edit patches them, and stores them again only once they lag many files behind.
-`walks` holds the folder walk of a repository outside git (see files.list_files). WAL mode
+`walks` holds the folder walk of a repository outside git (see files.list_files); `derived`
+what is computed from tags (token counts, overviews; see ctx/counts.py). WAL mode
 (readers never wait for a writer), a short busy timeout and one short write transaction make
 two processes at once safe: a write that would wait longer is skipped with a note. A file
 that is not a database (or is damaged) is removed and rebuilt; a cache that cannot be opened
@@ -40,8 +41,10 @@ CREATE TABLE IF NOT EXISTS snapshots (
 );
 CREATE TABLE IF NOT EXISTS graph_inputs (root TEXT PRIMARY KEY, tables BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS walks (root TEXT PRIMARY KEY, tree BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS derived (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
 """
-TABLES = ("files", "tags", "snapshots", "graph_inputs", "walks")  # wiped by a new version
+# Wiped by a new version:
+TABLES = ("files", "tags", "snapshots", "graph_inputs", "walks", "derived")
 
 
 class Stat(NamedTuple):
@@ -117,6 +120,24 @@ class TagCache:
         try:
             with _write(self.db):
                 self.db.execute("INSERT OR REPLACE INTO walks VALUES (?, ?)", (_stored(root), tree))
+        except sqlite3.DatabaseError as exc:
+            self.note = f"tag cache not updated ({exc})"
+
+    def recall(self, keys: list[str]) -> dict[str, bytes]:
+        """Values stored under these `derived` keys (those found)."""
+        found: dict[str, bytes] = {}
+        for start in range(0, len(keys), LOOKUP_CHUNK):
+            chunk = keys[start : start + LOOKUP_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            rows = self._read(f"SELECT key, value FROM derived WHERE key IN ({marks})", chunk)
+            found.update((k, bytes(v)) for k, v in rows)
+        return found
+
+    def remember(self, items: dict[str, bytes]) -> None:
+        """Store `derived` values; a failure only costs caching."""
+        try:
+            with _write(self.db):
+                self.db.executemany("INSERT OR REPLACE INTO derived VALUES (?, ?)", items.items())
         except sqlite3.DatabaseError as exc:
             self.note = f"tag cache not updated ({exc})"
 

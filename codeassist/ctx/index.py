@@ -47,6 +47,7 @@ class Index:
     notes: list[str] = field(default_factory=list)
     parsed: int = 0  # files parsed in this run (the rest came from the cache)
     graph: Graph | None = None  # the reference graph of `files`
+    state_key: str = ""  # digest of every file's content hash: what derived data is keyed by
 
 
 def cache_path() -> Path:
@@ -122,6 +123,7 @@ def _fill(
     snap = cache.snapshot(key)
     stored = RepoState.load(snap.graph) if snap is not None and snap.stat_key == stat_key else None
     if stored is not None:
+        result.state_key = snap.content_key if snap is not None else ""
         _use(result, cache, stored, {})
         return
 
@@ -129,6 +131,7 @@ def _fill(
     scan = _scan(result.root, current, known)
     content_key = _digest(sorted(scan.digests.items()))
     gone = [p for p in known if p not in current]
+    result.state_key = content_key
     if snap is not None and snap.content_key == content_key:
         stored = RepoState.load(snap.graph)
     if stored is not None:  # only touched: the snapshot holds

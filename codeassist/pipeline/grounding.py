@@ -38,13 +38,18 @@ def wants_context(cwd: Path, forced: bool | None) -> bool:
 
 
 def with_context(request: Request, backend: Backend, language: str, budget: int) -> Request:
-    """Add the repository definitions that matter for this request, within `budget` tokens."""
-    from codeassist.context import build_context, find_root
+    """Add the repository's stable part for `language` and the part that matches the request,
+    within `budget` tokens (counted with the backend's tokenizer, counts kept in the cache)."""
+    from codeassist.context import find_root, request_context
+    from codeassist.ctx.counts import backend_key, counter
 
     cwd = request.cwd or Path.cwd()
-    pack = build_context(
-        find_root(cwd), request.text, budget=budget, count_tokens=backend.count_tokens,
-        cwd=cwd, language=language,
+    count = counter(backend.count_tokens, backend_key(backend.name, backend.count_tokens))
+    found = request_context(
+        find_root(cwd), request.text, language, budget=budget, count_tokens=count, cwd=cwd
+    )
+    schema = request.schema or (found.schema if language == "sql" else "")
+    return dataclasses.replace(
+        request, stable=found.stable, context=found.specific.text, facts=found.facts,
+        schema=schema,
     )  # fmt: skip
-    schema = request.schema or (pack.schema if language == "sql" else "")
-    return dataclasses.replace(request, context=pack.text, schema=schema)
