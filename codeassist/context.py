@@ -135,8 +135,11 @@ def request_context(
             return RequestContext(part.text, part.tokens, empty, facts, "", [])
         own = budget - stable_budget(budget)
         pack = _for_request(index, request, own, count, cwd, language, part.shown)
+        from codeassist.ctx.files import shown
+
+        overview = [shown(p) for p in part.paths]  # names that are not UTF-8, as \xNN
         return RequestContext(
-            part.text, part.tokens, pack, "", part.schema, part.paths, part.schema_tokens
+            part.text, part.tokens, pack, "", part.schema, overview, part.schema_tokens
         )
     finally:
         count.save()
