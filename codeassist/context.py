@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from codeassist.errors import UsageError
 
 if TYPE_CHECKING:
+    from codeassist.ctx.changes import GitChanges
     from codeassist.ctx.counts import TokenCounter
     from codeassist.ctx.graph import Graph
     from codeassist.ctx.index import Index
@@ -46,9 +47,6 @@ if TYPE_CHECKING:
     from codeassist.ctx.parts import Stable
     from codeassist.ctx.rank import Ranking
     from codeassist.ctx.tags import FileTags
-
-RECENT_COMMITS = 5
-GIT_TIMEOUT_S = 5.0
 
 
 class ContextFile(NamedTuple):
@@ -122,11 +120,13 @@ def request_context(
     cwd: Path | None = None,
 ) -> RequestContext:
     """The stable part for `language`, and the part that is about `request`."""
+    from codeassist.ctx.changes import GitChanges
     from codeassist.ctx.counts import counter
     from codeassist.ctx.parts import stable_budget
     from codeassist.ctx.workspace import git_state
 
     count = counter(count_tokens)
+    changes = GitChanges(root.resolve()) if language != "shell" else None
     try:
         part, index = _stable(root, language, budget, count, cwd)
         if index is None:  # shell: facts, no code
@@ -134,7 +134,7 @@ def request_context(
             facts = git_state(root.resolve())
             return RequestContext(part.text, part.tokens, empty, facts, "", [])
         own = budget - stable_budget(budget)
-        pack = _for_request(index, request, own, count, cwd, language, part.shown)
+        pack = _for_request(index, request, own, count, cwd, language, part.shown, changes)
         from codeassist.ctx.files import shown
 
         overview = [shown(p) for p in part.paths]  # names that are not UTF-8, as \xNN
@@ -143,6 +143,8 @@ def request_context(
         )
     finally:
         count.save()
+        if changes is not None:
+            changes.close()
 
 
 def _stable(
@@ -202,8 +204,11 @@ def _for_request(
     cwd: Path | None,
     language: str | None,
     exclude: frozenset[tuple[str, int]] = frozenset(),
+    changes: GitChanges | None = None,
 ) -> ContextPack:
-    """The pack of `request` from an index; definitions in `exclude` are shown elsewhere."""
+    """The pack of `request` from an index; definitions in `exclude` are shown elsewhere;
+    `changes`: git's answer, asked for already."""
+    from codeassist.ctx.changes import NONE, GitChanges
     from codeassist.ctx.files import shown
     from codeassist.ctx.pack import pack
     from codeassist.ctx.rank import rank
@@ -211,7 +216,9 @@ def _for_request(
     from codeassist.ctx.tagmap import TagMap
 
     root = index.root
-    changed, recent = _git_changes(root) if index.git else (frozenset(), frozenset())
+    if changes is None:
+        changes = GitChanges(root) if index.git else None
+    changed, recent = changes.result() if changes is not None and index.git else NONE
     signals = Signals(request, _relative(root, cwd), changed, recent, language)
     ranking = rank(index.files, signals, limit=max(budget, 1) + len(exclude), graph=index.graph)
     tags = [t for t in ranking.tags if (t.path, t.index) not in exclude]
@@ -257,32 +264,6 @@ def _relative(root: Path, cwd: Path | None) -> str | None:
     except ValueError:
         return None
     return None if rel in ("", ".") else rel
-
-
-def _git_changes(root: Path) -> tuple[frozenset[str], frozenset[str]]:
-    """Files changed in the working tree, and files touched by the last few commits."""
-    import subprocess
-
-    def git(*args: str) -> str:
-        done = subprocess.run(
-            ["git", "-C", str(root), *args], capture_output=True, timeout=GIT_TIMEOUT_S, check=True
-        )
-        return done.stdout.decode("utf-8", "surrogateescape")
-
-    try:
-        status = git("status", "--porcelain", "-z", "--untracked-files=all").split("\0")
-        changed: set[str] = set()
-        entries = iter(status)
-        for entry in entries:
-            if len(entry) > 3:
-                changed.add(entry[3:])
-                if entry[0] in "RC":  # a rename is followed by its old path
-                    next(entries, None)
-        log = git("log", f"-n{RECENT_COMMITS}", "--name-only", "--format=")
-        recent = {line for line in log.splitlines() if line}
-    except (OSError, subprocess.SubprocessError):  # no commits yet, git missing or slow
-        return frozenset(), frozenset()
-    return frozenset(changed), frozenset(recent)
 
 
 def _schema(files: Mapping[str, FileTags], graph: Graph | None = None) -> str:
