@@ -91,22 +91,25 @@ def _render(head: list[str], tasks: list[str], names: list[str]) -> str:
 
 
 def listing(cwd: Path, limit: int = MAX_ENTRIES) -> list[str]:
-    """The names in `cwd`, folders marked with `/`, big files with their size; sorted."""
+    """The names in `cwd`: files first (big ones with their size), then folders marked `/`."""
     try:
-        entries = [e for e in os.scandir(cwd) if e.name not in JUNK]
+        entries = sorted(
+            (e for e in os.scandir(cwd) if e.name not in JUNK),
+            key=lambda e: (e.name.lower(), e.name),
+        )
     except OSError:
         return []
-    names = []
-    for entry in sorted(entries, key=lambda e: (e.name.lower(), e.name)):
+    files, folders = [], []
+    for entry in entries:
         try:
             if entry.is_dir():
-                names.append(entry.name + "/")
+                folders.append(entry.name + "/")
                 continue
             size = entry.stat().st_size
         except OSError:
             size = 0
-        big = f" ({size / 1e6:.0f} MB)" if size >= BIG_FILE else ""
-        names.append(entry.name + big)
+        files.append(entry.name + (f" ({size / 1e6:.0f} MB)" if size >= BIG_FILE else ""))
+    names = files + folders
     if len(names) > limit:
         names = names[:limit] + [f"… {len(names) - limit} more"]
     return names
