@@ -31,7 +31,7 @@ stable part), workspace and tasks (shell), counts (token counts kept in the cach
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -39,14 +39,9 @@ from typing import TYPE_CHECKING, NamedTuple
 from codeassist.errors import UsageError
 
 if TYPE_CHECKING:
-    from codeassist.ctx.changes import GitChanges
     from codeassist.ctx.counts import TokenCounter
-    from codeassist.ctx.graph import Graph
     from codeassist.ctx.index import Index
-    from codeassist.ctx.pack import Packed
     from codeassist.ctx.parts import Stable
-    from codeassist.ctx.rank import Ranking
-    from codeassist.ctx.tags import FileTags
 
 
 class ContextFile(NamedTuple):
@@ -123,6 +118,7 @@ def request_context(
     from codeassist.ctx.changes import GitChanges
     from codeassist.ctx.counts import counter
     from codeassist.ctx.parts import stable_budget
+    from codeassist.ctx.specific import for_request
     from codeassist.ctx.workspace import git_state
 
     count = counter(count_tokens)
@@ -134,7 +130,7 @@ def request_context(
             facts = git_state(root.resolve())
             return RequestContext(part.text, part.tokens, empty, facts, "", [])
         own = budget - stable_budget(budget)
-        pack = _for_request(index, request, own, count, cwd, language, part.shown, changes)
+        pack = for_request(index, request, own, count, cwd, language, part.shown, changes)
         from codeassist.ctx.files import shown
 
         overview = [shown(p) for p in part.paths]  # names that are not UTF-8, as \xNN
@@ -182,9 +178,10 @@ def build_context(
 ) -> ContextPack:
     """The definitions of `root` that matter most for `request`, within `budget` tokens."""
     from codeassist.ctx.index import build_index
+    from codeassist.ctx.specific import for_request
 
     root = _checked_root(root, budget)
-    return _for_request(build_index(root), request, budget, count_tokens, cwd, language)
+    return for_request(build_index(root), request, budget, count_tokens, cwd, language)
 
 
 def _checked_root(root: Path, budget: int) -> Path:
@@ -194,81 +191,3 @@ def _checked_root(root: Path, budget: int) -> Path:
     if not root.is_dir():
         raise UsageError(f"not a folder: {root}", hint="run it inside your repository")
     return root
-
-
-def _for_request(
-    index: Index,
-    request: str,
-    budget: int,
-    count_tokens: Callable[[str], int],
-    cwd: Path | None,
-    language: str | None,
-    exclude: frozenset[tuple[str, int]] = frozenset(),
-    changes: GitChanges | None = None,
-) -> ContextPack:
-    """The pack of `request` from an index; definitions in `exclude` are shown elsewhere;
-    `changes`: git's answer, asked for already."""
-    from codeassist.ctx.changes import NONE, GitChanges
-    from codeassist.ctx.files import shown
-    from codeassist.ctx.pack import pack
-    from codeassist.ctx.rank import rank
-    from codeassist.ctx.signals import Signals
-    from codeassist.ctx.tagmap import TagMap
-
-    root = index.root
-    if changes is None:
-        changes = GitChanges(root) if index.git else None
-    changed, recent = changes.result() if changes is not None and index.git else NONE
-    signals = Signals(request, _relative(root, cwd), changed, recent, language)
-    ranking = rank(index.files, signals, limit=max(budget, 1) + len(exclude), graph=index.graph)
-    tags = [t for t in ranking.tags if (t.path, t.index) not in exclude]
-    files = index.files
-    if isinstance(files, TagMap):  # one cache query for the files the pack may show
-        files.preload(dict.fromkeys(tag.path for tag in tags))
-    try:
-        packed = pack(tags, files, budget, count_tokens)
-        schema = "" if language not in (None, "sql") else _schema(files, index.graph)
-    finally:
-        if isinstance(files, TagMap):
-            files.close()
-    chosen = _listed(packed, ranking, count_tokens)
-    notes = [shown(note) for note in index.notes]  # names that are not UTF-8, as \xNN
-    return ContextPack(packed.text, packed.tokens, chosen, notes, schema)
-
-
-def _listed(
-    packed: Packed, ranking: Ranking, count_tokens: Callable[[str], int]
-) -> list[ContextFile]:
-    """The files of the pack in the order shown: best score, reason and tokens of each."""
-    from codeassist.ctx.files import shown
-
-    best: dict[str, float] = {}
-    for tag in ranking.tags:
-        best.setdefault(tag.path, tag.score)
-    return [
-        ContextFile(
-            shown(block.path),
-            best.get(block.path, 0.0),
-            ranking.why(block.path),
-            count_tokens(block.text),
-        )
-        for block in packed.blocks
-    ]
-
-
-def _relative(root: Path, cwd: Path | None) -> str | None:
-    if cwd is None:
-        return None
-    try:
-        rel = cwd.resolve().relative_to(root).as_posix()
-    except ValueError:
-        return None
-    return None if rel in ("", ".") else rel
-
-
-def _schema(files: Mapping[str, FileTags], graph: Graph | None = None) -> str:
-    """CREATE TABLE/VIEW statements, one per name; a later file (migration) wins."""
-    from codeassist.ctx.graph import build_graph
-    from codeassist.ctx.overview import tables
-
-    return "\n".join(tables(files, graph if graph is not None else build_graph(files)).values())

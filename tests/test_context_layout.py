@@ -142,11 +142,28 @@ def test_token_counts_come_from_the_cache_without_loading_the_tokenizer(
     loaded = re.compile(r"\|\s+llama_cpp$", re.M)  # a line of -X importtime
     assert loaded.search(cold.stderr)  # counted with the model's tokenizer once
     assert not loaded.search(warm.stderr)  # then from the cache: nothing loaded
+    assert not re.search(r"\|\s+numpy$", warm.stderr, re.M)  # nor the graph: nothing ranked
     first, second = json.loads(cold.stdout), json.loads(warm.stdout)
     assert "(counts from the cache)" in second["counted_with"]
     assert {k: v for k, v in first.items() if k != "counted_with"} == {
         k: v for k, v in second.items() if k != "counted_with"
     }
+
+
+def test_an_edit_changes_the_request_part_kept_in_the_cache(tmp_path: Path) -> None:
+    from codeassist.ctx.counts import TokenCounter
+
+    repo = shop(tmp_path)
+
+    def ask() -> str:
+        count = TokenCounter("estimate", lambda: estimate_tokens, store=tmp_path / "c.sqlite")
+        return request_context(repo, "refund_partially an Order", "python", budget=200,
+                               count_tokens=count, cwd=repo).specific.text  # fmt: skip
+
+    assert ask() == ask() and "refund_partially" not in ask()
+    billing = repo / "app" / "billing.py"
+    billing.write_text(billing.read_text() + "\n\ndef refund_partially(order, cents):\n    pass\n")
+    assert "def refund_partially(order, cents):" in ask()
 
 
 @pytest.mark.parametrize("name", ["Makefile", "justfile", "tox.ini", "noxfile.py", "Taskfile.yml"])
