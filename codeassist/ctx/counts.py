@@ -56,7 +56,7 @@ class TokenCounter:
 
     def _recall(self, digest: str) -> int | None:
         cache = self._cache()
-        value = cache.recall([digest]).get(digest) if cache is not None else None
+        value = cache.recall(digest) if cache is not None else None
         return int(value) if value is not None and value.isdigit() else None
 
     def _cache(self) -> TagCache | None:

@@ -63,7 +63,7 @@ def code_stable(index: Index, language: str, budget: int, count: TokenCounter) -
     if persist:
         cache = TagCache.open(cache_path(), cache_version())
         try:
-            found = Stable.load(cache.recall([key]).get(key), index.state_key)
+            found = Stable.load(cache.recall(key), index.state_key)
             if found is None:
                 found = _compute(index, language, budget, count)
                 cache.remember({key: found.dump(index.state_key)})

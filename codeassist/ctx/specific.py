@@ -115,7 +115,7 @@ def _recall(key: str) -> ContextPack | None:
 
     cache = TagCache.open(cache_path(), cache_version())
     try:
-        data = cache.recall([key]).get(key)
+        data = cache.recall(key)
     finally:
         cache.close()
     if not data:
