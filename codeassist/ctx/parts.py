@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from codeassist.ctx.counts import TokenCounter
 from codeassist.ctx.index import Index
 
-STABLE_SHARE = 0.75  # of the context budget, for the overview; the rest is the request's
+STABLE_SHARE = 0.85  # of the context budget, for the overview; the rest (15%) is the request's
 OVERVIEW_HEAD = "The most used definitions in the repository:"
 SCHEMA_HEAD = "Database schema found in the repository:"
 USES_HEAD = "Code that uses those tables, and the repository's most used definitions:"
