@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from codeassist.ctx.counts import TokenCounter
 from codeassist.ctx.index import Index
 
-STABLE_SHARE = 0.85  # of the context budget, for the overview; the rest (15%) is the request's
+OWN_SHARE = 0.15  # of the context budget, for the request's own part; the rest: the overview
+OWN_LEAST = 64  # tokens the request's own part gets at least (half the budget at most)
 OVERVIEW_HEAD = "The most used definitions in the repository:"
 SCHEMA_HEAD = "Database schema found in the repository:"
 USES_HEAD = "Code that uses those tables, and the repository's most used definitions:"
@@ -49,8 +50,8 @@ class Stable:
 
 
 def stable_budget(budget: int) -> int:
-    """Tokens of the overview out of a context `budget`."""
-    return int(budget * STABLE_SHARE)
+    """Tokens of the overview out of a context `budget` (the request's own part: the rest)."""
+    return budget - max(round(budget * OWN_SHARE), min(OWN_LEAST, budget // 2))
 
 
 def code_stable(index: Index, language: str, budget: int, count: TokenCounter) -> Stable:
