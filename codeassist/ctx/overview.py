@@ -4,12 +4,14 @@ It opens every prompt of a language in a repository, so it must come out byte-id
 the repository is unchanged, and mostly so after small changes. The ranking walk restarts at
 the files of the language (for SQL also at the code that uses the tables); scores are then
 bucketed (BUCKETS_PER_DOUBLING per factor of two) and ties are ordered by path and position,
-so the small shifts an edit elsewhere causes do not reorder it.
+so the small shifts an edit elsewhere causes do not reorder it. Tests, and definitions nested
+in functions, are left out: they use the code, they are not its outline.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -17,11 +19,13 @@ from codeassist.ctx.graph import Graph
 from codeassist.ctx.pack import CountTokens, pack
 from codeassist.ctx.rank import RankedTag, rank
 from codeassist.ctx.signals import Signals
-from codeassist.ctx.tags import FileTags
+from codeassist.ctx.tags import SCOPE_KINDS, FileTags
 
 BUCKETS_PER_DOUBLING = 4
 CANDIDATES_PER_TOKEN = 2  # definitions ranked per token of budget (the pack uses fewer)
 SQL_TOUCHING = 20  # files using the tables that the walk restarts at, at most
+# Tests use the code, they are not its overview (they can still match a request).
+TESTS = re.compile(r"(^|/)(tests?|spec)/|(^|/)test_[^/]*$|_test\.\w+$|\.(test|spec)\.\w+$")
 
 
 @dataclass(frozen=True)
@@ -53,11 +57,22 @@ def overview(
     if tables:  # the schema shows the tables whole
         sql = {p for p, lang in zip(graph.paths, graph.languages, strict=True) if lang == "sql"}
         tags = [t for t in tags if t.path not in sql]
+    tags = [t for t in tags if not TESTS.search(t.path)]
     if hasattr(files, "preload"):  # one cache query for the files the pack may show
-        files.preload(dict.fromkeys(tag.path for tag in tags[: max(budget, 1)]))
+        files.preload(dict.fromkeys(tag.path for tag in tags))
+    tags = [t for t in tags if not _nested(files[t.path], t.index)]
     packed = pack(tags, files, budget, count)
     shown = frozenset((t.path, t.index) for t in tags[: packed.used])
     return Overview(packed.text, packed.tokens, shown, [b.path for b in packed.blocks])
+
+
+def _nested(tagged: FileTags, index: int) -> bool:
+    """A definition inside a function (a helper of its body): not part of an overview."""
+    defs = tagged.definitions
+    d = defs[index] if index < len(defs) else None
+    if d is None or d.parent < 0 or d.kind == "column":  # a column is shown as its table
+        return False
+    return defs[d.parent].kind not in SCOPE_KINDS
 
 
 def _stable_key(tag: RankedTag) -> tuple[int, str, int]:
