@@ -1,17 +1,37 @@
 """Repository context for a request: files → tags → rank → pack into a token budget.
 
-    pack = build_context(root, "add a --limit option to the search command",
-                         budget=1024, count_tokens=backend.count_tokens)
+    ctx = request_context(root, "add a --limit option to the search command", "python",
+                          budget=1024, count_tokens=counter)
+
+The prompt is shaped for the server's prefix cache. `request_context` returns two parts:
+
+- `stable`: the repository part that does not depend on the request, the same bytes for every
+  request of a language in a repository while it is unchanged (Python: an overview of the most
+  used definitions; SQL: the schema found in the repository, then the code using it; shell:
+  the working directory's listing, the project's tasks and tools, the git branch). It is what
+  `stable_part(root, language, budget, count_tokens=…, cwd=…)` returns, with no request.
+- the request's own part: the few definitions that match the request (15% of the budget,
+  none already in `stable`: a new request evaluates few tokens) and facts that move with every
+  edit (shell: changed files, ahead/behind).
+
+The contract with the server: `pipeline.prompts.build` puts `stable` right after the fixed
+system text of the language, in the system message, and everything about the request after
+it, so the chat template's token prefix up to the end of the system message is identical for
+every request that has the same (root, language, budget, tokenizer and, for shell, cwd). A
+server that evaluates `prompts.stable_messages(language, stable_part(...))` ahead of time
+has evaluated exactly the prefix a later request starts with. Use the same token counter on
+both sides (the model's: `count_tokens`); it decides where the overview's budget ends.
 
 The parts live in codeassist/ctx/: files (what may be read), tags (tree-sitter), pool
 (parsing in worker processes), cache (SQLite), index (incremental; state: what is stored,
 tagmap: tags loaded when asked for), tables and graph (the reference graph), signals (what the
-request points at), rank (personalized PageRank), pack (budget).
+request points at), rank (personalized PageRank), pack (budget), overview and parts (the
+stable part), workspace and tasks (shell), counts (token counts kept in the cache).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -19,12 +39,9 @@ from typing import TYPE_CHECKING, NamedTuple
 from codeassist.errors import UsageError
 
 if TYPE_CHECKING:
-    from codeassist.ctx.graph import Graph
-    from codeassist.ctx.pack import Packed
-    from codeassist.ctx.rank import Ranking
-    from codeassist.ctx.tags import FileTags
-
-RECENT_COMMITS = 5
+    from codeassist.ctx.counts import TokenCounter
+    from codeassist.ctx.index import Index
+    from codeassist.ctx.parts import Stable
 
 
 class ContextFile(NamedTuple):
@@ -47,6 +64,101 @@ class ContextPack:
     schema: str  # CREATE TABLE/VIEW statements found in the repository; "" if none
 
 
+@dataclass(frozen=True)
+class RequestContext:
+    """What a request carries from its repository: the stable part, then its own."""
+
+    stable: str  # the same for every request of this language here (see the module docstring)
+    stable_tokens: int
+    specific: ContextPack  # definitions that match this request, none of them in `stable`
+    facts: str  # what moves with every edit (shell: the git working tree), one line or ""
+    schema: str  # CREATE statements found in the repository (SQL), shown in `stable`
+    overview: list[str]  # files in `stable`, in order
+    schema_tokens: int = 0  # of `stable_tokens`: the schema (outside the budget, as needed)
+
+    @property
+    def tokens(self) -> int:
+        """Tokens counted against the budget: both parts, less the schema."""
+        return self.stable_tokens - self.schema_tokens + self.specific.tokens
+
+
+def stable_part(
+    root: Path,
+    language: str,
+    budget: int,
+    *,
+    count_tokens: Callable[[str], int],
+    cwd: Path | None = None,
+) -> str:
+    """The repository part of every `language` prompt in `root` that does not depend on the
+    request: exactly the text `request_context` gives as `stable` (`cwd`: shell only)."""
+    from codeassist.ctx.counts import counter
+    from codeassist.ctx.tagmap import TagMap
+
+    count = counter(count_tokens)
+    try:
+        part, index = _stable(root, language, budget, count, cwd)
+        if index is not None and isinstance(index.files, TagMap):
+            index.files.close()
+    finally:
+        count.save()
+    return part.text
+
+
+def request_context(
+    root: Path,
+    request: str,
+    language: str,
+    *,
+    budget: int,
+    count_tokens: Callable[[str], int],
+    cwd: Path | None = None,
+) -> RequestContext:
+    """The stable part for `language`, and the part that is about `request`."""
+    from codeassist.ctx.changes import GitChanges
+    from codeassist.ctx.counts import counter
+    from codeassist.ctx.parts import stable_budget
+    from codeassist.ctx.specific import for_request
+    from codeassist.ctx.workspace import git_state
+
+    count = counter(count_tokens)
+    changes = GitChanges(root.resolve()) if language != "shell" else None
+    try:
+        part, index = _stable(root, language, budget, count, cwd)
+        if index is None:  # shell: facts, no code
+            empty = ContextPack("", 0, [], [], "")
+            facts = git_state(root.resolve())
+            return RequestContext(part.text, part.tokens, empty, facts, "", [])
+        own = budget - stable_budget(budget)
+        pack = for_request(index, request, own, count, cwd, language, part.shown, changes)
+        from codeassist.ctx.files import shown
+
+        overview = [shown(p) for p in part.paths]  # names that are not UTF-8, as \xNN
+        return RequestContext(
+            part.text, part.tokens, pack, "", part.schema, overview, part.schema_tokens
+        )
+    finally:
+        count.save()
+        if changes is not None:
+            changes.close()
+
+
+def _stable(
+    root: Path, language: str, budget: int, count: TokenCounter, cwd: Path | None
+) -> tuple[Stable, Index | None]:
+    """The stable part, with the index it came from (None for shell, which needs none)."""
+    from codeassist.ctx.index import build_index
+    from codeassist.ctx.parts import Stable, code_stable
+    from codeassist.ctx.workspace import MAX_TOKENS, stable_facts
+
+    root = _checked_root(root, budget)
+    if language == "shell":
+        text = stable_facts(root, cwd or root, count, min(budget, MAX_TOKENS))
+        return Stable(text, count(text), frozenset(), "", []), None
+    index = build_index(root)
+    return code_stable(index, language, budget, count), index
+
+
 def find_root(cwd: Path) -> Path:
     """The git top-level folder holding `cwd`, else `cwd` itself."""
     from codeassist.ctx.files import find_git_root
@@ -65,105 +177,17 @@ def build_context(
     language: str | None = None,
 ) -> ContextPack:
     """The definitions of `root` that matter most for `request`, within `budget` tokens."""
-    from codeassist.ctx.files import shown
     from codeassist.ctx.index import build_index
-    from codeassist.ctx.pack import pack
-    from codeassist.ctx.rank import rank
-    from codeassist.ctx.signals import Signals
-    from codeassist.ctx.tagmap import TagMap
+    from codeassist.ctx.specific import for_request
 
+    root = _checked_root(root, budget)
+    return for_request(build_index(root), request, budget, count_tokens, cwd, language)
+
+
+def _checked_root(root: Path, budget: int) -> Path:
     if budget < 0:
         raise UsageError(f"the context budget must be 0 or more, not {budget}")
     root = root.resolve()
     if not root.is_dir():
         raise UsageError(f"not a folder: {root}", hint="run it inside your repository")
-    index = build_index(root)
-    changed, recent = _git_changes(root) if index.git else (frozenset(), frozenset())
-    signals = Signals(request, _relative(root, cwd), changed, recent, language)
-    ranking = rank(index.files, signals, limit=max(budget, 1), graph=index.graph)
-    files = index.files
-    if isinstance(files, TagMap):  # one cache query for the files the pack may show
-        files.preload(dict.fromkeys(tag.path for tag in ranking.tags))
-    try:
-        packed = pack(ranking.tags, files, budget, count_tokens)
-        schema = "" if language not in (None, "sql") else _schema(files, index.graph)
-    finally:
-        if isinstance(files, TagMap):
-            files.close()
-    chosen = _listed(packed, ranking, count_tokens)
-    notes = [shown(note) for note in index.notes]  # names that are not UTF-8, as \xNN
-    return ContextPack(packed.text, packed.tokens, chosen, notes, schema)
-
-
-def _listed(
-    packed: Packed, ranking: Ranking, count_tokens: Callable[[str], int]
-) -> list[ContextFile]:
-    """The files of the pack in the order shown: best score, reason and tokens of each."""
-    from codeassist.ctx.files import shown
-
-    best: dict[str, float] = {}
-    for tag in ranking.tags:
-        best.setdefault(tag.path, tag.score)
-    return [
-        ContextFile(
-            shown(block.path),
-            best.get(block.path, 0.0),
-            ranking.why(block.path),
-            count_tokens(block.text),
-        )
-        for block in packed.blocks
-    ]
-
-
-def _relative(root: Path, cwd: Path | None) -> str | None:
-    if cwd is None:
-        return None
-    try:
-        rel = cwd.resolve().relative_to(root).as_posix()
-    except ValueError:
-        return None
-    return None if rel in ("", ".") else rel
-
-
-def _git_changes(root: Path) -> tuple[frozenset[str], frozenset[str]]:
-    """Files changed in the working tree, and files touched by the last few commits."""
-    try:
-        import git
-
-        repo = git.Repo(root)
-        status = repo.git.status("--porcelain", "-z", "--untracked-files=all").split("\0")
-        changed: set[str] = set()
-        entries = iter(status)
-        for entry in entries:
-            if len(entry) > 3:
-                changed.add(entry[3:])
-                if entry[0] in "RC":  # a rename is followed by its old path
-                    next(entries, None)
-        log = repo.git.log(f"-n{RECENT_COMMITS}", "--name-only", "--format=")
-        recent = {line for line in log.splitlines() if line}
-    except Exception:  # noqa: BLE001 - no commits yet, or git missing: no signal, no failure
-        return frozenset(), frozenset()
-    return frozenset(changed), frozenset(recent)
-
-
-def _schema(files: Mapping[str, FileTags], graph: Graph | None = None) -> str:
-    """CREATE TABLE/VIEW statements, one per name; a later file (migration) wins.
-
-    `graph` (of `files`) lists the SQL files with tags already: no need to ask every path.
-    """
-    from codeassist.syntax import language_of
-
-    if graph is not None:
-        sql = [p for p, lang in zip(graph.paths, graph.languages, strict=True) if lang == "sql"]
-    else:
-        sql = sorted(p for p in files if language_of(p) == "sql")
-    found: dict[str, str] = {}
-    for path in sql:
-        tagged = files[path]
-        if tagged.language != "sql" or tagged.note:
-            continue
-        for d in tagged.definitions:
-            if d.kind in ("table", "view"):
-                found.pop(d.name.lower(), None)
-                found[d.name.lower()] = d.signature.rstrip(";") + ";"
-    return "\n".join(found.values())
+    return root

@@ -157,8 +157,11 @@ def test_context_command_json(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
     assert data["tokens"] <= data["budget"] == 120
+    assert data["language"] == "sql" and data["overview"] and data["stable_tokens"] > 0
+    assert "CREATE TABLE orders" in data["schema"] and "CREATE TABLE orders" in data["stable"]
+    asked = ("context", "refund an Order", "-l", "python", "-b", "200", "--json")
+    data = json.loads(run_cli(*asked, cwd=repo).stdout)
     assert data["files"] and {"path", "score", "reason", "tokens"} <= data["files"][0].keys()
-    assert "CREATE TABLE orders" in data["schema"]
 
 
 def test_context_command_rejects_a_negative_budget(tmp_path: Path) -> None:

@@ -65,8 +65,8 @@ def test_links_out_of_the_repository_are_not_read_and_are_noted(tmp_path: Path, 
     data = json.loads(as_json.stdout)
     for out in (shown.stdout + shown.stderr, as_json.stdout):
         assert "MARKER-passwd" not in out and TOKEN not in out and "leaked_function" not in out
-    assert "visible_function" in data["text"]
-    assert [f["path"] for f in data["files"]] == ["app.py"]
+    assert "visible_function" in data["stable"] + data["text"]
+    assert data["overview"] + [f["path"] for f in data["files"]] == ["app.py"]
     out_of_repo = "symbolic link to outside the repository; not read"
     for link in ("passwd.mk", "creds.mk"):
         assert f"{link}: {out_of_repo}" in data["notes"]
@@ -138,9 +138,23 @@ def test_file_names_that_are_not_utf8_are_indexed_and_cached(tmp_path: Path, use
         assert "caf\\xe9.py:\n  def tracked_latin1():" in done.stdout
         assert "\\xff\\xfe_untracked.py:\n  def untracked_raw():" in done.stdout
         as_json = run_cli("context", "tracked_latin1", "--json", cwd=repo)
-        assert json.loads(as_json.stdout)["files"][0]["path"] == "caf\\xe9.py"
+        data = json.loads(as_json.stdout)
+        assert "caf\\xe9.py" in data["overview"] + [f["path"] for f in data["files"]]
     index = build_index(repo)  # the names round-trip through the cache: nothing parsed again
     assert set(NAMES) <= set(index.files) and index.parsed == 0 and index.notes == []
+
+
+def file_blocks(text: str) -> dict[str, str]:
+    """Each file's lines in a context (stable part and request part), headings left out."""
+    blocks: dict[str, str] = {}
+    for chunk in text.split("\n\n"):
+        lines = chunk.splitlines()
+        while lines and (" " in lines[0] or not lines[0].endswith(":")):
+            lines.pop(0)  # a heading, or the schema
+        if lines:
+            path = lines[0][:-1]
+            blocks[path] = blocks.get(path, "") + "\n".join(lines) + "\n"
+    return blocks
 
 
 def test_a_cache_folder_that_is_a_file_costs_a_note_not_time(tmp_path: Path, home: Path) -> None:
@@ -235,7 +249,7 @@ def test_secrets_in_code_are_redacted_from_the_context_and_look_alikes_kept(
     done = run_cli("context", request, "--budget", "20000", "--json", cwd=repo)
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
-    blocks = {b.split(":", 1)[0]: b for b in data["text"].split("\n\n")}
+    blocks = file_blocks(data["stable"] + "\n\n" + data["text"])
     for n, e in enumerate(secret):
         assert f"def leaky_{n}(a, b):" in blocks["leaky.py"]  # the rest of the file is kept
         assert e["value"] not in blocks["leaky.py"], e["text"]

@@ -197,18 +197,25 @@ def report_checks(checks: list[Check], console: Console) -> None:
 
 
 def show_context(shown: Preview) -> None:
-    """The files chosen and why, then the context itself; skipped files noted on stderr."""
-    pack, piped = shown.pack, not sys.stdout.isatty()
+    """The parts in prompt order, each under a `#` heading; skipped files noted on stderr."""
+    found, piped = shown.found, not sys.stdout.isatty()
+    pack, lang = found.specific, shown.language
     # File names and contents are the repository's: sanitized (only ESC and C1 when piped).
-    counted = f"{pack.tokens} of {shown.budget} tokens, counted with {shown.counted_with}"
-    typer.echo(sanitize(f"# {shown.root}: {counted}"))
+    counted = f"{found.tokens} of {shown.budget} tokens, counted with {shown.counted_with}"
+    typer.echo(sanitize(f"# {shown.root}: {lang}, {counted}"))
+    typer.echo(
+        f"# stable part, the same for every {lang} request here: {found.stable_tokens} tokens"
+    )
+    if found.overview:
+        typer.echo(sanitize("# overview of " + ", ".join(found.overview)))
+    typer.echo(sanitize(found.stable.rstrip("\n"), piped=piped))
+    typer.echo(f"\n# this request's part: {pack.tokens} tokens")
     for f in pack.files:
         typer.echo(sanitize(f"# {f.tokens:6d} tokens  {f.path}  ({f.reason})"))
-    typer.echo("")
-    typer.echo(sanitize(pack.text, piped=piped), nl=False)
-    if pack.schema:
-        typer.echo(f"\n# schema found in the repository ({shown.language} request):")
-        typer.echo(sanitize(pack.schema, piped=piped))
+    if pack.text:
+        typer.echo(sanitize(pack.text, piped=piped), nl=False)
+    if found.facts:
+        typer.echo(sanitize(found.facts, piped=piped))
     for note in pack.notes:
         typer.echo(sanitize(f"note: skipped {note}"), err=True)
 

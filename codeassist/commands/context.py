@@ -1,4 +1,4 @@
-"""`codeassist context "REQUEST"`: show the repository context a request would carry."""
+"""`codeassist context`: what repository context a request would carry, and why."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ import typer
 
 
 def context(
-    request: str = typer.Argument(..., help="What you want, in plain words."),
+    request: str = typer.Argument(
+        "", help="What you want, in plain words (none: the stable part)."
+    ),
+    lang: str = typer.Option("auto", "--lang", "-l", help="Language: python|sql|shell|auto."),
     budget: int = typer.Option(None, "--budget", "-b", min=0, help="Most tokens of context."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
@@ -20,7 +23,7 @@ def context(
 
     cfg = configuration.load()
     budget = cfg.context_budget if budget is None else budget
-    shown = preview(Path.cwd(), request, budget, cfg.model)
+    shown = preview(Path.cwd(), request, budget, cfg.model, lang)
     if as_json:
         typer.echo(json.dumps(shown.to_json()))
     else:

@@ -6,12 +6,11 @@ holds per repository root the reference graph with the file → hash map, keyed 
 its stat list and of its content hashes: an unchanged repository loads one blob, not thousands
 of rows. `graph_inputs` holds the graph's inputs as flat tables with the state they were made
 from: an edit patches them, and stores them again only once they lag many files behind.
-`walks` holds the folder walk of a repository outside git (see files.list_files). WAL mode
-(readers never wait for a writer), a short busy timeout and one short write transaction make
-two processes at once safe: a write that would wait longer is skipped with a note. A file
-that is not a database (or is damaged) is removed and rebuilt; a cache that cannot be opened
-at all is noted at once and the run goes without. Names that are not UTF-8 are stored as
-their bytes (BLOBs), so every path round-trips.
+`walks` holds the folder walk of a repository outside git (see files.list_files); `derived`
+what is computed from tags (token counts, prompt parts). WAL mode, a short busy timeout and one
+short write transaction make two processes at once safe: a write that would wait longer is
+skipped with a note. A damaged file is removed and rebuilt; a cache that cannot be opened is
+noted and the run goes without. Names that are not UTF-8 are stored as bytes (BLOBs).
 """
 
 from __future__ import annotations
@@ -40,8 +39,9 @@ CREATE TABLE IF NOT EXISTS snapshots (
 );
 CREATE TABLE IF NOT EXISTS graph_inputs (root TEXT PRIMARY KEY, tables BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS walks (root TEXT PRIMARY KEY, tree BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS derived (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
 """
-TABLES = ("files", "tags", "snapshots", "graph_inputs", "walks")  # wiped by a new version
+TABLES = ("files", "tags", "snapshots", "graph_inputs", "walks", "derived")  # a new version: wiped
 
 
 class Stat(NamedTuple):
@@ -117,6 +117,19 @@ class TagCache:
         try:
             with _write(self.db):
                 self.db.execute("INSERT OR REPLACE INTO walks VALUES (?, ?)", (_stored(root), tree))
+        except sqlite3.DatabaseError as exc:
+            self.note = f"tag cache not updated ({exc})"
+
+    def recall(self, key: str) -> bytes | None:
+        """The value stored under a `derived` key, if any."""
+        rows = self._read("SELECT value FROM derived WHERE key = ?", (key,))
+        return bytes(rows[0][0]) if rows else None
+
+    def remember(self, items: dict[str, bytes]) -> None:
+        """Store `derived` values; a failure only costs caching."""
+        try:
+            with _write(self.db):
+                self.db.executemany("INSERT OR REPLACE INTO derived VALUES (?, ?)", items.items())
         except sqlite3.DatabaseError as exc:
             self.note = f"tag cache not updated ({exc})"
 

@@ -26,6 +26,7 @@ MAX_FILE_BYTES = 1 << 20  # larger files are generated or data, not code worth a
 # A walk is stored for reuse only if every folder's change time is this much older than the
 # walk: a change in the same clock tick as the folder was read would otherwise go unseen.
 RACY_NS = 2_000_000_000
+GIT_TIMEOUT_S = 20.0  # `git ls-files` longer than this: walk the folders instead
 
 SKIP_DIRS = frozenset({
     ".git", ".hg", ".svn", "node_modules", "vendor", "third_party", "dist", "build", ".venv",
@@ -215,14 +216,15 @@ def _dir_kept(name: str) -> bool:
 
 
 def _git_files(root: Path) -> list[str] | None:
-    try:
-        import git
+    import subprocess  # not GitPython: importing it costs more than the listing
 
-        out: bytes = git.Repo(root).git.ls_files(
-            "-z", "--cached", "--others", "--exclude-standard", "--deduplicate",
-            stdout_as_string=False,
-        )  # fmt: skip
-    except Exception:  # noqa: BLE001 - not a usable repository: fall back to the walk
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(root), "ls-files", "-z", "--cached", "--others",
+             "--exclude-standard", "--deduplicate"],
+            capture_output=True, check=True, timeout=GIT_TIMEOUT_S,
+        ).stdout  # fmt: skip
+    except (OSError, subprocess.SubprocessError):  # not a usable repository: walk instead
         return None
     # Names as os.scandir gives them: bytes that are not UTF-8 kept (surrogateescape).
     return [os.fsdecode(p) for p in out.split(b"\0") if p]

@@ -46,7 +46,20 @@ class Index:
     files: Mapping[str, FileTags] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     parsed: int = 0  # files parsed in this run (the rest came from the cache)
-    graph: Graph | None = None  # the reference graph of `files`
+    state_key: str = ""  # digest of every file's content hash: what derived data is keyed by
+    graph_blob: bytes = field(default=b"", repr=False)  # the stored graph, loaded when asked
+    _graph: Graph | None = field(default=None, repr=False)
+
+    @property
+    def graph(self) -> Graph | None:
+        """The reference graph of `files` (loaded on first use: an answer kept in the cache
+        needs none, nor numpy)."""
+        if self._graph is None and self.graph_blob:
+            try:
+                self._graph = Graph.load(self.graph_blob)
+            except Exception:  # noqa: BLE001 - damaged: the ranker builds one from the tags
+                self.graph_blob = b""
+        return self._graph
 
 
 def cache_path() -> Path:
@@ -120,17 +133,19 @@ def _fill(
     # In listing order (the same while the listing is): a new order only costs a content check.
     stat_key = _digest(current)
     snap = cache.snapshot(key)
-    stored = RepoState.load(snap.graph) if snap is not None and snap.stat_key == stat_key else None
-    if stored is not None:
-        _use(result, cache, stored, {})
+    peeked = RepoState.peek(snap.graph) if snap is not None and snap.stat_key == stat_key else None
+    if peeked is not None and snap is not None:
+        result.state_key, result.graph_blob = snap.content_key, peeked[2]
+        _use(result, cache, RepoState(peeked[0], peeked[1], None), {})
         return
 
     known = cache.stats(key)
     scan = _scan(result.root, current, known)
     content_key = _digest(sorted(scan.digests.items()))
     gone = [p for p in known if p not in current]
-    if snap is not None and snap.content_key == content_key:
-        stored = RepoState.load(snap.graph)
+    result.state_key = content_key
+    same = snap is not None and snap.content_key == content_key
+    stored = RepoState.load(snap.graph) if snap is not None and same else None
     if stored is not None:  # only touched: the snapshot holds
         notes = {p: n for p, n in stored.notes.items() if p in scan.digests} | scan.unreadable
         _use(result, cache, RepoState(scan.digests, notes, stored.graph), {})
@@ -232,4 +247,4 @@ def _use(result: Index, cache: TagCache, state: RepoState, loaded: dict[str, Fil
         result.root, state.digests, loaded, cache_file=cache.path, cache_version=cache.version
     )
     result.notes.extend(f"{p}: {note}" for p, note in sorted(state.notes.items()))
-    result.graph = state.graph
+    result._graph = state.graph

@@ -32,6 +32,7 @@ class Packed:
     text: str
     tokens: int
     blocks: list[Block]
+    used: int = 0  # how many of the top-ranked tags the text shows
 
 
 def _owner(defs: Sequence[Definition], index: int) -> int:
@@ -81,7 +82,7 @@ def pack(
         text = join(blocks)
         tokens = count(text)
         if tokens <= budget:
-            best = Packed(text, tokens, blocks)
+            best = Packed(text, tokens, blocks, middle)
             low = middle + 1
         else:
             high = middle - 1

@@ -21,21 +21,30 @@ class RepoState:
 
     digests: dict[str, str]  # path → content hash
     notes: dict[str, str]  # path → why it was skipped
-    graph: Graph
+    graph: Graph | None  # None: not loaded yet (see Index.graph)
 
     def dump(self) -> bytes:
-        return marshal.dumps((FORMAT, self.digests, self.notes, self.graph.dump()))
+        graph = self.graph.dump() if self.graph is not None else b""
+        return marshal.dumps((FORMAT, self.digests, self.notes, graph))
 
     @staticmethod
     def load(data: bytes) -> RepoState | None:
         """The state `dump` gave; None when damaged or stored by another version."""
         try:
-            version, digests, notes, graph = marshal.loads(data)
-            if version != FORMAT:
-                return None
-            return RepoState(digests, notes, Graph.load(graph))
+            digests, notes, graph = RepoState.peek(data) or ({}, {}, b"")
+            return RepoState(digests, notes, Graph.load(graph)) if graph else None
         except Exception:  # noqa: BLE001 - a damaged snapshot is a cache miss
             return None
+
+    @staticmethod
+    def peek(data: bytes) -> tuple[dict[str, str], dict[str, str], bytes] | None:
+        """The maps of the state `dump` gave and its graph, not yet loaded; None when damaged."""
+        try:
+            version, digests, notes, graph = marshal.loads(data)
+        except Exception:  # noqa: BLE001 - a damaged snapshot is a cache miss
+            return None
+        ok = version == FORMAT and isinstance(digests, dict) and isinstance(notes, dict)
+        return (digests, notes, graph) if ok and isinstance(graph, bytes) and graph else None
 
 
 @dataclass(frozen=True)

@@ -9,14 +9,14 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from codeassist.backends.base import Backend
 from codeassist.db.schema import dialect_of, fit_database_schema, read_schema_file
 from codeassist.pipeline.request import Request
 
 if TYPE_CHECKING:
-    from codeassist.context import ContextPack
+    from codeassist.context import ContextPack, RequestContext
 
 
 def with_schema(
@@ -61,7 +61,7 @@ def context_pack(
     cwd: Path, text: str, count_tokens: Callable[[str], int], budget: int,
     language: str | None = None,
 ) -> ContextPack:  # fmt: skip
-    """The repository definitions that matter for `text`, within `budget` tokens."""
+    """The repository definitions that matter for `text`, within `budget` tokens (the repl)."""
     from codeassist.context import build_context, find_root
 
     return build_context(find_root(cwd), text, budget=budget, count_tokens=count_tokens,
@@ -69,11 +69,21 @@ def context_pack(
 
 
 def with_context(request: Request, backend: Backend, language: str, budget: int) -> Request:
-    """Add the repository definitions that matter for this request, within `budget` tokens."""
+    """Add the repository's stable part for `language` and the part that matches the request,
+    within `budget` tokens (counted with the backend's tokenizer, counts kept in the cache)."""
+    from codeassist.context import find_root, request_context
+    from codeassist.ctx.counts import backend_key, counter
+
     cwd = request.cwd or Path.cwd()
-    pack = context_pack(cwd, request.text, backend.count_tokens, budget, language)
-    schema = request.schema or (pack.schema if language == "sql" else "")
-    return dataclasses.replace(request, context=pack.text, schema=schema)
+    count = counter(backend.count_tokens, backend_key(backend.name, backend.count_tokens))
+    found = request_context(
+        find_root(cwd), request.text, language, budget=budget, count_tokens=count, cwd=cwd
+    )
+    schema = request.schema or (found.schema if language == "sql" else "")
+    return dataclasses.replace(
+        request, stable=found.stable, context=found.specific.text, facts=found.facts,
+        schema=schema,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -83,40 +93,53 @@ class Preview:
     root: Path
     budget: int
     language: str
-    counted_with: str  # the tokenizer, or the estimate
-    pack: ContextPack
+    counted_with: str  # the tokenizer (counts from the cache, where they were), or the estimate
+    found: RequestContext
 
     def to_json(self) -> dict[str, object]:
-        pack = self.pack
+        found, pack = self.found, self.found.specific
         return {
-            "root": str(self.root), "budget": self.budget, "tokens": pack.tokens,
-            "counted_with": self.counted_with, "files": [f._asdict() for f in pack.files],
-            "notes": pack.notes, "schema": pack.schema, "text": pack.text,
+            "root": str(self.root), "language": self.language, "budget": self.budget,
+            "tokens": found.tokens, "counted_with": self.counted_with,
+            "stable": found.stable, "stable_tokens": found.stable_tokens,
+            "overview": found.overview, "files": [f._asdict() for f in pack.files],
+            "notes": pack.notes, "schema": found.schema or pack.schema, "text": pack.text,
+            "facts": found.facts,
         }  # fmt: skip
 
 
-def preview(cwd: Path, text: str, budget: int, model: str) -> Preview:
-    """The context for `text`, counted with `model`'s tokenizer where it is installed."""
-    from codeassist.context import build_context, find_root
-    from codeassist.pipeline.language import detect
+def preview(cwd: Path, text: str, budget: int, model: str, language: str = "auto") -> Preview:
+    """The context for `text` (none: the stable part alone), counted with `model`'s tokenizer
+    where it is installed; counts already in the cache need no tokenizer at all."""
+    from codeassist.context import find_root, request_context
+    from codeassist.pipeline.run import resolve_language
 
     count, counted_with = counter(model)
     root = find_root(cwd)
-    lang = detect(text)
-    pack = build_context(root, text, budget=budget, count_tokens=count, cwd=cwd, language=lang)
-    return Preview(root, budget, lang, counted_with, pack)
+    lang = resolve_language(Request(text or "the repository", language=language))
+    found = request_context(root, text, lang, budget=budget, count_tokens=count, cwd=cwd)
+    if getattr(count, "loads", 1) == 0:
+        counted_with += " (counts from the cache)"
+    return Preview(root, budget, lang, counted_with, found)
 
 
 def counter(model: str) -> tuple[Callable[[str], int], str]:
-    """The model's tokenizer when it is installed (no weights loaded), else the byte estimate."""
+    """The model's token counts (kept in the cache) when it is installed, else the byte
+    estimate. The tokenizer itself is loaded only for texts not counted before."""
     from codeassist.backends.base import estimate_tokens
     from codeassist.errors import CodeassistError
 
     try:
         from codeassist import models
-        from codeassist.backends.llamacpp import tokenizer
+        from codeassist.ctx.counts import model_counter
 
         ref = models.resolve(model)
-        return tokenizer(ref.path), f"the {ref.name} tokenizer"
+
+        def load() -> Any:
+            from codeassist.backends.llamacpp import tokenizer
+
+            return tokenizer(ref.path)
+
+        return model_counter(ref.name or ref.path.stem, ref.path, load), f"the {ref.name} tokenizer"
     except (CodeassistError, ImportError, AttributeError, OSError, ValueError):
         return estimate_tokens, f"an estimate (about 4 bytes a token; model {model} not installed)"

@@ -1,4 +1,10 @@
-"""Prompt templates, per language and task."""
+"""Prompt templates, per language and task, shaped for the server's prefix cache.
+
+The system message is the fixed text of the language, then the repository's stable part
+(see codeassist/context.py), and nothing else: it is the same for every request of a language
+in a repository, and `stable_messages` gives it alone, for a server to evaluate ahead of time.
+The user message holds everything about the request: its own context, facts, the question.
+"""
 
 from __future__ import annotations
 
@@ -54,12 +60,15 @@ class Environment:
         return cls(os=system, shell=shell, cwd=str(cwd or Path.cwd()))
 
 
-def system_prompt(language: str, explain: bool) -> str:
-    return (
-        "You are codeassist, a precise coding assistant. "
-        + _RULES[language]
-        + (_EXPLAIN if explain else _TERSE)
-    )
+def system_prompt(language: str) -> str:
+    """The fixed text of a language's prompt (what the stable part follows)."""
+    return "You are codeassist, a precise coding assistant. " + _RULES[language]
+
+
+def stable_messages(language: str, stable: str = "") -> list[Message]:
+    """The messages every request of `language` with this stable part starts with."""
+    text = system_prompt(language)
+    return [Message("system", f"{text}\n\n{stable.strip()}" if stable.strip() else text)]
 
 
 def build(
@@ -67,23 +76,31 @@ def build(
     language: str,
     *,
     explain: bool = False,
+    stable: str = "",
     context: str = "",
+    facts: str = "",
     schema: str = "",
     dialect: str = "sqlite",
     env: Environment | None = None,
 ) -> list[Message]:
-    """The chat messages for one request. Stable parts first, so a server can reuse them."""
+    """The chat messages for one request: `stable_messages`, then one user message.
+
+    `stable` is the repository part that does not depend on the request; `context` the
+    definitions that match it; `facts` what changes with every edit (the git working tree).
+    A schema already in `stable` (found in the repository) is not repeated.
+    """
     parts = []
     if context:
-        parts.append(f"Relevant code from the user's repository:\n{context.strip()}")
-    if language == "sql" and schema:
+        parts.append(f"Code from the repository that matches this request:\n{context.strip()}")
+    if language == "sql" and schema and schema.strip() not in stable:
         parts.append(f"Database schema ({dialect}):\n```sql\n{schema.strip()}\n```")
+    elif language == "sql" and schema:
+        parts.append(f"SQL dialect: {dialect}.")
     if language == "shell" and env:
-        parts.append(
-            f"Operating system: {env.os}. Shell: {env.shell}. Working directory: {env.cwd}."
-        )
+        where = "" if "Working directory:" in stable else f" Working directory: {env.cwd}."
+        parts.append(f"Operating system: {env.os}. Shell: {env.shell}.{where}")
+    if facts:
+        parts.append(facts.strip())
     parts.append(f"Request: {request.strip()}")
-    return [
-        Message("system", system_prompt(language, explain)),
-        Message("user", "\n\n".join(parts)),
-    ]
+    parts.append(_EXPLAIN.strip() if explain else _TERSE.strip())
+    return [*stable_messages(language, stable), Message("user", "\n\n".join(parts))]

@@ -18,7 +18,9 @@ class Request:
     text: str
     language: str = "auto"  # python | sql | shell | auto
     explain: bool = False
-    context: str = ""  # rendered repository context
+    stable: str = ""  # the repository part that does not depend on the request (first)
+    context: str = ""  # rendered repository context that matches the request
+    facts: str = ""  # what changes with every edit (shell: the git working tree)
     schema: str = ""  # CREATE statements, for SQL
     dialect: str = "sqlite"
     cwd: Path | None = None

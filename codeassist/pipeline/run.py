@@ -39,8 +39,9 @@ def resolve_language(request: Request) -> str:
 def messages_for(request: Request, lang: str) -> list[Message]:
     env = prompts.Environment.current(request.cwd) if lang == "shell" else None
     return prompts.build(
-        request.text, lang, explain=request.explain, context=request.context,
-        schema=request.schema, dialect=request.dialect, env=env,
+        request.text, lang, explain=request.explain, stable=request.stable,
+        context=request.context, facts=request.facts, schema=request.schema,
+        dialect=request.dialect, env=env,
     )  # fmt: skip
 
 

@@ -1,0 +1,156 @@
+"""The project's named tasks, as a shell request should call them: `make test`, `tox -e flake8`.
+
+Read from the files that define them (Makefile, justfile, package.json, pyproject.toml,
+tox.ini, noxfile.py, Taskfile.yml) in the repository root and the working directory; one
+line per file: how to run a task, then its names. Only small files are read, and none is run.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+MAX_BYTES = 256_000  # a task file larger than this is not read
+MAX_NAMES = 24  # task names per file
+TASK_FILES: dict[str, tuple[str, Callable[[str], list[str]]]] = {}  # filled below
+
+_MAKE_RULE = re.compile(r"^([A-Za-z0-9_][^:#=%\s]*(?:[ \t]+[^:#=%\s]+)*)[ \t]*:(?![:=])", re.M)
+_JUST_RULE = re.compile(r"^@?([A-Za-z_][\w-]*)(?:[ \t]+[^:=\n]*)?:(?!=)", re.M)
+_JUST_SKIP = ("set", "alias", "export", "import", "mod")
+_NOX = re.compile(r"@nox\.session(?:\(([^)]*)\))?\s*\n(?:\s*@.*\n)*\s*def\s+(\w+)")
+_NOX_NAME = re.compile(r"name\s*=\s*['\"]([\w.-]+)['\"]")
+
+
+def tasks(root: Path, cwd: Path) -> list[str]:
+    """One line per task file of `root` and `cwd`: `how (file): name name …`."""
+    lines = []
+    for folder in dict.fromkeys((cwd.resolve(), root.resolve())):
+        for name, (how, read) in TASK_FILES.items():
+            path = folder / name
+            text = _read(path)
+            if text is None:
+                continue
+            try:
+                names = _unique(read(text))
+            except (ValueError, KeyError, TypeError, AttributeError):
+                continue
+            if not names:
+                continue
+            where = name if folder == root.resolve() else str(path.relative_to(root.resolve()))
+            runner = _node_runner(folder) if how == "npm run" else how
+            more = f" … {len(names) - MAX_NAMES} more" if len(names) > MAX_NAMES else ""
+            lines.append(f"{runner} ({where}): {', '.join(names[:MAX_NAMES])}{more}")
+    return lines
+
+
+def _read(path: Path) -> str | None:
+    try:
+        if not path.is_file() or path.stat().st_size > MAX_BYTES:
+            return None
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+def _unique(names: Iterable[str]) -> list[str]:
+    return [n for n in dict.fromkeys(names) if n]
+
+
+def make_targets(text: str) -> list[str]:
+    """Explicit targets of a Makefile (not special `.X` ones, patterns or variables)."""
+    text = re.sub(r"\\\n", " ", text)
+    found: list[str] = []
+    for match in _MAKE_RULE.finditer(text):
+        found.extend(t for t in match.group(1).split() if not t.startswith((".", "$")))
+    return found
+
+
+def just_recipes(text: str) -> list[str]:
+    return [
+        m.group(1) for m in _JUST_RULE.finditer(text)
+        if m.group(1) not in _JUST_SKIP and not m.group(1).startswith("_")
+    ]  # fmt: skip
+
+
+def npm_scripts(text: str) -> list[str]:
+    scripts = json.loads(text).get("scripts") or {}
+    return [str(name) for name in scripts if not str(name).startswith(("pre", "post"))]
+
+
+def pyproject_scripts(text: str) -> list[str]:
+    """Console scripts ([project.scripts], poetry's) and task runners' tasks (poe, pdm, hatch)."""
+    data = tomllib.loads(text)
+    tool = data.get("tool", {})
+    found = list(data.get("project", {}).get("scripts", {}))
+    found += list(tool.get("poetry", {}).get("scripts", {}))
+    found += [f"poe {name}" for name in tool.get("poe", {}).get("tasks", {})]
+    found += [f"pdm run {name}" for name in tool.get("pdm", {}).get("scripts", {})]
+    for env, spec in tool.get("hatch", {}).get("envs", {}).items():
+        prefix = "" if env == "default" else f"{env}:"
+        found += [f"hatch run {prefix}{name}" for name in spec.get("scripts", {})]
+    if legacy := tool.get("tox", {}).get("legacy_tox_ini"):
+        found += [f"tox -e {name}" for name in tox_envs(legacy)]
+    found += [f"tox -e {name}" for name in tool.get("tox", {}).get("env", {})]
+    return found
+
+
+def tox_envs(text: str) -> list[str]:
+    """The envlist (factors expanded: `py3{12,13}`) and every `[testenv:NAME]` section."""
+    found: list[str] = []
+    listed = re.search(r"^\s*env_?list\s*=\s*((?:.*\n?)(?:[ \t]+\S.*\n?)*)", text, re.M)
+    sections = re.findall(r"^\[testenv:([^\]]+)\]", text, re.M)
+    for spec in ([listed.group(1)] if listed else []) + sections:
+        for entry in re.findall(r"(?:[^,\s{]|\{[^}]*\})+", spec):
+            found += _expand(entry)
+    return found
+
+
+def _expand(entry: str) -> list[str]:
+    """`py3{12,13}-django` as py312-django, py313-django."""
+    match = re.search(r"\{([^}]*)\}", entry)
+    if not match:
+        return [entry]
+    head, tail = entry[: match.start()], entry[match.end() :]
+    return [e for part in match.group(1).split(",") for e in _expand(head + part.strip() + tail)]
+
+
+def nox_sessions(text: str) -> list[str]:
+    found = []
+    for args, func in _NOX.findall(text):
+        name = _NOX_NAME.search(args or "")
+        found.append(name.group(1) if name else func)
+    return found
+
+
+def taskfile_tasks(text: str) -> list[str]:
+    """Names under `tasks:` at the first indent (YAML read by lines, without a YAML parser)."""
+    found: list[str] = []
+    inside = False
+    for line in text.splitlines():
+        if re.match(r"^tasks:\s*$", line):
+            inside = True
+        elif inside and re.match(r"^\S", line):
+            break
+        elif inside and (m := re.match(r"^  ([\w:.-]+):", line)):
+            found.append(m.group(1))
+    return found
+
+
+def _node_runner(folder: Path) -> str:
+    for lock, runner in (("pnpm-lock.yaml", "pnpm"), ("yarn.lock", "yarn"), ("bun.lockb", "bun")):
+        if (folder / lock).exists():
+            return runner + " run"
+    return "npm run"
+
+
+TASK_FILES.update({
+    "Makefile": ("make", make_targets), "makefile": ("make", make_targets),
+    "GNUmakefile": ("make", make_targets), "justfile": ("just", just_recipes),
+    "Justfile": ("just", just_recipes), "package.json": ("npm run", npm_scripts),
+    "pyproject.toml": ("commands", pyproject_scripts), "tox.ini": ("tox -e", tox_envs),
+    "noxfile.py": ("nox -s", nox_sessions), "Taskfile.yml": ("task", taskfile_tasks),
+    "Taskfile.yaml": ("task", taskfile_tasks),
+})  # fmt: skip

@@ -1,0 +1,212 @@
+"""Context fitted to the language, and prompts shaped for the server's prefix cache.
+
+A shell request carries workspace facts (tasks, tools, branch, listing), not code; a Python
+request starts with the repository's stable part, byte-identical across requests, then its
+own few definitions. Real git repositories in tmp_path; the real small model's tokenizer.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from codeassist import pipeline
+from codeassist.backends.base import estimate_tokens
+from codeassist.backends.fake import FakeBackend
+from codeassist.context import request_context, stable_part
+from codeassist.pipeline import grounding, prompts
+from tests.helpers.cli import SMALL_MODEL, run_cli
+from tests.helpers.repos import git, make_repo
+
+PACKAGE_JSON = '{"name": "shop", "scripts": {"build": "vite build", "lint": "eslint ."}}\n'
+PYPROJECT = '[project]\nname = "shop"\n[project.scripts]\nshop-admin = "app.cli:main"\n'
+
+
+def shop(tmp_path: Path) -> Path:
+    """The fixture shop with a package.json and a pyproject, committed."""
+    repo = make_repo(tmp_path)
+    (repo / "package.json").write_text(PACKAGE_JSON)
+    (repo / "pyproject.toml").write_text(PYPROJECT)
+    (repo / "uv.lock").write_text("version = 1\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "tasks")
+    return repo
+
+
+def asked(repo: Path, text: str, language: str, backend: FakeBackend) -> list[prompts.Message]:
+    """The messages the backend receives for one request, grounded as `gen` grounds it."""
+    request = pipeline.Request(text, language=language, cwd=repo, verify=False)
+    request = grounding.with_context(request, backend, language, 400)
+    pipeline.run(request, backend)
+    return backend.history[-1][0]
+
+
+def test_a_shell_request_carries_tasks_tools_and_branch_not_code(tmp_path: Path) -> None:
+    repo = shop(tmp_path)
+    (repo / "app" / "billing.py").write_text("def changed():\n    pass\n")
+    found = request_context(repo, "run the tests", "shell", budget=400,
+                            count_tokens=estimate_tokens, cwd=repo)  # fmt: skip
+    assert "make (Makefile): test, deploy" in found.stable
+    assert "npm run (package.json): build, lint" in found.stable
+    assert "commands (pyproject.toml): shop-admin" in found.stable
+    assert "Git branch: main" in found.stable and "uv" in found.stable
+    assert "app/" in found.stable and "Makefile" in found.stable  # the listing
+    assert "def " not in found.stable and "class " not in found.stable
+    assert found.specific.text == "" and found.specific.files == []
+    assert found.facts == "Git working tree: 1 changed file."  # volatile: with the request
+    assert estimate_tokens(found.stable) <= 400
+
+
+def test_the_context_command_shows_what_a_shell_request_gets(tmp_path: Path) -> None:
+    repo = shop(tmp_path)
+    done = run_cli("context", "--lang", "shell", cwd=repo / "app")
+    assert done.returncode == 0, done.stderr
+    assert "# stable part, the same for every shell request here" in done.stdout
+    assert f"Working directory: {(repo / 'app').resolve()}" in done.stdout
+    assert "make (Makefile): test, deploy" in done.stdout and "Git branch: main" in done.stdout
+    assert "billing.py" in done.stdout and "def refund" not in done.stdout
+    assert "Git working tree: clean." in done.stdout
+
+
+def test_two_python_requests_share_the_stable_part_as_a_prefix(tmp_path: Path) -> None:
+    repo = shop(tmp_path)
+    backend = FakeBackend.scripted("```python\nprint(1)\n```")
+    first = asked(repo, "refund an Order when the charge fails", "python", backend)
+    second = asked(repo, "make slugify keep underscores", "python", backend)
+    stable = stable_part(repo, "python", 400, count_tokens=estimate_tokens)
+    assert "class Customer" in stable
+    assert first[0] == second[0] == prompts.stable_messages("python", stable)[0]
+    assert first[0].content.endswith(stable.strip())
+    assert first[1] != second[1] and "Request: refund an Order" in first[1].content
+    assert stable not in first[1].content  # not sent twice
+
+
+def test_the_prefix_is_identical_in_tokens_with_the_real_tokenizer(
+    tmp_path: Path, small_model: Path
+) -> None:
+    from codeassist import models
+    from codeassist.backends.llamacpp import LlamaCppBackend
+
+    repo = shop(tmp_path)
+    llm = LlamaCppBackend.load(models.resolve(SMALL_MODEL), n_ctx=2048)
+    prompts_of = []
+    for text in ("refund an Order when the charge fails", "make slugify keep underscores"):
+        request = pipeline.Request(text, language="python", cwd=repo, verify=False)
+        request = grounding.with_context(request, llm, "python", 400)
+        prompts_of.append(llm.tokenize(llm.format(pipeline.messages_for(request, "python"))))
+    stable = stable_part(repo, "python", 400, count_tokens=llm.count_tokens)
+    system_turn = llm.format(prompts.stable_messages("python", stable))
+    end = system_turn.index(stable.strip()) + len(stable.strip())  # a special token follows
+    prefix = llm.tokenize(system_turn[:end])
+    assert len(prefix) > 100
+    assert prompts_of[0][: len(prefix)] == prompts_of[1][: len(prefix)] == prefix
+
+
+def test_an_unrelated_commit_keeps_the_stable_part_a_central_one_changes_it(
+    tmp_path: Path,
+) -> None:
+    repo = shop(tmp_path)
+    before = stable_part(repo, "python", 400, count_tokens=estimate_tokens)
+    cart = repo / "web" / "cart.js"
+    cart.write_text(cart.read_text() + "\nexport function emptyCart(cart) {\n  cart.clear();\n}\n")
+    git(repo, "commit", "-qam", "empty the cart")
+    assert stable_part(repo, "python", 400, count_tokens=estimate_tokens) == before
+    models = repo / "app" / "models.py"
+    models.write_text(models.read_text().replace("A person who buys things.", "A buyer."))
+    git(repo, "commit", "-qam", "shorter")
+    after = stable_part(repo, "python", 400, count_tokens=estimate_tokens)
+    assert after != before and "# A buyer." in after
+
+
+def test_sql_gets_the_schema_once_and_the_code_using_it(tmp_path: Path) -> None:
+    repo = shop(tmp_path)
+    backend = FakeBackend.scripted("```sql\nSELECT 1;\n```")
+    messages = asked(repo, "count orders per customer", "sql", backend)
+    system, user = messages[0].content, messages[1].content
+    assert "CREATE TABLE orders" in system and "class Order" in system
+    assert "CREATE TABLE" not in user and "SQL dialect: sqlite." in user
+
+
+def test_token_counts_come_from_the_cache_without_loading_the_tokenizer(
+    tmp_path: Path, small_model: Path
+) -> None:
+    repo = shop(tmp_path)
+    env = {"CODEASSIST_MODEL": SMALL_MODEL, "PYTHONPROFILEIMPORTTIME": "1"}
+    cold = run_cli("context", "refund an Order", "--json", cwd=repo, env=env)
+    warm = run_cli("context", "refund an Order", "--json", cwd=repo, env=env)
+    assert cold.returncode == warm.returncode == 0, cold.stderr[-2000:]
+    loaded = re.compile(r"\|\s+llama_cpp$", re.M)  # a line of -X importtime
+    assert loaded.search(cold.stderr)  # counted with the model's tokenizer once
+    assert not loaded.search(warm.stderr)  # then from the cache: nothing loaded
+    assert not re.search(r"\|\s+numpy$", warm.stderr, re.M)  # nor the graph: nothing ranked
+    first, second = json.loads(cold.stdout), json.loads(warm.stdout)
+    assert "(counts from the cache)" in second["counted_with"]
+    assert {k: v for k, v in first.items() if k != "counted_with"} == {
+        k: v for k, v in second.items() if k != "counted_with"
+    }
+
+
+def test_an_edit_changes_the_request_part_kept_in_the_cache(tmp_path: Path) -> None:
+    from codeassist.ctx.counts import TokenCounter
+
+    repo = shop(tmp_path)
+
+    def ask() -> str:
+        count = TokenCounter("estimate", lambda: estimate_tokens, store=tmp_path / "c.sqlite")
+        return request_context(repo, "refund_partially an Order", "python", budget=200,
+                               count_tokens=count, cwd=repo).specific.text  # fmt: skip
+
+    assert ask() == ask() and "refund_partially" not in ask()
+    billing = repo / "app" / "billing.py"
+    billing.write_text(billing.read_text() + "\n\ndef refund_partially(order, cents):\n    pass\n")
+    assert "def refund_partially(order, cents):" in ask()
+
+
+@pytest.mark.parametrize("name", ["Makefile", "justfile", "tox.ini", "noxfile.py", "Taskfile.yml"])
+def test_task_files_give_their_task_names(tmp_path: Path, name: str) -> None:
+    from codeassist.ctx.tasks import tasks
+
+    text, expected = TASK_FILES[name]
+    (tmp_path / name).write_text(text)
+    assert tasks(tmp_path, tmp_path) == [expected]
+
+
+TASK_FILES = {
+    "Makefile": (
+        "CC := gcc\n.PHONY: test\n%.o: %.c\n\t$(CC) -c $<\nbuild lint: deps\n\techo\n"
+        "test:\n\tpytest\ndeps:\n", "make (Makefile): build, lint, test, deps",
+    ),
+    "justfile": (
+        "set shell := [\"bash\"]\nversion := \"1\"\ntest *args:\n  pytest\n_hidden:\n  x\n"
+        "release v: test\n  echo\n", "just (justfile): test, release",
+    ),
+    "tox.ini": (
+        "[tox]\nenvlist =\n    py3{12,13}\n    lint\n[testenv:docs]\n",
+        "tox -e (tox.ini): py312, py313, lint, docs",
+    ),
+    "noxfile.py": (
+        "import nox\n@nox.session\ndef tests(s):\n    pass\n@nox.session(name=\"type-check\")\n"
+        "def mypy(s):\n    pass\n", "nox -s (noxfile.py): tests, type-check",
+    ),
+    "Taskfile.yml": (
+        "version: '3'\ntasks:\n  build:\n    cmds: [go build]\n  test:\n    deps: [build]\n",
+        "task (Taskfile.yml): build, test",
+    ),
+}  # fmt: skip
+
+
+def test_git_state_is_short_and_outside_git_there_is_none(tmp_path: Path) -> None:
+    from codeassist.ctx.workspace import git_branch, git_state
+
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    assert git_state(plain) == "" and git_branch(plain) == ""
+    repo = shop(tmp_path)
+    git(repo, "checkout", "-q", "--detach")
+    assert git_branch(repo).startswith("detached at ")
+    os.remove(repo / "Makefile")
+    assert git_state(repo) == "Git working tree: 1 changed file."
