@@ -10,6 +10,7 @@ and in an empty directory (without), at temperature 0 with the configured (defau
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import shutil
 import subprocess
@@ -65,7 +66,11 @@ def main() -> int:
     parser.add_argument("--outside-only", action="store_true", help="skip the repository requests")
     args = parser.parse_args()
     results: dict[str, dict[str, object]] = {}
-    with tempfile.TemporaryDirectory() as tmp:
+    # A fixed place: the working directory is part of a shell prompt, so it must not vary.
+    fixed = Path(tempfile.gettempdir(), "codeassist-same-outputs")
+    shutil.rmtree(fixed, ignore_errors=True)
+    fixed.mkdir()
+    with contextlib.nullcontext(str(fixed)) as tmp:
         empty, repo = Path(tmp, "empty"), Path(tmp, "shop")
         empty.mkdir()
         shutil.copytree(SHOP, repo)
