@@ -17,6 +17,7 @@ from codeassist.pipeline.request import Request
 
 if TYPE_CHECKING:
     from codeassist.context import ContextPack, RequestContext
+    from codeassist.ctx.counts import TokenCounter
 
 
 def with_schema(
@@ -72,18 +73,34 @@ def with_context(request: Request, backend: Backend, language: str, budget: int)
     """Add the repository's stable part for `language` and the part that matches the request,
     within `budget` tokens (counted with the backend's tokenizer, counts kept in the cache)."""
     from codeassist.context import find_root, request_context
-    from codeassist.ctx.counts import backend_key, counter
 
     cwd = request.cwd or Path.cwd()
-    count = counter(backend.count_tokens, backend_key(backend.name, backend.count_tokens))
     found = request_context(
-        find_root(cwd), request.text, language, budget=budget, count_tokens=count, cwd=cwd
-    )
+        find_root(cwd), request.text, language, budget=budget,
+        count_tokens=backend_counter(backend), cwd=cwd,
+    )  # fmt: skip
     schema = request.schema or (found.schema if language == "sql" else "")
     return dataclasses.replace(
         request, stable=found.stable, context=found.specific.text, facts=found.facts,
         schema=schema,
     )  # fmt: skip
+
+
+def backend_counter(backend: Backend) -> TokenCounter:
+    """The backend's token counts, kept in the cache under its tokenizer's key: the counter
+    every prompt's context is measured with, so the stable part ends where it always does."""
+    from codeassist.ctx.counts import backend_key, counter
+
+    return counter(backend.count_tokens, backend_key(backend.name, backend.count_tokens))
+
+
+def stable_part(backend: Backend, cwd: Path, language: str, budget: int) -> str:
+    """The repository's stable part for `language` from `cwd`, exactly as `with_context` puts
+    it in a request: same root, budget and token counter."""
+    from codeassist.context import find_root
+    from codeassist.context import stable_part as part
+
+    return part(find_root(cwd), language, budget, count_tokens=backend_counter(backend), cwd=cwd)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from codeassist.backends.base import Backend, Options
+from codeassist.backends.base import Backend, Message, Options
 from codeassist.config import Config, check_option
 from codeassist.pipeline import grounding
 from codeassist.pipeline.request import Request
@@ -86,3 +86,14 @@ def prepare(cfg: Config, ask: Ask) -> Prepared:
     if use_context(cfg, ask.cwd, ask.context):
         req = grounding.with_context(req, backend, target, cfg.context_budget)
     return Prepared(req, backend, target)
+
+
+def stable_messages(cfg: Config, backend: Backend, cwd: Path, language: str) -> list[Message]:
+    """The messages every `language` request that `prepare` makes from `cwd` starts with (its
+    system message): what a resident server can evaluate before the first request."""
+    from codeassist.pipeline.prompts import stable_messages as messages
+
+    stable = ""
+    if use_context(cfg, cwd):
+        stable = grounding.stable_part(backend, cwd, language, cfg.context_budget)
+    return messages(language, stable)

@@ -1,0 +1,87 @@
+"""Warm the resident server: evaluate a directory's stable prompt part before any request.
+
+The shell widget runs `codeassist warm --lang shell --quiet` in the background when it loads
+and whenever the working directory changes, so the first Ctrl-G there finds the system
+message (fixed text + the repository's stable part) already in the server's KV cache. The
+messages are the ones `prepare` would start a request from the same directory with
+(`prepare.stable_messages`): byte for byte, or the server would evaluate them for nothing.
+Nothing here prints; no server (or one too old for the op) is "nothing to do", not an error.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from codeassist.config import Config
+from codeassist.errors import BackendError, UsageError
+
+LANGUAGES = ("shell", "python", "sql")
+TIMEOUT_S = 300.0  # a warm waits behind a running request, then evaluates up to n_ctx tokens
+UNSUPPORTED = "unknown op"  # what a server without the op answers (serve/validate.py)
+
+
+@dataclass(frozen=True)
+class Warmed:
+    """What one warm did: `skipped` says why nothing was sent ("" when it was)."""
+
+    language: str
+    path: Path  # the repository root (the directory itself outside one)
+    skipped: str = ""  # "no_server" | "endpoint" | "unsupported"
+    note: str = ""  # the sentence for a person, when skipped
+    stats: dict[str, Any] = field(default_factory=dict)  # the server's answer
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "warmed": not self.skipped, "language": self.language, "path": str(self.path),
+            "skipped": self.skipped or None, "stats": self.stats or None,
+        }  # fmt: skip
+
+
+def check_language(language: str) -> str:
+    if language not in LANGUAGES:
+        raise UsageError(f"unknown language {language!r}", hint="use --lang shell, python or sql")
+    return language
+
+
+def warm(cfg: Config, cwd: Path, language: str = "shell") -> Warmed:
+    """Send the stable messages of `language` from `cwd` to the server of the config's model."""
+    from codeassist.backends import client
+    from codeassist.backends.select import NO_SERVER
+    from codeassist.context import find_root
+    from codeassist.pipeline.prepare import stable_messages, use_context
+    from codeassist.serve import protocol
+
+    language = check_language(language)
+    root = find_root(cwd) if use_context(cfg, cwd) else cwd.resolve()
+    if cfg.endpoint:
+        return Warmed(language, root, "endpoint", f"requests go to {cfg.endpoint}, not a server")
+    server = None if os.environ.get(NO_SERVER) else client.find(cfg.model)
+    if server is None:
+        return Warmed(language, root, "no_server", f"no server runs for {cfg.model}")
+    messages = stable_messages(cfg, server, cwd, language)
+    payload = {"op": "warm", "messages": protocol.messages_to_json(messages)}
+    try:
+        answer = protocol.call(server.path, payload, timeout=TIMEOUT_S)
+    except BackendError as exc:
+        if UNSUPPORTED in exc.message:
+            note = f"the server on {server.path} cannot warm (an older codeassist)"
+            return Warmed(language, root, "unsupported", note)
+        raise
+    except OSError as exc:  # the server went away or took too long mid-answer
+        raise BackendError(
+            f"warming the server on {server.path} failed: {exc}",
+            hint="see `codeassist serve --status`",
+        ) from None
+    return Warmed(language, root, stats=dict(answer.get("stats") or {}))
+
+
+def summary(warmed: Warmed) -> str:
+    """One line: "warmed 1234 tokens (812 reused) for /path (shell)"."""
+    stats = warmed.stats
+    return (
+        f"warmed {stats.get('tokens', '?')} tokens ({stats.get('reused', 0)} reused) "
+        f"for {warmed.path} ({warmed.language})"
+    )
