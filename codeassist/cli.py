@@ -25,6 +25,7 @@ from codeassist.commands import (
     risk,
     serve,
     shell,
+    warm,
 )
 from codeassist.commands import fix as fix_command
 from codeassist.commands.check import check as check_command
@@ -89,6 +90,7 @@ app.command("repl")(repl.repl)
 app.command("review")(review.review)
 app.add_typer(hook.app, name="hook")
 app.command("serve")(serve.serve)
+app.command("warm")(warm.warm)
 app.command("doctor")(doctor.doctor)
 
 
