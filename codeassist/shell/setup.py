@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from codeassist.errors import UsageError
+from codeassist.errors import CodeassistError, UsageError
 from codeassist.shell import widgets
 
 if TYPE_CHECKING:
     import click
+
+    from codeassist.config import Config
 
 
 @dataclass(frozen=True)
@@ -60,15 +62,26 @@ def script(
     shell: str, key: str | None, explain_key: str | None, completion: click.Command | None
 ) -> str:
     """The widget bound to the keys given (else the config's), then Tab completion if asked."""
-    if key is None or explain_key is None:
-        from codeassist import config
+    from codeassist import config
 
-        cfg = config.load()
-        key = cfg.shell_key if key is None else key
-        explain_key = cfg.explain_key if explain_key is None else explain_key
-    text = widgets.widget(shell, key, explain_key)
+    cfg = config.load()
+    key = cfg.shell_key if key is None else key
+    explain_key = cfg.explain_key if explain_key is None else explain_key
+    text = widgets.widget(shell, key, explain_key, socket=server_socket(cfg))
     if completion is not None:
         from codeassist.shell.completion import script as completion_script
 
         text += completion_script(shell, completion)
     return text
+
+
+def server_socket(cfg: Config) -> str:
+    """Where the widget finds the resident server to warm: "" when requests do not go to one."""
+    from codeassist.serve import protocol
+
+    if cfg.endpoint:
+        return ""
+    try:
+        return str(protocol.socket_path(cfg.model))
+    except (CodeassistError, OSError):  # no runtime dir: the widget still works, unwarmed
+        return ""

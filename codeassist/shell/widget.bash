@@ -8,8 +8,18 @@ __codeassist_last_command=
 __codeassist_last_status=0
 __codeassist_count=
 __codeassist_histcmd=
+__codeassist_socket=@SOCKET@ # the resident server's; warm it when it runs
+__codeassist_warmed=
+__codeassist_warm() { # the server evaluates this directory's prompt prefix, in the background
+    __codeassist_warmed=$PWD
+    [[ -n $__codeassist_socket && -S $__codeassist_socket ]] || return 0
+    local bin=${CODEASSIST_BIN:-}
+    [[ -n $bin ]] || bin=@EXE@
+    ("$bin" warm --lang shell --quiet </dev/null >/dev/null 2>&1 &) # no job, no message
+}
 __codeassist_precmd() {
     local status=$? pipe="${PIPESTATUS[*]}" count=$HISTCMD failed s
+    [[ $PWD == "$__codeassist_warmed" ]] || __codeassist_warm
     if ((BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] >= 404)); then
         count='\#' # the command number: it counts every command run, in history or not
         count=${count@P}
@@ -39,6 +49,7 @@ if [[ ${PROMPT_COMMAND[*]} != *__codeassist_precmd* ]]; then
     # First, so it sees the command's own $?; it hands that status on to what follows.
     PROMPT_COMMAND="__codeassist_precmd${PROMPT_COMMAND:+;$PROMPT_COMMAND}"
 fi
+__codeassist_warm
 __codeassist_widget() {
     local request=$READLINE_LINE
     local -a args

@@ -17,6 +17,16 @@ function __codeassist_postexec --on-event fish_postexec
     set -g __codeassist_last_command $argv[1]
     return $st
 end
+set -g __codeassist_socket @SOCKET@ # the resident server's; warm it when it runs
+function __codeassist_warm --on-variable PWD # the server evaluates this directory's prefix
+    test -n "$__codeassist_socket"; and test -S "$__codeassist_socket"; or return 0
+    set -l bin @EXE@
+    set -q CODEASSIST_BIN; and set bin $CODEASSIST_BIN
+    command $bin warm --lang shell --quiet </dev/null >/dev/null 2>&1 &
+    disown $last_pid 2>/dev/null # no job: nothing printed when it ends
+    return 0
+end
+__codeassist_warm
 function __codeassist_widget
     set -l request (commandline | string collect)
     set -l args

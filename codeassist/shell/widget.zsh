@@ -21,9 +21,18 @@ __codeassist_precmd() {
     fi
     return $st
 }
+typeset -g __codeassist_socket=@SOCKET@ # the resident server's; warm it when it runs
+__codeassist_warm() { # the server evaluates this directory's prompt prefix, in the background
+    [[ -n $__codeassist_socket && -S $__codeassist_socket ]] || return 0
+    local bin=${CODEASSIST_BIN:-}
+    [[ -n $bin ]] || bin=@EXE@
+    ("$bin" warm --lang shell --quiet </dev/null >/dev/null 2>&1 &) # no job, no message
+}
 autoload -Uz add-zsh-hook
 add-zsh-hook preexec __codeassist_preexec
 add-zsh-hook precmd __codeassist_precmd
+add-zsh-hook chpwd __codeassist_warm
+__codeassist_warm
 __codeassist_widget() {
     local request=$BUFFER
     local -a args

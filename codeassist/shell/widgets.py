@@ -92,8 +92,11 @@ def _quote(shell: str, word: str) -> str:
     return shlex.quote(word)
 
 
-def widget(shell: str, key: str, explain_key: str = EXPLAIN_KEY, exe: str | None = None) -> str:
-    """The script to source in the shell: binds `key` to the widget, `explain_key` to explain."""
+def widget(
+    shell: str, key: str, explain_key: str = EXPLAIN_KEY, exe: str | None = None, socket: str = ""
+) -> str:
+    """The script to source in the shell: binds `key` to the widget, `explain_key` to explain;
+    warms the server on `socket` (none: never) at load and on each change of directory."""
     chord, explain = Key.parse(key), Key.parse(explain_key, "explain key")
     if chord == explain:
         raise UsageError(
@@ -107,6 +110,7 @@ def widget(shell: str, key: str, explain_key: str = EXPLAIN_KEY, exe: str | None
         .replace("@EXPLAIN_KEY_NAME@", explain.name)
         .replace("@EXPLAIN_KEY@", explain.for_shell(shell))
         .replace("@EXE@", _quote(shell, exe or executable()))
+        .replace("@SOCKET@", _quote(shell, socket))
     )
 
 
