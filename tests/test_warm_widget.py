@@ -103,9 +103,7 @@ def test_load_and_cd_warm_the_server_in_the_background_silently(
 
 
 @pytest.mark.parametrize("shell", widgets.SHELLS)
-def test_without_a_server_socket_nothing_is_started(
-    shell: str, tmux: Tmux, tmp_path: Path
-) -> None:
+def test_without_a_server_socket_nothing_is_started(shell: str, tmux: Tmux, tmp_path: Path) -> None:
     sock_path = tmp_path / "server.sock"  # never created
     work, log = start(tmux, shell, tmp_path, sock_path)
     run(tmux, "cd 'sub dir'")
