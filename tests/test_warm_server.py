@@ -1,0 +1,79 @@
+"""`codeassist warm` against a real `codeassist serve` on the small model.
+
+A server without the `warm` op (codeassist/serve/validate.py FIELDS) answers an error line:
+warm is then nothing to do, silently. A server with it evaluates the messages and says how
+many tokens it reused: a second warm of the same directory evaluates nothing new.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from codeassist.serve import protocol, validate
+from tests.helpers.cli import SMALL_MODEL, codeassist_exe, run_cli
+from tests.test_serve import wait_listening
+
+pytestmark = pytest.mark.model
+SERVER_WARMS = "warm" in validate.FIELDS  # False until the server side of the op is merged
+
+
+@pytest.fixture
+def server(small_model: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A real server for the small model on the default socket of a short CODEASSIST_HOME."""
+    home = Path(tempfile.mkdtemp(prefix="ca-", dir="/tmp"))
+    models = home / "data" / "models"
+    models.mkdir(parents=True)
+    for src in small_model.parent.iterdir():
+        if src.suffix == ".verified":
+            shutil.copy(src, models / src.name)
+        else:
+            (models / src.name).symlink_to(src.resolve())
+    monkeypatch.setenv("CODEASSIST_HOME", str(home))
+    monkeypatch.setenv("CODEASSIST_MODEL", SMALL_MODEL)
+    path = protocol.socket_path(SMALL_MODEL)
+    proc = subprocess.Popen(
+        [codeassist_exe(), "serve", "--idle-timeout", "120"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        wait_listening(path, proc)
+        yield path
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def test_warm_against_the_real_server(server: Path, tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path / "repo")], check=True)
+    repo = tmp_path / "repo"
+    (repo / "Makefile").write_text("test:\n\tpytest -q\n")
+    quiet = run_cli("warm", "--quiet", cwd=repo, timeout=120)
+    assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")
+    first = run_cli("warm", "--json", cwd=repo, timeout=120)
+    assert first.returncode == 0, first.stderr
+    done = json.loads(first.stdout)
+    if not SERVER_WARMS:
+        assert done["skipped"] == "unsupported"
+        return
+    # Needs the server's `warm` op (branch kvstore): the stats come back, and nothing is
+    # evaluated twice.
+    stats = done["stats"]
+    assert done["warmed"] and stats["tokens"] > 0
+    assert stats["reused"] + stats["restored"] + stats["evaluated"] == stats["tokens"]
+    again = json.loads(run_cli("warm", "--json", cwd=repo, timeout=120).stdout)["stats"]
+    assert (again["tokens"], again["evaluated"]) == (stats["tokens"], 0)
+    line = run_cli("warm", cwd=repo, timeout=120)
+    assert line.returncode == 0, line.stderr
+    assert re.fullmatch(
+        rf"warmed {stats['tokens']} tokens \(\d+ reused\) for {re.escape(str(repo))} \(shell\)\n",
+        line.stdout,
+    )
