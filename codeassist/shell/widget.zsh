@@ -26,7 +26,7 @@ __codeassist_warm() { # the server evaluates this directory's prompt prefix, in 
     [[ -n $__codeassist_socket && -S $__codeassist_socket ]] || return 0
     local bin=${CODEASSIST_BIN:-}
     [[ -n $bin ]] || bin=@EXE@
-    ("$bin" warm --lang shell --quiet </dev/null >/dev/null 2>&1 &) # no job, no message
+    "$bin" warm --lang shell --quiet </dev/null >/dev/null 2>&1 &! # one fork; no job, no message
 }
 autoload -Uz add-zsh-hook
 add-zsh-hook preexec __codeassist_preexec
