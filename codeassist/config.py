@@ -50,6 +50,9 @@ class Config:
     prompt_cache_disk: bool = True  # the server saves its KV prefix on exit, reloads it at start
     shell_key: str = "\\C-g"
     explain_key: str = "alt-e"  # the shell widget's second key: explain the line
+    # After a widget request with no server running, start one in the background (it ends
+    # after serve_idle_timeout), so the next requests find the model loaded and warm.
+    shell_autostart: bool = False
     hook_timeout: float = 20.0  # 0: the hook runs the quick checks only up to their first file
     # The pre-commit hook's model review: "warm" (only when a resident server or an endpoint
     # answers, so a commit never waits for a model load), "always", or "never" (rules only).
@@ -87,6 +90,7 @@ RULES: dict[str, Rule] = {
     "prompt_cache_disk": Rule(),
     "shell_key": Rule(nonempty=True),
     "explain_key": Rule(nonempty=True),
+    "shell_autostart": Rule(),
     "hook_timeout": Rule(least=0.0),
     "hook_model": Rule(choices=("warm", "always", "never")),
 }

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from codeassist.config import Config
 from codeassist.serve import protocol, validate
 from tests.helpers.cli import SMALL_MODEL, codeassist_exe, run_cli
 from tests.test_serve import wait_listening
@@ -26,8 +27,8 @@ SERVER_WARMS = "warm" in validate.FIELDS  # False until the server side of the o
 
 
 @pytest.fixture
-def server(small_model: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A real server for the small model on the default socket of a short CODEASSIST_HOME."""
+def short_home(small_model: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A CODEASSIST_HOME short enough for a Unix socket path, with the small model."""
     home = Path(tempfile.mkdtemp(prefix="ca-", dir="/tmp"))
     models = home / "data" / "models"
     models.mkdir(parents=True)
@@ -38,6 +39,13 @@ def server(small_model: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
             (models / src.name).symlink_to(src.resolve())
     monkeypatch.setenv("CODEASSIST_HOME", str(home))
     monkeypatch.setenv("CODEASSIST_MODEL", SMALL_MODEL)
+    yield home
+    shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture
+def server(short_home: Path) -> Iterator[Path]:
+    """A real server for the small model on its default socket."""
     path = protocol.socket_path(SMALL_MODEL)
     proc = subprocess.Popen(
         [codeassist_exe(), "serve", "--idle-timeout", "120"],
@@ -49,7 +57,6 @@ def server(small_model: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     finally:
         proc.terminate()
         proc.wait(timeout=20)
-        shutil.rmtree(home, ignore_errors=True)
 
 
 def test_warm_against_the_real_server(server: Path, tmp_path: Path) -> None:
@@ -77,3 +84,18 @@ def test_warm_against_the_real_server(server: Path, tmp_path: Path) -> None:
         rf"warmed {stats['tokens']} tokens \(\d+ reused\) for {re.escape(str(repo))} \(shell\)\n",
         line.stdout,
     )
+
+
+def test_start_starts_the_server_when_none_runs_then_warms(short_home: Path) -> None:
+    """What the widget runs after a request with `shell_autostart` on."""
+    path = protocol.socket_path(SMALL_MODEL)
+    assert not protocol.alive(path)
+    try:
+        proc = run_cli("warm", "--quiet", "--start", timeout=180)
+        assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
+        assert protocol.alive(path)
+        status = json.loads(run_cli("serve", "--status").stdout)
+        assert status["idle_timeout_s"] == Config.serve_idle_timeout  # it ends by itself
+    finally:
+        run_cli("serve", "--stop")
+    assert not protocol.alive(path)

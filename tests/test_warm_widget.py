@@ -20,6 +20,7 @@ from tests.helpers.shells import PROMPT, start_shell
 from tests.helpers.tmux import Tmux, need
 
 WARM = "warm --lang shell --quiet"
+REQUEST = "list the files"
 SLEEP_S = 5  # the recorder's: longer than any prompt may take to come back
 
 
@@ -31,9 +32,13 @@ def tmux() -> Iterator[Tmux]:
 
 
 def recorder(tmp: Path) -> tuple[Path, Path]:
-    """A stand-in for codeassist that appends "cwd|argv" to a log, then sleeps."""
+    """A stand-in for codeassist that appends "cwd|argv" to a log, then sleeps (`gen`: says
+    `ls` at once)."""
     log, script = tmp / "calls.log", tmp / "fake-codeassist"
-    script.write_text(f'#!/bin/sh\necho "$PWD|$*" >> {log}\nexec sleep {SLEEP_S}\n')
+    script.write_text(
+        f'#!/bin/sh\necho "$PWD|$*" >> {log}\n[ "$1" = gen ] && echo ls && exit 0\n'
+        f"exec sleep {SLEEP_S}\n"
+    )
     script.chmod(0o755)
     return log, script
 
@@ -57,11 +62,15 @@ def calls(log: Path, wait: float = 5.0, count: int = 0) -> list[str]:
         time.sleep(0.1)
 
 
-def start(tmux: Tmux, shell: str, tmp: Path, sock: Path) -> tuple[Path, Path]:
+def start(
+    tmux: Tmux, shell: str, tmp: Path, sock: Path, autostart: bool = False
+) -> tuple[Path, Path]:
     """The shell with the widget warming `sock`, codeassist replaced by the recorder."""
     need(shell)
     log, fake = recorder(tmp)
-    script = widgets.widget(shell, "ctrl-g", exe=codeassist_exe(), socket=str(sock))
+    script = widgets.widget(
+        shell, "ctrl-g", exe=codeassist_exe(), socket=str(sock), autostart=autostart
+    )
     started = time.monotonic()
     work = start_shell(tmux, shell, tmp, "smollm2-135m", {"CODEASSIST_BIN": str(fake)}, script)
     assert time.monotonic() - started < SLEEP_S, "the first prompt waited for the warm"
@@ -107,8 +116,38 @@ def test_without_a_server_socket_nothing_is_started(shell: str, tmux: Tmux, tmp_
     sock_path = tmp_path / "server.sock"  # never created
     work, log = start(tmux, shell, tmp_path, sock_path)
     run(tmux, "cd 'sub dir'")
+    ask(tmux)  # without shell_autostart, a request starts no server
     time.sleep(1)
-    assert calls(log, wait=0) == []
+    assert calls(log, wait=0) == [f"{work / 'sub dir'}|gen --lang shell -- {REQUEST}"]
+    (work / "sub dir" / "calls.log").unlink(missing_ok=True)
+    log.unlink()
     with server_socket(sock_path):  # a server started later is warmed from the next cd on
         run(tmux, "cd ..")
         assert calls(log, count=1) == [f"{work}|{WARM}"]
+
+
+def ask(tmux: Tmux) -> None:
+    """Type the request, press the key: the recorder's `ls` replaces it (at once)."""
+    tmux.type(REQUEST)
+    tmux.wait_for(lambda s: s.endswith(REQUEST), 10, "the request on the line")
+    started = time.monotonic()
+    tmux.keys("C-g")
+    tmux.wait_for(lambda s: s.endswith(f"{PROMPT} ls"), 10, "the command on the line")
+    assert time.monotonic() - started < SLEEP_S - 1, "the request waited for the start"
+    tmux.keys("C-u")  # clear the line again
+
+
+@pytest.mark.parametrize("shell", widgets.SHELLS)
+def test_with_autostart_a_request_that_found_no_server_starts_one_afterwards(
+    shell: str, tmux: Tmux, tmp_path: Path
+) -> None:
+    sock_path = tmp_path / "server.sock"
+    work, log = start(tmux, shell, tmp_path, sock_path, autostart=True)
+    ask(tmux)
+    gen, start_server = f"{work}|gen --lang shell -- {REQUEST}", f"{work}|{WARM} --start"
+    assert calls(log, count=2) == [gen, start_server]
+    assert not tmux.screen().replace(PROMPT, "").strip(), "nothing printed"
+    with server_socket(sock_path):  # a server runs: the next request starts none
+        ask(tmux)
+        time.sleep(1)
+        assert calls(log) == [gen, start_server, gen]

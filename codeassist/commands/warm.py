@@ -16,6 +16,9 @@ def warm(
     lang: str = typer.Option("shell", "--lang", "-l", help="Language: shell|python|sql."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing, whatever happens."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    start: bool = typer.Option(
+        False, "--start", help="Start the server first when none runs (serve --detach)."
+    ),
 ) -> None:
     """Evaluate the prompt's stable part for this directory in the running server, if any.
 
@@ -30,7 +33,7 @@ def warm(
     from codeassist.serve.warm import warm as send
 
     try:
-        done = send(config.load(), Path.cwd(), lang)
+        done = send(config.load(), Path.cwd(), lang, start=start)
     except CodeassistError as exc:
         if quiet:
             raise typer.Exit(int(exc.exit_code)) from None

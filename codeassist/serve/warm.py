@@ -13,10 +13,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from codeassist.config import Config
-from codeassist.errors import BackendError, UsageError
+from codeassist.errors import BackendError, CodeassistError, UsageError
+
+if TYPE_CHECKING:
+    from codeassist.backends.client import ClientBackend
 
 LANGUAGES = ("shell", "python", "sql")
 TIMEOUT_S = 300.0  # a warm waits behind a running request, then evaluates up to n_ctx tokens
@@ -46,8 +49,9 @@ def check_language(language: str) -> str:
     return language
 
 
-def warm(cfg: Config, cwd: Path, language: str = "shell") -> Warmed:
-    """Send the stable messages of `language` from `cwd` to the server of the config's model."""
+def warm(cfg: Config, cwd: Path, language: str = "shell", start: bool = False) -> Warmed:
+    """Send the stable messages of `language` from `cwd` to the server of the config's model;
+    with `start`, start that server first when none runs (`codeassist serve --detach`)."""
     from codeassist.backends import client
     from codeassist.backends.select import NO_SERVER
     from codeassist.context import find_root
@@ -58,7 +62,11 @@ def warm(cfg: Config, cwd: Path, language: str = "shell") -> Warmed:
     root = find_root(cwd) if use_context(cfg, cwd) else cwd.resolve()
     if cfg.endpoint:
         return Warmed(language, root, "endpoint", f"requests go to {cfg.endpoint}, not a server")
-    server = None if os.environ.get(NO_SERVER) else client.find(cfg.model)
+    if os.environ.get(NO_SERVER):
+        return Warmed(language, root, "no_server", f"{NO_SERVER} is set")
+    server = client.find(cfg.model)
+    if server is None and start:
+        server = _started(cfg)
     if server is None:
         return Warmed(language, root, "no_server", f"no server runs for {cfg.model}")
     messages = stable_messages(cfg, server, cwd, language)
@@ -76,6 +84,21 @@ def warm(cfg: Config, cwd: Path, language: str = "shell") -> Warmed:
             hint="see `codeassist serve --status`",
         ) from None
     return Warmed(language, root, stats=dict(answer.get("stats") or {}))
+
+
+def _started(cfg: Config) -> ClientBackend | None:
+    """The server of the config's model, started in its own session (None: another start won)."""
+    from codeassist.backends import client
+    from codeassist.serve import control
+
+    where = control.Target(cfg, cfg.model, control.default_socket(cfg.model),
+                           cfg.serve_idle_timeout)  # fmt: skip
+    try:
+        control.detach(where)
+    except CodeassistError:
+        if not control.status(where.path):  # else a server started meanwhile: use it
+            raise
+    return client.find(cfg.model)
 
 
 def summary(warmed: Warmed) -> str:

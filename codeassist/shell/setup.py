@@ -67,7 +67,9 @@ def script(
     cfg = config.load()
     key = cfg.shell_key if key is None else key
     explain_key = cfg.explain_key if explain_key is None else explain_key
-    text = widgets.widget(shell, key, explain_key, socket=server_socket(cfg))
+    text = widgets.widget(
+        shell, key, explain_key, socket=server_socket(cfg), autostart=cfg.shell_autostart
+    )
     if completion is not None:
         from codeassist.shell.completion import script as completion_script
 

@@ -9,6 +9,7 @@ __codeassist_last_status=0
 __codeassist_count=
 __codeassist_histcmd=
 __codeassist_socket=@SOCKET@ # the resident server's; warm it when it runs
+__codeassist_autostart=@AUTOSTART@ # 1: after a request with no server, start one (shell_autostart)
 __codeassist_warmed=
 __codeassist_warm() { # the server evaluates this directory's prompt prefix, in the background
     __codeassist_warmed=$PWD
@@ -16,6 +17,11 @@ __codeassist_warm() { # the server evaluates this directory's prompt prefix, in 
     local bin=${CODEASSIST_BIN:-}
     [[ -n $bin ]] || bin=@EXE@
     "$bin" warm --lang shell --quiet </dev/null >/dev/null 2>&1 & disown # one fork; no job, no message
+}
+__codeassist_start() { # once a request is answered: start the server, so the next ones are warm
+    [[ $__codeassist_autostart == 1 && -n $__codeassist_socket && ! -S $__codeassist_socket ]] ||
+        return 0
+    ("$1" warm --lang shell --quiet --start </dev/null >/dev/null 2>&1 &) # bind -x: no "[1] pid"
 }
 __codeassist_precmd() {
     local status=$? pipe="${PIPESTATUS[*]}" count=$HISTCMD failed s
@@ -67,6 +73,7 @@ __codeassist_widget() {
     [[ -n $bin ]] || bin=@EXE@
     out=$("$bin" "${args[@]}" 2>"$errfile" </dev/null)
     rc=$?
+    __codeassist_start "$bin"
     printf '\r\e[K' >/dev/tty 2>/dev/null
     if [[ $rc -eq 0 && -n ${out//[[:space:]]/} ]]; then
         READLINE_LINE=$out

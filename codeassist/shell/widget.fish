@@ -18,6 +18,7 @@ function __codeassist_postexec --on-event fish_postexec
     return $st
 end
 set -g __codeassist_socket @SOCKET@ # the resident server's; warm it when it runs
+set -g __codeassist_autostart @AUTOSTART@ # 1: after a request with no server, start one
 function __codeassist_warm --on-variable PWD # the server evaluates this directory's prefix
     test -n "$__codeassist_socket"; and test -S "$__codeassist_socket"; or return 0
     set -l bin @EXE@
@@ -27,6 +28,13 @@ function __codeassist_warm --on-variable PWD # the server evaluates this directo
     return 0
 end
 __codeassist_warm
+function __codeassist_start # once a request is answered: start the server, so the next are warm
+    test "$__codeassist_autostart" = 1; and test -n "$__codeassist_socket"
+    and not test -S "$__codeassist_socket"; or return 0
+    command $argv[1] warm --lang shell --quiet --start </dev/null >/dev/null 2>&1 &
+    disown $last_pid 2>/dev/null
+    return 0
+end
 function __codeassist_widget
     set -l request (commandline | string collect)
     set -l args
@@ -44,6 +52,7 @@ function __codeassist_widget
     printf ' \e[2m[codeassist…]\e[0m' >/dev/tty 2>/dev/null
     set -l out ($bin $args 2>$errfile </dev/null | string collect)
     set -l rc $pipestatus[1]
+    __codeassist_start $bin
     set -l answer (string trim -- "$out" | string collect)
     if test $rc -eq 0; and test -n "$answer"
         commandline -r -- $out

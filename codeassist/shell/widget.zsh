@@ -22,11 +22,17 @@ __codeassist_precmd() {
     return $st
 }
 typeset -g __codeassist_socket=@SOCKET@ # the resident server's; warm it when it runs
+typeset -g __codeassist_autostart=@AUTOSTART@ # 1: after a request with no server, start one
 __codeassist_warm() { # the server evaluates this directory's prompt prefix, in the background
     [[ -n $__codeassist_socket && -S $__codeassist_socket ]] || return 0
     local bin=${CODEASSIST_BIN:-}
     [[ -n $bin ]] || bin=@EXE@
     "$bin" warm --lang shell --quiet </dev/null >/dev/null 2>&1 &! # one fork; no job, no message
+}
+__codeassist_start() { # once a request is answered: start the server, so the next ones are warm
+    [[ $__codeassist_autostart == 1 && -n $__codeassist_socket && ! -S $__codeassist_socket ]] ||
+        return 0
+    "$1" warm --lang shell --quiet --start </dev/null >/dev/null 2>&1 &!
 }
 autoload -Uz add-zsh-hook
 add-zsh-hook preexec __codeassist_preexec
@@ -50,6 +56,7 @@ __codeassist_widget() {
     [[ -n $bin ]] || bin=@EXE@
     out=$("$bin" "${args[@]}" 2>"$errfile" </dev/null)
     rc=$?
+    __codeassist_start "$bin"
     if [[ $rc -eq 0 && -n ${out//[[:space:]]/} ]]; then
         BUFFER=$out
         CURSOR=${#BUFFER}

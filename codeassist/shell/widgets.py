@@ -93,10 +93,12 @@ def _quote(shell: str, word: str) -> str:
 
 
 def widget(
-    shell: str, key: str, explain_key: str = EXPLAIN_KEY, exe: str | None = None, socket: str = ""
-) -> str:
+    shell: str, key: str, explain_key: str = EXPLAIN_KEY, exe: str | None = None,
+    socket: str = "", autostart: bool = False,
+) -> str:  # fmt: skip
     """The script to source in the shell: binds `key` to the widget, `explain_key` to explain;
-    warms the server on `socket` (none: never) at load and on each change of directory."""
+    warms the server on `socket` (none: never) at load and on each change of directory, and
+    with `autostart` starts it after a request that found none."""
     chord, explain = Key.parse(key), Key.parse(explain_key, "explain key")
     if chord == explain:
         raise UsageError(
@@ -111,6 +113,7 @@ def widget(
         .replace("@EXPLAIN_KEY@", explain.for_shell(shell))
         .replace("@EXE@", _quote(shell, exe or executable()))
         .replace("@SOCKET@", _quote(shell, socket))
+        .replace("@AUTOSTART@", "1" if autostart else "0")
     )
 
 
