@@ -62,8 +62,10 @@ def choose(subject: Subject, candidates: Sequence[Candidate], propose: Propose |
     if passed[winner][1]:
         said.append(f"passes {passed[winner][0]}/{passed[winner][1]} examples")
     if calls and len(members) > 1:
-        others = f"{len(members) - 1} other{'s' if len(members) > 2 else ''}"
-        said.append(f"{others} agree on {len(calls)} proposed inputs")
+        n = len(members) - 1
+        agree = f"{n} others agree" if n > 1 else "1 other agrees"
+        agree = agree if said else f"{n + 1} of {len(candidates)} candidates agree"
+        said.append(f"{agree} on {len(calls)} proposed inputs")
     elif calls and len(top) > 1:
         said.append(f"no two of {len(top)} agree on {len(calls)} proposed inputs: the first")
     if not said:
