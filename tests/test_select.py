@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from pathlib import Path
 
@@ -151,3 +152,15 @@ def test_draw_uses_complete_many_when_the_backend_has_it() -> None:
     got = sampling.draw(Batched(), [], Options(seed=4), 2)
     assert got == [f"4 at {sampling.SAMPLE_TEMPERATURE}", f"5 at {sampling.SAMPLE_TEMPERATURE}"]
     assert sampling.draw(FakeBackend.scripted("a", "b"), [], Options(), 1) == ["a"]
+
+
+def test_sql_the_only_candidate_passing_the_checks_wins(db: Path) -> None:
+    backend = FakeBackend.scripted(
+        fenced("sql", "SELECT nme FROM people WHERE age > 30"),
+        fenced("sql", "SELECT name FROM people WHERE age > 30"),
+        fenced("sql", "SELECT name FROM persons WHERE age > 30"),
+    )
+    result = pipeline.run(dataclasses.replace(sql_request(db, 3), max_repairs=0), backend)
+    assert result.code == "SELECT name FROM people WHERE age > 30"
+    assert result.samples is not None
+    assert result.samples.reason == "the only one of 3 that passes every check"

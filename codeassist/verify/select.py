@@ -53,6 +53,14 @@ def passing(candidates: Sequence[Candidate]) -> list[int]:
     return [i for i, s in enumerate(scores) if s == max(scores)]
 
 
+def alone(candidates: Sequence[Candidate], i: int) -> Choice:
+    """The choice of the only candidate that passes (the most) checks."""
+    scores = [score(c.checks) for c in candidates]
+    what = "most checks" if failing(candidates[i].checks) else "every check"
+    reason = f"the only one of {len(candidates)} that passes {what}"
+    return Choice(i, reason, [0 if j == i else None for j in range(len(candidates))], scores)
+
+
 def group(signatures: Sequence[Hashable | None]) -> list[int | None]:
     """Group ids (0, 1, … in order of first appearance); None signatures join no group."""
     ids: dict[Hashable, int] = {}
@@ -94,4 +102,14 @@ def choose(
     return select_shell.choose(subject, candidates)
 
 
-__all__ = ["Candidate", "Choice", "Propose", "choose", "group", "largest", "passing", "score"]
+__all__ = [
+    "Candidate",
+    "Choice",
+    "Propose",
+    "alone",
+    "choose",
+    "group",
+    "largest",
+    "passing",
+    "score",
+]

@@ -16,7 +16,7 @@ import re
 from collections.abc import Hashable, Sequence
 
 from codeassist.verify import Check, Subject, sandbox
-from codeassist.verify.select import Candidate, Choice, Propose, group, largest, score
+from codeassist.verify.select import Candidate, Choice, Propose, alone, group, largest, score
 
 MAX_CALLS = 8
 CALLS_TIMEOUT_S = 5.0  # one sandbox run per candidate, all its calls
@@ -68,8 +68,10 @@ def choose(subject: Subject, candidates: Sequence[Candidate], propose: Propose |
         said.append(f"{agree} on {len(calls)} proposed inputs")
     elif calls and len(top) > 1:
         said.append(f"no two of {len(top)} agree on {len(calls)} proposed inputs: the first")
+    if not said and len(top) == 1:
+        return alone(candidates, winner)
     if not said:
-        said.append(f"passes the most checks (the first of {len(top)})")
+        said.append(f"passes the most checks (the first of {len(top)} that do)")
     return Choice(winner, "; ".join(said), groups, scores)
 
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from codeassist.verify import Subject
-from codeassist.verify.select import Candidate, Choice, group, largest, passing, score
+from codeassist.verify.select import Candidate, Choice, alone, group, largest, passing, score
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -54,6 +54,8 @@ def choose(subject: Subject, candidates: Sequence[Candidate]) -> Choice:
     """The most common normalized tree among those that pass the checks; ties: the earlier."""
     del subject  # the trees need only the code
     eligible = set(passing(candidates))
+    if len(eligible) == 1:
+        return alone(candidates, min(eligible))
     trees = [normalized(c.code) if i in eligible else None for i, c in enumerate(candidates)]
     groups = group(trees)
     members = largest(groups)

@@ -16,7 +16,7 @@ from codeassist.db.runner import Runner
 from codeassist.db.sqlite_worker import QueryError
 from codeassist.errors import CodeassistError
 from codeassist.verify import Subject
-from codeassist.verify.select import Candidate, Choice, group, largest, passing, score
+from codeassist.verify.select import Candidate, Choice, alone, group, largest, passing, score
 
 MAX_ROWS = 1000  # rows compared per candidate; a longer result is compared by its first rows
 RUN_TIMEOUT_S = 2.0  # per candidate, as sql.result
@@ -25,6 +25,8 @@ RUN_TIMEOUT_S = 2.0  # per candidate, as sql.result
 def choose(subject: Subject, candidates: Sequence[Candidate]) -> Choice:
     """The shortest query of the largest group of candidates returning the same rows."""
     eligible = passing(candidates)
+    if len(eligible) == 1:
+        return alone(candidates, min(eligible))
     codes = [c.code.strip().rstrip(";").strip() for c in candidates]
     ran = bool(subject.db)
     found = results(subject, [codes[i] for i in eligible]) if ran else None
