@@ -58,7 +58,14 @@ def widen(
 
     replies = sampling.draw(backend, messages, options, request.samples - 1, done)
     each = (time.perf_counter() - started) / max(1, len(replies))
-    drawn = [checked(_result(first, reply, lang, request.explain, each)) for reply in replies]
+    known = {first.code: first}  # a candidate drawn twice is checked once
+    drawn = []
+    for reply in replies:
+        result = _result(first, reply, lang, request.explain, each)
+        same = known.get(result.code)
+        if same is None:
+            same = known[result.code] = checked(result)
+        drawn.append(dataclasses.replace(same, reply=reply, timings=result.timings))
     results = [first, *drawn]
     spent = [r.timings for r in drawn]
 

@@ -53,8 +53,12 @@ def choose(subject: Subject, candidates: Sequence[Candidate], propose: Propose |
     if propose is not None and name and len(top) > 1 and not sandbox.unavailable():
         calls = proposed(propose, candidates[top[0]].code, name)
     signatures: list[Hashable | None] = [None] * len(candidates)
+    ran: dict[str, Hashable | None] = {}  # a code drawn twice runs once
     for i in top:
-        signatures[i] = outputs(candidates[i].code, calls, subject.timeout_s) if calls else 0
+        code = candidates[i].code
+        if code not in ran:
+            ran[code] = outputs(code, calls, subject.timeout_s) if calls else 0
+        signatures[i] = ran[code]
     groups = group(signatures)
     members = largest(groups) or top
     winner = members[0]

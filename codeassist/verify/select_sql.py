@@ -66,17 +66,22 @@ def results(subject: Subject, queries: list[str]) -> list[Hashable | None] | Non
     path = sqlite_path(db)
     if path is not None and path.is_file():
         with SqliteWorker(path) as worker:
-            return [_rows(runner.SqliteRunner(worker), q) for q in queries]
+            return _each(runner.SqliteRunner(worker), queries)
     if dialect_of(db) != "postgres":
         return None
     from codeassist.db import postgres as pg
 
     try:
         with pg.connect_readonly(db) as conn:
-            found = runner.PostgresRunner(conn)
-            return [_rows(found, q) for q in queries]
+            return _each(runner.PostgresRunner(conn), queries)
     except CodeassistError:
         return None
+
+
+def _each(runner: Runner, queries: list[str]) -> list[Hashable | None]:
+    """Each query's rows; a query asked twice runs once (samples often repeat an answer)."""
+    found: dict[str, Hashable | None] = {}
+    return [found[q] if q in found else found.setdefault(q, _rows(runner, q)) for q in queries]
 
 
 def _rows(runner: Runner, query: str) -> Hashable | None:
