@@ -57,6 +57,9 @@ class Config:
     # The pre-commit hook's model review: "warm" (only when a resident server or an endpoint
     # answers, so a commit never waits for a model load), "always", or "never" (rules only).
     hook_model: str = "warm"
+    # Best of k: candidates drawn when the checks do not confirm the first answer (1: one answer,
+    # as before); auto: a default per backend kind, CPU or GPU (backends/sampling.py).
+    samples: int | str = "auto"
 
 
 @dataclass(frozen=True)
@@ -93,9 +96,11 @@ RULES: dict[str, Rule] = {
     "shell_autostart": Rule(),
     "hook_timeout": Rule(least=0.0),
     "hook_model": Rule(choices=("warm", "always", "never")),
+    "samples": Rule(least=1, most=16, choices=("auto",)),  # an int, or the word
 }
 _TYPES: dict[str, tuple[type, ...]] = {"str": (str,), "str | None": (str,), "bool": (bool,),
-                                       "int": (int,), "float": (int, float)}  # fmt: skip
+                                       "int": (int,), "float": (int, float),
+                                       "int | str": (int, str)}  # fmt: skip
 _ENV = {"CODEASSIST_MODEL": "model", "CODEASSIST_ENDPOINT": "endpoint"}
 
 
@@ -147,9 +152,13 @@ def why_bad(key: str, value: object, n_ctx: int = Config.n_ctx) -> str | None:
     kind = _kind(key)
     rule = RULES[key]
     expected = _TYPES.get(kind, (object,))
+    mixed = rule.choices and rule.least is not None  # a number or a word: samples
+    if mixed and (isinstance(value, bool) or not isinstance(value, int | str)
+                  or (isinstance(value, str) and value not in rule.choices)):  # fmt: skip
+        return f"should be {allowed(key)}, not {value!r}"
     if not isinstance(value, expected) or (isinstance(value, bool) and bool not in expected):
         return f"should be {kind.replace(' | None', '')}, not {value!r}"
-    if rule.choices and value not in rule.choices:
+    if rule.choices and isinstance(value, str) and value not in rule.choices:
         return f"should be one of {', '.join(rule.choices)}, not {value!r}"
     if rule.nonempty and isinstance(value, str) and not value.strip():
         return "should not be empty"
@@ -172,9 +181,9 @@ def why_bad(key: str, value: object, n_ctx: int = Config.n_ctx) -> str | None:
 def allowed(key: str) -> str:
     """The values `key` takes, in words: "int, at least 1, at most n_ctx"."""
     rule = RULES[key]
-    if rule.choices:
+    if rule.choices and rule.least is None:
         return "one of " + ", ".join(rule.choices)
-    words = [_kind(key).replace(" | None", "")]
+    words = [_kind(key).replace(" | None", "").replace("int | str", "int")]
     if rule.least is not None:
         words.append(f"at least {rule.least:g}")
     if rule.above is not None:
@@ -185,7 +194,7 @@ def allowed(key: str) -> str:
         words.append("at most n_ctx")
     if rule.nonempty:
         words.append("not empty")
-    return ", ".join(words)
+    return ", ".join(words) + (" (or " + ", ".join(rule.choices) + ")" if rule.choices else "")
 
 
 def check_option(flag: str, key: str, value: object, n_ctx: int = Config.n_ctx) -> None:

@@ -130,7 +130,7 @@ def test_a_repair_round_after_a_count_of_nothing_quotes_the_names_held(
     asked = "how many customers are named Smith?"
     with scripted_endpoint(wrong, right, heard=heard) as url:
         proc = run_cli("gen", "--endpoint", url, "--db", str(big), "--lang", "sql", "--json",
-                       "--no-context", asked, cwd=tmp_path)  # fmt: skip
+                       "--no-context", "--samples", "1", asked, cwd=tmp_path)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["repairs"] == 1 and "LIKE '%Smith%'" in data["code"]

@@ -120,7 +120,8 @@ def test_python_code_is_compiled_never_run(tmp_path: Path) -> None:
 def test_gen_repairs_a_broken_python_c_through_the_real_cli() -> None:
     broken = f"```bash\n{BROKEN_FIB}\n```"
     fixed = "```bash\npython3 -c 'print(1)'\n```"
-    ask = ("gen", "--lang", "shell", "--no-context", "print fibonacci numbers with python")
+    ask = ("gen", "--lang", "shell", "--no-context", "--samples", "1",  # the repair round
+           "print fibonacci numbers with python")  # fmt: skip
     with scripted_endpoint(broken, fixed) as url:
         proc = run_cli(*ask, "--endpoint", url, "--json", timeout=60)
     with scripted_endpoint(broken, fixed) as url:

@@ -32,6 +32,10 @@ def parser(description: str, default_limit: int) -> argparse.ArgumentParser:
     p.add_argument("--eval-dir", type=Path, default=EVAL, help="the shared eval data folder")
     p.add_argument("--out", type=Path, default=None, help="write one JSON line per item here")
     p.add_argument("--max-repairs", type=int, default=2)
+    p.add_argument(
+        "--samples", type=int, default=0,
+        help="also answer best of K (checks, then K candidates unless confirmed); 0: off",
+    )  # fmt: skip
     p.add_argument("--max-tokens", type=int, default=512)
     p.add_argument(
         "--threads", type=int, default=0,
@@ -54,14 +58,15 @@ class Replay:
         self.inner = inner
         self.name = inner.name
         self.memory: dict[str, list[str]] = {}
+        self.pinned: dict[str, list[str]] = {}  # replayed whatever came since (best_of)
 
     def _key(self, messages: Sequence[Message], options: Options) -> str:
         return json.dumps([[m.role, m.content] for m in messages] + [repr(options)])
 
     def stream(self, messages: Sequence[Message], options: Options) -> Iterator[str]:
         key = self._key(messages, options)
-        if key in self.memory:
-            yield from self.memory[key]
+        if key in self.memory or key in self.pinned:
+            yield from self.memory.get(key) or self.pinned[key]
             return
         pieces: list[str] = []
         self.memory = {key: pieces}  # only the latest: the verified run asks for it next
@@ -71,6 +76,10 @@ class Replay:
 
     def count_tokens(self, text: str) -> int:
         return self.inner.count_tokens(text)
+
+    def pin(self, messages: Sequence[Message], options: Options, reply: str) -> None:
+        """Replay `reply` to this prompt until the next pin (the bare answer, for best of k)."""
+        self.pinned = {self._key(messages, options): [reply]}
 
 
 def open_model(name: str | None, threads: int = 0) -> Backend:
@@ -101,6 +110,10 @@ class Outcome:
     verified_code: str = ""
     checks: list[dict[str, Any]] = field(default_factory=list)
     note: str = ""
+    best_pass: bool | None = None  # best of k (None: not run)
+    best_s: float = 0.0
+    drawn: int = 0  # candidates best of k drew
+    best_code: str = ""
 
 
 def answer_twice(
@@ -113,6 +126,47 @@ def answer_twice(
     t1 = time.perf_counter()
     verified = pipeline.run(request, backend)
     return bare, verified, bare_s, bare_s + (time.perf_counter() - t1)
+
+
+def best_of(
+    backend: Replay, request: pipeline.Request, bare: pipeline.Result, bare_s: float, k: int
+) -> tuple[pipeline.Result, float]:
+    """The best-of-k answer and its latency: the bare answer replayed as its first round, so
+    the latency is the bare one plus the checks, the extra candidates and any repair."""
+    lang = pipeline.resolve_language(request)
+    backend.pin(pipeline.messages_for(request, lang), request.options, bare.reply)
+    t0 = time.perf_counter()
+    best = pipeline.run(dataclasses.replace(request, samples=k), backend)
+    return best, bare_s + (time.perf_counter() - t0)
+
+
+def p90(values: Sequence[float]) -> float:
+    """The 90th percentile (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[max(0, -(-9 * len(ordered) // 10) - 1)] if ordered else 0.0
+
+
+def table_best(model: str, rows: list[tuple[str, list[Outcome]]], k: int) -> str:
+    """Per set: bare model; checks and repair; best of k: pass rate, mean and p90 latency."""
+    ways = ("bare model", "checks and repair", f"best of {k}")
+    head = f"{'model':<22} {'set':<24} {'n':>4} " + " ".join(f"{w:>24}" for w in ways)
+    sub = f"{'':<52} " + " ".join(f"{'pass  mean s   p90 s':>24}" for _ in ways)
+    lines = [head, sub, "-" * len(head)]
+    for name, outcomes in rows:
+        judged = [o for o in outcomes if o.judged]
+        cols = []
+        for passed, secs in (
+            ([o.bare_pass for o in judged], [o.bare_s for o in outcomes]),
+            ([o.verified_pass for o in judged], [o.verified_s for o in outcomes]),
+            ([bool(o.best_pass) for o in judged], [o.best_s for o in outcomes]),
+        ):
+            rate = 100 * sum(passed) / len(passed) if passed else 0.0
+            mean = statistics.mean(secs) if secs else 0.0
+            cols.append(f"{rate:>5.1f}% {mean:>7.1f} {p90(secs):>7.1f}".rjust(24))
+        drawn = statistics.mean(o.drawn for o in outcomes) if outcomes else 0.0
+        lines.append(f"{model:<22} {name:<24} {len(outcomes):>4} " + " ".join(cols)
+                     + f"   drawn {drawn:.1f}")  # fmt: skip
+    return "\n".join(lines)
 
 
 def run_all(

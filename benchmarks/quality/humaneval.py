@@ -1,6 +1,7 @@
 """HumanEval pass@1 (greedy), bare and verified, the hidden tests executed in the sandbox.
 
     python benchmarks/quality/humaneval.py [--limit 20] [--model qwen2.5-coder-1.5b] [--out f.jsonl]
+        [--samples 5]   (adds best of 5: bare | checks and repair | best of k)
 
 The request is the task's prompt (signature + docstring). Verification sees only what a user
 would give: the examples in the docstring (python.examples); the hidden tests are used only to
@@ -60,15 +61,24 @@ def main() -> None:
             max_repairs=args.max_repairs,
         )  # fmt: skip
         bare, verified, bare_s, verified_s = common.answer_twice(backend, request)
-        return common.Outcome(
+        outcome = common.Outcome(
             item=task["task_id"], bare_pass=passes(task, bare.code),
             verified_pass=passes(task, verified.code), bare_s=bare_s, verified_s=verified_s,
             repairs=verified.repairs, bare_code=bare.code, verified_code=verified.code,
             checks=[{"name": c.name, "passed": c.passed} for c in verified.checks],
         )  # fmt: skip
+        if args.samples:
+            best, outcome.best_s = common.best_of(backend, request, bare, bare_s, args.samples)
+            outcome.best_pass, outcome.best_code = passes(task, best.code), best.code
+            outcome.drawn = best.samples.drawn if best.samples else 1
+        return outcome
 
     outcomes = common.run_all(chosen, score, args.out, "humaneval")
-    print(common.table(backend.name, [("HumanEval", outcomes)]))
+    rows = [("HumanEval", outcomes)]
+    if args.samples:
+        print(common.table_best(backend.name, rows, args.samples))
+    else:
+        print(common.table(backend.name, rows))
 
 
 if __name__ == "__main__":

@@ -166,19 +166,28 @@ def main() -> None:
         gold = golds[index]
         bare_pass = judge(gold, bare.code)
         same = verified.code == bare.code
-        return common.Outcome(
+        outcome = common.Outcome(
             item=f"test:{index}", bare_pass=bare_pass,
             verified_pass=bare_pass if same else judge(gold, verified.code), bare_s=bare_s,
             verified_s=verified_s, repairs=verified.repairs, bare_code=bare.code,
             verified_code=verified.code,
             checks=[{"name": c.name, "passed": c.passed} for c in verified.checks],
         )  # fmt: skip
+        if args.samples:
+            best, outcome.best_s = common.best_of(backend, request, bare, bare_s, args.samples)
+            outcome.best_pass, outcome.best_code = judge(gold, best.code), best.code
+            outcome.drawn = best.samples.drawn if best.samples else 1
+        return outcome
 
     try:
         outcomes = common.run_all(chosen, score, args.out, "nl2bash")
     finally:
         shutil.rmtree(workdir.parent, ignore_errors=True)
-    print(common.table(backend.name, [("NL2Bash test (judged)", outcomes)]))
+    rows = [("NL2Bash test (judged)", outcomes)]
+    if args.samples:
+        print(common.table_best(backend.name, rows, args.samples))
+    else:
+        print(common.table(backend.name, rows))
     print(f"judgeable here (gold safe, succeeds, observable): {len(golds)} of {len(cm)} pairs")
 
 

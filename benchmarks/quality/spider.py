@@ -1,6 +1,7 @@
 """Spider dev execution accuracy, bare and verified (schema + read-only EXPLAIN + repair).
 
     python benchmarks/quality/spider.py [--limit 20] [--model qwen2.5-coder-1.5b] [--out f.jsonl]
+        [--samples 5]   (adds best of 5: bare | checks and repair | best of k)
 
 The request is the question with the database's CREATE statements; verification checks the
 SQL against the schema and EXPLAINs it on the database (read-only). Scoring executes the
@@ -103,19 +104,27 @@ def main() -> None:
             db=item["db"], options=options, max_repairs=args.max_repairs,
         )  # fmt: skip
         bare, verified, bare_s, verified_s = common.answer_twice(backend, request)
-        return common.Outcome(
+        outcome = common.Outcome(
             item=f"{item['id']}:{item['db_id']}", bare_pass=correct(item, bare.code),
             verified_pass=correct(item, verified.code), bare_s=bare_s, verified_s=verified_s,
             repairs=verified.repairs, bare_code=bare.code, verified_code=verified.code,
             checks=[{"name": c.name, "passed": c.passed} for c in verified.checks],
             note="empty-db" if empty(item["db"]) else "",
         )  # fmt: skip
+        if args.samples:
+            best, outcome.best_s = common.best_of(backend, request, bare, bare_s, args.samples)
+            outcome.best_pass, outcome.best_code = correct(item, best.code), best.code
+            outcome.drawn = best.samples.drawn if best.samples else 1
+        return outcome
 
     outcomes = common.run_all(chosen, score, args.out, "spider")
     rows = [("Spider dev", outcomes)]
     if any(o.note == "empty-db" for o in outcomes):
         rows.append(("Spider dev without wta_1", [o for o in outcomes if o.note != "empty-db"]))
-    print(common.table(backend.name, rows))
+    if args.samples:
+        print(common.table_best(backend.name, rows, args.samples))
+    else:
+        print(common.table(backend.name, rows))
 
 
 if __name__ == "__main__":

@@ -117,6 +117,7 @@ def show_generation(ready: Prepared, explain: bool = False) -> pipeline.Result:
         result = pipeline.run(ready.request, ready.backend)
         typer.echo(sanitize(result.code, piped=True))  # bare code, but no raw ESC or C1
         report_checks(result.checks, Console(stderr=True))
+        report_samples(result, Console(stderr=True))
     if explain and result.explanation:
         typer.echo(sanitize(result.explanation), err=True)
     return result
@@ -176,6 +177,7 @@ def stream_code(
         result = pipeline.run(req, backend, on_piece, on_round)
     console.print(view(result.code, whole=True), crop=False)  # long lines: never cut
     report_checks(result.checks, notes)
+    report_samples(result, notes)
     return result
 
 
@@ -194,6 +196,16 @@ def report_checks(checks: list[Check], console: Console) -> None:
             detail = f": {check.detail}" if check.detail else ""
             line = Text.assemble(("check failed", "yellow"), sanitize(f" {check.name}{detail}"))
             console.print(line, highlight=False)
+
+
+def report_samples(result: pipeline.Result, console: Console) -> None:
+    """One dim line when several candidates were drawn: "best of 5: 3 of 5 candidates agree…"."""
+    from rich.text import Text
+
+    drawn = result.samples
+    if drawn is not None and drawn.drawn > 1:
+        line = Text(sanitize(f"best of {drawn.drawn}: {drawn.reason}"), style="dim")
+        console.print(line, highlight=False)
 
 
 def show_context(shown: Preview) -> None:

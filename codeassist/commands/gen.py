@@ -28,6 +28,9 @@ def gen(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     max_tokens: int = typer.Option(None, "--max-tokens", help="Most tokens to generate."),
     temperature: float = typer.Option(None, "--temperature", help="0 = deterministic (at most 2)."),
+    samples: str = typer.Option(
+        None, "--samples", metavar="K", help="Best of K (1-16, auto) unless checks confirm one."
+    ),
 ) -> None:
     """Turn a request into Python, SQL or shell code."""
     from codeassist import config
@@ -36,7 +39,7 @@ def gen(
 
     ask = Ask(request, lang, Path.cwd(), explain=explain, verify=verify, model=model,
               endpoint=endpoint, schema_file=schema, db=db, context=context,
-              max_tokens=max_tokens, temperature=temperature)  # fmt: skip
+              max_tokens=max_tokens, temperature=temperature, samples=samples)  # fmt: skip
     ready = prepare(config.load(), ask)
     sent = ready.request.schema_sent
     if sent and sent.note and not as_json:

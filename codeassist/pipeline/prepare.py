@@ -7,7 +7,7 @@ read, the backend opened, the repository context added. Nothing here prints.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from codeassist.backends.base import Backend, Message, Options
@@ -33,6 +33,7 @@ class Ask:
     context: bool | None = None  # None: context inside a git repository only
     max_tokens: int | None = None
     temperature: float | None = None
+    samples: str | None = None  # best of k: "1" to "16" or "auto" (None: the config's)
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,15 @@ def request(
     return req, resolve_language(req)
 
 
+def samples(cfg: Config, given: str | None = None) -> int | str:
+    """Best of k as asked (`--samples`, checked like the config key), else the config's."""
+    if given is None:
+        return cfg.samples
+    value: int | str = int(given) if given.strip().isdigit() else given
+    check_option("--samples", "samples", value)
+    return value
+
+
 def use_context(cfg: Config, cwd: Path, forced: bool | None = None) -> bool:
     """Ground requests in the repository? The config allows it, and the option or git say so."""
     return cfg.context and grounding.wants_context(cwd, forced)
@@ -78,11 +88,15 @@ def open_backend(cfg: Config, model: str | None = None, endpoint: str | None = N
 
 def prepare(cfg: Config, ask: Ask) -> Prepared:
     """Check the inputs, read the schema, open the backend, add the repository's context."""
+    from codeassist.backends.sampling import default_samples
+
     opts = options(cfg, ask.max_tokens, ask.temperature)
+    k = samples(cfg, ask.samples)
     req, target = request(ask.text, language=ask.language, cwd=ask.cwd, options=opts,
                           explain=ask.explain, verify=ask.verify)  # fmt: skip
     req = grounding.with_schema(req, ask.schema_file, ask.db, budget=cfg.schema_budget)
     backend = open_backend(cfg, ask.model, ask.endpoint)
+    req = replace(req, samples=default_samples(backend) if k == "auto" else int(k))
     if use_context(cfg, ask.cwd, ask.context):
         req = grounding.with_context(req, backend, target, cfg.context_budget)
     return Prepared(req, backend, target)

@@ -31,6 +31,7 @@ class Request:
     max_repairs: int = 2  # extra rounds asked of the model at most
     repair_budget_s: float = 120.0  # no new round starts after this much time
     schema_sent: SchemaSent | None = None  # of a database: the tables shown, those left out
+    samples: int = 1  # best of k: candidates at most, when the checks do not confirm the first
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,25 @@ class Timings:
     ttft_s: float | None
     total_s: float | None
     tokens: int
+
+
+@dataclass(frozen=True)
+class Sampled:
+    """One candidate of best-of-k: how its checks went and the group it agreed with."""
+
+    checks_passed: int
+    checks_failed: int
+    group: int | None  # candidates of one group agree (None: it ran with no other, or not at all)
+
+
+@dataclass(frozen=True)
+class Samples:
+    """Best of k: how many candidates were drawn, which one won and why."""
+
+    drawn: int
+    winner: int  # candidate 0 is the first, greedy answer
+    reason: str  # "3 of 5 candidates agree on the result rows"
+    candidates: list[Sampled]
 
 
 @dataclass(frozen=True)
@@ -51,10 +71,13 @@ class Result:
     checks: list[Check] = field(default_factory=list)  # of the returned code
     repairs: int = 0  # extra rounds asked of the model
     schema_sent: SchemaSent | None = None  # the request's: which tables the prompt showed
+    samples: Samples | None = None  # best of k; None when the request asked for one answer
 
     def to_json(self) -> dict[str, object]:
         data = asdict(self)
         del data["reply"]
+        if data["samples"] is None:
+            del data["samples"]
         sent = data.pop("schema_sent")
         if sent is not None:
             data["schema"] = {"tables": list(sent["tables"]), "omitted": list(sent["omitted"])}

@@ -59,7 +59,9 @@ def run(
     With `request.verify`, the code is checked; on a failed check the model is asked again,
     shown the best answer so far and its findings (at most `max_repairs` rounds, within
     `repair_budget_s`; rounds after the first sample, to get out of a repeated answer), and
-    the answer that passes the most checks is returned.
+    the answer that passes the most checks is returned. With `request.samples` k > 1 and a
+    first answer the checks do not confirm, k-1 more are sampled and the best by execution is
+    chosen before the repair rounds (pipeline/best.py).
     """
     from codeassist import verify
     from codeassist.pipeline import repair
@@ -71,6 +73,14 @@ def run(
     if not request.verify:
         return result
     best = _checked(request, lang, result)
+    samples, drawn = None, list[Timings]()
+    if request.samples > 1:  # best of k, unless the checks confirm the first answer
+        from codeassist.pipeline import best as best_of
+
+        best, samples, drawn = best_of.widen(
+            request, backend, lang, messages, best, lambda r: _checked(request, lang, r),
+            _subject(request, lang, best.code),
+        )  # fmt: skip
     rounds, spent = dict[str, int](), [result.timings]
     while len(spent) <= request.max_repairs:
         failures = repair.to_repair(best.checks, rounds)
@@ -90,10 +100,10 @@ def run(
             best = latest
     timings = Timings(
         spent[0].ttft_s,
-        sum(t.total_s or 0.0 for t in spent),
-        sum(t.tokens for t in spent),
+        sum(t.total_s or 0.0 for t in spent + drawn),
+        sum(t.tokens for t in spent + drawn),
     )
-    return dataclasses.replace(best, timings=timings, repairs=len(spent) - 1)
+    return dataclasses.replace(best, timings=timings, repairs=len(spent) - 1, samples=samples)
 
 
 def _checked(request: Request, lang: str, result: Result) -> Result:

@@ -1,0 +1,50 @@
+"""The quality benchmarks' best-of-k mode: the bare answer is replayed, the table has k's column."""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+from pathlib import Path
+
+from codeassist import pipeline
+from codeassist.backends.fake import FakeBackend
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks" / "quality"))
+import common  # noqa: E402
+
+SCHEMA = "CREATE TABLE people (name TEXT, age INTEGER);"
+
+
+def test_best_of_replays_the_bare_answer_and_draws_the_rest(tmp_path: Path) -> None:
+    db = tmp_path / "people.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute(SCHEMA)
+        conn.executemany("INSERT INTO people VALUES (?, ?)", [("ann", 30), ("bob", 41)])
+    conn.close()
+    inner = FakeBackend.scripted(
+        "```sql\nSELECT name FROM people WHERE age >= 30\n```",  # the bare answer, once
+        "```sql\nSELECT name FROM people WHERE age > 30\n```",
+        "```sql\nSELECT name FROM people WHERE 30 < age\n```",
+    )
+    backend = common.Replay(inner)
+    request = pipeline.Request("people older than 30", language="sql", schema=SCHEMA,
+                               db=str(db), max_repairs=0)  # fmt: skip
+    bare, _, bare_s, _ = common.answer_twice(backend, request)
+    best, best_s = common.best_of(backend, request, bare, bare_s, 3)
+    assert len(inner.history) == 3  # bare once; best of 3 drew only the two others
+    assert best.code == "SELECT name FROM people WHERE age > 30" and best_s >= bare_s
+    assert best.samples is not None and best.samples.drawn == 3
+
+
+def test_the_table_has_three_ways_with_mean_and_p90() -> None:
+    outcomes = [
+        common.Outcome(item=str(i), bare_pass=i < 5, verified_pass=i < 6, bare_s=1.0 + i,
+                       verified_s=2.0 + i, repairs=0, best_pass=i < 7, best_s=3.0 + i, drawn=3)
+        for i in range(10)
+    ]  # fmt: skip
+    text = common.table_best("m", [("set", outcomes)], 3)
+    assert "bare model" in text and "checks and repair" in text and "best of 3" in text
+    row = text.splitlines()[-1]
+    cells = row.split()[3:-2]  # after model, set, n; before "drawn 3.0"
+    assert cells == ["50.0%", "5.5", "9.0", "60.0%", "6.5", "10.0", "70.0%", "7.5", "11.0"]
+    assert common.p90([float(i) for i in range(1, 11)]) == 9.0
