@@ -1,11 +1,13 @@
 """The server's saved stable prefixes: the KV states of repositories' system prompts, on disk.
 
 One directory per model file and settings. An entry is a KV state file `<name>.state` and its
-tokens `<name>.tokens` (32-bit integers), named by the hash of those tokens. The token lists stay
-in memory, so finding the entry that shares the most with a prompt reads no file. Entries used
-least recently go first, beyond a count and a total size. Every write goes to a `.partial` file
-that is then renamed; an entry that cannot be read, or that llama.cpp refuses (another build,
-another context size), is removed: never an error for the user.
+sidecar `<name>.tokens` (the state's size and digest, then its tokens as 32-bit integers), named
+by the hash of those tokens. The token lists stay in memory, so finding the entry that shares
+the most with a prompt reads no file. Entries used least recently go first, beyond a count and
+a total size. Every write goes to a `.partial` file that is then renamed. A state is checked
+against its digest before llama.cpp reads it (a truncated one aborts the process there); an
+entry that fails, or that llama.cpp refuses (another build, another context size), is removed:
+never an error for the user.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import array
 import contextlib
 import hashlib
 import os
+import struct
 import threading
 import time
 from collections import OrderedDict
@@ -25,6 +28,7 @@ from codeassist import paths
 from codeassist.backends.llamacpp.sequence import shared_prefix
 
 STALE_PARTIAL_S = 3600.0  # a .partial file this old was left by a server that died writing it
+HEAD = struct.Struct("<Q32s")  # a sidecar starts with the state file's size and BLAKE2b digest
 
 
 class Persistable(Protocol):
@@ -35,11 +39,13 @@ class Persistable(Protocol):
 
 @dataclass(frozen=True)
 class Entry:
-    """A saved prefix: its name, its tokens, and the bytes its files take."""
+    """A saved prefix: its name, its tokens, the bytes its files take, its state's check."""
 
     name: str
     tokens: list[int]
     size: int
+    state_size: int
+    digest: bytes
 
 
 def directory(model_path: Path, *settings: object) -> Path:
@@ -83,7 +89,8 @@ class Store:
 
     def load(self, backend: Persistable, entry: Entry) -> int:
         """Load `entry` into the backend's cache; its token count, 0 (and it is dropped) if bad."""
-        n = backend.load_prefix(self.state(entry))
+        path = self.state(entry)
+        n = backend.load_prefix(path) if _intact(path, entry) else 0
         if n != len(entry.tokens):
             self.drop(entry.name)
             return 0
@@ -102,15 +109,17 @@ class Store:
                 return None
             saved = tokens[:n]
             name = name_of(saved)
+            state_size, digest = partial.stat().st_size, _digest(partial)
+            head = HEAD.pack(state_size, digest)
             sidecar = self.where / f"{name}.tokens.partial"
-            sidecar.write_bytes(array.array("i", saved).tobytes())
+            sidecar.write_bytes(head + array.array("i", saved).tobytes())
             sidecar.replace(self.where / f"{name}.tokens")
-            size = partial.stat().st_size + 4 * n
             partial.replace(self.where / f"{name}.state")  # the state's presence completes it
         finally:
             partial.unlink(missing_ok=True)
         self.entries.pop(name, None)
-        self.entries[name] = entry = Entry(name, saved, size)
+        entry = Entry(name, saved, state_size + HEAD.size + 4 * n, state_size, digest)
+        self.entries[name] = entry
         self._evict()
         return entry if name in self.entries else None
 
@@ -156,13 +165,27 @@ def _read(state: Path) -> Entry | None:
         size = state.stat().st_size + len(data)
     except OSError:
         return None
-    if not data or len(data) % 4:
+    if len(data) <= HEAD.size or (len(data) - HEAD.size) % 4:
         return None
+    state_size, digest = HEAD.unpack_from(data)
     tokens = array.array("i")
-    tokens.frombytes(data)
+    tokens.frombytes(data[HEAD.size :])
     if name_of(tokens.tolist()) != state.stem:
         return None
-    return Entry(state.stem, tokens.tolist(), size)
+    return Entry(state.stem, tokens.tolist(), size, state_size, digest)
+
+
+def _digest(path: Path) -> bytes:
+    with path.open("rb") as f:
+        return hashlib.file_digest(f, "blake2b").digest()[:32]
+
+
+def _intact(path: Path, entry: Entry) -> bool:
+    """Whether the state file is the one its sidecar describes (size, then digest)."""
+    try:
+        return path.stat().st_size == entry.state_size and _digest(path) == entry.digest
+    except OSError:
+        return False
 
 
 def _age(path: Path) -> float:
