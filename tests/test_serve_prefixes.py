@@ -116,7 +116,7 @@ def test_a_commit_to_one_file_costs_only_what_follows_its_place(
     shown = [line[:-1] for line in before.splitlines() if line.endswith(".py:")]
     assert len(shown) >= 3 and shown == sorted(shown)
     edited = repo / shown[-2]  # its block is followed by another file's
-    edited.write_text(edited.read_text().replace("by a factor", "by a whole factor"))
+    edited.write_text(edited.read_text().replace("The order total", "The whole order total"))
     git(repo, "commit", "-qam", f"reword {shown[-2]}")
     after = system_message(repo).content
     head = before[: before.index(f"{shown[-2]}:")]
