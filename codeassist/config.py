@@ -47,7 +47,11 @@ class Config:
     # are slower at it (auto: measured once per model and machine) | on | off.
     prefill: str = "auto"
     serve_idle_timeout: float = 1800.0  # seconds before an idle `codeassist serve` exits
-    prompt_cache_disk: bool = True  # the server saves its KV prefix on exit, reloads it at start
+    # The server saves the KV state of each repository's stable prompt prefix (serve/prefix.py):
+    # at most this many entries and this many MiB, least recently used dropped first.
+    prompt_cache_disk: bool = True
+    prompt_cache_entries: int = 8
+    prompt_cache_mb: int = 1024
     shell_key: str = "\\C-g"
     explain_key: str = "alt-e"  # the shell widget's second key: explain the line
     # After a widget request with no server running, start one in the background (it ends
@@ -91,6 +95,8 @@ RULES: dict[str, Rule] = {
     "prefill": Rule(choices=("auto", "on", "off")),
     "serve_idle_timeout": Rule(above=0.0),
     "prompt_cache_disk": Rule(),
+    "prompt_cache_entries": Rule(least=1, most=1000),
+    "prompt_cache_mb": Rule(least=1, most=1024 * 1024),
     "shell_key": Rule(nonempty=True),
     "explain_key": Rule(nonempty=True),
     "shell_autostart": Rule(),

@@ -210,3 +210,34 @@ def test_git_state_is_short_and_outside_git_there_is_none(tmp_path: Path) -> Non
     assert git_branch(repo).startswith("detached at ")
     os.remove(repo / "Makefile")
     assert git_state(repo) == "Git working tree: 1 changed file."
+
+
+def test_an_edit_that_moves_ranks_changes_the_overview_only_from_the_edited_file_on(
+    tmp_path: Path,
+) -> None:
+    """Definitions are chosen by rank but shown in path order: calls added in the last file
+    raise another file's rank, and the text before the last file's block stays the same."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    for name in "abcdefg":
+        defs = "".join(f"def {name}_{i}(x: int) -> int:\n    return x\n\n\n" for i in range(3))
+        uses = "" if name == "a" else f"from a import a_0\n\n\ndef use_{name}() -> int:\n"
+        uses += "" if name == "a" else "    return a_0(1)\n\n\n"
+        (repo / f"{name}.py").write_text(uses + defs)
+    (repo / "z.py").write_text("from a import a_1\n\n\ndef z_main() -> int:\n    return a_1(2)\n")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "initial")
+    before = stable_part(repo, "python", 2000, count_tokens=estimate_tokens)
+    calls = "".join(f"    f_{i}(3)\n" for i in range(3)) + "    f_2(4)\n    f_1(5)\n"
+    (repo / "z.py").write_text(
+        "from a import a_1\nfrom f import f_0, f_1, f_2\n\n\ndef z_main() -> int:\n"
+        + calls
+        + "    return a_1(2)\n"
+    )
+    git(repo, "commit", "-qam", "z uses f")
+    after = stable_part(repo, "python", 2000, count_tokens=estimate_tokens)
+    assert "f.py:" in before and "z.py:" in before
+    head = before[: before.index("z.py:")]
+    assert after.startswith(head)  # f's rank rose; its place did not move
+    assert after == before  # and z's shown lines are the same: the whole prefix stays valid

@@ -25,11 +25,20 @@ class ClientBackend:
             "messages": protocol.messages_to_json(list(messages)),
             "options": protocol.options_to_json(options),
         }
+        self.last = {}
         for answer in protocol.request(self.path, payload):
             if "text" in answer:
                 yield str(answer["text"])
+            elif "prompt" in answer:  # the prompt's cost, before the first piece
+                self.last = dict(answer["prompt"] or {})
             elif answer.get("done"):
                 self.last = dict(answer.get("stats") or {})
+
+    def warm(self, messages: Sequence[Message]) -> dict[str, Any]:
+        """Have the server evaluate (or restore) the stable prefix these system messages make,
+        and save it; the server's stats (tokens, reused, restored, evaluated)."""
+        payload = {"op": "warm", "messages": protocol.messages_to_json(list(messages))}
+        return dict(protocol.call(self.path, payload, timeout=None)["stats"])
 
     def count_tokens(self, text: str) -> int:
         return int(protocol.call(self.path, {"op": "count_tokens", "text": text})["tokens"])

@@ -4,8 +4,11 @@ It opens every prompt of a language in a repository, so it must come out byte-id
 the repository is unchanged, and mostly so after small changes. The ranking walk restarts at
 the files of the language (for SQL also at the code that uses the tables); scores are then
 bucketed (BUCKETS_PER_DOUBLING per factor of two) and ties are ordered by path and position,
-so the small shifts an edit elsewhere causes do not reorder it. Tests, and definitions nested
-in functions, are left out: they use the code, they are not its outline.
+so the small shifts an edit elsewhere causes do not reorder it. The definitions are chosen by
+rank but shown file by file in path order, so an edit that moves ranks changes the text only
+from the first file whose part changed: the server keeps the KV state of everything before it.
+Tests, and definitions nested in functions, are left out: they use the code, they are not
+its outline.
 """
 
 from __future__ import annotations
@@ -61,7 +64,7 @@ def overview(
     if hasattr(files, "preload"):  # one cache query for the files the pack may show
         files.preload(dict.fromkeys(tag.path for tag in tags))
     tags = [t for t in tags if not _nested(files[t.path], t.index)]
-    packed = pack(tags, files, budget, count)
+    packed = pack(tags, files, budget, count, by_path=True)
     shown = frozenset((t.path, t.index) for t in tags[: packed.used])
     return Overview(packed.text, packed.tokens, shown, [b.path for b in packed.blocks])
 

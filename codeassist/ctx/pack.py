@@ -41,8 +41,11 @@ def _owner(defs: Sequence[Definition], index: int) -> int:
     return d.parent if d.kind == "column" and d.parent >= 0 else index
 
 
-def render(tags: Sequence[RankedTag], files: Mapping[str, FileTags]) -> list[Block]:
-    """One block per file (best file first): its path, then the chosen lines in file order."""
+def render(
+    tags: Sequence[RankedTag], files: Mapping[str, FileTags], by_path: bool = False
+) -> list[Block]:
+    """One block per file (best file first, or by path): its path, then the chosen lines in
+    file order."""
     chosen: dict[str, set[int]] = {}
     for tag in tags:
         defs = files[tag.path].definitions
@@ -52,7 +55,7 @@ def render(tags: Sequence[RankedTag], files: Mapping[str, FileTags]) -> list[Blo
             lines.add(index)
             index = defs[index].parent
     blocks = []
-    for path, lines in chosen.items():
+    for path, lines in sorted(chosen.items()) if by_path else chosen.items():
         tagged = files[path]
         mark = COMMENT.get(tagged.language, "//")
         out = [f"{shown(path)}:"]
@@ -71,14 +74,19 @@ def join(blocks: list[Block]) -> str:
 
 
 def pack(
-    tags: Sequence[RankedTag], files: Mapping[str, FileTags], budget: int, count: CountTokens
+    tags: Sequence[RankedTag],
+    files: Mapping[str, FileTags],
+    budget: int,
+    count: CountTokens,
+    by_path: bool = False,
 ) -> Packed:
-    """The most top-ranked tags whose rendering is at most `budget` tokens."""
+    """The most top-ranked tags whose rendering is at most `budget` tokens (`by_path`: files in
+    path order, so that an edit changes the text only from the edited file's block on)."""
     best = Packed("", 0, [])
     low, high = 1, min(len(tags), max(budget, 0))
     while low <= high:
         middle = (low + high) // 2
-        blocks = render(tags[:middle], files)
+        blocks = render(tags[:middle], files, by_path)
         text = join(blocks)
         tokens = count(text)
         if tokens <= budget:

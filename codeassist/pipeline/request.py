@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, is_dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -72,6 +72,9 @@ class Result:
     repairs: int = 0  # extra rounds asked of the model
     schema_sent: SchemaSent | None = None  # the request's: which tables the prompt showed
     samples: Samples | None = None  # best of k; None when the request asked for one answer
+    # The first round's prompt: tokens reused from the KV cache (of them, restored from the
+    # server's saved prefixes) and evaluated; None when the backend does not say (OpenAI).
+    prompt_tokens: dict[str, int] | None = None
 
     def to_json(self) -> dict[str, object]:
         data = asdict(self)
@@ -82,3 +85,12 @@ class Result:
         if sent is not None:
             data["schema"] = {"tables": list(sent["tables"]), "omitted": list(sent["omitted"])}
         return data
+
+
+def prompt_tokens(last: object) -> dict[str, int] | None:
+    """A backend's last prompt accounting (a llama.cpp Stats, or a server's stats dict)."""
+    stats = asdict(last) if is_dataclass(last) and not isinstance(last, type) else last
+    if not isinstance(stats, dict) or "reused" not in stats or "evaluated" not in stats:
+        return None
+    keys = ("reused", "evaluated", "restored")
+    return {k: int(stats.get(k, 0)) for k in keys}

@@ -13,7 +13,7 @@ from codeassist.backends.base import Backend, Message, Response
 from codeassist.errors import UsageError
 from codeassist.pipeline import language, prompts
 from codeassist.pipeline.extract import extract
-from codeassist.pipeline.request import Request, Result, Timings
+from codeassist.pipeline.request import Request, Result, Timings, prompt_tokens
 from codeassist.verify import Check, Subject
 
 OnPiece = Callable[[str], None]
@@ -103,7 +103,10 @@ def run(
         sum(t.total_s or 0.0 for t in spent + drawn),
         sum(t.tokens for t in spent + drawn),
     )
-    return dataclasses.replace(best, timings=timings, repairs=len(spent) - 1, samples=samples)
+    first = result.prompt_tokens
+    return dataclasses.replace(
+        best, timings=timings, repairs=len(spent) - 1, samples=samples, prompt_tokens=first
+    )
 
 
 def _checked(request: Request, lang: str, result: Result) -> Result:
@@ -139,6 +142,7 @@ def _generate(
     on_piece: OnPiece | None,
 ) -> Result:
     """One round: stream the model's reply and extract the code from it."""
+    before = getattr(backend, "last", None)
     response = Response(backend.stream(messages, request.options))
     for piece in response:
         if on_piece:
@@ -155,4 +159,11 @@ def _generate(
         timings=Timings(response.first_token_s, response.total_s, response.tokens),
         reply=response.text,
         schema_sent=request.schema_sent,
+        prompt_tokens=_last_prompt(backend, before),
     )
+
+
+def _last_prompt(backend: Backend, before: object) -> dict[str, int] | None:
+    """The round's prompt accounting, when the backend recorded one for it."""
+    last = getattr(backend, "last", None)
+    return None if last is before else prompt_tokens(last)

@@ -10,12 +10,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from codeassist import config as configuration
 from codeassist.config import Config
 from codeassist.errors import BackendError, CodeassistError, UsageError
 from codeassist.serve import protocol
+
+if TYPE_CHECKING:
+    from codeassist.serve.cache import PromptCache
 
 START_TIMEOUT = 120.0  # seconds for a detached server to load its model and listen
 
@@ -91,26 +94,36 @@ def run(
     `loading` is called once the socket is known to be free, `ready` once the model is loaded.
     """
     from codeassist.backends.select import open_local
-    from codeassist.serve import prefix
     from codeassist.serve.server import Server
 
     config, path = where.config, where.path
     preflight(path)
     loading()
     model: Any = open_local(config, where.spec)
-    on_exit = None
-    if config.prompt_cache_disk and hasattr(model, "save_prefix"):
-        settings = (config.n_ctx, config.flash_attn, config.kv_cache_type)
-        saved = prefix.directory(Path(model.llm.model_path), *settings)
-        prefix.load_newest(model, saved)
-
-        def on_exit() -> None:
-            prefix.save(model, saved, model.cached_tokens)
-
-    server = Server(path, model, where.idle_timeout, on_exit=on_exit, log=log)
+    cache = prompt_cache(model, config, log)
+    server = Server(path, model, where.idle_timeout, log=log, cache=cache)
     signal.signal(signal.SIGTERM, lambda signum, frame: server.stop_soon())
     ready()
     server.serve()
+
+
+def prompt_cache(model: Any, config: Config, log: Callable[[str], object]) -> PromptCache:
+    """The server's prompt cache: its saved prefixes, the newest loaded (memory only when off)."""
+    from codeassist.serve import prefix
+    from codeassist.serve.cache import PromptCache
+
+    if not config.prompt_cache_disk:
+        return PromptCache(model, None, log)
+    settings = (config.n_ctx, config.flash_attn, config.kv_cache_type)
+    where = prefix.directory(Path(model.llm.model_path), *settings)
+    try:
+        store = prefix.Store(where, config.prompt_cache_entries, config.prompt_cache_mb * 2**20)
+    except OSError as exc:  # an unreadable cache dir: the cache in memory still works
+        log(f"prompt cache: not on disk: {exc}")
+        return PromptCache(model, None, log)
+    if (newest := store.newest()) is not None:
+        store.load(model, newest)
+    return PromptCache(model, store, log)
 
 
 def detach(where: Target) -> int:

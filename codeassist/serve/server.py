@@ -3,7 +3,8 @@
 Requests are served one thread per connection; generation holds a lock around the model,
 so concurrent requests queue. The KV cache survives between requests, so a request that
 shares its prefix (system prompt, repository context) with the previous one evaluates only
-its new tokens. The server exits after `idle_timeout` seconds without a request.
+its new tokens, and the stable prefixes of several repositories are saved and restored
+(cache.py). The server exits after `idle_timeout` seconds without a request.
 """
 
 from __future__ import annotations
@@ -18,22 +19,22 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from codeassist.backends.base import Backend, Message, Options, Response
+from codeassist.backends.base import Backend, Options, Response
 from codeassist.errors import CodeassistError, UsageError
+from codeassist.serve import cache as prompt_cache
 from codeassist.serve import protocol, validate
 
 READ_TIMEOUT = 30.0  # seconds a connection may take to send its request line
+PROMPT_STATS = ("reused", "evaluated")  # known once the prompt is evaluated
 
 
-class Model(Backend, Protocol):
-    """A backend the server can hold: one that knows its context size (LlamaCppBackend)."""
-
-    n_ctx: int
+class Model(Backend, prompt_cache.Model, Protocol):
+    """A backend the server can hold: one whose KV cache it can steer (LlamaCppBackend)."""
 
 
 @dataclass
@@ -68,9 +69,11 @@ class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
         idle_timeout: float,
         on_exit: Callable[[], object] | None = None,
         log: Callable[[str], object] = lambda line: None,
+        cache: prompt_cache.PromptCache | None = None,
     ) -> None:
         self.model = model
         self.log = log
+        self.cache = cache or prompt_cache.PromptCache(model, None, log)
         self._reported: set[tuple[str, str, int | None]] = set()
         self.on_exit = on_exit  # runs once serving has stopped, holding the model lock
         self.idle_timeout = idle_timeout
@@ -216,6 +219,8 @@ class Handler(socketserver.StreamRequestHandler):
             self.generate(req)
         elif op == "status":
             self.send({"done": True, "status": self.server.status()})
+        elif op == "warm":
+            self.warm(req)
         elif op == "count_tokens":
             text = validate.text("text", req.get("text"), validate.MAX_TEXT)
             self.send({"done": True, "tokens": self.server.model.count_tokens(text)})
@@ -226,6 +231,25 @@ class Handler(socketserver.StreamRequestHandler):
     def generate(self, req: dict[str, Any]) -> None:
         messages = validate.messages(req.get("messages"))
         options = validate.options(req.get("options"), self.server.model.n_ctx)
+        cache = self.server.cache
+        with self._turn():
+            plan = cache.prepare(messages)
+            try:
+                self._stream(plan, options)
+            except OSError:
+                cache.keep_stable(plan)  # the client has what it wanted and went away
+                raise
+            cache.keep_stable(plan)  # after the `done` line: the client does not wait for it
+
+    def warm(self, req: dict[str, Any]) -> None:
+        messages = validate.messages(req.get("messages"))
+        with self._turn():
+            stats = self.server.cache.warm(messages)
+        self.send({"done": True, "stats": stats})
+
+    @contextlib.contextmanager
+    def _turn(self) -> Iterator[None]:
+        """Hold the model for one request, counted as waiting, then active, in `status`."""
         server, state = self.server, self.server.state
         with server.counter:
             state.waiting += 1
@@ -236,22 +260,30 @@ class Handler(socketserver.StreamRequestHandler):
                 state.active += 1
                 state.requests += 1
             try:
-                self._stream(messages, options)
+                yield
             finally:
                 with server.counter:
                     state.active -= 1
                     state.last_request = time.monotonic()
 
-    def _stream(self, messages: list[Message], options: Options) -> None:
+    def _stream(self, plan: prompt_cache.Plan, options: Options) -> None:
         model = self.server.model
-        response = Response(model.stream(messages, options))
+        response = Response(model.generate(plan.prompt, options))
+        restored = {"restored": plan.restored}
         try:
             for piece in response:
+                if response.tokens == 1:  # the prompt's cost, for a client that stops early
+                    cost = {k: v for k, v in _stats(model).items() if k in PROMPT_STATS}
+                    self.send({"prompt": {**cost, **restored}})
                 self.send({"text": piece})
         finally:
             response.finish()  # closes the stream when the client went away
-        last = getattr(model, "last", None)
-        stats: dict[str, Any] = asdict(last) if last is not None else {}
+        stats: dict[str, Any] = {**_stats(model), **restored}
         stats["first_token_s"] = round(response.first_token_s or 0.0, 4)
         stats["total_s"] = round(response.total_s or 0.0, 4)
         self.send({"done": True, "stats": stats})
+
+
+def _stats(model: Model) -> dict[str, Any]:
+    last = getattr(model, "last", None)
+    return asdict(last) if last is not None else {}

@@ -29,6 +29,7 @@ MAX_SEED = 2**32 - 1  # llama.cpp takes a uint32
 ROLES = ("system", "user", "assistant")
 FIELDS = {
     "generate": {"op", "messages", "options"},
+    "warm": {"op", "messages"},
     "count_tokens": {"op", "text"},
     "status": {"op"},
     "stop": {"op"},

@@ -165,6 +165,15 @@ class LlamaCppBackend:
             self.reset()
         return n
 
+    @property
+    def reusable(self) -> list[int]:
+        """The tokens the next prompt's evaluation can keep (the prefill view's, with one)."""
+        return self.model.prefill.reusable
+
+    def keep(self, n: int) -> None:
+        """Keep only the first `n` cached tokens (a prompt's stable prefix, before saving it)."""
+        self.model.prefill.keep(n)
+
     def reset(self) -> None:
         """Forget the cached prefix."""
         self.model.prefill.reset()

@@ -139,6 +139,7 @@ def generate(
             hint="shorten the request, lower the context budget, or raise n_ctx in the config",
         )
     reused = evaluate(prompt)
+    record(Stats(reused, len(prompt) - reused))  # known before the first token; full at the end
     budget = min(options.max_tokens, seq.n_ctx - len(seq))
     chain = sampler(seq.vocab, options)
     greedy = options.temperature <= 0 and not options.grammar

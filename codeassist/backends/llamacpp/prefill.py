@@ -107,6 +107,12 @@ class PlainView:
         self.past.clear()
         self.version += 1
 
+    def rewind(self, n: int) -> None:
+        """Keep only the first `n` tokens of this cache."""
+        if n < len(self.past):
+            llama_cpp.llama_memory_seq_rm(self.memory, 0, n, -1)
+            del self.past[n:]
+
     def save(self, path: Path) -> int:
         """Write this cache's KV state to `path`; returns how many tokens."""
         return save_state(self.ctx, self.past, path)
@@ -162,6 +168,18 @@ class Prefill:
         self.seq.reset()
         if self.view:
             self.view.reset()
+
+    @property
+    def reusable(self) -> list[int]:
+        """The tokens a prompt's evaluation can keep: the plain view's when there is one."""
+        return list(self.view.past) if self.view else self.seq.tokens
+
+    def keep(self, n: int) -> None:
+        """Keep only the first `n` tokens in both caches (what a later request reuses)."""
+        if n < len(self.seq):
+            self.seq.rewind(n)
+        if self.view:
+            self.view.rewind(n)
 
     def _new_tokens(self, prompt: list[int]) -> int:
         return len(prompt) - shared_prefix(self.seq.tokens, prompt)
