@@ -177,7 +177,7 @@ def run(a: argparse.Namespace, nl2bash: Path, fixture: Path) -> None:
     """Answer the chosen tasks in each mode, judge them, print the table."""
     tasks = shell_tasks.load()
     chosen = [tasks[i] for i in common.spread(len(tasks), a.limit)]
-    shell_fixture.build(fixture)
+    shell_tasks.build_fixture(nl2bash, fixture)
     backend = common.open_model(a.model, a.threads)
     options = Options(max_tokens=min(a.max_tokens, 256), temperature=0.0)
     reps: int = a.max_repairs

@@ -19,6 +19,8 @@ import tarfile
 import time
 from pathlib import Path
 
+import shell_names
+
 from codeassist.verify import sandbox
 
 DAY = 86_400
@@ -95,8 +97,9 @@ def _gzip(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def build(root: Path, now: float | None = None) -> None:
-    """The tree at `root` (replacing what is there), its times relative to `now`."""
+def build(root: Path, now: float | None = None, named: shell_names.Names | None = None) -> None:
+    """The tree at `root` (replacing what is there), its times relative to `now`, with what
+    the commands name (`named`) added where the tree has nothing by that name."""
     now = time.time() if now is None else now
     if root.exists():
         shutil.rmtree(root)
@@ -113,6 +116,8 @@ def build(root: Path, now: float | None = None) -> None:
     _write(root / "blob.bin", bytes(range(256)) * 64)
     _write(root / "big.log", b"".join(f"{i} entry\n".encode() for i in range(3000)))
     _tarball(root, "backup.tar.gz", ["a.txt", "b.txt"])
+    if named:
+        _add_named(root, named)
     for name, target in LINKS.items():
         (root / name).symlink_to(target)
     for name, mode in MODES.items():
@@ -122,6 +127,19 @@ def build(root: Path, now: float | None = None) -> None:
         stamp = now - AGES.get(rel, AGE)
         os.utime(path, (stamp, stamp), follow_symlinks=False)
     os.utime(root, (now - AGE, now - AGE))
+
+
+def _add_named(root: Path, named: shell_names.Names) -> None:
+    for name in sorted(named.dirs):
+        if not (root / name).exists():
+            _write(root / name / "sample.txt", text_for(name + "/sample.txt").encode())
+            _write(root / name / "sub" / "sample.log", text_for(name + ".log").encode())
+    for name in sorted(named.files):
+        if not (root / name).exists():
+            data = text_for(name).encode()
+            _write(root / name, _gzip(data) if name.endswith(".gz") else data)
+    if named.words:
+        _write(root / "matches.txt", "".join(f"{w} found\n" for w in sorted(named.words)).encode())
 
 
 def _write(path: Path, data: bytes) -> None:

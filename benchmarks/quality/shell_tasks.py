@@ -16,6 +16,7 @@ from pathlib import Path
 
 import shell_fixture
 import shell_judge
+import shell_names
 
 from codeassist.verify import sandbox
 
@@ -39,6 +40,12 @@ def pairs(nl2bash: Path) -> list[Task]:
         rows = enumerate(zip(nl, cm, strict=True))
         found += [Task(f"{split}:{i}", n.strip(), c.strip()) for i, (n, c) in rows]
     return found
+
+
+def build_fixture(nl2bash: Path, fixture: Path) -> None:
+    """The fixture, with what the splits' commands name."""
+    named = shell_names.names([t.reference for t in pairs(nl2bash)])
+    shell_fixture.build(fixture, named=named)
 
 
 def why_not(task: Task, fixture: Path, untouched: shell_fixture.Tree) -> str | None:
@@ -65,7 +72,7 @@ def why_not(task: Task, fixture: Path, untouched: shell_fixture.Tree) -> str | N
 
 def rebuild(nl2bash: Path, fixture: Path, jobs: int = 4) -> tuple[list[Task], Counter[str]]:
     """The judgeable tasks (saved to TASKS) and, for the rest, why not."""
-    shell_fixture.build(fixture)
+    build_fixture(nl2bash, fixture)
     untouched = shell_fixture.execute("true", fixture)[1]  # the tree as a run leaves it
     everything = pairs(nl2bash)
     with ThreadPoolExecutor(jobs) as pool:
