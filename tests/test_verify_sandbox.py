@@ -230,6 +230,20 @@ def test_a_shell_runs_over_a_copy_of_its_workdir_and_the_tree_comes_back(tmp_pat
     assert os.readlink(left / "link") == "b.txt" and (left / "new.txt").read_text() == "new\n"
 
 
+def test_the_tree_that_comes_back_keeps_the_modes_of_its_folders(tmp_path: Path) -> None:
+    work, left = tmp_path / "work", tmp_path / "left"
+    (work / "kept").mkdir(parents=True)
+    (work / "kept" / "f.txt").write_text("f\n")
+    (work / "kept").chmod(0o700)
+    command = "mkdir -p open/inner && chmod 751 open && chmod 700 open/inner && chmod 755 kept"
+    outcome = sandbox.run_shell(command, workdir=work, result=left)
+    assert outcome.ok, outcome.stderr
+    assert stat.S_IMODE((left / "open").stat().st_mode) == 0o751
+    assert stat.S_IMODE((left / "open" / "inner").stat().st_mode) == 0o700
+    assert stat.S_IMODE((left / "kept").stat().st_mode) == 0o755
+    assert (left / "kept" / "f.txt").read_text() == "f\n"
+
+
 def test_turned_off_nothing_runs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("CODEASSIST_SANDBOX", "off")
     assert sandbox.unavailable() == "turned off by CODEASSIST_SANDBOX"

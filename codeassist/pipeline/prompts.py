@@ -14,6 +14,14 @@ from pathlib import Path
 
 from codeassist.backends.base import Message
 
+# The working directory is context, not a prefix: shown it, models wrote `cat /abs/cwd/f`
+# for "show f", and once `ls -l /abs/cwd/grep` for `ls -l $(which grep)`.
+_PATHS = (
+    "The command runs in the working directory: name files and folders relative to it "
+    "(`cat notes.txt`, `find . -name '*.py'`), never by the working directory's absolute "
+    "path; write an absolute path only where the request names one. Program names stay "
+    "program names (`grep`, `$(which grep)`), never paths in the working directory."
+)
 _RULES = {
     "python": (
         "You write Python 3 code. Reply with one ```python fenced block holding complete, "
@@ -27,7 +35,7 @@ _RULES = {
     "shell": (
         "You write shell commands. Reply with one ```bash fenced block holding a command "
         "line the user can run as is, for their operating system and shell. Prefer one line; "
-        "use only standard tools; never add commands the user did not ask for."
+        "use only standard tools; never add commands the user did not ask for. " + _PATHS
     ),
 }
 
@@ -97,7 +105,8 @@ def build(
     elif language == "sql" and schema:
         parts.append(f"SQL dialect: {dialect}.")
     if language == "shell" and env:
-        where = "" if "Working directory:" in stable else f" Working directory: {env.cwd}."
+        where = "" if "Working directory:" in stable else f" Working directory: {env.cwd}"
+        where += " (where the command runs; paths are relative to it)." if where else ""
         parts.append(f"Operating system: {env.os}. Shell: {env.shell}.{where}")
     if facts:
         parts.append(facts.strip())

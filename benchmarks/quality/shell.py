@@ -1,0 +1,214 @@
+"""Shell quality by execution: NL2Bash requests, answers run in a sandbox over a fixture tree.
+
+    python benchmarks/quality/shell.py [--limit 60] [--model M] [--threads 1] [--out f.jsonl]
+        [--modes bare,checked,best] [--samples 3] [--rebuild]
+
+Tasks are the NL2Bash test pairs whose reference can be judged here (shell_tasks.py; saved
+in shell_tasks.jsonl, recomputed with --rebuild). The reference and each answer run in
+codeassist's sandbox (user, mount, PID and network namespaces: read-only file system, no
+network, 5 s) over a fresh copy of the same fixture (shell_fixture.py); shell_judge.py says
+how outputs and trees are compared. Modes, one row each:
+
+- bare: the model alone. One user message, no system prompt, no working directory, no
+  operating system, no repository facts, no checks, no repair: `BARE` below, greedy.
+- checked: codeassist's path today, as `codeassist gen --lang shell` in that folder: its
+  prompt (with the operating system, shell and working directory), checks, repair rounds.
+- best: best-of-k. It needs the pipeline's `samples` request field (branch `select`); until
+  that exists the row says n/a.
+Latency is the answer's wall-clock time on this machine (the judging runs not counted).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import math
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import common
+import shell_fixture
+import shell_judge
+import shell_tasks
+
+from codeassist import pipeline
+from codeassist.backends.base import Backend, Message, Options, Response
+from codeassist.pipeline.extract import extract
+
+MODES = ("bare", "checked", "best")
+BARE = (
+    "Write a bash command line for this task. Reply with only the command, in one ```bash "
+    "fenced block.\n\nTask: {request}"
+)
+
+
+@dataclass
+class Answer:
+    """One task answered in one mode, and how it was judged."""
+
+    task: str
+    mode: str
+    code: str
+    seconds: float
+    passed: bool
+    repairs: int = 0
+    note: str = ""
+
+
+def bare(backend: Backend, text: str, options: Options) -> tuple[str, int]:
+    """The bare model's command for `text` (see the module's docstring), no repairs."""
+    response = Response(backend.stream([Message("user", BARE.format(request=text))], options))
+    for _ in response:
+        if extract(response.text, "shell").closed_block:
+            break
+    response.finish()
+    return extract(response.text, "shell").code, 0
+
+
+def through_pipeline(
+    backend: Backend, fixture: Path, options: Options, max_repairs: int, samples: int = 0
+) -> Callable[[str], tuple[str, int]]:
+    """codeassist's answer (checks and repair; best-of-`samples` when asked)."""
+
+    def answer(text: str) -> tuple[str, int]:
+        request = pipeline.Request(
+            text, language="shell", cwd=fixture, options=options, max_repairs=max_repairs
+        )
+        if samples:
+            request = dataclasses.replace(request, samples=samples)  # type: ignore[call-arg]
+        result = pipeline.run(request, backend)
+        return result.code, result.repairs
+
+    return answer
+
+
+def supports_samples() -> bool:
+    """Does the pipeline take a best-of-k `samples` request field yet?"""
+    return "samples" in {f.name for f in dataclasses.fields(pipeline.Request)}
+
+
+class Judge:
+    """Runs references (once each) and candidates over the fixture and compares them."""
+
+    def __init__(self, fixture: Path) -> None:
+        self.fixture = fixture
+        self.references: dict[str, tuple[str, shell_fixture.Tree]] = {}
+
+    def __call__(self, task: shell_tasks.Task, code: str) -> tuple[bool, str]:
+        if task.id not in self.references:
+            ref, tree = shell_fixture.execute(task.reference, self.fixture)
+            self.references[task.id] = (ref.stdout, tree)
+        if not code.strip():
+            return False, "no command"
+        got, tree = shell_fixture.execute(code, self.fixture)
+        if got.timed_out:
+            return False, "timed out"
+        want, want_tree = self.references[task.id]
+        fits = shell_judge.same(task.reference, want, want_tree, got.stdout, tree, self.fixture)
+        return fits, ""
+
+
+def p90(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.9 * len(ordered)) - 1)] if ordered else 0.0
+
+
+def table(
+    model: str, judged: int, total: int, ran: int, rows: dict[str, list[Answer] | None]
+) -> str:
+    """One row per mode: tasks, pass rate, repaired, mean and p90 latency."""
+    head = (
+        f"{'model':<22} {'mode':<18} {'tasks':>5} {'pass rate':>9} {'repaired':>8} "
+        f"{'mean latency':>12} {'p90 latency':>11}"
+    )
+    lines = [head, "-" * len(head)]
+    names = {"bare": "bare model", "checked": "checks and repair", "best": "best-of-k"}
+    for mode, answers in rows.items():
+        if answers is None:
+            lines.append(f"{model:<22} {names[mode]:<18} {'n/a':>5} {'n/a':>9} {'n/a':>8} "
+                         f"{'n/a':>12} {'n/a':>11}")  # fmt: skip
+            continue
+        n = len(answers)
+        rate = 100 * sum(a.passed for a in answers) / n if n else 0.0
+        secs = [a.seconds for a in answers]
+        mean = statistics.mean(secs) if secs else 0.0
+        lines.append(
+            f"{model:<22} {names[mode]:<18} {n:>5} {rate:>8.1f}% "
+            f"{sum(a.repairs > 0 for a in answers):>8} {mean:>11.2f}s {p90(secs):>10.2f}s"
+        )
+    lines.append(f"judgeable here: {judged} of {total} NL2Bash test pairs; run on {ran} of them")
+    return "\n".join(lines)
+
+
+def arguments() -> argparse.Namespace:
+    p = common.parser(__doc__.splitlines()[0], default_limit=0)
+    p.add_argument("--modes", default=",".join(MODES), help="comma list of: bare,checked,best")
+    p.add_argument("--samples", type=int, default=3, help="k of best-of-k")
+    p.add_argument("--rebuild", action="store_true", help="recompute the judgeable task list")
+    args = p.parse_args()
+    args.modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    if unknown := set(args.modes) - set(MODES):
+        p.error(f"unknown mode(s): {', '.join(sorted(unknown))}")
+    return args
+
+
+def main() -> None:
+    args = arguments()
+    nl2bash = args.eval_dir / "nl2bash"
+    fixture = Path(tempfile.mkdtemp(prefix="codeassist-shellbench-")) / "work"
+    try:
+        if args.rebuild or not shell_tasks.TASKS.exists():
+            kept, why = shell_tasks.rebuild(nl2bash, fixture)
+            print(f"rebuilt {shell_tasks.TASKS.name}: {len(kept)} judgeable; left out: "
+                  f"{dict(why.most_common())}", file=sys.stderr)  # fmt: skip
+        run(args, nl2bash, fixture)
+    finally:
+        shutil.rmtree(fixture.parent, ignore_errors=True)
+
+
+def run(a: argparse.Namespace, nl2bash: Path, fixture: Path) -> None:
+    """Answer the chosen tasks in each mode, judge them, print the table."""
+    tasks = shell_tasks.load()
+    chosen = [tasks[i] for i in common.spread(len(tasks), a.limit)]
+    shell_tasks.build_fixture(nl2bash, fixture)
+    backend = common.open_model(a.model, a.threads)
+    options = Options(max_tokens=min(a.max_tokens, 256), temperature=0.0)
+    reps: int = a.max_repairs
+    answerers: dict[str, Callable[[str], tuple[str, int]] | None] = {
+        "bare": lambda text: bare(backend, text, options),
+        "checked": through_pipeline(backend, fixture, options, reps),
+        "best": through_pipeline(backend, fixture, options, reps, a.samples)
+        if supports_samples() else None,
+    }  # fmt: skip
+    judge = Judge(fixture)
+    rows: dict[str, list[Answer] | None] = {}
+    sink = a.out.open("a", encoding="utf-8") if a.out else None
+    for mode in a.modes:
+        answer = answerers[mode]
+        rows[mode] = None if answer is None else []
+        for i, task in enumerate(chosen if answer else [], 1):
+            started = time.perf_counter()
+            code, repairs = answer(task.request)
+            seconds = time.perf_counter() - started
+            passed, note = judge(task, code)
+            done = Answer(task.id, mode, code, seconds, passed, repairs, note)
+            rows[mode].append(done)  # type: ignore[union-attr]
+            if sink:
+                sink.write(json.dumps(dataclasses.asdict(done)) + "\n")
+                sink.flush()
+            print(f"[{mode} {i}/{len(chosen)}] {'+' if passed else 'x'} {task.id} "
+                  f"{seconds:.1f}s {code[:60]!r}", file=sys.stderr, flush=True)  # fmt: skip
+    if sink:
+        sink.close()
+    print(table(backend.name, len(tasks), shell_tasks.total(nl2bash), len(chosen), rows))
+
+
+if __name__ == "__main__":
+    main()

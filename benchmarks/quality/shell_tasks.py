@@ -1,0 +1,93 @@
+"""Which NL2Bash pairs the shell benchmark can judge: computed once, saved to shell_tasks.jsonl.
+
+A pair is judgeable when its reference command passes `shell_judge.reference_problem`, runs
+in the sandbox over the fixture without error or time-out, has an observable effect (output,
+or a changed tree), and does so deterministically: run twice, both runs print the same
+(normalized) output and leave the same tree. Output cut at the sandbox's limit is not judged.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import shell_fixture
+import shell_judge
+import shell_names
+
+from codeassist.verify import sandbox
+
+TASKS = Path(__file__).with_name("shell_tasks.jsonl")
+SPLITS = ("test",)  # NL2Bash's held-out split (dev adds about as many again)
+
+
+@dataclass(frozen=True)
+class Task:
+    id: str  # split:line (0-based) in the NL2Bash split files
+    request: str
+    reference: str
+
+
+def pairs(nl2bash: Path) -> list[Task]:
+    """Every pair of the splits used."""
+    found = []
+    for split in SPLITS:
+        nl = (nl2bash / "split" / f"{split}.nl").read_text(encoding="utf-8").splitlines()
+        cm = (nl2bash / "split" / f"{split}.cm").read_text(encoding="utf-8").splitlines()
+        rows = enumerate(zip(nl, cm, strict=True))
+        found += [Task(f"{split}:{i}", n.strip(), c.strip()) for i, (n, c) in rows]
+    return found
+
+
+def build_fixture(nl2bash: Path, fixture: Path) -> None:
+    """The fixture, with what the splits' commands name."""
+    named = shell_names.names([t.reference for t in pairs(nl2bash)])
+    shell_fixture.build(fixture, named=named)
+
+
+def why_not(task: Task, fixture: Path, untouched: shell_fixture.Tree) -> str | None:
+    """None when the pair can be judged; else why not."""
+    problem = shell_judge.reference_problem(task.reference, fixture)
+    if problem:
+        return problem
+    runs = [shell_fixture.execute(task.reference, fixture) for _ in range(2)]
+    first, tree = runs[0]
+    if first.timed_out:
+        return "times out"
+    if not first.ok:
+        return "fails"
+    if len(first.stdout) >= sandbox.OUTPUT_LIMIT:
+        return "output too long"
+    if not first.stdout.strip() and tree == untouched:
+        return "no observable effect"
+    keep = shell_judge.ordered(task.reference)
+    outputs = {tuple(shell_judge.normalize(o.stdout, fixture, keep)) for o, _ in runs}
+    if len(outputs) > 1 or runs[1][1] != tree:
+        return "not deterministic"
+    return None
+
+
+def rebuild(nl2bash: Path, fixture: Path, jobs: int = 4) -> tuple[list[Task], Counter[str]]:
+    """The judgeable tasks (saved to TASKS) and, for the rest, why not."""
+    build_fixture(nl2bash, fixture)
+    untouched = shell_fixture.execute("true", fixture)[1]  # the tree as a run leaves it
+    everything = pairs(nl2bash)
+    with ThreadPoolExecutor(jobs) as pool:
+        reasons = list(pool.map(lambda t: why_not(t, fixture, untouched), everything))
+    kept = [t for t, r in zip(everything, reasons, strict=True) if r is None]
+    TASKS.write_text("".join(json.dumps(asdict(t)) + "\n" for t in kept), encoding="utf-8")
+    return kept, Counter(r.split(":")[0] for r in reasons if r)
+
+
+def load() -> list[Task]:
+    """The saved judgeable tasks."""
+    lines = TASKS.read_text(encoding="utf-8").splitlines()
+    return [Task(**json.loads(line)) for line in lines if line.strip()]
+
+
+def total(nl2bash: Path) -> int:
+    """How many pairs the splits used hold."""
+    return len(pairs(nl2bash))
