@@ -122,7 +122,10 @@ class PromptCache:
         if len(stable) >= self.model.n_ctx:
             raise BadRequest(f"the prefix is {len(stable)} tokens; the context holds fewer")
         restored = self.restore(stable)
-        reused = self.model.evaluate(stable)
+        if shared_prefix(self.model.reusable, stable) == len(stable):
+            reused = len(stable)  # all there: nothing to decode (evaluate redoes the last token)
+        else:
+            reused = self.model.evaluate(stable)
         self.keep_stable(Plan(stable, stable, restored))
         stats = {"tokens": len(stable), "reused": reused, "restored": restored}
         return {**stats, "evaluated": len(stable) - reused}
