@@ -34,7 +34,7 @@ def test_the_latency_benchmark_prints_its_tables(tmp_path: Path, small_model: Pa
     done = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "latency.py"), "--quick", "--model",
          "smollm2-135m", "--data", str(SMOKE), "--projects", str(tmp_path / "p"),
-         "--max-tokens", "24", "--out", str(out_file)],
+         "--max-tokens", "24", "--threads", "1", "--out", str(out_file)],
         capture_output=True, text=True, timeout=1400, env=os.environ, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
@@ -54,6 +54,7 @@ def test_the_latency_benchmark_prints_its_tables(tmp_path: Path, small_model: Pa
     assert "goals: shell in a repository, warm: median wall <= 1.5 s" in out
     assert re.search(r"- shop python: second ttft \d+% of the first", out)
     samples = [json.loads(line) for line in out_file.read_text().splitlines()]
-    assert len(samples) == 2 * 2 * 4 + (3 if "warm:" in out else 1)  # paths x context x requests
+    firsts = 3 if "after prewarm (warm:" in out else 1  # with a warm command, then a second one
+    assert len(samples) == 2 * 2 * 4 + firsts  # paths x with/without context x requests
     assert all(s["rc"] == 0 for s in samples), [s["note"] for s in samples if s["rc"]]
     assert (tmp_path / "p" / "shop" / "bench.sqlite3").is_file()  # --db for the SQL requests
