@@ -95,12 +95,12 @@ def firsts(home: Home, repos: dict[str, Path], asks: dict[str, Any], args: Any,
     for name, root in repos.items():
         first, after, second = asks[name]["first"][:3]
         for prewarm in (False, True):
-            kit.serve(home, root, stop=True)
-            home.forget_prompts()
-            kit.serve(home, root)
             if prewarm and not warm:
                 rows.append((name, "after prewarm", None))
                 continue
+            kit.serve(home, root, stop=True)  # a fresh server, with an empty prompt-cache store
+            home.forget_prompts()
+            kit.serve(home, root)
             label = "no prewarm"
             if prewarm:
                 done, took = kit.cli(["warm", "--lang", "shell", "--quiet"], home.env(), root)
