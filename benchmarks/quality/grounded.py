@@ -3,10 +3,10 @@
     python benchmarks/quality/grounded.py [--data grounded.toml] [--limit 0] [--model M]
         [--projects DIR] [--label new] [--budget 1024] [--threads 1] [--out f.jsonl]
 
-Each project is an sdist from the package registry (`pip download --no-deps --no-binary
-:all:`), unpacked and committed to a fresh git repository once under --projects (or, for
-tests, a folder copied there). Each request is grounded in the project as `codeassist gen`
-grounds it (`grounding.with_context`, from the request's folder) and answered once through
+Each project is an sdist from the package registry, unpacked and committed to a fresh git
+repository once under --projects (benchmarks/sdists.py; for tests, a folder copied there).
+Each request is grounded in the project as `codeassist gen` grounds it
+(`grounding.with_context`, from the request's folder) and answered once through
 `pipeline.run` without checks; it passes when every `must` pattern is in the code and no
 `must_not` one is. Only APIs that the layouts before and after the stable-part prompt both
 have are used, so `PYTHONPATH=<another checkout>` scores another layout with the same items.
@@ -18,14 +18,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
-import shutil
 import statistics
-import subprocess
 import sys
-import tarfile
-import tempfile
 import time
 import tomllib
 from dataclasses import dataclass, field
@@ -34,13 +29,14 @@ from typing import Any
 
 import common
 
-from codeassist import pipeline
-from codeassist.backends.base import Backend, Options
-from codeassist.pipeline import grounding
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: the shared helpers
+from sdists import PROJECTS, fetch  # noqa: E402
+
+from codeassist import pipeline  # noqa: E402
+from codeassist.backends.base import Backend, Options  # noqa: E402
+from codeassist.pipeline import grounding  # noqa: E402
 
 DATA = Path(__file__).with_name("grounded.toml")
-PROJECTS = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "codeassist-grounded"
-CODEASSIST = Path(__file__).resolve().parents[2]  # for projects given by `path`
 
 
 @dataclass(frozen=True)
@@ -69,32 +65,6 @@ def load(path: Path) -> tuple[dict[str, dict[str, str]], list[Item]]:
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     projects = {p["name"]: p for p in data.get("project", [])}
     return projects, [Item(**raw) for raw in data.get("item", [])]
-
-
-def fetch(project: dict[str, str], into: Path) -> Path:
-    """The project as a committed git repository under `into` (made once)."""
-    repo = into / project["name"]
-    if (repo / ".git").is_dir():
-        return repo
-    with tempfile.TemporaryDirectory(dir=into) as tmp:
-        source = Path(tmp) / "src"
-        if "path" in project:
-            shutil.copytree(CODEASSIST / project["path"], source)
-        else:
-            subprocess.run(
-                [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-                 "--quiet", project["requirement"], "-d", tmp],
-                check=True,
-            )  # fmt: skip
-            sdist = next(Path(tmp).glob("*.tar.gz"))
-            with tarfile.open(sdist) as tar:
-                tar.extractall(tmp, filter="data")
-            shutil.move(next(p for p in Path(tmp).iterdir() if p.is_dir()), source)
-        ident = ["-c", "user.name=bench", "-c", "user.email=bench@example.com"]
-        for args in (["init", "-q", "-b", "main"], ["add", "-A"], [*ident, "commit", "-qm", "x"]):
-            subprocess.run(["git", "-C", str(source), *args], check=True)
-        shutil.move(source, repo)
-    return repo
 
 
 def judge(item: Item, code: str) -> list[str]:

@@ -16,7 +16,7 @@ from codeassist.db.schema import dialect_of, fit_database_schema, read_schema_fi
 from codeassist.pipeline.request import Request
 
 if TYPE_CHECKING:
-    from codeassist.context import ContextPack, RequestContext
+    from codeassist.context import RequestContext
     from codeassist.ctx.counts import TokenCounter
 
 
@@ -56,17 +56,6 @@ def wants_context(cwd: Path, forced: bool | None) -> bool:
     from codeassist.ctx.files import find_git_root
 
     return find_git_root(cwd.resolve()) is not None
-
-
-def context_pack(
-    cwd: Path, text: str, count_tokens: Callable[[str], int], budget: int,
-    language: str | None = None,
-) -> ContextPack:  # fmt: skip
-    """The repository definitions that matter for `text`, within `budget` tokens (the repl)."""
-    from codeassist.context import build_context, find_root
-
-    return build_context(find_root(cwd), text, budget=budget, count_tokens=count_tokens,
-                         cwd=cwd, language=language)  # fmt: skip
 
 
 def with_context(request: Request, backend: Backend, language: str, budget: int) -> Request:

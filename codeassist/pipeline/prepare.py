@@ -57,11 +57,11 @@ def options(
 
 def request(
     text: str, *, language: str, cwd: Path, options: Options, explain: bool = False,
-    verify: bool = True, context: str = "",
+    verify: bool = True,
 ) -> tuple[Request, str]:  # fmt: skip
     """The request and the language it resolves to; empty text or a bad language fail here."""
-    req = Request(text, language=language, explain=explain, context=context, cwd=cwd,
-                  options=options, verify=verify)  # fmt: skip
+    req = Request(text, language=language, explain=explain, cwd=cwd, options=options,
+                  verify=verify)  # fmt: skip
     return req, resolve_language(req)
 
 
@@ -77,6 +77,12 @@ def samples(cfg: Config, given: str | None = None) -> int | str:
 def use_context(cfg: Config, cwd: Path, forced: bool | None = None) -> bool:
     """Ground requests in the repository? The config allows it, and the option or git say so."""
     return cfg.context and grounding.wants_context(cwd, forced)
+
+
+def with_context(cfg: Config, req: Request, backend: Backend, target: str) -> Request:
+    """The repository's stable part for `target` first, then the request's own part, within
+    the config's budget: what gen sends, and the REPL for each of its requests."""
+    return grounding.with_context(req, backend, target, cfg.context_budget)
 
 
 def open_backend(cfg: Config, model: str | None = None, endpoint: str | None = None) -> Backend:
@@ -98,7 +104,7 @@ def prepare(cfg: Config, ask: Ask) -> Prepared:
     backend = open_backend(cfg, ask.model, ask.endpoint)
     req = replace(req, samples=default_samples(backend) if k == "auto" else int(k))
     if use_context(cfg, ask.cwd, ask.context):
-        req = grounding.with_context(req, backend, target, cfg.context_budget)
+        req = with_context(cfg, req, backend, target)
     return Prepared(req, backend, target)
 
 

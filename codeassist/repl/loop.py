@@ -56,13 +56,12 @@ def open_session(
 ) -> Session:
     """A session with the config's options and context, opening backends the way gen does."""
     from codeassist import config as configuration
-    from codeassist.pipeline import grounding, prepare
+    from codeassist.pipeline import Request, prepare
 
     cfg = configuration.load()
 
-    def context_of(text: str) -> str:
-        count = session.backend.count_tokens
-        return grounding.context_pack(cwd, text, count, cfg.context_budget).text
+    def ground(request: Request, language: str) -> Request:
+        return prepare.with_context(cfg, request, session.backend, language)
 
     session = Session(
         view=view,
@@ -72,7 +71,7 @@ def open_session(
         model=model,
         options=prepare.options(cfg),
         cwd=cwd,
-        context_fn=context_of,
+        ground=ground,
         use_context=prepare.use_context(cfg, cwd),
     )
     return session

@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 
 InputFn = Callable[[str], str]
 OpenBackend = Callable[[str | None], Backend]  # model name (None: the configured one)
-ContextFn = Callable[[str], str]  # request -> rendered repository context
+# (request, its resolved language) -> the request with the repository's stable and own parts
+Ground = Callable[[pipeline.Request, str], pipeline.Request]
 
 
 class View(Protocol):
@@ -56,7 +57,7 @@ class Session:
     model: str | None = None
     options: Options = field(default_factory=Options)
     cwd: Path = field(default_factory=Path.cwd)
-    context_fn: ContextFn | None = None
+    ground: Ground | None = None
     use_context: bool = False
     last: Answer | None = None
     _backend: Backend | None = None
@@ -95,11 +96,8 @@ class Session:
 
     def generate(self, text: str, explain: bool = False, show: bool = True) -> Answer:
         """Ask the model; with `show`, display the answer and keep it as the last one."""
-        context = self.context_fn(text) if self.use_context and self.context_fn else ""
         # Explaining is about code already checked: no checks, no repair rounds.
-        request, _ = prepare.request(text, language=self.language, cwd=self.cwd,
-                                     options=self.options, explain=explain, verify=not explain,
-                                     context=context)  # fmt: skip
+        request = self.request(text, explain=explain, verify=not explain)
         with self.view.status("writing…"):
             result = pipeline.run(request, self.backend)
         answer = Answer(text, result)
@@ -107,6 +105,16 @@ class Session:
             self.show(answer)
             self.last = answer
         return answer
+
+    def request(self, text: str, explain: bool = False, verify: bool = True) -> pipeline.Request:
+        """The request as `gen` would send it: the language resolved, then (when on) the
+        repository's stable part first and the request's own part after it."""
+        request, target = prepare.request(text, language=self.language, cwd=self.cwd,
+                                          options=self.options, explain=explain,
+                                          verify=verify)  # fmt: skip
+        if self.use_context and self.ground:
+            request = self.ground(request, target)
+        return request
 
     def show(self, answer: Answer) -> None:
         """The answer's code, then what can be done with it."""

@@ -70,10 +70,12 @@ def set_model(session: Session, model: str) -> None:
 def set_context(session: Session, arg: str) -> None:
     if arg in ("on", "off"):
         session.use_context = arg == "on"
-    available = "" if session.context_fn else " (not available in this build)"
+    available = "" if session.ground else " (not available in this build)"
     session.view.line(f"repository context: {'on' if session.use_context else 'off'}{available}")
-    if session.use_context and session.context_fn and session.last:
-        session.view.said("", session.context_fn(session.last.request))
+    if session.use_context and session.ground and session.last:
+        request = session.request(session.last.request)
+        shown = (request.stable, request.context, request.facts)
+        session.view.said("", "\n\n".join(part.strip() for part in shown if part.strip()))
 
 
 def run_last(session: Session, arg: str) -> None:
