@@ -13,8 +13,8 @@ how outputs and trees are compared. Modes, one row each:
   operating system, no repository facts, no checks, no repair: `BARE` below, greedy.
 - checked: codeassist's path today, as `codeassist gen --lang shell` in that folder: its
   prompt (with the operating system, shell and working directory), checks, repair rounds.
-- best: best-of-k. It needs the pipeline's `samples` request field (branch `select`); until
-  that exists the row says n/a.
+- best: best-of-k (`--samples K`, 3 when not given): codeassist's path with the pipeline's
+  best of k (pipeline/best.py): more candidates when the checks do not confirm the first.
 Latency is the answer's wall-clock time on this machine (the judging runs not counted).
 """
 
@@ -82,16 +82,11 @@ def through_pipeline(
             text, language="shell", cwd=fixture, options=options, max_repairs=max_repairs
         )
         if samples:
-            request = dataclasses.replace(request, samples=samples)  # type: ignore[call-arg]
+            request = dataclasses.replace(request, samples=samples)
         result = pipeline.run(request, backend)
         return result.code, result.repairs
 
     return answer
-
-
-def supports_samples() -> bool:
-    """Does the pipeline take a best-of-k `samples` request field yet?"""
-    return "samples" in {f.name for f in dataclasses.fields(pipeline.Request)}
 
 
 class Judge:
@@ -150,7 +145,6 @@ def table(
 def arguments() -> argparse.Namespace:
     p = common.parser(__doc__.splitlines()[0], default_limit=0)
     p.add_argument("--modes", default=",".join(MODES), help="comma list of: bare,checked,best")
-    p.add_argument("--samples", type=int, default=3, help="k of best-of-k")
     p.add_argument("--rebuild", action="store_true", help="recompute the judgeable task list")
     args = p.parse_args()
     args.modes = [m.strip() for m in args.modes.split(",") if m.strip()]
@@ -184,8 +178,7 @@ def run(a: argparse.Namespace, nl2bash: Path, fixture: Path) -> None:
     answerers: dict[str, Callable[[str], tuple[str, int]] | None] = {
         "bare": lambda text: bare(backend, text, options),
         "checked": through_pipeline(backend, fixture, options, reps),
-        "best": through_pipeline(backend, fixture, options, reps, a.samples)
-        if supports_samples() else None,
+        "best": through_pipeline(backend, fixture, options, reps, a.samples or 3),
     }  # fmt: skip
     judge = Judge(fixture)
     rows: dict[str, list[Answer] | None] = {}
