@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from codeassist.backends.base import Message, Options
+from codeassist.errors import BackendError
 from codeassist.serve import protocol
 
 
@@ -30,6 +31,24 @@ class ClientBackend:
                 yield str(answer["text"])
             elif answer.get("done"):
                 self.last = dict(answer.get("stats") or {})
+
+    def complete_many(self, messages: Sequence[Message], options: Options, k: int) -> list[str]:
+        """k whole answers from the server's model (candidate i at seed + i), in one request."""
+        payload = {
+            "op": "generate",
+            "messages": protocol.messages_to_json(list(messages)),
+            "options": protocol.options_to_json(options),
+            "n": k,
+        }
+        answer = protocol.call(self.path, payload, timeout=None)
+        self.last = dict(answer.get("stats") or {})
+        candidates = answer.get("candidates")
+        if not isinstance(candidates, list) or len(candidates) != k:
+            raise BackendError(
+                "the codeassist server answered no candidates",
+                hint="it may be older than this client: restart it with `codeassist serve`",
+            )
+        return [str(c) for c in candidates]
 
     def count_tokens(self, text: str) -> int:
         return int(protocol.call(self.path, {"op": "count_tokens", "text": text})["tokens"])

@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from codeassist.backends.base import Backend, Message, Options, Response
+from codeassist.backends.base import Backend, CompletesMany, Message, Options, Response
 from codeassist.errors import CodeassistError, UsageError
 from codeassist.serve import protocol, validate
 
@@ -226,6 +226,7 @@ class Handler(socketserver.StreamRequestHandler):
     def generate(self, req: dict[str, Any]) -> None:
         messages = validate.messages(req.get("messages"))
         options = validate.options(req.get("options"), self.server.model.n_ctx)
+        n = validate.candidates(req["n"], self._most()) if "n" in req else None
         server, state = self.server, self.server.state
         with server.counter:
             state.waiting += 1
@@ -236,7 +237,10 @@ class Handler(socketserver.StreamRequestHandler):
                 state.active += 1
                 state.requests += 1
             try:
-                self._stream(messages, options)
+                if n is None:
+                    self._stream(messages, options)
+                else:
+                    self._many(messages, options, n)
             finally:
                 with server.counter:
                     state.active -= 1
@@ -255,3 +259,19 @@ class Handler(socketserver.StreamRequestHandler):
         stats["first_token_s"] = round(response.first_token_s or 0.0, 4)
         stats["total_s"] = round(response.total_s or 0.0, 4)
         self.send({"done": True, "stats": stats})
+
+    def _most(self) -> int:
+        """The most candidates one `generate` may ask for (the model's max_candidates)."""
+        return int(getattr(self.server.model, "max_candidates", 1))
+
+    def _many(self, messages: list[Message], options: Options, n: int) -> None:
+        """`generate` with `n`: n whole answers in one line (docs/protocol.md)."""
+        model = self.server.model
+        if not isinstance(model, CompletesMany):
+            raise UsageError(f"{model.name} draws one answer at a time", hint="leave out n")
+        started = time.perf_counter()
+        candidates = model.complete_many(messages, options, n)
+        last = getattr(model, "last", None)
+        stats: dict[str, Any] = asdict(last) if last is not None else {}
+        stats["total_s"] = round(time.perf_counter() - started, 4)
+        self.send({"done": True, "candidates": candidates, "stats": stats})
