@@ -48,6 +48,7 @@ class Config:
     prefill: str = "auto"
     serve_idle_timeout: float = 1800.0  # seconds before an idle `codeassist serve` exits
     prompt_cache_disk: bool = True  # the server saves its KV prefix on exit, reloads it at start
+    max_candidates: int = 8  # answers one prompt may draw side by side (best-of-k, in-process)
     shell_key: str = "\\C-g"
     explain_key: str = "alt-e"  # the shell widget's second key: explain the line
     hook_timeout: float = 20.0  # 0: the hook runs the quick checks only up to their first file
@@ -85,6 +86,7 @@ RULES: dict[str, Rule] = {
     "prefill": Rule(choices=("auto", "on", "off")),
     "serve_idle_timeout": Rule(above=0.0),
     "prompt_cache_disk": Rule(),
+    "max_candidates": Rule(least=1, most=64),
     "shell_key": Rule(nonempty=True),
     "explain_key": Rule(nonempty=True),
     "hook_timeout": Rule(least=0.0),
