@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import llama_cpp
 import pytest
 
 from codeassist import models
@@ -18,8 +19,9 @@ CHAT = [
     Message("system", "You are a helpful coding assistant."),
     Message("user", "Write a python function that reverses a string."),
 ]
-# Short enough that the cache stays under 256 cells: there llama.cpp's CPU kernels compute a
-# row of a batch exactly as one token alone (parallel.py says what happens past it).
+# Short enough that the whole cache (prompt and all candidates) stays under 256 cells: there
+# llama.cpp's CPU kernels compute a row of a batch exactly as one token alone (parallel.py
+# says what happens past it).
 SAMPLED = Options(max_tokens=48, temperature=0.9, seed=11, stop=("\n\n",))
 
 
@@ -47,12 +49,21 @@ def test_each_candidate_is_the_single_generation_at_its_seed(small_model: Path) 
 
 
 def test_candidates_that_do_not_fit_side_by_side_run_in_waves(small_model: Path) -> None:
-    llm = backend(n_ctx=512)
-    options = dataclasses.replace(SAMPLED, max_tokens=200, stop=())
+    llm = backend(n_ctx=256)  # and a wave stays under 256 cells: see SAMPLED
+    options = dataclasses.replace(SAMPLED, max_tokens=100, stop=())
     prompt = llm.tokenize(llm.format(CHAT))
-    assert (llm.n_ctx - len(prompt)) // 200 == 2  # two at full length fit: three make two waves
+    assert (llm.n_ctx - len(prompt)) // 100 == 2  # two at full length fit: three make two waves
     many = llm.complete_many(CHAT, options, 3)
     assert many == singles(llm, options, 3)
+
+
+def test_through_the_prefill_view_too(small_model: Path) -> None:
+    llm = LlamaCppBackend.load(models.resolve("smollm2-135m"), n_ctx=2048, prefill_mode="on")
+    assert llm.prefill_mode == "on"
+    many = llm.complete_many(CHAT, SAMPLED, 3)
+    assert llm.cached_tokens == llm.tokenize(llm.format(CHAT))
+    assert many == singles(llm, SAMPLED, 3)
+    assert llm.last.evaluated == 1  # the decoding context still held the prompt
 
 
 def test_the_prompt_stays_cached_and_later_answers_do_not_change(small_model: Path) -> None:
@@ -62,6 +73,9 @@ def test_the_prompt_stays_cached_and_later_answers_do_not_change(small_model: Pa
     llm.complete_many(CHAT, SAMPLED, 5)
     prompt = llm.tokenize(llm.format(CHAT))
     assert llm.cached_tokens == prompt  # sequence 0 holds exactly the prompt
+    memory = llm.sequence.memory  # and so does the KV cache itself; the others hold nothing
+    last = [llama_cpp.llama_memory_seq_pos_max(memory, s) for s in range(llm.max_candidates)]
+    assert last == [len(prompt) - 1] + [-1] * (llm.max_candidates - 1)
     after = "".join(llm.stream(CHAT, greedy))
     assert llm.last.reused == len(prompt) - 1
     assert after == before
