@@ -52,6 +52,7 @@ class Config:
     prompt_cache_disk: bool = True
     prompt_cache_entries: int = 8
     prompt_cache_mb: int = 1024
+    max_candidates: int = 8  # answers one prompt may draw side by side (best-of-k, in-process)
     shell_key: str = "\\C-g"
     explain_key: str = "alt-e"  # the shell widget's second key: explain the line
     # After a widget request with no server running, start one in the background (it ends
@@ -97,6 +98,7 @@ RULES: dict[str, Rule] = {
     "prompt_cache_disk": Rule(),
     "prompt_cache_entries": Rule(least=1, most=1000),
     "prompt_cache_mb": Rule(least=1, most=1024 * 1024),
+    "max_candidates": Rule(least=1, most=64),
     "shell_key": Rule(nonempty=True),
     "explain_key": Rule(nonempty=True),
     "shell_autostart": Rule(),

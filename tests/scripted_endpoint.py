@@ -22,7 +22,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", 0))
-        self.server.requests.append(json.loads(self.rfile.read(length) or b"{}"))
+        body = json.loads(self.rfile.read(length) or b"{}")
+        self.server.requests.append(body)
+        if body.get("stream") is False and self.server.status == 200:
+            self._complete(body)
+            return
         reply = self.server.next_reply()
         if self.server.status != 200:  # an error page: the reply is its body
             self.send_response(self.server.status)
@@ -37,16 +41,35 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(f"data: {json.dumps(delta)}\n\n".encode())
         self.wfile.write(b"data: [DONE]\n\n")
 
+    def _complete(self, body: dict[str, Any]) -> None:
+        """A non-streamed answer: min(n, the server's `most_choices`) replies, one per choice."""
+        n = min(int(body.get("n", 1)), self.server.most_choices)
+        choices = [
+            {"index": i, "message": {"role": "assistant", "content": self.server.next_reply()}}
+            for i in range(n)
+        ]
+        data = json.dumps({"object": "chat.completion", "choices": choices}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the base's name)
         """Quiet: no request log on the test's stderr."""
 
 
 class _Server(ThreadingHTTPServer):
     def __init__(
-        self, replies: list[str], status: int, heard: list[dict[str, Any]] | None = None
+        self,
+        replies: list[str],
+        status: int,
+        heard: list[dict[str, Any]] | None = None,
+        most_choices: int = 1,
     ) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.replies, self.status = list(replies), status
+        self.most_choices = most_choices  # 1: `n` is ignored, as many servers do
         self.requests: list[dict[str, Any]] = [] if heard is None else heard
         self.lock = threading.Lock()
 
@@ -73,10 +96,16 @@ def scripted_endpoint(
 
 @contextmanager
 def scripted_server(
-    *replies: str, status: int = 200, heard: list[dict[str, Any]] | None = None
+    *replies: str,
+    status: int = 200,
+    heard: list[dict[str, Any]] | None = None,
+    most_choices: int = 1,
 ) -> Iterator[_Server]:
-    """The same, yielding the server: its `url` and the `requests` it was sent (parsed JSON)."""
-    server = _Server(list(replies), status, heard)
+    """The same, yielding the server: its `url` and the `requests` it was sent (parsed JSON).
+
+    A non-streamed request gets min(`n`, `most_choices`) choices, each the next reply.
+    """
+    server = _Server(list(replies), status, heard, most_choices)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

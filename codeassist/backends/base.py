@@ -34,6 +34,17 @@ class Backend(Protocol):
     def count_tokens(self, text: str) -> int: ...
 
 
+@runtime_checkable
+class CompletesMany(Protocol):
+    """A backend that draws several whole answers to one prompt at once, cheaper than k streams.
+
+    Candidate i samples with seed `options.seed + i` at `options.temperature` (the caller sets
+    a temperature above 0 for k > 1); a k the backend cannot draw is a UsageError with a hint.
+    """
+
+    def complete_many(self, messages: Sequence[Message], options: Options, k: int) -> list[str]: ...
+
+
 @dataclass
 class Response:
     """Buffers a backend's stream: the text, the token count, time to first token."""

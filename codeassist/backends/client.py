@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from codeassist.backends.base import Message, Options
+from codeassist.errors import BackendError
 from codeassist.serve import protocol
 
 
@@ -39,6 +40,24 @@ class ClientBackend:
         and save it; the server's stats (tokens, reused, restored, evaluated)."""
         payload = {"op": "warm", "messages": protocol.messages_to_json(list(messages))}
         return dict(protocol.call(self.path, payload, timeout=None)["stats"])
+
+    def complete_many(self, messages: Sequence[Message], options: Options, k: int) -> list[str]:
+        """k whole answers from the server's model (candidate i at seed + i), in one request."""
+        payload = {
+            "op": "generate",
+            "messages": protocol.messages_to_json(list(messages)),
+            "options": protocol.options_to_json(options),
+            "n": k,
+        }
+        answer = protocol.call(self.path, payload, timeout=None)
+        self.last = dict(answer.get("stats") or {})
+        candidates = answer.get("candidates")
+        if not isinstance(candidates, list) or len(candidates) != k:
+            raise BackendError(
+                "the codeassist server answered no candidates",
+                hint="it may be older than this client: restart it with `codeassist serve`",
+            )
+        return [str(c) for c in candidates]
 
     def count_tokens(self, text: str) -> int:
         return int(protocol.call(self.path, {"op": "count_tokens", "text": text})["tokens"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import json
 from collections.abc import Iterator, Sequence
 
@@ -9,7 +11,7 @@ import httpx
 
 from codeassist.backends import grammar
 from codeassist.backends.base import Message, Options, estimate_tokens
-from codeassist.errors import BackendError
+from codeassist.errors import BackendError, UsageError
 
 CONNECT_TIMEOUT_S = 5.0
 READ_TIMEOUT_S = 120.0
@@ -42,41 +44,87 @@ class OpenAIBackend:
         return estimate_tokens(text)
 
     def stream(self, messages: Sequence[Message], options: Options) -> Iterator[str]:
+        body = self._body(messages, options) | {"stream": True}
+        with _errors(self.url), httpx.Client(timeout=_TIMEOUT, headers=self.headers) as client:
+            with client.stream("POST", self.url, json=body) as response:
+                if response.status_code != 200:
+                    response.read()
+                    raise _refused(self.url, response)
+                yield from _sse_text(response.iter_lines())
+
+    def complete_many(self, messages: Sequence[Message], options: Options, k: int) -> list[str]:
+        """k whole answers: one request for `n` = k; where the server gives fewer choices (many
+        ignore `n`), further requests for the rest, the next at seed + the number already had."""
+        if k < 1:
+            raise UsageError(f"{k} candidates asked", hint="ask for at least one")
+        answers: list[str] = []
+        while len(answers) < k:
+            seed = options.seed + len(answers)
+            got = self._choices(messages, dataclasses.replace(options, seed=seed), k - len(answers))
+            if not got:
+                raise BackendError(f"{self.url} answered no choices", hint="check --endpoint")
+            answers += got[: k - len(answers)]
+        return answers
+
+    def _choices(self, messages: Sequence[Message], options: Options, n: int) -> list[str]:
+        """The texts of one non-streamed request for `n` choices, in their order."""
+        body = self._body(messages, options) | {"stream": False, "n": n}
+        with _errors(self.url), httpx.Client(timeout=_TIMEOUT, headers=self.headers) as client:
+            response = client.post(self.url, json=body)
+            if response.status_code != 200:
+                raise _refused(self.url, response)
+            try:
+                data = response.json()
+            except ValueError:
+                data = None
+        if isinstance(data, dict) and "error" in data:
+            raise BackendError(f"server error: {data['error']}")
+        try:
+            choices = sorted(data["choices"], key=lambda c: int(c.get("index", 0)))
+            return [str((c.get("message") or {}).get("content") or "") for c in choices]
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise BackendError(
+                f"{self.url} answered no chat completion", hint="check --endpoint"
+            ) from None
+
+    def _body(self, messages: Sequence[Message], options: Options) -> dict[str, object]:
         body: dict[str, object] = {
             "model": self.model,
             "messages": [{"role": m.role, "content": m.content} for m in messages],
             "max_tokens": options.max_tokens,
             "temperature": options.temperature,
             "seed": options.seed,
-            "stream": True,
         }
         if options.stop:
             body["stop"] = list(options.stop)
         if options.grammar:
             body["grammar"] = grammar.check(options.grammar)  # for llama.cpp's server
-        timeout = httpx.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S)
-        try:
-            with (
-                httpx.Client(timeout=timeout, headers=self.headers) as client,
-                client.stream("POST", self.url, json=body) as response,
-            ):
-                if response.status_code != 200:
-                    response.read()
-                    raise BackendError(
-                        f"{self.url} answered {response.status_code}: {response.text[:200]}",
-                        hint="check the endpoint URL and the model name",
-                    )
-                yield from _sse_text(response.iter_lines())
-        except httpx.ConnectError:
-            raise BackendError(
-                f"cannot reach {self.url}", hint="is the server running? check --endpoint"
-            ) from None
-        except httpx.TimeoutException:
-            raise BackendError(
-                f"{self.url} timed out", hint="the server may be overloaded"
-            ) from None
-        except httpx.HTTPError as exc:
-            raise BackendError(f"{self.url}: {exc}", hint="check --endpoint") from None
+        return body
+
+
+_TIMEOUT = httpx.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S)
+
+
+@contextlib.contextmanager
+def _errors(url: str) -> Iterator[None]:
+    """httpx's failures as BackendErrors that say what to check."""
+    try:
+        yield
+    except httpx.ConnectError:
+        raise BackendError(
+            f"cannot reach {url}", hint="is the server running? check --endpoint"
+        ) from None
+    except httpx.TimeoutException:
+        raise BackendError(f"{url} timed out", hint="the server may be overloaded") from None
+    except httpx.HTTPError as exc:
+        raise BackendError(f"{url}: {exc}", hint="check --endpoint") from None
+
+
+def _refused(url: str, response: httpx.Response) -> BackendError:
+    return BackendError(
+        f"{url} answered {response.status_code}: {response.text[:200]}",
+        hint="check the endpoint URL and the model name",
+    )
 
 
 def _sse_text(lines: Iterator[str]) -> Iterator[str]:

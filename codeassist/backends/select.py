@@ -42,6 +42,7 @@ def open_local(config: Config, spec: str) -> Backend:
     load = functools.partial(
         LlamaCppBackend.load, ref, n_ctx=config.n_ctx, gpu_layers=config.gpu_layers,
         flash_attn=config.flash_attn, kv_type=config.kv_cache_type, prefill_mode=config.prefill,
+        max_candidates=config.max_candidates,
     )  # fmt: skip
     return load(speculation=speculation(load(), config))
 

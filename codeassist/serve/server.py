@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from codeassist.backends.base import Backend, Options, Response
+from codeassist.backends.base import Backend, CompletesMany, Message, Options, Response
 from codeassist.errors import CodeassistError, UsageError
 from codeassist.serve import cache as prompt_cache
 from codeassist.serve import protocol, validate
@@ -231,11 +231,15 @@ class Handler(socketserver.StreamRequestHandler):
     def generate(self, req: dict[str, Any]) -> None:
         messages = validate.messages(req.get("messages"))
         options = validate.options(req.get("options"), self.server.model.n_ctx)
+        n = validate.candidates(req["n"], self._most()) if "n" in req else None
         cache = self.server.cache
         with self._turn():
             plan = cache.prepare(messages)
             try:
-                self._stream(plan, options)
+                if n is None:
+                    self._stream(plan, options)
+                else:
+                    self._many(messages, options, n)
             except OSError:
                 cache.keep_stable(plan)  # the client has what it wanted and went away
                 raise
@@ -282,6 +286,21 @@ class Handler(socketserver.StreamRequestHandler):
         stats["first_token_s"] = round(response.first_token_s or 0.0, 4)
         stats["total_s"] = round(response.total_s or 0.0, 4)
         self.send({"done": True, "stats": stats})
+
+    def _most(self) -> int:
+        """The most candidates one `generate` may ask for (the model's max_candidates)."""
+        return int(getattr(self.server.model, "max_candidates", 1))
+
+    def _many(self, messages: list[Message], options: Options, n: int) -> None:
+        """`generate` with `n`: n whole answers in one line (docs/protocol.md)."""
+        model = self.server.model
+        if not isinstance(model, CompletesMany):
+            raise UsageError(f"{model.name} draws one answer at a time", hint="leave out n")
+        started = time.perf_counter()
+        candidates = model.complete_many(messages, options, n)
+        stats = _stats(model)
+        stats["total_s"] = round(time.perf_counter() - started, 4)
+        self.send({"done": True, "candidates": candidates, "stats": stats})
 
 
 def _stats(model: Model) -> dict[str, Any]:

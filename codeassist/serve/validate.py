@@ -28,7 +28,7 @@ MAX_TEMPERATURE = 2.0
 MAX_SEED = 2**32 - 1  # llama.cpp takes a uint32
 ROLES = ("system", "user", "assistant")
 FIELDS = {
-    "generate": {"op", "messages", "options"},
+    "generate": {"op", "messages", "options", "n"},
     "warm": {"op", "messages"},
     "count_tokens": {"op", "text"},
     "status": {"op"},
@@ -109,6 +109,13 @@ def text(name: str, value: object, max_bytes: int) -> str:
         raise BadRequest(f"{name} is not valid UTF-8 text") from None
     if size > max_bytes:
         raise BadRequest(f"{name} longer than {max_bytes} bytes")
+    return value
+
+
+def candidates(value: object, most: int) -> int:
+    """`n` of a `generate`: how many whole answers, up to the model's max_candidates."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= most:
+        raise BadRequest(f"n must be an integer from 1 to {most} (the server's max_candidates)")
     return value
 
 

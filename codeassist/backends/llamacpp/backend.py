@@ -14,9 +14,9 @@ from pathlib import Path
 import llama_cpp
 
 from codeassist.backends.base import Message, Options
-from codeassist.backends.llamacpp import generate, loader, probe
+from codeassist.backends.llamacpp import generate, loader, parallel, probe
 from codeassist.backends.llamacpp.generate import Stats
-from codeassist.backends.llamacpp.loader import LoadSettings
+from codeassist.backends.llamacpp.loader import MAX_CANDIDATES, LoadSettings
 from codeassist.backends.llamacpp.sequence import Sequence as KVSequence
 from codeassist.backends.llamacpp.speculation import NO_SPECULATION, Speculation
 from codeassist.backends.llamacpp.tokenizer import Tokenizer
@@ -45,15 +45,17 @@ class LlamaCppBackend:
         kv_type: str = "f16",
         prefill_mode: str = "off",
         speculation: Speculation = NO_SPECULATION,
+        max_candidates: int = MAX_CANDIDATES,
     ) -> LlamaCppBackend:
         """The model loaded once per process; the same backend for the same settings.
 
         `flash_attn` is "on", "off" or "auto" (on where layers are offloaded to a GPU);
         `kv_type` is the KV cache's element type (f16, q8_0, q4_0; quantized V needs flash);
         `prefill_mode` ("on", "off", "auto") evaluates prompts through unrepacked weights on a CPU
-        (see prefill.py).
+        (see prefill.py); `max_candidates`: the most answers `complete_many` draws at once.
         """
-        settings = LoadSettings(n_ctx, gpu_layers, flash_attn, kv_type, prefill_mode)
+        settings = LoadSettings(n_ctx, gpu_layers, flash_attn, kv_type, prefill_mode,
+                                max_candidates)  # fmt: skip
         key = (str(ref.path), settings, speculation)
         if key not in _BACKENDS:
             _BACKENDS[key] = cls(loader.load(ref, settings), speculation)
@@ -82,6 +84,11 @@ class LlamaCppBackend:
     def cached_tokens(self) -> list[int]:
         """The tokens whose KV entries are in the cache, in order."""
         return self.model.sequence.tokens
+
+    @property
+    def max_candidates(self) -> int:
+        """The most answers `complete_many` draws side by side (the context's sequences)."""
+        return self.model.sequence.n_seq
 
     @property
     def n_layers(self) -> int:
@@ -132,6 +139,16 @@ class LlamaCppBackend:
         return generate.generate(
             self.model.sequence, self.evaluate, prompt, options, self.speculation, self._record
         )
+
+    def complete_many(self, messages: Sequence[Message], options: Options, k: int) -> list[str]:
+        """k whole answers to one prompt, decoded side by side (parallel.py); candidate i
+        samples with seed `options.seed + i`. Greedy answers are all one: decoded once."""
+        prompt = self.tokenize(self.format(messages))
+        parallel.check_count(k, self.max_candidates)
+        if options.temperature <= 0:
+            return ["".join(self.generate(prompt, options))] * k
+        seq = self.model.sequence
+        return parallel.complete_many(seq, self.evaluate, prompt, options, k, self._record)
 
     def _record(self, stats: Stats) -> None:
         self.last = stats

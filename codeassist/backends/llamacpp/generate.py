@@ -124,6 +124,15 @@ class Decoder:
             self.reach = max(1, self.reach // 2)
 
 
+def check_prompt(prompt: list[int], n_ctx: int) -> None:
+    """Refuse a prompt that leaves no room in the context for an answer."""
+    if len(prompt) >= n_ctx:
+        raise BackendError(
+            f"the prompt is {len(prompt)} tokens; the context holds {n_ctx}",
+            hint="shorten the request, lower the context budget, or raise n_ctx in the config",
+        )
+
+
 def generate(
     seq: Sequence,
     evaluate: Callable[[list[int]], int],
@@ -133,11 +142,7 @@ def generate(
     record: Callable[[Stats], None],
 ) -> Iterator[str]:
     """Evaluate `prompt` (reusing the cached prefix), then stream the answer's text."""
-    if len(prompt) >= seq.n_ctx:
-        raise BackendError(
-            f"the prompt is {len(prompt)} tokens; the context holds {seq.n_ctx}",
-            hint="shorten the request, lower the context budget, or raise n_ctx in the config",
-        )
+    check_prompt(prompt, seq.n_ctx)
     reused = evaluate(prompt)
     record(Stats(reused, len(prompt) - reused))  # known before the first token; full at the end
     budget = min(options.max_tokens, seq.n_ctx - len(seq))

@@ -6,15 +6,18 @@ load gives (`Loaded`) is shared by every backend of that model: one context, one
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import functools
 import os
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import llama_cpp
+import llama_cpp.llama_cpp as llama_lib
 
 from codeassist.backends.llamacpp.prefill import Prefill, decision_key
 from codeassist.backends.llamacpp.sequence import Sequence
@@ -26,6 +29,7 @@ from codeassist.terminal import sanitize
 
 KV_TYPES = {"f16": llama_cpp.GGML_TYPE_F16, "q8_0": llama_cpp.GGML_TYPE_Q8_0,
             "q4_0": llama_cpp.GGML_TYPE_Q4_0}  # fmt: skip
+MAX_CANDIDATES = 8  # sequences a context decodes side by side (config max_candidates)
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,7 @@ class LoadSettings:
     flash_attn: str = "on"  # on | off | auto (on where layers are offloaded to a GPU)
     kv_type: str = "f16"  # f16 | q8_0 | q4_0 (a quantized V cache needs flash attention)
     prefill: str = "off"  # on | off | auto: prompts through unrepacked weights on a CPU
+    n_seq: int = MAX_CANDIDATES  # sequences decoded side by side (LlamaCppBackend.complete_many)
 
 
 @dataclass(eq=False)
@@ -69,11 +74,35 @@ def _quiet_log(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
         sys.stderr.write(sanitize(text.decode("utf-8", "replace")))  # GGUF metadata is data
 
 
-def open_llama(path: Path, **params: Any) -> llama_cpp.Llama:
+@contextlib.contextmanager
+def _sequences(n_seq: int) -> Iterator[None]:
+    """Contexts made meanwhile hold `n_seq` sequences over one unified KV cache.
+
+    llama-cpp-python's Llama() takes neither setting; it builds its context parameters from
+    llama_context_default_params, so that is wrapped while the model opens. Unified, the cache
+    is shared: one sequence can still fill all of n_ctx, and copied sequences share cells.
+    """
+    original = llama_lib.llama_context_default_params
+
+    def params() -> Any:
+        p = original()
+        p.n_seq_max = n_seq
+        p.kv_unified = True
+        return p
+
+    llama_lib.llama_context_default_params = params
+    try:
+        yield
+    finally:
+        llama_lib.llama_context_default_params = original
+
+
+def open_llama(path: Path, n_seq: int = 1, **params: Any) -> llama_cpp.Llama:
     """Load a GGUF with llama.cpp's logging kept off the user's terminal."""
     llama_cpp.llama_log_set(_quiet_log, ctypes.c_void_p(0))
     try:
-        return llama_cpp.Llama(model_path=str(path), verbose=False, **params)
+        with _sequences(n_seq):
+            return llama_cpp.Llama(model_path=str(path), verbose=False, **params)
     except (ValueError, RuntimeError, OSError) as exc:
         raise ModelError(
             f"llama.cpp could not load {path.name}: {exc}",
@@ -109,12 +138,12 @@ def load(ref: ModelRef, settings: LoadSettings) -> Loaded:
     key = (str(ref.path), settings)
     if key not in _LOADED:
         params = llama_params(settings)
-        llm = open_llama(ref.path, **params)
+        llm = open_llama(ref.path, settings.n_seq, **params)
         sequence = Sequence(llm, DRAFT_MAX + 1)  # a verify batch: pending token + draft
         prefill = Prefill(sequence)
         if offloaded_layers(llm) == 0 and settings.prefill != "off":
             decided = decision_key(Path(llm.model_path), threads())
-            plain = functools.partial(open_llama, ref.path, **params)
+            plain = functools.partial(open_llama, ref.path, settings.n_seq, **params)
             prefill = Prefill(sequence, settings.prefill, plain, decided)
         _LOADED[key] = Loaded(llm, ref.name, sequence, Tokenizer(llm), prefill)
     return _LOADED[key]

@@ -39,7 +39,8 @@ class Sequence:
         self.n_ctx = llm.n_ctx()
         self.n_batch = llm.n_batch
         self._past: list[int] = []
-        self._batch = llama_cpp.llama_batch_init(width, 0, 1)
+        self.n_seq = int(llama_cpp.llama_n_seq_max(self.ctx))  # sequences side by side
+        self._batch = llama_cpp.llama_batch_init(max(width, self.n_seq), 0, 1)
         self._greedy: Any = None
 
     def __del__(self) -> None:
@@ -92,6 +93,32 @@ class Sequence:
             batch.n_tokens = len(tokens)
             self._check(llama_cpp.llama_decode(self.ctx, batch))
         self._past.extend(tokens)
+
+    def fork(self, n: int) -> None:
+        """Give sequences 1..n-1 the tokens of sequence 0 (shared cells, nothing copied)."""
+        for seq_id in range(1, n):
+            llama_cpp.llama_memory_seq_cp(self.memory, 0, seq_id, -1, -1)
+
+    def decode_rows(self, rows: list[tuple[int, int, int]]) -> None:
+        """Decode one token per row (seq_id, token, position), with logits for each, in one call.
+
+        Rows of sequence 0 past the recorded tokens stay unrecorded: `join` drops them.
+        """
+        batch = self._batch
+        for i, (seq_id, token, pos) in enumerate(rows):
+            batch.token[i] = token
+            batch.pos[i] = pos
+            batch.n_seq_id[i] = 1
+            batch.seq_id[i][0] = seq_id
+            batch.logits[i] = 1
+        batch.n_tokens = len(rows)
+        self._check(llama_cpp.llama_decode(self.ctx, batch))
+
+    def join(self) -> None:
+        """Drop sequences 1.. and anything sequence 0 holds past its recorded tokens."""
+        llama_cpp.llama_memory_seq_rm(self.memory, 0, len(self._past), -1)
+        for seq_id in range(1, self.n_seq):
+            llama_cpp.llama_memory_seq_rm(self.memory, seq_id, -1, -1)
 
     def rewind(self, n: int) -> None:
         """Keep only the first `n` tokens (a rejected draft, a probe's trial batch)."""
