@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.helpers import serving
 from tests.helpers.cli import SMALL_MODEL, codeassist_exe
 from tests.helpers.postgres import postgres_server  # noqa: F401  (a session fixture)
 
@@ -58,3 +60,13 @@ def small_model(home: Path, shared_models: Path) -> Path:
         else:
             (models / src.name).symlink_to(src)
     return next(models.glob("*.gguf"))
+
+
+@pytest.fixture
+def short_home(small_model: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A CODEASSIST_HOME short enough for Unix socket paths (108 bytes), with the small model."""
+    home = serving.short_home(small_model)
+    monkeypatch.setenv("CODEASSIST_HOME", str(home))
+    monkeypatch.setenv("CODEASSIST_MODEL", SMALL_MODEL)
+    yield home
+    shutil.rmtree(home, ignore_errors=True)

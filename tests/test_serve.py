@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import stat
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -25,23 +23,6 @@ from tests.helpers.cli import SMALL_MODEL, codeassist_exe, run_cli
 pytestmark = pytest.mark.model
 
 SYSTEM = Message("system", "You are a helpful coding assistant. Answer with code only.")
-
-
-@pytest.fixture
-def short_home(small_model: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A CODEASSIST_HOME short enough for Unix socket paths (108 bytes), with the small model."""
-    home = Path(tempfile.mkdtemp(prefix="ca-", dir="/tmp"))
-    models = home / "data" / "models"
-    models.mkdir(parents=True)
-    for src in small_model.parent.iterdir():
-        if src.suffix == ".verified":
-            shutil.copy(src, models / src.name)
-        else:
-            (models / src.name).symlink_to(src.resolve())
-    monkeypatch.setenv("CODEASSIST_HOME", str(home))
-    monkeypatch.setenv("CODEASSIST_MODEL", SMALL_MODEL)
-    yield home
-    shutil.rmtree(home, ignore_errors=True)
 
 
 def start(*args: str) -> subprocess.Popen[str]:

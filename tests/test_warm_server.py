@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,23 +21,6 @@ from tests.helpers.cli import SMALL_MODEL, codeassist_exe, run_cli
 from tests.test_serve import wait_listening
 
 pytestmark = pytest.mark.model
-
-
-@pytest.fixture
-def short_home(small_model: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A CODEASSIST_HOME short enough for a Unix socket path, with the small model."""
-    home = Path(tempfile.mkdtemp(prefix="ca-", dir="/tmp"))
-    models = home / "data" / "models"
-    models.mkdir(parents=True)
-    for src in small_model.parent.iterdir():
-        if src.suffix == ".verified":
-            shutil.copy(src, models / src.name)
-        else:
-            (models / src.name).symlink_to(src.resolve())
-    monkeypatch.setenv("CODEASSIST_HOME", str(home))
-    monkeypatch.setenv("CODEASSIST_MODEL", SMALL_MODEL)
-    yield home
-    shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture
