@@ -10,6 +10,7 @@ parsed, in a pool of worker processes when there is a lot of it), and a new snap
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import marshal
 import os
@@ -69,6 +70,20 @@ def cache_path() -> Path:
 def cache_version() -> str:
     """What cached tags were made with: the queries, the grammars and the secret rules."""
     return f"{queries_version()}-{secrets.rules_version()}"
+
+
+# The modules that turn tags into a context's text: a cached part made by other code is stale.
+_RENDERING = ("signals", "rank", "pack", "parts", "overview", "specific", "tables", "workspace")
+
+
+@functools.cache
+def rendering_version() -> str:
+    """What cached context parts were made with: a digest of the code that ranks and renders."""
+    digest = hashlib.blake2b(digest_size=8)
+    here = Path(__file__).parent
+    for name in _RENDERING:
+        digest.update((here / f"{name}.py").read_bytes())
+    return digest.hexdigest()
 
 
 def build_index(root: Path, *, workers: int | None = None) -> Index:

@@ -81,8 +81,10 @@ class Reason:
 STOPWORDS = frozenset(
     "that this with from into have which where what when than then them they there their "
     "should would could about also make write code function file files return returns "
-    "using uses each every list take takes give gives show find print some more most".split()
+    "using uses each every list take takes give gives show find print some more most "
+    "project projects repository module modules package".split()  # "the project's X"
 )
+STEM_FILES = 3  # a word that is the stem of this many files or fewer names them, as code would
 LANGUAGE_FILES = {"python": {"python"}, "sql": {"sql"}, "shell": {"bash", "make"}}
 
 
@@ -206,8 +208,9 @@ def _point_names(seeds: _Seeds, g: Graph, tokens: set[str], words: set[str]) -> 
             by_stem.setdefault(stem, []).append(f)
     for token in stems:
         matched = by_stem.get(token, [])
+        signal = Signal.NAMED if len(matched) <= STEM_FILES else Signal.WORDS
         for f in matched:
-            seeds.point(Signal.WORDS, f, 1.0 / len(matched))
+            seeds.point(signal, f, 1.0 / len(matched))
             seeds.why(g.paths[f], Priority.STEM_NAMED)
     for name in sorted(tokens):
         if (u := g.find(name)) is not None:

@@ -101,11 +101,13 @@ def _key(
     recent: frozenset[str],
 ) -> str:
     """The cache key of a request's part; "" when it is not to be kept (no counter key)."""
+    from codeassist.ctx.index import rendering_version
+
     counter = getattr(count_tokens, "key", None)
     if not index.state_key or getattr(count_tokens, "store", None) is None:
         return ""
     asked = (index.root.as_posix(), index.state_key, request, budget, counter, where, language,
-             sorted(exclude), sorted(changed), sorted(recent))  # fmt: skip
+             sorted(exclude), sorted(changed), sorted(recent), rendering_version())  # fmt: skip
     return "request|" + hashlib.blake2b(repr(asked).encode(), digest_size=16).hexdigest()
 
 
