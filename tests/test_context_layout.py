@@ -241,3 +241,62 @@ def test_an_edit_that_moves_ranks_changes_the_overview_only_from_the_edited_file
     head = before[: before.index("z.py:")]
     assert after.startswith(head)  # f's rank rose; its place did not move
     assert after == before  # and z's shown lines are the same: the whole prefix stays valid
+
+
+def test_a_request_part_made_by_other_ranking_code_is_not_served_from_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After an upgrade that ranks or renders differently, cached parts are made again."""
+    from codeassist.ctx import index, specific
+    from codeassist.ctx.counts import TokenCounter
+
+    repo = shop(tmp_path)
+    made: list[str] = []
+    ranked = specific._ranked
+
+    def counting(*args: object, **kwargs: object) -> object:
+        made.append("ranked")
+        return ranked(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(specific, "_ranked", counting)
+
+    def ask() -> str:
+        count = TokenCounter("estimate", lambda: estimate_tokens, store=tmp_path / "c.sqlite")
+        return request_context(repo, "refund an Order", "python", budget=200,
+                               count_tokens=count, cwd=repo).specific.text  # fmt: skip
+
+    ask()
+    ask()
+    assert made == ["ranked"]  # the second came from the cache
+    monkeypatch.setattr(index, "rendering_version", lambda: "another release")
+    ask()
+    assert made == ["ranked", "ranked"]
+
+
+def test_a_word_that_is_a_module_stem_brings_that_module_over_common_names(
+    tmp_path: Path,
+) -> None:
+    """ "the project's dateparse module": dateparse.py, not every `parse` and `project`."""
+    from codeassist.ctx.counts import TokenCounter
+
+    repo = tmp_path / "repo"
+    (repo / "utils").mkdir(parents=True)
+    for i in range(40):  # used by each other: they, not dateparse, fill the overview
+        uses = f"from utils.part{i - 1} import parse, project\n\n\n" if i else ""
+        (repo / "utils" / f"part{i}.py").write_text(
+            f"{uses}def parse(text):\n    return text.split({i})\n\n\n"
+            f"def project(rows):\n    return rows[{i}:]\n"
+        )
+    (repo / "utils" / "dateparse.py").write_text(
+        "def parse_date(value):\n    return value\n\n\ndef parse_time(value):\n    return value\n"
+    )
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "utils")
+    count = TokenCounter("estimate", lambda: estimate_tokens, store=tmp_path / "c.sqlite")
+    found = request_context(
+        repo, "parse the ISO date string '2024-05-01' with the project's dateparse module",
+        "python", budget=300, count_tokens=count, cwd=repo,
+    )  # fmt: skip
+    assert "parse_date" not in found.stable
+    assert "def parse_date(value):" in found.specific.text

@@ -15,11 +15,11 @@ from codeassist.backends.base import Backend, Message, Options, Response
 # (CodeT and MBR-exec sample at 0.6-0.8).
 SAMPLE_TEMPERATURE = 0.7
 # `samples = "auto"`: candidates at most when the checks do not confirm the first answer.
-# CPU: measured on 2 shared cores with qwen2.5-coder-1.5b (docs/cpu.md: 32-38 ms a token
-# decoded; the prompt is evaluated once, its prefix reused by every draw): a 60-token SQL
-# candidate costs about 2 s more, choosing among 3 about 0.1 s (SQL) to 1 s (Python, one
-# sandbox run each), so 3 adds about 5 s to a request the checks cannot confirm.
-CPU_SAMPLES = 3
+# CPU: one. Measured on 2 shared cores with qwen2.5-coder-1.5b (2026-11-30, Spider dev, 20
+# items spread evenly, one thread): checks and repair 17/20 in 14.3 s mean, best of 3 16/20 in
+# 25.5 s: on a CPU the extra candidates cost about as much as the first answer and did not
+# choose better. `--samples K` or the config key asks for them.
+CPU_SAMPLES = 1
 # GPU: a reasoned guess, not measured here: decoding is 10-20x faster and `complete_many`
 # decodes the candidates as one batch, so 5 cost about what 2 cost on one sequence.
 GPU_SAMPLES = 5
