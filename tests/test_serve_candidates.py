@@ -14,7 +14,7 @@ from codeassist.backends.client import ClientBackend
 from codeassist.errors import BackendError
 from codeassist.serve import protocol
 from tests.helpers.cli import SMALL_MODEL
-from tests.test_serve import server, short_home  # noqa: F401 (fixtures)
+from tests.test_serve import server  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.model
 

@@ -20,7 +20,7 @@ from codeassist.backends import client
 from codeassist.backends.base import Message, Options
 from codeassist.serve import protocol
 from tests.helpers.cli import SMALL_MODEL, codeassist_exe
-from tests.test_serve import short_home, wait_listening  # noqa: F401 - a fixture and a helper
+from tests.test_serve import wait_listening
 
 pytestmark = pytest.mark.model
 
