@@ -282,11 +282,21 @@ def test_a_word_that_is_a_module_stem_brings_that_module_over_common_names(
     repo = tmp_path / "repo"
     (repo / "utils").mkdir(parents=True)
     for i in range(40):  # used by each other: they, not dateparse, fill the overview
-        uses = f"from utils.part{i - 1} import parse, project\n\n\n" if i else ""
+        uses = f"from utils.part{i - 1} import total{i - 1}\n\n\n" if i else ""
         (repo / "utils" / f"part{i}.py").write_text(
-            f"{uses}def parse(text):\n    return text.split({i})\n\n\n"
-            f"def project(rows):\n    return rows[{i}:]\n"
+            f"{uses}def total{i}(rows):\n    return sum(rows[{i}:])\n"
         )
+    (repo / "geo.py").write_text(  # names equal to plain words of the request, used nowhere
+        "class Shape:\n"
+        + "".join(
+            f"    def {name}(self, source_srid, target_srid, precision, clip_to_bounds):\n"
+            "        return source_srid\n\n"
+            for name in ("project", "parse", "string", "date")
+        )
+    )
+    (repo / "template.py").write_text(
+        "def parse(tokens, parser_class, library_paths, autoescape_default):\n    return tokens\n"
+    )
     (repo / "utils" / "dateparse.py").write_text(
         "def parse_date(value):\n    return value\n\n\ndef parse_time(value):\n    return value\n"
     )

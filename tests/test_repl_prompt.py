@@ -45,7 +45,8 @@ def test_repl_requests_share_the_stable_system_message_that_gen_sends(shop: Path
         assert session.use_context  # inside a git repository, as gen
         assert session.handle("a function that adds up a list of invoice totals")
         assert session.handle("a function that makes a URL slug of a customer's name")
-        gen = run_cli("gen", "--lang", "python", "--endpoint", server.url, "--json", "--",
+        gen = run_cli("gen", "--lang", "python", "--endpoint", server.url, "--json",
+                      "--samples", "1", "--",
                       "a function that refunds an order", cwd=shop)  # fmt: skip
         assert gen.returncode == 0, gen.stderr
         assert "def total" in out.getvalue()

@@ -112,7 +112,8 @@ def test_every_bad_request_gets_one_error_line_and_the_server_keeps_answering(
         assert set(reply) == {"error", "hint"} and reply["error"], (name, reply)
     assert raw(path, b'{"op": "gen', close_write=True) == b""  # a half line, then close
     after = [json.loads(x) for x in raw(path, good).splitlines()]
-    assert after == [*before[:-1], after[-1]] and after[-1]["done"] is True
+    text = [x for x in before if "text" in x]  # the prompt line counts what the cache held
+    assert [x for x in after if "text" in x] == text and after[-1]["done"] is True
     assert protocol.call(path, {"op": "status"})["status"]["requests"] == 2
     text = log.read_text()
     assert "Traceback" not in text and "request failed: bad request" in text

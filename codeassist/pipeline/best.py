@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from codeassist.backends.base import Backend, Message, Options, Response, estimate_tokens
+from codeassist.errors import BackendError
 from codeassist.pipeline.extract import extract
 from codeassist.pipeline.request import Request, Result, Sampled, Samples, Timings
 from codeassist.verify import Check, Subject
@@ -56,7 +57,11 @@ def widen(
     def done(text: str) -> bool:
         return not request.explain and extract(text, lang).closed_block
 
-    replies = sampling.draw(backend, messages, options, request.samples - 1, done)
+    try:
+        replies = sampling.draw(backend, messages, options, request.samples - 1, done)
+    except BackendError as exc:  # more candidates are a bonus: the first answer stands
+        why = f"no more candidates could be drawn ({exc.message})"
+        return first, _samples([first], select.Choice(0, why, [0], [0])), []
     each = (time.perf_counter() - started) / max(1, len(replies))
     known = {first.code: first}  # a candidate drawn twice is checked once
     drawn = []
