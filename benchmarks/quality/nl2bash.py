@@ -14,7 +14,6 @@ and the resulting tree equal the gold's; an unsafe candidate fails without runni
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import tempfile
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import common
+from shell_fixture import snapshot
 
 from codeassist import pipeline
 from codeassist.backends.base import Options
@@ -70,21 +70,6 @@ def build_fixture(root: Path) -> None:
     (root / "run.sh").chmod(0o755)
     for path in [root, *root.rglob("*")]:
         os.utime(path, (FIXED_TIME, FIXED_TIME), follow_symlinks=False)
-
-
-def snapshot(root: Path) -> dict[str, tuple[str, int, str]]:
-    """Each path: kind, permission bits, content hash (times are left out)."""
-    state: dict[str, tuple[str, int, str]] = {}
-    for path in sorted(root.rglob("*")):
-        rel = str(path.relative_to(root))
-        mode = path.lstat().st_mode & 0o777
-        if path.is_symlink():
-            state[rel] = ("link", 0, os.readlink(path))
-        elif path.is_dir():
-            state[rel] = ("dir", mode, "")
-        elif path.is_file():
-            state[rel] = ("file", mode, hashlib.sha256(path.read_bytes()).hexdigest())
-    return state
 
 
 def safe(command: str, workdir: Path) -> str | None:
