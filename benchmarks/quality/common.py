@@ -31,6 +31,7 @@ def parser(description: str, default_limit: int) -> argparse.ArgumentParser:
     p.add_argument("--model", default=None, help="model name or .gguf path (default: config)")
     p.add_argument("--eval-dir", type=Path, default=EVAL, help="the shared eval data folder")
     p.add_argument("--out", type=Path, default=None, help="write one JSON line per item here")
+    p.add_argument("--resume", action="store_true", help="keep the items already in --out")
     p.add_argument("--max-repairs", type=int, default=2)
     p.add_argument(
         "--samples", type=int, default=0,
@@ -169,14 +170,28 @@ def table_best(model: str, rows: list[tuple[str, list[Outcome]]], k: int) -> str
     return "\n".join(lines)
 
 
+def earlier(out: Path | None) -> dict[str, Outcome]:
+    """The outcomes an interrupted run already wrote to `out`, by item (for --resume)."""
+    if out is None or not out.exists():
+        return {}
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines() if line]
+    return {row["item"]: Outcome(**row) for row in rows}
+
+
 def run_all(
-    items: Sequence[Any], score: Callable[[Any], Outcome], out: Path | None, label: str
-) -> list[Outcome]:
-    """Score each item, printing progress to stderr and appending JSON lines to `out`."""
+    items: Sequence[Any], score: Callable[[Any], Outcome], out: Path | None, label: str,
+    kept: dict[str, Outcome] | None = None, name: Callable[[Any], str] = str,
+) -> list[Outcome]:  # fmt: skip
+    """Score each item, printing progress to stderr and appending JSON lines to `out`; an item
+    whose `name` is in `kept` is not scored again."""
     outcomes: list[Outcome] = []
+    kept = kept or {}
     sink = out.open("a", encoding="utf-8") if out else None
     try:
         for i, item in enumerate(items, 1):
+            if name(item) in kept:
+                outcomes.append(kept[name(item)])
+                continue
             outcome = score(item)
             outcomes.append(outcome)
             if sink:

@@ -73,7 +73,10 @@ def main() -> None:
             outcome.drawn = best.samples.drawn if best.samples else 1
         return outcome
 
-    outcomes = common.run_all(chosen, score, args.out, "humaneval")
+    kept = common.earlier(args.out) if args.resume else {}
+    outcomes = common.run_all(
+        chosen, score, args.out, "humaneval", kept, lambda task: str(task["task_id"])
+    )
     rows = [("HumanEval", outcomes)]
     if args.samples:
         print(common.table_best(backend.name, rows, args.samples))

@@ -117,7 +117,10 @@ def main() -> None:
             outcome.drawn = best.samples.drawn if best.samples else 1
         return outcome
 
-    outcomes = common.run_all(chosen, score, args.out, "spider")
+    kept = common.earlier(args.out) if args.resume else {}
+    outcomes = common.run_all(
+        chosen, score, args.out, "spider", kept, lambda item: f"{item['id']}:{item['db_id']}"
+    )
     rows = [("Spider dev", outcomes)]
     if any(o.note == "empty-db" for o in outcomes):
         rows.append(("Spider dev without wta_1", [o for o in outcomes if o.note != "empty-db"]))
