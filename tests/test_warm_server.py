@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -77,3 +78,27 @@ def test_start_starts_the_server_when_none_runs_then_warms(short_home: Path) -> 
     finally:
         run_cli("serve", "--stop")
     assert not protocol.alive(path)
+
+
+def test_a_sql_warm_holds_the_schema_that_every_request_on_the_database_reuses(
+    server: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "shop.db"
+    with sqlite3.connect(db) as conn:
+        for n in range(12):  # a schema of some size, sent whole
+            conn.execute(f"CREATE TABLE t{n} (id INTEGER PRIMARY KEY, name TEXT, t{n}_count INT)")
+    warmed = run_cli("warm", "--json", "--lang", "sql", "--db", str(db), cwd=tmp_path)
+    assert warmed.returncode == 0, warmed.stderr
+    stats = json.loads(warmed.stdout)["stats"]
+    assert stats["tokens"] > 200  # the schema is in it
+
+    def gen(request: str) -> dict[str, int]:
+        proc = run_cli("gen", "--lang", "sql", "--db", str(db), "--json", "--no-verify",
+                       "--max-tokens", "24", request, cwd=tmp_path, timeout=180)  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        return dict(json.loads(proc.stdout)["prompt_tokens"])
+
+    for request in ("how many rows does t3 hold?", "names in t7 sorted by name"):
+        used = gen(request)
+        assert used["reused"] >= stats["tokens"] - 1  # the schema is not evaluated again
+        assert used["evaluated"] < 60  # only the request

@@ -19,6 +19,8 @@ def warm(
     start: bool = typer.Option(
         False, "--start", help="Start the server first when none runs (serve --detach)."
     ),
+    schema: Path = typer.Option(None, "--schema", help="SQL: a .sql file with the schema."),
+    db: str = typer.Option(None, "--db", help="SQL: the database (SQLite path or URL)."),
 ) -> None:
     """Evaluate the prompt's stable part for this directory in the running server, if any.
 
@@ -33,7 +35,7 @@ def warm(
     from codeassist.serve.warm import warm as send
 
     try:
-        done = send(config.load(), Path.cwd(), lang, start=start)
+        done = send(config.load(), Path.cwd(), lang, start=start, schema_file=schema, db=db)
     except CodeassistError as exc:
         if quiet:
             raise typer.Exit(int(exc.exit_code)) from None

@@ -108,12 +108,22 @@ def prepare(cfg: Config, ask: Ask) -> Prepared:
     return Prepared(req, backend, target)
 
 
-def stable_messages(cfg: Config, backend: Backend, cwd: Path, language: str) -> list[Message]:
-    """The messages every `language` request that `prepare` makes from `cwd` starts with (its
-    system message): what a resident server can evaluate before the first request."""
+def stable_messages(
+    cfg: Config, backend: Backend, cwd: Path, language: str,
+    schema_file: Path | None = None, db: str | None = None,
+) -> list[Message]:  # fmt: skip
+    """The messages every `language` request that `prepare` makes from `cwd` (with this
+    `--schema` or `--db`) starts with (its system message): what a resident server can
+    evaluate before the first request."""
     from codeassist.pipeline.prompts import stable_messages as messages
 
     stable = ""
     if use_context(cfg, cwd):
         stable = grounding.stable_part(backend, cwd, language, cfg.context_budget)
-    return messages(language, stable)
+    if language != "sql" or not (schema_file or db):
+        return messages(language, stable)
+    given = grounding.with_schema(Request("", language="sql"), schema_file, db,
+                                  budget=cfg.schema_budget)  # fmt: skip
+    sent = given.schema_sent
+    whole = (sent is None or not sent.omitted) and given.schema.strip() not in stable
+    return messages(language, stable, given.schema if whole else "", given.dialect)

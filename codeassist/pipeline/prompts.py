@@ -1,9 +1,10 @@
 """Prompt templates, per language and task, shaped for the server's prefix cache.
 
 The system message is the fixed text of the language, then the repository's stable part
-(see codeassist/context.py), and nothing else: it is the same for every request of a language
-in a repository, and `stable_messages` gives it alone, for a server to evaluate ahead of time.
-The user message holds everything about the request: its own context, facts, the question.
+(see codeassist/context.py), then, for SQL, a database schema sent whole: it is the same for
+every request of a language in a repository (and on one database), and `stable_messages` gives
+it alone, for a server to evaluate ahead of time. The user message holds everything about the
+request: its own context, facts, a schema cut down to the request's tables, the question.
 """
 
 from __future__ import annotations
@@ -73,10 +74,19 @@ def system_prompt(language: str) -> str:
     return "You are codeassist, a precise coding assistant. " + _RULES[language]
 
 
-def stable_messages(language: str, stable: str = "") -> list[Message]:
-    """The messages every request of `language` with this stable part starts with."""
-    text = system_prompt(language)
-    return [Message("system", f"{text}\n\n{stable.strip()}" if stable.strip() else text)]
+def stable_messages(
+    language: str, stable: str = "", schema: str = "", dialect: str = "sqlite"
+) -> list[Message]:
+    """The messages every request of `language` with this stable part (and, for SQL, this
+    whole schema) starts with."""
+    parts = [system_prompt(language), stable.strip()]
+    if language == "sql" and schema.strip():
+        parts.append(schema_block(schema, dialect))
+    return [Message("system", "\n\n".join(p for p in parts if p))]
+
+
+def schema_block(schema: str, dialect: str) -> str:
+    return f"Database schema ({dialect}):\n```sql\n{schema.strip()}\n```"
 
 
 def build(
@@ -89,21 +99,26 @@ def build(
     facts: str = "",
     schema: str = "",
     dialect: str = "sqlite",
+    whole_schema: bool = True,
     env: Environment | None = None,
 ) -> list[Message]:
     """The chat messages for one request: `stable_messages`, then one user message.
 
     `stable` is the repository part that does not depend on the request; `context` the
     definitions that match it; `facts` what changes with every edit (the git working tree).
-    A schema already in `stable` (found in the repository) is not repeated.
+    A schema already in `stable` (found in the repository) is not repeated; one sent whole
+    joins the system message, one cut down to the request's tables goes with the request.
     """
     parts = []
+    shared = ""
     if context:
         parts.append(f"Code from the repository that matches this request:\n{context.strip()}")
-    if language == "sql" and schema and schema.strip() not in stable:
-        parts.append(f"Database schema ({dialect}):\n```sql\n{schema.strip()}\n```")
-    elif language == "sql" and schema:
+    if language == "sql" and schema and schema.strip() in stable:
         parts.append(f"SQL dialect: {dialect}.")
+    elif language == "sql" and schema and whole_schema:
+        shared = schema
+    elif language == "sql" and schema:
+        parts.append(schema_block(schema, dialect))
     if language == "shell" and env:
         where = "" if "Working directory:" in stable else f" Working directory: {env.cwd}"
         where += " (where the command runs; paths are relative to it)." if where else ""
@@ -112,4 +127,5 @@ def build(
         parts.append(facts.strip())
     parts.append(f"Request: {request.strip()}")
     parts.append(_EXPLAIN.strip() if explain else _TERSE.strip())
-    return [*stable_messages(language, stable), Message("user", "\n\n".join(parts))]
+    system = stable_messages(language, stable, shared, dialect)
+    return [*system, Message("user", "\n\n".join(parts))]

@@ -42,6 +42,7 @@ def messages_for(request: Request, lang: str) -> list[Message]:
         request.text, lang, explain=request.explain, stable=request.stable,
         context=request.context, facts=request.facts, schema=request.schema,
         dialect=request.dialect, env=env,
+        whole_schema=request.schema_sent is None or not request.schema_sent.omitted,
     )  # fmt: skip
 
 

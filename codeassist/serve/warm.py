@@ -49,9 +49,13 @@ def check_language(language: str) -> str:
     return language
 
 
-def warm(cfg: Config, cwd: Path, language: str = "shell", start: bool = False) -> Warmed:
-    """Send the stable messages of `language` from `cwd` to the server of the config's model;
-    with `start`, start that server first when none runs (`codeassist serve --detach`)."""
+def warm(
+    cfg: Config, cwd: Path, language: str = "shell", start: bool = False,
+    schema_file: Path | None = None, db: str | None = None,
+) -> Warmed:  # fmt: skip
+    """Send the stable messages of `language` from `cwd` (SQL: with the schema of this
+    `--schema` or `--db`, when it is sent whole) to the server of the config's model; with
+    `start`, start that server first when none runs (`codeassist serve --detach`)."""
     from codeassist.backends import client
     from codeassist.backends.select import NO_SERVER
     from codeassist.context import find_root
@@ -69,7 +73,7 @@ def warm(cfg: Config, cwd: Path, language: str = "shell", start: bool = False) -
         server = _started(cfg)
     if server is None:
         return Warmed(language, root, "no_server", f"no server runs for {cfg.model}")
-    messages = stable_messages(cfg, server, cwd, language)
+    messages = stable_messages(cfg, server, cwd, language, schema_file, db)
     payload = {"op": "warm", "messages": protocol.messages_to_json(messages)}
     try:
         answer = protocol.call(server.path, payload, timeout=TIMEOUT_S)
