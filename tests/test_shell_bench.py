@@ -167,13 +167,13 @@ def test_the_shell_benchmark_prints_its_table(tmp_path: Path, small_model: Path)
     found = [p for p in found if p.is_dir()]
     if not found:  # next to the repository (main) or next to the worktrees' folder
         pytest.skip("the NL2Bash data is not here")
+    argv = [sys.executable, str(QUALITY / "shell.py"), "--model", "smollm2-135m", "--limit", "3",
+            "--eval-dir", str(found[0]),
+            "--threads", "1", "--max-tokens", "48", "--max-repairs", "1",
+            "--out", str(tmp_path / "out.jsonl")]  # fmt: skip
     done = subprocess.run(
-        [sys.executable, str(QUALITY / "shell.py"), "--model", "smollm2-135m", "--limit", "3",
-         "--eval-dir", str(found[0]),
-         "--threads", "1", "--max-tokens", "48", "--max-repairs", "1",
-         "--out", str(tmp_path / "out.jsonl")],
-        capture_output=True, text=True, timeout=600, env=os.environ, check=False,
-    )  # fmt: skip
+        argv, capture_output=True, text=True, timeout=600, env=os.environ, check=False
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     lines = done.stdout.splitlines()
     assert lines[0].split()[:3] == ["model", "mode", "tasks"]
@@ -184,3 +184,10 @@ def test_the_shell_benchmark_prints_its_table(tmp_path: Path, small_model: Path)
     assert lines[-1].startswith("judgeable here: ") and "of 779 NL2Bash test pairs" in lines[-1]
     answers = (tmp_path / "out.jsonl").read_text().splitlines()
     assert len(answers) == (6 if best.split()[2] == "n/a" else 9)
+    # Resumed, nothing is answered again and the table is the same.
+    again = subprocess.run(
+        [*argv, "--resume"], capture_output=True, text=True, timeout=600, env=os.environ,
+        check=False,
+    )  # fmt: skip
+    assert (again.returncode, again.stdout) == (0, done.stdout), again.stderr[-3000:]
+    assert (tmp_path / "out.jsonl").read_text().splitlines() == answers

@@ -32,6 +32,10 @@ def parser(description: str, default_limit: int) -> argparse.ArgumentParser:
     p.add_argument("--eval-dir", type=Path, default=EVAL, help="the shared eval data folder")
     p.add_argument("--out", type=Path, default=None, help="write one JSON line per item here")
     p.add_argument("--resume", action="store_true", help="keep the items already in --out")
+    p.add_argument(
+        "--reverse", action="store_true",
+        help="last item first (a second process on the same items meets the first midway)",
+    )  # fmt: skip
     p.add_argument("--max-repairs", type=int, default=2)
     p.add_argument(
         "--samples", type=int, default=0,
@@ -45,11 +49,12 @@ def parser(description: str, default_limit: int) -> argparse.ArgumentParser:
     return p
 
 
-def spread(n_items: int, limit: int) -> list[int]:
+def spread(n_items: int, limit: int, reverse: bool = False) -> list[int]:
     """`limit` indices spread evenly over the set (all when limit is 0 or too large)."""
-    if limit <= 0 or limit >= n_items:
-        return list(range(n_items))
-    return [i * n_items // limit for i in range(limit)]
+    chosen = list(range(n_items))
+    if 0 < limit < n_items:
+        chosen = [i * n_items // limit for i in range(limit)]
+    return chosen[::-1] if reverse else chosen
 
 
 class Replay:

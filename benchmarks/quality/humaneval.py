@@ -51,7 +51,7 @@ def passes(task: dict[str, Any], code: str) -> bool:
 def main() -> None:
     args = common.parser(__doc__.splitlines()[0], default_limit=20).parse_args()
     tasks = load(args.eval_dir)
-    chosen = [tasks[i] for i in common.spread(len(tasks), args.limit)]
+    chosen = [tasks[i] for i in common.spread(len(tasks), args.limit, args.reverse)]
     backend = common.Replay(common.open_model(args.model, args.threads))
     options = Options(max_tokens=args.max_tokens, temperature=0.0)
 

@@ -15,7 +15,10 @@ how outputs and trees are compared. Modes, one row each:
   prompt (with the operating system, shell and working directory), checks, repair rounds.
 - best: best-of-k (`--samples K`, 3 when not given): codeassist's path with the pipeline's
   best of k (pipeline/best.py): more candidates when the checks do not confirm the first.
-Latency is the answer's wall-clock time on this machine (the judging runs not counted).
+Latency is the answer's wall-clock time on this machine (the judging runs not counted). Each
+task is answered in every mode before the next; best of k's greedy first answer is the one
+`checked` decoded, replayed and charged the seconds it took. `--resume` keeps the answers an
+interrupted run wrote to `--out`.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -167,40 +170,90 @@ def main() -> None:
         shutil.rmtree(fixture.parent, ignore_errors=True)
 
 
+class Remember:
+    """A backend that remembers every answer of one task, with the seconds it took, and
+    replays it when asked again: best of k starts with the greedy answer `checked` already
+    paid for, and is charged those seconds (`owed`), as if it had decoded it itself."""
+
+    def __init__(self, inner: Backend) -> None:
+        self.inner, self.name = inner, inner.name
+        self.memory: dict[str, tuple[list[str], float]] = {}
+        self.owed = 0.0
+
+    def forget(self) -> None:
+        self.memory, self.owed = {}, 0.0
+
+    def stream(self, messages: Sequence[Message], options: Options) -> Iterator[str]:
+        key = json.dumps([[m.role, m.content] for m in messages] + [repr(options)])
+        if key in self.memory:
+            pieces, seconds = self.memory[key]
+            self.owed += seconds
+            yield from pieces
+            return
+        pieces, started = [], time.perf_counter()
+        for piece in self.inner.stream(messages, options):
+            pieces.append(piece)
+            yield piece
+        self.memory[key] = (pieces, time.perf_counter() - started)
+
+    def count_tokens(self, text: str) -> int:
+        return self.inner.count_tokens(text)
+
+
+def earlier(out: Path | None) -> dict[tuple[str, str], Answer]:
+    """The answers an interrupted run already wrote to `out` (for --resume)."""
+    if out is None or not out.exists():
+        return {}
+    rows = [Answer(**json.loads(line)) for line in out.read_text().splitlines() if line]
+    return {(row.task, row.mode): row for row in rows}
+
+
 def run(a: argparse.Namespace, nl2bash: Path, fixture: Path) -> None:
-    """Answer the chosen tasks in each mode, judge them, print the table."""
+    """Answer each chosen task in each mode, judge the answers, print the table."""
     tasks = shell_tasks.load()
     chosen = [tasks[i] for i in common.spread(len(tasks), a.limit)]
     shell_tasks.build_fixture(nl2bash, fixture)
-    backend = common.open_model(a.model, a.threads)
+    inner = common.open_model(a.model, a.threads)
+    backend = Remember(inner)
     options = Options(max_tokens=min(a.max_tokens, 256), temperature=0.0)
     reps: int = a.max_repairs
-    answerers: dict[str, Callable[[str], tuple[str, int]] | None] = {
-        "bare": lambda text: bare(backend, text, options),
+    answerers: dict[str, Callable[[str], tuple[str, int]]] = {
+        "bare": lambda text: bare(inner, text, options),
         "checked": through_pipeline(backend, fixture, options, reps),
         "best": through_pipeline(backend, fixture, options, reps, a.samples or 3),
     }  # fmt: skip
     judge = Judge(fixture)
-    rows: dict[str, list[Answer] | None] = {}
+    kept = earlier(a.out) if a.resume else {}
+    rows: dict[str, list[Answer] | None] = {mode: [] for mode in a.modes}
     sink = a.out.open("a", encoding="utf-8") if a.out else None
-    for mode in a.modes:
-        answer = answerers[mode]
-        rows[mode] = None if answer is None else []
-        for i, task in enumerate(chosen if answer else [], 1):
-            started = time.perf_counter()
-            code, repairs = answer(task.request)
-            seconds = time.perf_counter() - started
-            passed, note = judge(task, code)
-            done = Answer(task.id, mode, code, seconds, passed, repairs, note)
+    for i, task in enumerate(chosen, 1):
+        backend.forget()
+        for mode in a.modes:
+            done = kept.get((task.id, mode))
+            if done is None:
+                done = answered(task, mode, answerers[mode], judge, backend)
+                if sink:
+                    sink.write(json.dumps(dataclasses.asdict(done)) + "\n")
+                    sink.flush()
+                mark = "+" if done.passed else "x"
+                print(f"[{mode} {i}/{len(chosen)}] {mark} {task.id} {done.seconds:.1f}s "
+                      f"{done.code[:60]!r}", file=sys.stderr, flush=True)  # fmt: skip
             rows[mode].append(done)  # type: ignore[union-attr]
-            if sink:
-                sink.write(json.dumps(dataclasses.asdict(done)) + "\n")
-                sink.flush()
-            print(f"[{mode} {i}/{len(chosen)}] {'+' if passed else 'x'} {task.id} "
-                  f"{seconds:.1f}s {code[:60]!r}", file=sys.stderr, flush=True)  # fmt: skip
     if sink:
         sink.close()
-    print(table(backend.name, len(tasks), shell_tasks.total(nl2bash), len(chosen), rows))
+    print(table(inner.name, len(tasks), shell_tasks.total(nl2bash), len(chosen), rows))
+
+
+def answered(
+    task: shell_tasks.Task, mode: str, answer: Callable[[str], tuple[str, int]], judge: Judge,
+    backend: Remember,
+) -> Answer:  # fmt: skip
+    """One task answered in one mode and judged; its seconds include what a replay saved."""
+    owed, started = backend.owed, time.perf_counter()
+    code, repairs = answer(task.request)
+    seconds = time.perf_counter() - started + backend.owed - owed
+    passed, note = judge(task, code)
+    return Answer(task.id, mode, code, seconds, passed, repairs, note)
 
 
 if __name__ == "__main__":

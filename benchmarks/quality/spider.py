@@ -94,7 +94,7 @@ def correct(item: dict[str, Any], sql: str) -> bool:
 def main() -> None:
     args = common.parser(__doc__.splitlines()[0], default_limit=20).parse_args()
     items = load(args.eval_dir)
-    chosen = [items[i] for i in common.spread(len(items), args.limit)]
+    chosen = [items[i] for i in common.spread(len(items), args.limit, args.reverse)]
     backend = common.Replay(common.open_model(args.model, args.threads))
     options = Options(max_tokens=args.max_tokens, temperature=0.0)
 
