@@ -18,8 +18,17 @@ def test_the_shell_rules_ask_for_relative_paths_and_keep_program_names() -> None
 def test_the_system_message_is_the_same_for_every_request_and_folder() -> None:
     first = prompts.build("show notes.txt", "shell", env=ENV_A)
     second = prompts.build("count lines in *.py", "shell", env=ENV_B)
-    assert first[0] == second[0] == prompts.stable_messages("shell")[0]
+    assert first[0] == second[0] == prompts.stable_messages("shell", env=ENV_A)[0]
     assert ENV_A.cwd not in first[0].content and ENV_B.cwd not in second[0].content
+
+
+def test_the_operating_system_and_shell_are_in_the_system_message_that_warm_evaluates() -> None:
+    """The same on every request from this machine: the server can hold it before the first."""
+    system, user = prompts.build("show notes.txt", "shell", env=ENV_A, stable="Files here: a")
+    line = "Operating system: Linux (GNU tools). Shell: bash."
+    assert line in system.content and line not in user.content
+    assert system.content.index(line) < system.content.index("Files here: a")
+    assert user.content.startswith("Working directory: /home/ada/project")
 
 
 def test_the_working_directory_is_context_in_the_request_and_named_once() -> None:

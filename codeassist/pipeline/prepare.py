@@ -115,11 +115,14 @@ def stable_messages(
     """The messages every `language` request that `prepare` makes from `cwd` (with this
     `--schema` or `--db`) starts with (its system message): what a resident server can
     evaluate before the first request."""
+    from codeassist.pipeline.prompts import Environment
     from codeassist.pipeline.prompts import stable_messages as messages
 
     stable = ""
     if use_context(cfg, cwd):
         stable = grounding.stable_part(backend, cwd, language, cfg.context_budget)
+    if language == "shell":
+        return messages(language, stable, env=Environment.current(cwd))
     if language != "sql" or not (schema_file or db):
         return messages(language, stable)
     given = grounding.with_schema(Request("", language="sql"), schema_file, db,

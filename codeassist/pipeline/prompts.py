@@ -75,11 +75,15 @@ def system_prompt(language: str) -> str:
 
 
 def stable_messages(
-    language: str, stable: str = "", schema: str = "", dialect: str = "sqlite"
-) -> list[Message]:
-    """The messages every request of `language` with this stable part (and, for SQL, this
-    whole schema) starts with."""
-    parts = [system_prompt(language), stable.strip()]
+    language: str, stable: str = "", schema: str = "", dialect: str = "sqlite",
+    env: Environment | None = None,
+) -> list[Message]:  # fmt: skip
+    """The messages every request of `language` with this stable part (for SQL, this whole
+    schema; for shell, this operating system and shell) starts with."""
+    parts = [system_prompt(language)]
+    if language == "shell" and env:  # the same in every folder: before the repository's part
+        parts.append(f"Operating system: {env.os}. Shell: {env.shell}.")
+    parts.append(stable.strip())
     if language == "sql" and schema.strip():
         parts.append(schema_block(schema, dialect))
     return [Message("system", "\n\n".join(p for p in parts if p))]
@@ -119,13 +123,13 @@ def build(
         shared = schema
     elif language == "sql" and schema:
         parts.append(schema_block(schema, dialect))
-    if language == "shell" and env:
-        where = "" if "Working directory:" in stable else f" Working directory: {env.cwd}"
-        where += " (where the command runs; paths are relative to it)." if where else ""
-        parts.append(f"Operating system: {env.os}. Shell: {env.shell}.{where}")
+    if language == "shell" and env and "Working directory:" not in stable:
+        parts.append(
+            f"Working directory: {env.cwd} (where the command runs; paths are relative to it)."
+        )
     if facts:
         parts.append(facts.strip())
     parts.append(f"Request: {request.strip()}")
     parts.append(_EXPLAIN.strip() if explain else _TERSE.strip())
-    system = stable_messages(language, stable, shared, dialect)
+    system = stable_messages(language, stable, shared, dialect, env)
     return [*system, Message("user", "\n\n".join(parts))]
