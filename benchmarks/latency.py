@@ -2,6 +2,7 @@
 
     python benchmarks/latency.py [--model M] [--repos django,click] [--quick] [--threads N]
         [--max-tokens N] [--out results.jsonl] [--data latency.toml] [--projects DIR]
+        [--langs shell,python,sql] [--no-in-process]
 
 Every request runs the real CLI as the shell widget calls it (`codeassist gen --lang L --json
 -- "request"`, stdout piped, no stdin) in a checkout of a real project: sdists from the
@@ -19,7 +20,8 @@ requests (benchmarks/latency.toml) are written for each project and never repeat
 The benchmark's server state is its own (a fresh CODEASSIST_HOME in /tmp, with links to the
 installed models and default settings); the context caches are built before the timing.
 `--threads N` pins this process and everything it starts to N CPUs. `--quick` runs a few
-requests per language (a smoke run: `--model smollm2-135m --quick`).
+requests per language (a smoke run: `--model smollm2-135m --quick`). `--langs` and
+`--no-in-process` narrow a run to what a change touched.
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ def measure(home: Home, path: str, repos: dict[str, Path], asks: dict[str, Any],
     """Every request of every repository and language, with context, then without."""
     samples = []
     for name, root in repos.items():
-        for lang in LANGS:
+        for lang in args.langs:
             for context in (True, False):
                 for request in asks[name][lang]:
                     s = kit.gen(home, path, (name, root), lang, request, context=context,
@@ -183,7 +185,12 @@ def main() -> None:
     p.add_argument("--out", type=Path, default=None, help="one JSON line per request")
     p.add_argument("--data", type=Path, default=DATA)
     p.add_argument("--projects", type=Path, default=PROJECTS, help="where projects are kept")
+    p.add_argument("--langs", default=",".join(LANGS), help="comma-separated languages")
+    p.add_argument("--no-in-process", action="store_true", help="skip table 3 (no server)")
     args = p.parse_args()
+    args.langs = [lang for lang in args.langs.split(",") if lang]
+    if unknown := set(args.langs) - set(LANGS):
+        p.error(f"unknown --langs {sorted(unknown)}: choose from {', '.join(LANGS)}")
     from codeassist import config, paths
 
     if args.threads > 0:
@@ -211,13 +218,14 @@ def main() -> None:
         served = measure(home, "server", repos, asks, args, log)
         rows = firsts(home, repos, asks, args, log)
         kit.serve(home, first_root, stop=True)
-        local = measure(home, "in-process", repos, asks, args, log)
+        local = [] if args.no_in_process else measure(home, "in-process", repos, asks, args, log)
     finally:
         kit.cli(["serve", "--stop"], home.env(), Path.cwd(), timeout=60)
         home.remove()
     cpus = len(os.sched_getaffinity(0))
     print(f"\nmodel {model}, {cpus} CPUs{' (quick)' if args.quick else ''}\n")
-    print("\n".join([*table(served), "", *first_table(rows), "", *table(local), ""]))
+    local_table = [*table(local), ""] if local else []
+    print("\n".join([*table(served), "", *first_table(rows), "", *local_table]))
     print("\n".join(goals(served, rows)))
 
 
