@@ -78,3 +78,33 @@ def test_references_are_counted() -> None:
 )  # fmt: skip
 def test_language_of(path: str, language: str | None) -> None:
     assert language_of(path) == language
+
+
+def test_comments_opening_a_body_are_not_part_of_the_header() -> None:
+    """Django's `class Paginator:` opens with a translators' comment: it is not the header."""
+    source = (
+        b"class Paginator:\n    # Translators: String used to replace\n    # omitted pages.\n"
+        b"    ELLIPSIS = 1\n\n    def page(self, n):  # a note\n        # Return a page.\n"
+        b"        return n\n"
+    )
+    signatures = [d.signature for d in parse(source, "python").raw]
+    assert signatures == ["class Paginator:", "def page(self, n):"]
+    arrow = b"const f = (a, b) => {\n  // body\n  return a;\n};\n"
+    assert [d.signature for d in parse(arrow, "javascript").raw] == ["const f = (a, b) =>"]
+
+
+def test_a_change_to_how_tags_are_read_invalidates_the_tag_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from codeassist.ctx import tags
+
+    tags.queries_version.cache_clear()
+    before = tags.queries_version()
+    changed = tmp_path / "tags.py"
+    changed.write_bytes(Path(tags.__file__).read_bytes() + b"\n# changed\n")
+    monkeypatch.setattr(tags, "__file__", str(changed))
+    tags.queries_version.cache_clear()
+    try:
+        assert tags.queries_version() != before
+    finally:
+        tags.queries_version.cache_clear()

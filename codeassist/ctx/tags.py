@@ -85,8 +85,10 @@ def _queries() -> Any:
 
 @cache
 def queries_version() -> str:
-    """A digest of every query file and the grammar package: a change invalidates the cache."""
+    """A digest of every query file, of this module (how tags are read from a tree) and of the
+    grammar package: a change to any invalidates the cache."""
     digest = hashlib.blake2b(f"{FORMAT}".encode(), digest_size=8)
+    digest.update(Path(__file__).read_bytes())
     spec = importlib.util.find_spec("tree_sitter_language_pack")  # located, not imported
     if spec is not None and spec.origin:
         info = os.stat(spec.origin)
@@ -142,10 +144,25 @@ def _signature(node: Any, data: bytes, kind: str) -> str:
     if body is None and (value := node.child_by_field_name("value")) is not None:
         body = value.child_by_field_name("body")
     if body is not None and body.start_byte > start:
-        return _collapse(_text(data, start, body.start_byte), SIG_MAX)
+        return _collapse(_text(data, start, _header_end(node, body)), SIG_MAX)
     end = data.find(b"\n", start, node.end_byte)
     line = _text(data, start, node.end_byte if end < 0 else end).rstrip(" {")
     return _collapse(line, SIG_MAX)
+
+
+def _header_end(node: Any, body: Any) -> int:
+    """Where a definition's header ends: before its body, and before the comments that open
+    the body (`class Paginator:` then `# Translators: ...` is the header `class Paginator:`)."""
+    end, children = body.start_byte, list(node.children)
+    while children:
+        child = children.pop(0)
+        if child.start_byte >= body.start_byte:
+            break
+        if child.end_byte > body.start_byte:  # holds the body (`f = (a) => {...}`): go in
+            children = list(child.children)
+        elif "comment" not in child.type:
+            end = child.end_byte
+    return end
 
 
 def _first_line(text: str) -> str:
