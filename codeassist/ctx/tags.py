@@ -162,7 +162,7 @@ def _header_end(node: Any, body: Any) -> int:
             children = list(child.children)
         elif "comment" not in child.type:
             end = child.end_byte
-    return end
+    return int(end)
 
 
 def _first_line(text: str) -> str:
