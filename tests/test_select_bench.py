@@ -48,3 +48,17 @@ def test_the_table_has_three_ways_with_mean_and_p90() -> None:
     cells = row.split()[3:-2]  # after model, set, n; before "drawn 3.0"
     assert cells == ["50.0%", "5.5", "9.0", "60.0%", "6.5", "10.0", "70.0%", "7.5", "11.0"]
     assert common.p90([float(i) for i in range(1, 11)]) == 9.0
+
+
+def test_a_run_resumed_without_samples_compares_best_of_k_on_its_items_only() -> None:
+    outcomes = [
+        common.Outcome(item=str(i), bare_pass=i < 5, verified_pass=i < 6, bare_s=1.0,
+                       verified_s=2.0, repairs=0, best_pass=(i < 1) if i < 4 else None,
+                       best_s=3.0, drawn=3 if i < 4 else 0)
+        for i in range(10)
+    ]  # fmt: skip
+    lines = common.table_best("m", [("set", outcomes)], 3).splitlines()
+    whole, some = lines[-2], lines[-1]
+    assert whole.split()[1:3] == ["set", "10"] and "n/a" in whole
+    assert some.split()[1:5] == ["set,", "best", "ran", "4"]
+    assert some.split()[5:14:3] == ["100.0%", "100.0%", "25.0%"]

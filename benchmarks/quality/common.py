@@ -158,7 +158,7 @@ def table_best(model: str, rows: list[tuple[str, list[Outcome]]], k: int) -> str
     head = f"{'model':<22} {'set':<24} {'n':>4} " + " ".join(f"{w:>24}" for w in ways)
     sub = f"{'':<52} " + " ".join(f"{'pass  mean s   p90 s':>24}" for _ in ways)
     lines = [head, sub, "-" * len(head)]
-    for name, outcomes in rows:
+    for name, outcomes in _with_best_subsets(rows):
         judged = [o for o in outcomes if o.judged]
         cols = []
         for passed, secs in (
@@ -169,10 +169,24 @@ def table_best(model: str, rows: list[tuple[str, list[Outcome]]], k: int) -> str
             rate = 100 * sum(passed) / len(passed) if passed else 0.0
             mean = statistics.mean(secs) if secs else 0.0
             cols.append(f"{rate:>5.1f}% {mean:>7.1f} {p90(secs):>7.1f}".rjust(24))
+        if any(o.best_pass is None for o in outcomes):
+            cols[-1] = "n/a".rjust(24)
         drawn = statistics.mean(o.drawn for o in outcomes) if outcomes else 0.0
         lines.append(f"{model:<22} {name:<24} {len(outcomes):>4} " + " ".join(cols)
                      + f"   drawn {drawn:.1f}")  # fmt: skip
     return "\n".join(lines)
+
+
+def _with_best_subsets(rows: list[tuple[str, list[Outcome]]]) -> list[tuple[str, list[Outcome]]]:
+    """Each row, and after a row where best of k ran on some items only (a run resumed
+    without --samples), those items alone: all three ways compared on the same items."""
+    out = []
+    for name, outcomes in rows:
+        out.append((name, outcomes))
+        some = [o for o in outcomes if o.best_pass is not None]
+        if 0 < len(some) < len(outcomes):
+            out.append((f"{name}, best ran", some))
+    return out
 
 
 def earlier(out: Path | None) -> dict[str, Outcome]:

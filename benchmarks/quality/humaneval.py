@@ -78,8 +78,9 @@ def main() -> None:
         chosen, score, args.out, "humaneval", kept, lambda task: str(task["task_id"])
     )
     rows = [("HumanEval", outcomes)]
-    if args.samples:
-        print(common.table_best(backend.name, rows, args.samples))
+    if args.samples or any(o.best_pass is not None for o in outcomes):
+        k = args.samples or max(o.drawn for o in outcomes)
+        print(common.table_best(backend.name, rows, k))
     else:
         print(common.table(backend.name, rows))
 

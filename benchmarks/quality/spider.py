@@ -124,8 +124,9 @@ def main() -> None:
     rows = [("Spider dev", outcomes)]
     if any(o.note == "empty-db" for o in outcomes):
         rows.append(("Spider dev without wta_1", [o for o in outcomes if o.note != "empty-db"]))
-    if args.samples:
-        print(common.table_best(backend.name, rows, args.samples))
+    if args.samples or any(o.best_pass is not None for o in outcomes):
+        k = args.samples or max(o.drawn for o in outcomes)
+        print(common.table_best(backend.name, rows, k))
     else:
         print(common.table(backend.name, rows))
 
