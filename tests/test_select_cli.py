@@ -100,3 +100,13 @@ def test_real_small_model_samples_3_json(small_model: Path, db: Path, tmp_path: 
     assert len(samples["candidates"]) == 3
     for c in samples["candidates"]:
         assert isinstance(c["checks_passed"], int) and isinstance(c["checks_failed"], int)
+
+
+def test_auto_is_one_answer_on_every_backend() -> None:
+    """Measured: best of 3 chose no better than checks and repair (backends/sampling.py)."""
+    from codeassist.backends.fake import FakeBackend
+    from codeassist.backends.sampling import default_samples
+
+    gpu = FakeBackend()
+    gpu.offloaded_layers = 28  # type: ignore[attr-defined]
+    assert default_samples(FakeBackend()) == default_samples(gpu) == 1
