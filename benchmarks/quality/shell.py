@@ -16,9 +16,10 @@ how outputs and trees are compared. Modes, one row each:
 - best: best-of-k (`--samples K`, 3 when not given): codeassist's path with the pipeline's
   best of k (pipeline/best.py): more candidates when the checks do not confirm the first.
 Latency is the answer's wall-clock time on this machine (the judging runs not counted). Each
-task is answered in every mode before the next; best of k's greedy first answer is the one
-`checked` decoded, replayed and charged the seconds it took. `--resume` keeps the answers an
-interrupted run wrote to `--out`.
+task is answered in every mode before the next (bare on a model of its own, so that it does
+not evict codeassist's evaluated system prompt, as a resident server keeps it); best of k's
+greedy first answer is the one `checked` decoded, replayed and charged the seconds it took.
+`--resume` keeps the answers an interrupted run wrote to `--out`.
 """
 
 from __future__ import annotations
@@ -215,10 +216,13 @@ def run(a: argparse.Namespace, nl2bash: Path, fixture: Path) -> None:
     shell_tasks.build_fixture(nl2bash, fixture)
     inner = common.open_model(a.model, a.threads)
     backend = Remember(inner)
+    # The bare prompt shares no prefix with codeassist's: on one model, each bare answer would
+    # evict the system prompt that a resident server keeps evaluated across requests.
+    plain = common.open_model(a.model, a.threads) if len(a.modes) > 1 else inner
     options = Options(max_tokens=min(a.max_tokens, 256), temperature=0.0)
     reps: int = a.max_repairs
     answerers: dict[str, Callable[[str], tuple[str, int]]] = {
-        "bare": lambda text: bare(inner, text, options),
+        "bare": lambda text: bare(plain, text, options),
         "checked": through_pipeline(backend, fixture, options, reps),
         "best": through_pipeline(backend, fixture, options, reps, a.samples or 3),
     }  # fmt: skip
