@@ -60,7 +60,13 @@ def autofix(subject: Subject, checks: list[Check]) -> str | None:
 
     SQL values that exist in the data only with another letter case are respelled as stored;
     a column on an alias whose table lacks it moves to the only alias in scope that has it.
+    Shell paths under the working directory written absolute are made relative.
     """
+    if subject.language == "shell":
+        from codeassist.verify import shell_paths
+
+        failed = any(c.name == shell_paths.NAME and not c.passed for c in checks)
+        return shell_paths.relative(subject) if failed else None
     if subject.language != "sql":
         return None
     from codeassist.verify.sql import check as sql

@@ -1,4 +1,6 @@
-"""Shell checks: the shell parses it (`bash -n`), its programs are on PATH, and its risk level.
+"""Shell checks: the shell parses it (`bash -n`), its programs are on PATH, its options exist,
+it names no file by the working directory's absolute path (verify/shell_paths.py), and its
+risk level.
 
 The programs are those the safety package's argv parsing finds (codeassist/safety/argv.py):
 wrappers such as sudo, env, xargs or timeout and the program each runs, `find -exec`, `sh -c`
@@ -16,7 +18,7 @@ from pathlib import Path
 
 from codeassist.safety import argv
 from codeassist.safety.risk import assess_shell
-from codeassist.verify import Check, Subject, flags
+from codeassist.verify import Check, Subject, flags, shell_paths
 from codeassist.verify.inner import check as inner_check
 
 _FALLBACK_BUILTINS = {
@@ -41,6 +43,7 @@ def check(subject: Subject) -> list[Check]:
         checks.append(Check("shell.programs", not missing, detail))
         checks.extend(c for c in [inner_check(subject.code)] if c is not None)
     checks.append(flags.check(subject.code))  # options the installed programs document
+    checks.append(shell_paths.check(subject))
     checks.append(risk_check(subject.code))
     return checks
 
