@@ -135,6 +135,7 @@ def ask(tmux: Tmux) -> None:
     tmux.wait_for(lambda s: s.endswith(f"{PROMPT} ls"), 10, "the command on the line")
     assert time.monotonic() - started < SLEEP_S - 1, "the request waited for the start"
     tmux.keys("C-u")  # clear the line again
+    tmux.wait_for(lambda s: s.splitlines()[-1].strip() == PROMPT.strip(), 10, "the line cleared")
 
 
 @pytest.mark.parametrize("shell", widgets.SHELLS)
