@@ -62,3 +62,18 @@ def test_a_run_resumed_without_samples_compares_best_of_k_on_its_items_only() ->
     assert whole.split()[1:3] == ["set", "10"] and "n/a" in whole
     assert some.split()[1:5] == ["set,", "best", "ran", "4"]
     assert some.split()[5:14:3] == ["100.0%", "100.0%", "25.0%"]
+
+
+def test_a_reply_read_in_part_is_replayed_and_its_seconds_are_owed() -> None:
+    """The pipeline stops reading at a closed code block; the replay must still engage."""
+    from codeassist.backends.base import Message, Options
+
+    replay = common.Replay(FakeBackend.scripted("```bash\nls\n```\nand more", "other"))
+    ask = [Message("user", "list")]
+    first = replay.stream(ask, Options())
+    next(first)
+    first.close()  # stopped early
+    assert "".join(replay.stream(ask, Options())).startswith("```bash")
+    assert replay.owed >= 0.0 and len(replay.memory) == 1
+    replay.forget()
+    assert replay.memory == {} and replay.owed == 0.0

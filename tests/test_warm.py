@@ -140,3 +140,17 @@ def test_a_bad_language_is_a_usage_error_even_quietly(short_home: Path) -> None:
     quiet = warm("--lang", "go", "--quiet")
     assert (quiet.returncode, quiet.stdout, quiet.stderr) == (Exit.USAGE, "", "")
     assert_clean_error(warm("--lang", "go"), Exit.USAGE, "unknown language 'go'")
+
+
+def test_a_database_for_another_language_is_a_usage_error(short_home: Path) -> None:
+    assert_clean_error(warm("--db", "shop.db"), Exit.USAGE, "--db and --schema are for SQL")
+
+
+def test_a_missing_database_is_one_clean_line_when_a_server_would_be_warmed(
+    short_home: Path, tmp_path: Path
+) -> None:
+    with scripted_server(protocol.socket_path(MODEL)) as server:
+        proc = warm("--lang", "sql", "--db", str(tmp_path / "absent.db"))
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert len([line for line in proc.stderr.splitlines() if line.strip()]) <= 2, proc.stderr
+    assert server.requests == []  # nothing was sent

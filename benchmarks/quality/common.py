@@ -58,27 +58,42 @@ def spread(n_items: int, limit: int, reverse: bool = False) -> list[int]:
 
 
 class Replay:
-    """A backend that remembers each (messages, options) answer and replays it when asked again."""
+    """A backend that remembers each (messages, options) answer, with the seconds it took, and
+    replays it when asked again; `owed` sums the seconds replays saved, so a caller can charge
+    a mode for an answer another mode decoded. `forget` starts over (the next item)."""
 
     def __init__(self, inner: Backend) -> None:
         self.inner = inner
         self.name = inner.name
-        self.memory: dict[str, list[str]] = {}
+        self.memory: dict[str, tuple[list[str], float]] = {}
         self.pinned: dict[str, list[str]] = {}  # replayed whatever came since (best_of)
+        self.owed = 0.0
+
+    def forget(self) -> None:
+        self.memory, self.owed = {}, 0.0
 
     def _key(self, messages: Sequence[Message], options: Options) -> str:
         return json.dumps([[m.role, m.content] for m in messages] + [repr(options)])
 
     def stream(self, messages: Sequence[Message], options: Options) -> Iterator[str]:
         key = self._key(messages, options)
-        if key in self.memory or key in self.pinned:
-            yield from self.memory.get(key) or self.pinned[key]
+        if key in self.memory:
+            pieces, seconds = self.memory[key]
+            self.owed += seconds
+            yield from pieces
             return
-        pieces: list[str] = []
-        self.memory = {key: pieces}  # only the latest: the verified run asks for it next
-        for piece in self.inner.stream(messages, options):  # (the reader may stop early)
-            pieces.append(piece)
-            yield piece
+        if key in self.pinned:
+            yield from self.pinned[key]
+            return
+        pieces = []
+        started = time.perf_counter()
+        self.memory[key] = (pieces, 0.0)
+        try:  # the reader may stop early (a closed code block): what it read is the answer
+            for piece in self.inner.stream(messages, options):
+                pieces.append(piece)
+                yield piece
+        finally:
+            self.memory[key] = (pieces, time.perf_counter() - started)
 
     def count_tokens(self, text: str) -> int:
         return self.inner.count_tokens(text)

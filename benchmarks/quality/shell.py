@@ -33,7 +33,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -171,36 +171,6 @@ def main() -> None:
         shutil.rmtree(fixture.parent, ignore_errors=True)
 
 
-class Remember:
-    """A backend that remembers every answer of one task, with the seconds it took, and
-    replays it when asked again: best of k starts with the greedy answer `checked` already
-    paid for, and is charged those seconds (`owed`), as if it had decoded it itself."""
-
-    def __init__(self, inner: Backend) -> None:
-        self.inner, self.name = inner, inner.name
-        self.memory: dict[str, tuple[list[str], float]] = {}
-        self.owed = 0.0
-
-    def forget(self) -> None:
-        self.memory, self.owed = {}, 0.0
-
-    def stream(self, messages: Sequence[Message], options: Options) -> Iterator[str]:
-        key = json.dumps([[m.role, m.content] for m in messages] + [repr(options)])
-        if key in self.memory:
-            pieces, seconds = self.memory[key]
-            self.owed += seconds
-            yield from pieces
-            return
-        pieces, started = [], time.perf_counter()
-        for piece in self.inner.stream(messages, options):
-            pieces.append(piece)
-            yield piece
-        self.memory[key] = (pieces, time.perf_counter() - started)
-
-    def count_tokens(self, text: str) -> int:
-        return self.inner.count_tokens(text)
-
-
 def earlier(out: Path | None) -> dict[tuple[str, str], Answer]:
     """The answers an interrupted run already wrote to `out` (for --resume)."""
     if out is None or not out.exists():
@@ -215,7 +185,7 @@ def run(a: argparse.Namespace, nl2bash: Path, fixture: Path) -> None:
     chosen = [tasks[i] for i in common.spread(len(tasks), a.limit)]
     shell_tasks.build_fixture(nl2bash, fixture)
     inner = common.open_model(a.model, a.threads)
-    backend = Remember(inner)
+    backend = common.Replay(inner)
     # The bare prompt shares no prefix with codeassist's: on one model, each bare answer would
     # evict the system prompt that a resident server keeps evaluated across requests.
     plain = common.open_model(a.model, a.threads) if len(a.modes) > 1 else inner
@@ -250,7 +220,7 @@ def run(a: argparse.Namespace, nl2bash: Path, fixture: Path) -> None:
 
 def answered(
     task: shell_tasks.Task, mode: str, answer: Callable[[str], tuple[str, int]], judge: Judge,
-    backend: Remember,
+    backend: common.Replay,
 ) -> Answer:  # fmt: skip
     """One task answered in one mode and judged; its seconds include what a replay saved."""
     owed, started = backend.owed, time.perf_counter()

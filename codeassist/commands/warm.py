@@ -30,11 +30,15 @@ def warm(
     if quiet:
         _silence()
     from codeassist import config
-    from codeassist.errors import CodeassistError, Exit
+    from codeassist.errors import CodeassistError, Exit, UsageError
     from codeassist.serve.warm import summary
     from codeassist.serve.warm import warm as send
 
     try:
+        if (schema or db) and lang != "sql":
+            raise UsageError(
+                "--db and --schema are for SQL", hint="add --lang sql, or leave them out"
+            )
         done = send(config.load(), Path.cwd(), lang, start=start, schema_file=schema, db=db)
     except CodeassistError as exc:
         if quiet:
