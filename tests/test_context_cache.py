@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
+from codeassist.ctx.cache import TagCache
+from codeassist.ctx.cachefile import BUSY_TIMEOUT_MS
 from codeassist.ctx.index import build_index, cache_path
 from tests.helpers.repos import make_repo
 
@@ -111,6 +115,42 @@ def test_two_processes_indexing_the_same_repository_at_once(tmp_path: Path) -> N
         assert (files, notes) == ("400", "0"), err
     index = build_index(repo)
     assert index.parsed == 0 and len(index.files) == 400
+
+
+OPEN_SCRIPT = """
+import sys
+from pathlib import Path
+from codeassist.ctx.cache import TagCache
+print(repr(TagCache.open(Path(sys.argv[1]), "v1").note))
+"""
+
+
+def test_processes_opening_a_new_cache_at_once_all_get_it(tmp_path: Path) -> None:
+    for round_ in range(3):
+        path = tmp_path / f"round{round_}" / "tags.db"
+        runs = [
+            subprocess.Popen([sys.executable, "-c", OPEN_SCRIPT, str(path)], stdout=subprocess.PIPE)
+            for _ in range(6)
+        ]
+        assert [run.communicate(timeout=60)[0].strip() for run in runs] == [b"''"] * 6
+
+
+def test_a_cache_being_made_elsewhere_is_waited_for(tmp_path: Path) -> None:
+    """Another process holds the new file for longer than a write's busy wait: open waits."""
+    path = tmp_path / "tags.db"
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN EXCLUSIVE")
+    other.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    done = threading.Timer(BUSY_TIMEOUT_MS / 1000 * 3, lambda: other.execute("COMMIT"))
+    done.start()
+    try:
+        cache = TagCache.open(path, "v1")
+    finally:
+        done.join()
+        other.close()
+    assert cache.note == ""
+    assert cache.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    cache.close()
 
 
 def same_graph(index: object) -> None:

@@ -9,8 +9,8 @@ from: an edit patches them, and stores them again only once they lag many files 
 `walks` holds the folder walk of a repository outside git (see files.list_files); `derived`
 what is computed from tags (token counts, prompt parts). WAL mode, a short busy timeout and one
 short write transaction make two processes at once safe: a write that would wait longer is
-skipped with a note. A damaged file is removed and rebuilt; a cache that cannot be opened is
-noted and the run goes without. Names that are not UTF-8 are stored as bytes (BLOBs).
+skipped with a note. Opening, making and wiping the file: cachefile.py. Names that are not
+UTF-8 are stored as bytes (BLOBs).
 """
 
 from __future__ import annotations
@@ -22,26 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from codeassist.ctx.cachefile import open_cache, remove, write
 from codeassist.ctx.tags import FileTags
 
-BUSY_TIMEOUT_MS = 300  # the longest a write waits for another process's write
 LOOKUP_CHUNK = 500  # content hashes per query (SQLite allows a limited number of parameters)
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS files (
-    root TEXT NOT NULL, path TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
-    hash TEXT NOT NULL, PRIMARY KEY (root, path)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS tags (hash TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID;
-DROP TABLE IF EXISTS repo_state;
-CREATE TABLE IF NOT EXISTS snapshots (
-    root TEXT PRIMARY KEY, stat_key TEXT NOT NULL, content_key TEXT NOT NULL, graph BLOB NOT NULL
-);
-CREATE TABLE IF NOT EXISTS graph_inputs (root TEXT PRIMARY KEY, tables BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS walks (root TEXT PRIMARY KEY, tree BLOB NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS derived (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
-"""
-TABLES = ("files", "tags", "snapshots", "graph_inputs", "walks", "derived")  # a new version: wiped
 
 
 class Stat(NamedTuple):
@@ -74,7 +58,7 @@ class TagCache:
     @staticmethod
     def open(path: Path, version: str) -> TagCache:
         """The cache at `path`; an in-memory one (and a note) when it is busy or cannot be had."""
-        db, note = _open(path, version)
+        db, note = open_cache(path, version)
         return TagCache(path, version, db, note)
 
     def close(self) -> None:
@@ -88,8 +72,8 @@ class TagCache:
             self.note = f"tag cache busy ({exc}); files parsed again"
         except sqlite3.DatabaseError as exc:  # damaged past the header: start again
             self.db.close()
-            self.note = _remove(self.path, exc)
-            self.db, note = _open(self.path, self.version)
+            self.note = remove(self.path, exc)
+            self.db, note = open_cache(self.path, self.version)
             self.note = note or self.note
         return []
 
@@ -115,7 +99,7 @@ class TagCache:
 
     def store_walk(self, root: str, tree: bytes) -> None:
         try:
-            with _write(self.db):
+            with write(self.db):
                 self.db.execute("INSERT OR REPLACE INTO walks VALUES (?, ?)", (_stored(root), tree))
         except sqlite3.DatabaseError as exc:
             self.note = f"tag cache not updated ({exc})"
@@ -128,7 +112,7 @@ class TagCache:
     def remember(self, items: dict[str, bytes]) -> None:
         """Store `derived` values; a failure only costs caching."""
         try:
-            with _write(self.db):
+            with write(self.db):
                 self.db.executemany("INSERT OR REPLACE INTO derived VALUES (?, ?)", items.items())
         except sqlite3.DatabaseError as exc:
             self.note = f"tag cache not updated ({exc})"
@@ -174,7 +158,7 @@ class TagCache:
         """
         root_key = _stored(root)
         try:
-            with _write(self.db):
+            with write(self.db):
                 self.db.executemany(
                     "INSERT OR REPLACE INTO tags VALUES (?, ?)",
                     ((d, marshal.dumps(t.dump())) for d, t in new_tags.items()),
@@ -210,60 +194,6 @@ class TagCache:
             )
 
 
-def _open(path: Path, version: str) -> tuple[sqlite3.Connection, str]:
-    """The cache file, or an in-memory one when it is busy or cannot be had; and a note."""
-    note = ""
-    try:
-        return _connect(path, version), note
-    except sqlite3.OperationalError as exc:  # busy, or cannot be opened: no retries
-        return _without(path, version, exc)
-    except sqlite3.DatabaseError as exc:  # not a database, or a damaged one
-        note = _remove(path, exc)
-    except OSError as exc:  # its folder cannot be made (a file is in the way)
-        return _without(path, version, exc)
-    try:
-        return _connect(path, version), note
-    except (sqlite3.DatabaseError, OSError) as exc:
-        return _without(path, version, exc)
-
-
-def _without(path: Path, version: str, exc: Exception) -> tuple[sqlite3.Connection, str]:
-    """An in-memory cache for this run, and the note that says why."""
-    what = "busy" if _busy(exc) else "unavailable"
-    note = f"tag cache {what} ({exc}); nothing cached this time"
-    return _connect(path, version, ":memory:"), note
-
-
-def _connect(path: Path, version: str, where: str | None = None) -> sqlite3.Connection:
-    """The database at `where` (default: `path`), its schema made and wiped for a new version."""
-    if where is None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite3.connect(where or path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-    try:
-        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            db.execute("PRAGMA journal_mode = WAL")
-        db.execute("PRAGMA synchronous = NORMAL")
-        db.executescript(SCHEMA)
-        row = db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
-        if row is None or row[0] != version:
-            with _write(db):
-                for table in TABLES:
-                    db.execute(f"DELETE FROM {table}")
-                db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (version,))
-    except BaseException:
-        db.close()
-        raise
-    return db
-
-
-def _remove(path: Path, exc: Exception) -> str:
-    """Remove a damaged cache file (and its journal); the note that says so."""
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    return f"tag cache {path} was damaged ({exc}); rebuilt"
-
-
 def _stored(name: Any) -> Any:
     """A path as SQLite can hold it: text, or its bytes when it is not UTF-8."""
     if isinstance(name, str) and not name.isascii():
@@ -279,22 +209,3 @@ def _name(stored: Any) -> str:
     if isinstance(stored, bytes):
         return stored.decode("utf-8", errors="surrogateescape")
     return str(stored)
-
-
-def _busy(exc: Exception) -> bool:
-    """Another process holds the lock (as opposed to a cache that cannot be opened)."""
-    name = getattr(exc, "sqlite_errorname", "")
-    return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in str(exc)
-
-
-class _write:
-    """BEGIN IMMEDIATE … COMMIT (ROLLBACK on error): one writer at a time, never half a write."""
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self.db = db
-
-    def __enter__(self) -> None:
-        self.db.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, kind: Any, *_: Any) -> None:
-        self.db.execute("COMMIT" if kind is None else "ROLLBACK")
