@@ -25,7 +25,11 @@ class Options:
 
 @runtime_checkable
 class Backend(Protocol):
-    """Streams a chat completion as text pieces (one token's text each, where it can)."""
+    """Streams a chat completion as text pieces (one token's text each, where it can).
+
+    A backend whose `continues` is True takes a final assistant message as the answer begun
+    and streams only what follows it (pipeline/opening.py); to any other, it is a finished turn.
+    """
 
     name: str
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from codeassist.backends.base import Message, Options
 from codeassist.errors import BackendError
@@ -19,6 +19,7 @@ class ClientBackend:
     path: Path
     name: str
     last: dict[str, Any] = field(default_factory=dict)  # the server's stats of the last request
+    continues: ClassVar[bool] = True  # the server's model writes on from a final assistant message
 
     def stream(self, messages: Sequence[Message], options: Options) -> Iterator[str]:
         payload = {

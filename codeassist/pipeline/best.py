@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from codeassist.backends.base import Backend, Message, Options, Response, estimate_tokens
 from codeassist.errors import BackendError
+from codeassist.pipeline import opening
 from codeassist.pipeline.extract import extract
 from codeassist.pipeline.request import Request, Result, Sampled, Samples, Timings
 from codeassist.verify import Check, Subject
@@ -54,11 +55,17 @@ def widen(
     started = time.perf_counter()
     options = sampling.sampled(dataclasses.replace(request.options, seed=request.options.seed + 1))
 
+    start = opening.opening(backend, lang, options)
+
     def done(text: str) -> bool:
-        return not request.explain and extract(text, lang).closed_block
+        return not request.explain and extract(opening.completed(start, text), lang).closed_block
 
     try:
-        replies = sampling.draw(backend, messages, options, request.samples - 1, done)
+        begun = opening.begun(messages, start)
+        replies = [
+            opening.completed(start, reply)
+            for reply in sampling.draw(backend, begun, options, request.samples - 1, done)
+        ]
     except BackendError as exc:  # more candidates are a bonus: the first answer stands
         why = f"no more candidates could be drawn ({exc.message})"
         return first, _samples([first], select.Choice(0, why, [0], [0])), []

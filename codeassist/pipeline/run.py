@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from codeassist.backends.base import Backend, Message, Response
 from codeassist.errors import UsageError
-from codeassist.pipeline import language, prompts
+from codeassist.pipeline import language, opening, prompts
 from codeassist.pipeline.extract import extract
 from codeassist.pipeline.request import Request, Result, Timings, prompt_tokens
 from codeassist.verify import Check, Subject
@@ -144,7 +144,9 @@ def _generate(
 ) -> Result:
     """One round: stream the model's reply and extract the code from it."""
     before = getattr(backend, "last", None)
-    response = Response(backend.stream(messages, request.options))
+    start = opening.opening(backend, lang, request.options)
+    stream = backend.stream(opening.begun(messages, start), request.options)
+    response = Response(opening.prefixed(start, stream))
     for piece in response:
         if on_piece:
             on_piece(piece)

@@ -28,6 +28,8 @@ _BACKENDS: dict[tuple[str, LoadSettings, Speculation], LlamaCppBackend] = {}
 class LlamaCppBackend:
     """A chat model in this process, streaming one token's text at a time."""
 
+    continues = True  # a final assistant message is an answer begun: it writes on from it
+
     def __init__(self, model: loader.Loaded, speculation: Speculation = NO_SPECULATION) -> None:
         self.model = model
         self.name = model.name

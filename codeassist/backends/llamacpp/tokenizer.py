@@ -37,8 +37,13 @@ class Tokenizer:
         return int(llama_cpp.llama_vocab_n_tokens(self.vocab))
 
     def format(self, messages: Sequence[Message]) -> str:
+        """The prompt; a final assistant message is the answer begun, continued from its end."""
+        begun = ""
+        if messages and messages[-1].role == "assistant":
+            *messages, last = messages
+            begun = last.content
         chat = [{"role": m.role, "content": m.content} for m in messages]
-        return self._formatter(messages=chat).prompt  # type: ignore[arg-type]
+        return self._formatter(messages=chat).prompt + begun  # type: ignore[arg-type]
 
     def tokenize(self, text: str, *, special: bool = True) -> list[int]:
         return self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=special)
