@@ -10,7 +10,7 @@ The prompt is shaped for the server's prefix cache. `request_context` returns tw
   used definitions; SQL: the schema found in the repository, then the code using it; shell:
   the working directory's listing, the project's tasks and tools, the git branch). It is what
   `stable_part(root, language, budget, count_tokens=…, cwd=…)` returns, with no request.
-- the request's own part: the few definitions that match the request (15% of the budget,
+- the request's own part: the few definitions that match the request (10% of the budget,
   none already in `stable`: a new request evaluates few tokens) and facts that move with every
   edit (shell: changed files, ahead/behind).
 

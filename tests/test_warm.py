@@ -88,9 +88,15 @@ def test_warm_sends_exactly_the_system_message_gen_starts_with(
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
     (sent,) = server.ops("warm")
     first = server.ops("generate")[0]
-    assert sent["messages"] == first["messages"][:1]
-    assert [m["role"] for m in sent["messages"]] == ["system"]
+    assert sent["messages"][0] == first["messages"][0]
     stable = sent["messages"][0]["content"]
+    if lang == "shell":  # and the user message up to the request's words
+        head = sent["messages"][1]
+        assert [m["role"] for m in sent["messages"]] == ["system", "user"]
+        assert head["content"].endswith("\n\nRequest:") and "Git working tree" in head["content"]
+        assert first["messages"][1]["content"].startswith(head["content"] + " list the files")
+    else:
+        assert [m["role"] for m in sent["messages"]] == ["system"]
     assert ("lint" in stable) if lang == "shell" else ("def total" in stable), stable
 
 
@@ -101,7 +107,12 @@ def test_outside_a_repository_the_fixed_text_is_warmed(short_home: Path, tmp_pat
         run_cli("gen", "--lang", "shell", "--", "list the files", cwd=plain, timeout=120)
         proc = warm(cwd=plain)
     assert proc.returncode == 0, proc.stderr
-    assert server.ops("warm")[0]["messages"] == server.ops("generate")[0]["messages"][:1]
+    system, head = server.ops("warm")[0]["messages"]
+    asked = server.ops("generate")[0]["messages"]
+    assert system == asked[0]
+    where = f"Working directory: {plain} (where the command runs; paths are relative to it)."
+    assert head["content"] == f"{where}\n\nRequest:"
+    assert asked[1]["content"].startswith(head["content"] + " list the files")
     assert proc.stdout == f"warmed 1234 tokens (812 reused) for {plain} (shell)\n"
 
 

@@ -57,6 +57,14 @@ def test_warm_against_the_real_server(server: Path, tmp_path: Path) -> None:
     assert stats["restored"] <= stats["reused"]
     again = json.loads(run_cli("warm", "--json", cwd=repo, timeout=120).stdout)["stats"]
     assert (again["tokens"], again["evaluated"]) == (stats["tokens"], 0)
+    # The start of the user message (the working tree's state) was evaluated after it: a
+    # request finds all but the template's end of turn there (at most 6 tokens).
+    assert stats["head"] > 5
+    gen = run_cli("gen", "--json", "--lang", "shell", "--max-tokens", "8", "--", "list files",
+                  cwd=repo, timeout=120)  # fmt: skip
+    assert gen.returncode == 0, gen.stderr
+    used = json.loads(gen.stdout)["prompt_tokens"]
+    assert used["reused"] >= stats["tokens"] + stats["head"] - 6, (used, stats)
     line = run_cli("warm", cwd=repo, timeout=120)
     assert line.returncode == 0, line.stderr
     assert re.fullmatch(

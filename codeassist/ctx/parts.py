@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from codeassist.ctx.counts import TokenCounter
 from codeassist.ctx.index import Index
 
-OWN_SHARE = 0.15  # of the context budget, for the request's own part; the rest: the overview
+OWN_SHARE = 0.10  # of the context budget, for the request's own part; the rest: the overview
 OWN_LEAST = 64  # tokens the request's own part gets at least (half the budget at most)
 OVERVIEW_HEAD = "The most used definitions in the repository:"
 SCHEMA_HEAD = "Database schema found in the repository:"

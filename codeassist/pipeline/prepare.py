@@ -130,3 +130,25 @@ def stable_messages(
     sent = given.schema_sent
     whole = (sent is None or not sent.omitted) and given.schema.strip() not in stable
     return messages(language, stable, given.schema if whole else "", given.dialect)
+
+
+def warm_messages(
+    cfg: Config, backend: Backend, cwd: Path, language: str,
+    schema_file: Path | None = None, db: str | None = None,
+) -> list[Message]:  # fmt: skip
+    """`stable_messages`, and for shell the start of the user message a request from `cwd`
+    would have now (the working tree's state, up to the request's words): a warm server
+    evaluates both, so the first request evaluates little more than its own words."""
+    from codeassist.pipeline.prompts import Environment, user_head
+
+    system = stable_messages(cfg, backend, cwd, language, schema_file, db)
+    if language != "shell":
+        return system
+    facts = ""
+    if use_context(cfg, cwd):
+        from codeassist.context import find_root
+        from codeassist.ctx.workspace import git_state
+
+        facts = git_state(find_root(cwd).resolve())
+    stable = system[0].content
+    return [*system, Message("user", user_head(language, stable, facts, Environment.current(cwd)))]

@@ -113,15 +113,35 @@ def build(
     A schema already in `stable` (found in the repository) is not repeated; one sent whole
     joins the system message, one cut down to the request's tables goes with the request.
     """
+    shared = schema if language == "sql" and schema.strip() not in stable and whole_schema else ""
+    parts = _before_request(language, stable, context, facts, schema, dialect, env, shared)
+    parts.append(f"Request: {request.strip()}")
+    parts.append(_EXPLAIN.strip() if explain else _TERSE.strip())
+    system = stable_messages(language, stable, shared, dialect, env)
+    return [*system, Message("user", "\n\n".join(parts))]
+
+
+def user_head(
+    language: str, stable: str = "", facts: str = "", env: Environment | None = None
+) -> str:
+    """How the user message of every request without a request part (shell, as a rule)
+    starts, up to the request's words: what a warm server can evaluate ahead of them."""
+    parts = _before_request(language, stable, "", facts, "", "sqlite", env, "")
+    return "\n\n".join([*parts, "Request:"])
+
+
+def _before_request(
+    language: str, stable: str, context: str, facts: str, schema: str, dialect: str,
+    env: Environment | None, shared: str,
+) -> list[str]:  # fmt: skip
+    """The parts of the user message before the request: its own context, what of the schema
+    is not `shared` (in the system message), the working directory, the facts."""
     parts = []
-    shared = ""
     if context:
         parts.append(f"Code from the repository that matches this request:\n{context.strip()}")
     if language == "sql" and schema and schema.strip() in stable:
         parts.append(f"SQL dialect: {dialect}.")
-    elif language == "sql" and schema and whole_schema:
-        shared = schema
-    elif language == "sql" and schema:
+    elif language == "sql" and schema and not shared:
         parts.append(schema_block(schema, dialect))
     if language == "shell" and env and "Working directory:" not in stable:
         parts.append(
@@ -129,7 +149,4 @@ def build(
         )
     if facts:
         parts.append(facts.strip())
-    parts.append(f"Request: {request.strip()}")
-    parts.append(_EXPLAIN.strip() if explain else _TERSE.strip())
-    system = stable_messages(language, stable, shared, dialect, env)
-    return [*system, Message("user", "\n\n".join(parts))]
+    return parts

@@ -128,7 +128,18 @@ class PromptCache:
             reused = self.model.evaluate(stable)
         self.keep_stable(Plan(stable, stable, restored))
         stats = {"tokens": len(stable), "reused": reused, "restored": restored}
-        return {**stats, "evaluated": len(stable) - reused}
+        return {**stats, "evaluated": len(stable) - reused, "head": self._head(messages, stable)}
+
+    def _head(self, messages: Sequence[Message], stable: list[int]) -> int:
+        """Evaluate what follows the system messages (the start of a user message), not saved:
+        it changes more often than they do. How many tokens that added to the cache."""
+        if len(messages) == len(list(_leading_system(messages))):
+            return 0
+        prompt = self.model.tokenize(self.model.format(messages))
+        if len(prompt) >= self.model.n_ctx or prompt[: len(stable)] != stable:
+            return 0
+        self.model.evaluate(prompt)
+        return len(prompt) - len(stable)
 
 
 def _leading_system(messages: Sequence[Message]) -> Iterator[Message]:

@@ -2,9 +2,10 @@
 
 The shell widget runs `codeassist warm --lang shell --quiet` in the background when it loads
 and whenever the working directory changes, so the first Ctrl-G there finds the system
-message (fixed text + the repository's stable part) already in the server's KV cache. The
-messages are the ones `prepare` would start a request from the same directory with
-(`prepare.stable_messages`): byte for byte, or the server would evaluate them for nothing.
+message (fixed text + the repository's stable part) already in the server's KV cache, and
+for shell the start of the user message (the working tree's state) after it. The messages are
+the ones `prepare` would start a request from the same directory with
+(`prepare.warm_messages`): byte for byte, or the server would evaluate them for nothing.
 Nothing here prints; no server (or one too old for the op) is "nothing to do", not an error.
 """
 
@@ -59,7 +60,7 @@ def warm(
     from codeassist.backends import client
     from codeassist.backends.select import NO_SERVER
     from codeassist.context import find_root
-    from codeassist.pipeline.prepare import stable_messages, use_context
+    from codeassist.pipeline.prepare import use_context, warm_messages
     from codeassist.serve import protocol
 
     language = check_language(language)
@@ -73,7 +74,7 @@ def warm(
         server = _started(cfg)
     if server is None:
         return Warmed(language, root, "no_server", f"no server runs for {cfg.model}")
-    messages = stable_messages(cfg, server, cwd, language, schema_file, db)
+    messages = warm_messages(cfg, server, cwd, language, schema_file, db)
     payload = {"op": "warm", "messages": protocol.messages_to_json(messages)}
     try:
         answer = protocol.call(server.path, payload, timeout=TIMEOUT_S)
