@@ -21,7 +21,12 @@ CWD = Path("/srv/ada/project")
         ("cat /srv/ada/project/notes.txt | wc -l", "cat notes.txt | wc -l"),
         ('ls "/srv/ada/project/my file"', 'ls "my file"'),
         ("du -sh /srv/ada/project/*.undo", "du -sh *.undo"),
-        ("cd /srv/ada/project/ && ls", "cd . && ls"),
+        ("cd /srv/ada/project/ && ls", "ls"),
+        ("cd /srv/ada/project\ntox -e docs", "tox -e docs"),
+        ("cd /srv/ada/project; make", "make"),
+        ("cd /srv/ada/project/tests\npython3 runtests.py", "cd tests\npython3 runtests.py"),
+        ("cd /srv/ada/project", "cd ."),
+        ("ls && cd /srv/ada/project && ls", "ls && cd . && ls"),
         ("ls -l $(which passwd) /srv/ada/project/a", "ls -l $(which passwd) a"),
     ],
 )

@@ -6,7 +6,9 @@ model still copies it into one answer in ten (qwen2.5-coder-1.5b, the shell benc
 that directory, the relative command does the same thing, and it is the one the user can read,
 reuse and paste elsewhere; `find .` also prints the paths the user expects (`./x`). So the
 check fails on such a path, and `relative` is the certain fix: `<cwd>/x` becomes `x`, and
-`<cwd>` alone becomes `.`. A request that itself names the directory keeps it.
+`<cwd>` alone becomes `.`; a command that began by going there (`cd <cwd> && tox -e docs`,
+`cd <cwd>` on a line of its own) begins with the next one. A request that itself names the
+directory keeps it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from codeassist.verify import Check, Subject
 
 NAME = "shell.paths"
 _END = r"""(?=$|[\s'"`;|&()<>])"""  # where a word ends
+_STAY = re.compile(r"\A[ \t]*cd[ \t]+\.[ \t]*(?:&&|;|\n)\s*(?=\S)")  # `cd .` first: a no-op
 
 
 def _spellings(cwd: Path) -> list[str]:
@@ -62,5 +65,5 @@ def relative(subject: Subject) -> str | None:
     pattern = _found(subject)
     if pattern is None:
         return None
-    fixed = pattern.sub(lambda m: "" if m.group(1) else ".", subject.code)
+    fixed = _STAY.sub("", pattern.sub(lambda m: "" if m.group(1) else ".", subject.code))
     return fixed if fixed != subject.code else None
