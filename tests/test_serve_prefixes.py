@@ -138,7 +138,8 @@ def test_warm_evaluates_the_prefix_without_generating(
     lines = list(protocol.request(path, payload))
     assert len(lines) == 1 and lines[0]["done"] is True  # no text: nothing generated
     stats = lines[0]["stats"]
-    assert set(stats) == {"tokens", "reused", "restored", "evaluated"}
+    assert set(stats) == {"tokens", "reused", "restored", "evaluated", "head"}
+    assert stats["head"] == 0  # system messages only
     assert stats["tokens"] > client.count_tokens(system[0].content)
     assert stats["evaluated"] == stats["tokens"] and stats["restored"] == 0
     assert len(entries(short)) == 1  # saved
