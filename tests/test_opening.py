@@ -118,23 +118,30 @@ def test_repairs_and_extra_samples_are_begun_too(tmp_path: Path) -> None:
 def test_the_real_model_writes_on_from_the_begun_answer_as_it_would_have(
     small_model: Path,
 ) -> None:
-    """Greedy: begun with its own first three tokens, the model writes what it wrote after them."""
+    """Greedy: begun with its own first three tokens, the model writes what it wrote after them.
+
+    The begun prompt is token for token the prompt and those three tokens, so it is found in
+    the KV cache (nothing evaluated in a batch that was decoded one by one before)."""
     from codeassist import models
     from codeassist.backends.llamacpp import LlamaCppBackend
 
     llm = LlamaCppBackend.load(models.resolve("smollm2-135m"), n_ctx=2048)
+    base = llm.tokenize(llm.format(USER))
     whole = list(llm.stream(USER, Options(max_tokens=16)))
-    begun = "".join(whole[:3])
-    assert llm.format([*USER, Message("assistant", begun)]) == llm.format(USER) + begun
-    rest = "".join(llm.stream([*USER, Message("assistant", begun)], Options(max_tokens=13)))
+    generated = llm.cached_tokens[len(base) :]
+    begun = [*USER, Message("assistant", "".join(whole[:3]))]
+    assert llm.format(begun) == llm.format(USER) + "".join(whole[:3])
+    assert llm.tokenize(llm.format(begun)) == base + generated[:3]
+    rest = "".join(llm.stream(begun, Options(max_tokens=13)))
+    assert llm.last.reused >= len(base) + 2
     assert rest == "".join(whole[3:])
     assert llm.last.generated == 13
 
 
 @pytest.mark.model
 def test_the_server_writes_on_from_the_begun_answer(short_home: Path) -> None:
-    """Through a real server: the prompt it evaluates ends with the begun answer, and the
-    stream is what the model writes after it."""
+    """Through a real server: the prompt it evaluates ends with the begun answer (a closed
+    assistant turn would add the template's end of turn and a new one)."""
     from codeassist import models
     from codeassist.backends.client import ClientBackend
     from codeassist.backends.llamacpp import LlamaCppBackend
@@ -147,11 +154,10 @@ def test_the_server_writes_on_from_the_begun_answer(short_home: Path) -> None:
         wait_listening(path, proc)
         client = ClientBackend(path, "smollm2-135m")
         llm = LlamaCppBackend.load(models.resolve("smollm2-135m"), n_ctx=2048)
-        whole = list(llm.stream(USER, Options(max_tokens=16)))
-        begun = [*USER, Message("assistant", "".join(whole[:3]))]
-        rest = "".join(client.stream(begun, Options(max_tokens=13)))
-        assert rest == "".join(whole[3:])
-        prompt = llm.tokenize(llm.format(begun))
+        begun = [*USER, Message("assistant", "```bash\n")]
+        rest = "".join(client.stream(begun, Options(max_tokens=8)))
+        assert rest and client.last["generated"] == 8
+        prompt = llm.tokenize(llm.format(USER) + "```bash\n")
         assert client.last["reused"] + client.last["evaluated"] == len(prompt)
     finally:
         proc.terminate()
