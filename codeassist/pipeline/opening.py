@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from codeassist.backends.base import Backend, Message, Options
+from codeassist.pipeline.prompts import FENCES
 
 FENCE = "```"
-FENCES = {"python": "python", "sql": "sql", "shell": "bash"}  # as prompts._RULES ask for them
 
 
 def opening(backend: Backend, lang: str, options: Options) -> str:

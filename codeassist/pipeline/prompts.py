@@ -23,20 +23,23 @@ _PATHS = (
     "path; write an absolute path only where the request names one. Program names stay "
     "program names (`grep`, `$(which grep)`), never paths in the working directory."
 )
+# The fence each language's answer opens with (pipeline/opening.py begins it in the prompt).
+FENCES = {"python": "python", "sql": "sql", "shell": "bash"}
 _RULES = {
     "python": (
-        "You write Python 3 code. Reply with one ```python fenced block holding complete, "
-        "runnable code: imports included, no placeholders, no example usage unless asked."
+        f"You write Python 3 code. Reply with one ```{FENCES['python']} fenced block holding "
+        "complete, runnable code: imports included, no placeholders, no example usage unless "
+        "asked."
     ),
     "sql": (
-        "You write SQL. Reply with one ```sql fenced block holding a single statement "
+        f"You write SQL. Reply with one ```{FENCES['sql']} fenced block holding a single statement "
         "unless more are asked for. Use only the tables and columns of the schema when one "
         "is given, and the given SQL dialect."
     ),
     "shell": (
-        "You write shell commands. Reply with one ```bash fenced block holding a command "
-        "line the user can run as is, for their operating system and shell. Prefer one line; "
-        "use only standard tools; never add commands the user did not ask for. " + _PATHS
+        f"You write shell commands. Reply with one ```{FENCES['shell']} fenced block holding a "
+        "command line the user can run as is, for their operating system and shell. Prefer one "
+        "line; use only standard tools; never add commands the user did not ask for. " + _PATHS
     ),
 }
 
