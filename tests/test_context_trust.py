@@ -259,3 +259,28 @@ def test_secrets_in_code_are_redacted_from_the_context_and_look_alikes_kept(
     for n, e in enumerate(benign):
         assert f"def clean_{n}(a, b):" in blocks["clean.py"]
         assert " ".join(e["text"].split()) in blocks["clean.py"], e["text"]  # kept as it was
+
+
+def test_reading_git_state_never_rewrites_the_users_index(tmp_path: Path) -> None:
+    """The shell widget warms in the background on every `cd`: its `git status` must not take
+    `.git/index.lock` to refresh the index, or the user's own `git commit` at that moment fails
+    ("Unable to create index.lock: File exists")."""
+    from codeassist.ctx.changes import GitChanges
+    from codeassist.ctx.workspace import git_state
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    (repo / "a.py").write_text("x = 1\n")
+    git(repo, "add", "a.py")
+    git(repo, "commit", "-q", "-m", "one")
+    future = time.time() + 100
+    os.utime(repo / "a.py", (future, future))  # same content, new stat: git would refresh
+    index = repo / ".git" / "index"
+    before = (index.read_bytes(), index.stat().st_mtime_ns)
+
+    assert git_state(repo) == "Git working tree: clean."
+    assert GitChanges(repo).result() == (frozenset(), frozenset({"a.py"}))
+    assert (index.read_bytes(), index.stat().st_mtime_ns) == before
+    subprocess.run(["git", "-C", str(repo), "status"], capture_output=True, check=True)
+    assert index.read_bytes() != before[0]  # plain git status does refresh it: the test can fail

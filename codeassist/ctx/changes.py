@@ -2,6 +2,8 @@
 
 Both `git` processes start at once (`GitChanges(root)`) and are read when the ranking needs
 them (`result`), so on a warm run they run while the index loads rather than after it.
+They only read: `--no-optional-locks` keeps git from refreshing the user's index (and taking
+its lock) while the user's own git command may want it.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ class GitChanges:
             try:
                 self.procs.append(
                     subprocess.Popen(
-                        ["git", "-C", str(root), *args],
+                        ["git", "--no-optional-locks", "-C", str(root), *args],
                         stdout=subprocess.PIPE,
                         stderr=subprocess.DEVNULL,
                     )  # fmt: skip

@@ -4,7 +4,8 @@ A shell command needs to know where it runs, not how the code is written. The fa
 two parts: `stable` (the working directory and its listing, the tasks, the tools, the branch:
 byte-identical while they do not change, so a server can keep them evaluated) and `volatile`
 (changed files, ahead/behind: they move with every edit, so they go with the request).
-Everything is read from a few small files and one `git status` with a timeout.
+Everything is read from a few small files and one `git status` with a timeout, which never
+takes the index lock (`--no-optional-locks`: the widget warms in the background on `cd`).
 """
 
 from __future__ import annotations
@@ -159,7 +160,7 @@ def git_state(root: Path) -> str:
         return ""
     try:
         done = subprocess.run(
-            ["git", "-C", str(root), "status", "--porcelain=v2", "--branch"],
+            ["git", "--no-optional-locks", "-C", str(root), "status", "--porcelain=v2", "--branch"],
             capture_output=True, text=True, timeout=GIT_TIMEOUT_S, check=False,
         )  # fmt: skip
     except (OSError, subprocess.TimeoutExpired):
