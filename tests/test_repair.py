@@ -31,7 +31,12 @@ def test_a_failed_example_is_fed_back_and_the_repair_is_kept() -> None:
     result = pipeline.run(pipeline.Request(ADD_REQUEST, language="python"), backend)
     assert result.code == "def add(a, b):\n    return a + b"
     assert result.repairs == 1
-    assert names(result) == {"python.parse": True, "python.imports": True, "python.examples": True}
+    assert names(result) == {
+        "python.parse": True,
+        "python.imports": True,
+        "python.unused": True,
+        "python.examples": True,
+    }
     first_round, second_round = backend.history[0][0], backend.history[1][0]
     assert len(second_round) == len(first_round)  # one fresh turn, not a conversation
     asked = second_round[-1].content
@@ -58,7 +63,12 @@ def test_rounds_are_bounded_and_the_best_answer_wins() -> None:
     temperatures = [options.temperature for _, options in backend.history]
     assert temperatures[:2] == [0.0, 0.0] and temperatures[2] > 0  # round 2 samples
     assert result.code == "def add(a, b):\n    return a - b"  # parses, fails one example
-    assert names(result) == {"python.parse": True, "python.imports": True, "python.examples": False}
+    assert names(result) == {
+        "python.parse": True,
+        "python.imports": True,
+        "python.unused": True,
+        "python.examples": False,
+    }
 
 
 def test_timings_add_up_over_rounds() -> None:

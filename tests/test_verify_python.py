@@ -21,10 +21,11 @@ def by_name(checks: list[Check]) -> dict[str, Check]:
 
 
 def test_good_code_passes_parse_and_imports() -> None:
-    checks = run_checks(Subject("python", "import json, os.path\n" + ADD))
-    assert [(c.name, c.passed) for c in checks] == [
+    code = "import json, os.path\n" + ADD + "print(json.dumps(os.path.sep))\n"
+    assert [(c.name, c.passed) for c in run_checks(Subject("python", code))] == [
         ("python.parse", True),
         ("python.imports", True),
+        ("python.unused", True),
     ]
 
 
@@ -112,7 +113,7 @@ def test_without_a_sandbox_examples_and_tests_are_not_run(
         Check("python.tests", False, "not run: no sandbox here", ran=False),
     ]
     assert not target.exists()
-    assert failed(checks) == [] and repair.score(checks) == 2  # neither failed nor passed
+    assert failed(checks) == [] and repair.score(checks) == 3  # neither failed nor passed
 
 
 def test_a_solution_that_never_ends_times_out() -> None:

@@ -60,8 +60,14 @@ def autofix(subject: Subject, checks: list[Check]) -> str | None:
 
     SQL values that exist in the data only with another letter case are respelled as stored;
     a column on an alias whose table lacks it moves to the only alias in scope that has it.
-    Shell paths under the working directory written absolute are made relative.
+    Shell paths under the working directory written absolute are made relative; Python
+    imports the code never uses are dropped.
     """
+    if subject.language == "python":
+        from codeassist.verify import python_unused
+
+        failed = any(c.name == python_unused.NAME and not c.passed for c in checks)
+        return python_unused.without_unused(subject) if failed else None
     if subject.language == "shell":
         from codeassist.verify import shell_paths
 

@@ -18,7 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from codeassist.verify import Check, Subject, sandbox
+from codeassist.verify import Check, Subject, python_unused, sandbox
 
 MAX_EXAMPLES = 20
 NOT_RUN = "not run: no sandbox here"
@@ -94,6 +94,7 @@ def check(subject: Subject) -> list[Check]:
             f"modules not found: {', '.join(missing)}" if missing else "",
         )
     )
+    checks.append(python_unused.check(subject, tree))
     examples = find_examples(subject.request, defined_names(tree))
     if examples:
         checks.append(run_examples(subject.code, examples, subject.timeout_s))
@@ -103,7 +104,7 @@ def check(subject: Subject) -> list[Check]:
 
 
 def _dependent_names(subject: Subject) -> list[str]:
-    names = ["python.imports"]
+    names = ["python.imports", python_unused.NAME]
     if find_examples(subject.request, None):
         names.append("python.examples")
     if subject.tests.strip():
