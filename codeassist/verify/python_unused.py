@@ -14,6 +14,7 @@ carries a comment (`import readline  # line editing for input()`).
 from __future__ import annotations
 
 import ast
+import copy
 import re
 
 from codeassist.verify import Check, Subject
@@ -46,7 +47,8 @@ def without_unused(subject: Subject) -> str | None:
             return None
         first, last = node.lineno - 1, node.end_lineno or node.lineno
         if kept:
-            replacement = type(node)(**{**_fields(node), "names": kept})
+            replacement = copy.copy(node)
+            replacement.names = kept
             lines[first:last] = [ast.unparse(replacement) + "\n"]
         else:
             del lines[first:last]
@@ -116,7 +118,3 @@ def _alone(node: ast.stmt, tree: ast.Module, lines: list[str]) -> bool:
         if other is not node and other.lineno <= last and (other.end_lineno or 0) >= first:
             return False
     return all("#" not in line for line in lines[first - 1 : last])
-
-
-def _fields(node: ast.Import | ast.ImportFrom) -> dict[str, object]:
-    return {name: getattr(node, name) for name in node._fields}
