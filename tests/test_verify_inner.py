@@ -110,6 +110,21 @@ def test_jq_programs_are_compiled_not_run() -> None:
     assert check("jq -n 'input | .a'").passed  # type: ignore[union-attr]
 
 
+@pytest.mark.skipif(shutil.which("jq") is None, reason="jq is not installed")
+def test_a_jq_program_that_escapes_its_wrapper_runs_only_in_the_sandbox(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`.; EXPR | def h: 0` closes the function jq compiles and runs EXPR: what it prints
+    would be quoted in the finding, and a repair prompt would carry it to the model."""
+    monkeypatch.setenv("CODEASSIST_TEST_SECRET", "hunter2-secret")
+    escape = "jq '.; $ENV.CODEASSIST_TEST_SECRET | halt_error | def h: 0' data.json"
+    found = check(escape)
+    assert found is not None and "hunter2-secret" not in found.detail
+    assert check("jq '.a[' f.json").passed is False  # type: ignore[union-attr]
+    monkeypatch.setenv("CODEASSIST_SANDBOX", "off")  # no sandbox: jq is not run at all
+    assert check(escape) is None and check("jq '.a[' f.json") is None
+
+
 def test_python_code_is_compiled_never_run(tmp_path: Path) -> None:
     marker = tmp_path / "ran"
     found = check(f'python3 -c \'open("{marker}", "w").write("x")\'')

@@ -1,10 +1,16 @@
-"""Parse-only checks of a program found inside a shell command; none of them runs it.
+"""Parse-only checks of a program found inside a shell command; none of them means to run it.
 
 Python is compiled (`compile`, never executed); SQL is parsed with sqlglot for the tool's
 dialect; jq compiles the program as the body of a function it never calls; awk is only
 checked where the awk has a parse-only mode (gawk 4.2+ `--pretty-print`, mawk `-W dump`).
 Each returns "" when the program is fine, a one-line problem when it is not, and None when
 it cannot be checked here.
+
+A program can escape the function jq wraps it in (`.; $ENV.TOKEN | halt_error | def h: 0`
+closes it and runs the rest), and gawk loads `@load` extensions while it parses; so jq and
+gawk run in the sandbox (verify/sandbox.py: no environment, no network, time and memory
+limits), and where there is none they are not run. mawk's dump runs nothing; it gets an
+empty environment all the same.
 """
 
 from __future__ import annotations
@@ -83,7 +89,7 @@ def jq_problem(program: str, names: tuple[str, ...] = ()) -> str | None:
         return None
     args = [a for name in names for a in ("--arg", name, "")]
     wrapped = f"def _codeassist_unused: {program}\n; 1"
-    failure = _compile([jq, "-n", *args, wrapped])
+    failure = _compile([jq, "-n", *args, wrapped], sandboxed=True)
     if failure is None:
         return None
     return failure and "jq rejects the program: " + failure.replace("_codeassist_unused", "f")
@@ -94,7 +100,7 @@ def awk_problem(program: str, awk: str = "awk") -> str | None:
     mode = _parse_only(awk)
     if mode is None:
         return None
-    failure = _compile([*mode, "--", program])
+    failure = _compile([*mode, "--", program], sandboxed="-W" not in mode)  # mawk: a dump
     return failure and f"{Path(mode[0]).name} rejects the program: {failure}"
 
 
@@ -125,16 +131,29 @@ def _parse_only(awk: str) -> tuple[str, ...] | None:
     return None
 
 
-def _compile(argv: list[str]) -> str | None:
-    """Run a parse-only command: "" when it accepts, its first error line, None if it could not."""
-    try:
-        proc = subprocess.run(
-            argv, capture_output=True, text=True, timeout=TIMEOUT_S,
-            stdin=subprocess.DEVNULL, check=False,
-        )  # fmt: skip
-    except (OSError, subprocess.TimeoutExpired):
+def _compile(argv: list[str], sandboxed: bool) -> str | None:
+    """Run a parse-only command (in the sandbox, if `sandboxed`): "" when it accepts, its first
+    error lines, None when it could not be run or did not finish."""
+    if sandboxed:
+        from codeassist.verify import sandbox
+
+        try:
+            ran = sandbox.run(argv, limits=sandbox.Limits(timeout_s=TIMEOUT_S, memory_mb=256))
+        except (sandbox.Unavailable, OSError):
+            return None
+        returncode, stderr = ran.returncode, ran.stderr
+    else:
+        try:
+            proc = subprocess.run(
+                argv, capture_output=True, text=True, timeout=TIMEOUT_S, env={"LC_ALL": "C"},
+                stdin=subprocess.DEVNULL, check=False,
+            )  # fmt: skip
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        returncode, stderr = proc.returncode, proc.stderr
+    if returncode is None:
         return None
-    if proc.returncode == 0:
+    if returncode == 0:
         return ""
-    lines = [line.strip() for line in proc.stderr.splitlines() if line.strip()]
-    return " ".join(lines[:3])[:300] or f"exit status {proc.returncode}"
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    return " ".join(lines[:3])[:300] or f"exit status {returncode}"
