@@ -1,6 +1,8 @@
 """Where codeassist keeps its files: computed when called, never at import.
 
-`CODEASSIST_HOME` moves every directory codeassist writes (tests use it).
+`CODEASSIST_HOME` moves every directory codeassist writes (tests use it). `make` creates a
+folder in them and keeps codeassist's own folder private to the user (0700): the caches hold
+excerpts of the user's code and the prompts' KV state, the state folder the REPL's history.
 """
 
 from __future__ import annotations
@@ -54,3 +56,16 @@ def models_dir() -> Path:
 
 def config_file() -> Path:
     return config_dir() / "config.toml"
+
+
+def make(folder: Path) -> Path:
+    """Make `folder` (and its parents); the codeassist folder it lies in is the user's alone."""
+    for root in (cache_dir(), state_dir(), data_dir(), config_dir()):
+        if folder == root or root in folder.parents:
+            root.mkdir(mode=0o700, parents=True, exist_ok=True)
+            mode = root.stat().st_mode
+            if mode & 0o077:  # made before, under the umask
+                os.chmod(root, 0o700)
+            break
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

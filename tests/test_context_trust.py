@@ -284,3 +284,23 @@ def test_reading_git_state_never_rewrites_the_users_index(tmp_path: Path) -> Non
     assert (index.read_bytes(), index.stat().st_mtime_ns) == before
     subprocess.run(["git", "-C", str(repo), "status"], capture_output=True, check=True)
     assert index.read_bytes() != before[0]  # plain git status does refresh it: the test can fail
+
+
+def test_the_caches_of_code_excerpts_are_readable_by_the_user_alone(
+    tmp_path: Path, home: Path
+) -> None:
+    """The tag cache holds signatures and docstrings, the review cache findings: under a
+    umask of 022 their folder was 0755 and the files 0644, open to every user of the machine."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "pay.py").write_text("def charge(card_number):\n    '''Charge a card.'''\n")
+    git(repo, "init", "-q")
+    (home / "cache").mkdir(parents=True, mode=0o755)  # made by an older version
+    old = os.umask(0o022)
+    try:
+        proc = run_cli("context", "--lang", "python", "charge a card", cwd=repo, timeout=120)
+    finally:
+        os.umask(old)
+    assert proc.returncode == 0, proc.stderr
+    assert list((home / "cache").glob("*.sqlite")), "no cache was written"
+    assert (home / "cache").stat().st_mode & 0o777 == 0o700

@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from codeassist import paths
+
 BUSY_TIMEOUT_MS = 300  # the longest a write waits for another process's write
 SETUP_WAIT_S = 10.0  # the longest a process waits for another one making the cache
 SCHEMA = """
@@ -88,7 +90,7 @@ def _without(version: str, exc: Exception) -> tuple[sqlite3.Connection, str]:
 
 def _connect(path: Path, version: str) -> sqlite3.Connection:
     """The database at `path`, made (or wiped for a new version) first if it must be."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    paths.make(path.parent)
     made_for = f"{version} {_SCHEMA_DIGEST}"
     db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
     try:

@@ -29,7 +29,7 @@ def run(view: View, *, language: str, model: str | None, endpoint: str | None, c
         )
     session = open_session(view, lambda question: confirm.prompt(question), language=language,
                            model=model, endpoint=endpoint, cwd=cwd)  # fmt: skip
-    paths.state_dir().mkdir(parents=True, exist_ok=True)
+    paths.make(paths.state_dir())
     prompt: PromptSession[str] = PromptSession(
         history=FileHistory(str(paths.state_dir() / "repl_history")),
         completer=_completer(),

@@ -46,7 +46,7 @@ class Cache:
         return self._db
 
     def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        paths.make(self.path.parent)
         db = sqlite3.connect(self.path, timeout=2, isolation_level=None)
         try:
             db.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, data TEXT)")

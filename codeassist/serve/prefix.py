@@ -101,7 +101,7 @@ class Store:
 
     def save(self, backend: Persistable, tokens: list[int]) -> Entry | None:
         """Save the backend's cache, which holds `tokens` (or their head); then evict by LRU."""
-        self.where.mkdir(parents=True, exist_ok=True)
+        paths.make(self.where)
         partial = self.where / f"{os.getpid()}-{threading.get_ident()}.state.partial"
         try:
             n = backend.save_prefix(partial)

@@ -23,6 +23,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from codeassist import paths
 from codeassist.shell.options import Option, mentioned, normalize, parse
 
 TIMEOUT_S = 2.0  # per --help or man
@@ -258,7 +259,7 @@ def _store(file: Path, key: str, doc: Doc | None) -> None:
             "index": {name: number[id(o)] for name, o in doc.options.items()},
         }  # fmt: skip
     try:
-        file.parent.mkdir(parents=True, exist_ok=True)
+        paths.make(file.parent)
         tmp = file.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(json.dumps(data), encoding="utf-8")
         os.replace(tmp, file)

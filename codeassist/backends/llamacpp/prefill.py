@@ -260,7 +260,7 @@ def remember(key: str, faster: bool) -> None:
         data = {}
     data[key] = faster
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        paths.make(path.parent)
         partial = path.with_name(f"{path.name}.{os.getpid()}.partial")  # two writers at once
         partial.write_text(json.dumps(data, indent=1))
         partial.replace(path)
