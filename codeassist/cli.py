@@ -5,9 +5,11 @@ Imports nothing heavy: typer and the standard library only (see tests/test_start
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
@@ -29,26 +31,60 @@ from codeassist.commands import (
 )
 from codeassist.commands import fix as fix_command
 from codeassist.commands.check import check as check_command
-from codeassist.errors import CodeassistError, Exit
+from codeassist.errors import CodeassistError, Exit, InputError, UsageError
 
 if TYPE_CHECKING:
     import click
 
 
 class Group(TyperGroup):
-    """Turns CodeassistError and Ctrl-C into an exit code, wherever they are raised."""
+    """Turns CodeassistError and Ctrl-C into an exit code, wherever they are raised; input that
+    is not UTF-8, a working directory that is gone and output that cannot be written too."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
+            _check_surroundings()
             return super().invoke(ctx)
         except CodeassistError as error:
-            from codeassist.commands._ui import say_on_stderr, show_error
-
-            show_error(error, say_on_stderr)  # one red line and a hint, on stderr
-            raise typer.Exit(int(error.exit_code)) from None
+            _fail(error)
+        except (UnicodeEncodeError, UnicodeDecodeError) as exc:  # undecodable bytes: argv, stdin
+            _fail(UsageError(f"the input is not valid UTF-8 ({exc.reason})", hint=UTF8_HINT))
         except KeyboardInterrupt:
             sys.stderr.write("\n")
             raise typer.Exit(int(Exit.INTERRUPTED)) from None
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:  # the reader went away (`| head`): nothing to say
+                raise typer.Exit(int(Exit.OK)) from None
+            said = exc.strerror or str(exc)
+            if exc.filename:
+                said += f": {exc.filename}"
+            elif exc.errno in (errno.ENOSPC, errno.EIO, errno.EBADF, errno.EDQUOT):
+                said = f"cannot write the output: {said}"
+            _fail(InputError(said, hint=OS_HINT))
+
+
+UTF8_HINT = "pass text in UTF-8 (the request, the code, or the file names it reads)"
+OS_HINT = "check that the file or output can be read and written, and that the disk has room"
+
+
+def _check_surroundings() -> None:
+    """Refuse what no command can work with: arguments not in UTF-8, a deleted working dir."""
+    for arg in sys.argv[1:]:
+        arg.encode("utf-8")  # raises UnicodeEncodeError for undecodable bytes
+    try:
+        os.getcwd()
+    except FileNotFoundError:
+        raise InputError(
+            "the current directory no longer exists", hint="cd to a directory that exists"
+        ) from None
+
+
+def _fail(error: CodeassistError) -> NoReturn:
+    from codeassist.commands._ui import say_on_stderr, show_error
+
+    with contextlib.suppress(OSError):
+        show_error(error, say_on_stderr)  # one red line and a hint, on stderr
+    raise typer.Exit(int(error.exit_code)) from None
 
 
 app = typer.Typer(
@@ -99,6 +135,8 @@ def main() -> None:
     # numpy (under llama_cpp and the context ranking) makes no BLAS call here, but an idle
     # OpenBLAS worker spins for ~0.1 s after import; a user's own setting still wins.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    if sys.stdout is None:  # started with stdout closed (`>&-`): the output goes nowhere
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (open for the process's life)
     try:
         app(prog_name="codeassist")
     except KeyboardInterrupt:  # raised outside a command (while parsing): still 130

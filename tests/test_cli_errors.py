@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from codeassist.errors import Exit
-from tests.helpers.cli import assert_clean_error, run_cli
+from tests.helpers.cli import assert_clean_error, codeassist_exe, run_cli
 
 
 def test_empty_request() -> None:
@@ -162,3 +163,60 @@ def test_repl_refuses_an_unknown_language() -> None:
 def test_hook_install_outside_git_says_so(tmp_path: Path) -> None:
     proc = run_cli("hook", "install", cwd=tmp_path)
     assert_clean_error(proc, Exit.USAGE, "not a git repository", "git init")
+
+
+def _run_bytes(*args: bytes, cwd: Path | None = None, stdin: bytes = b"") -> tuple[int, str, str]:
+    proc = subprocess.run(
+        [codeassist_exe().encode(), *args], input=stdin, capture_output=True, cwd=cwd,
+        timeout=120, check=False,
+    )  # fmt: skip
+    return proc.returncode, proc.stdout.decode(), proc.stderr.decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        (b"risk", b"rm -rf /tmp/\xff"),
+        (b"explain", b"ls \xff"),
+        (b"check", b'print("\xff")'),
+        (b"check", b"--lang", b"shell", b"ls \xff"),
+        (b"gen", b"--lang", b"python", b"add \xff\xfe numbers"),
+    ],
+)
+def test_arguments_that_are_not_utf8_get_one_line(args: tuple[bytes, ...]) -> None:
+    code, out, err = _run_bytes(*args)
+    assert code == Exit.USAGE and out == "", err
+    assert err.splitlines()[0].startswith("error: the input is not valid UTF-8"), err
+    assert len(err.splitlines()) == 2 and "Traceback" not in err
+
+
+def test_code_on_stdin_that_is_not_utf8_gets_one_line() -> None:
+    code, _, err = _run_bytes(b"check", b"--lang", b"python", b"-", stdin=b'print("\xff")\n')
+    assert code == Exit.USAGE and "not valid UTF-8" in err and "Traceback" not in err
+
+
+def test_a_working_directory_deleted_under_the_shell(tmp_path: Path) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    script = f'cd "{gone}" && rmdir "{gone}" && "{codeassist_exe()}" context'
+    proc = subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=60)
+    assert_clean_error(proc, Exit.INPUT, "current directory no longer exists")
+
+
+def test_output_that_cannot_be_written_gets_one_line() -> None:
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run(
+            [codeassist_exe(), "risk", "ls -l"], stdout=full, stderr=subprocess.PIPE, text=True,
+            timeout=60, check=False,
+        )  # fmt: skip
+    assert proc.returncode == Exit.INPUT, proc.stderr
+    assert proc.stderr.startswith("error: cannot write the output: No space left on device")
+    assert "Traceback" not in proc.stderr
+
+
+def test_closed_standard_output_is_no_traceback(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        f'"{codeassist_exe()}" context >&-', shell=True, cwd=tmp_path, capture_output=True,
+        text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
