@@ -359,6 +359,21 @@ def test_a_message_is_proposed_only_when_the_user_gave_none(repo: HookRepo) -> N
     assert repo.last_message() == "feat: my own words"
 
 
+def test_a_proposed_message_never_carries_escapes_into_the_history(repo: HookRepo) -> None:
+    """A file name with an OSC 52 clipboard write, a bell and a bidi override: `git log`
+    would print them raw on every terminal, for as long as the history lives."""
+    from codeassist.review.commitmsg import clean
+
+    repo.install("--type", "prepare-commit-msg")
+    repo.stage(**{"x\x1b]52;c;cm0gLXJm\x07\x1b[2J\u202e.py": "x = 1\n"})
+    assert repo.commit_run().returncode == 0
+    message = repo.last_message()
+    assert message == "chore: add x]52;c;cm0gLXJm[2J.py" and message.isprintable()
+    assert clean("feat: add \x1b]52;c;cm0=\x07 support") is None
+    assert clean("feat: add \u202eevil support") is None
+    assert clean("feat: add a parser") == "feat: add a parser"
+
+
 def test_a_merge_message_is_left_alone(repo: HookRepo) -> None:
     repo.install("--type", "prepare-commit-msg")
     repo.git("checkout", "-q", "-b", "side")

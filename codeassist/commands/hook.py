@@ -7,6 +7,8 @@ import sys
 
 import typer
 
+from codeassist.terminal import sanitize
+
 app = typer.Typer(
     help="Git hooks: review staged changes, propose commit messages.", no_args_is_help=True
 )
@@ -32,7 +34,7 @@ def install(
     check_option("--timeout", "hook_timeout", timeout)
     outcome = hooks.install(kind, _exe(), strict=strict, timeout=timeout)
     extra = " (the existing hook still runs first)" if outcome.action == "chained" else ""
-    typer.echo(f"{outcome.action} {kind} hook: {outcome.path}{extra}", err=True)
+    typer.echo(sanitize(f"{outcome.action} {kind} hook: {outcome.path}{extra}"), err=True)
 
 
 @app.command("uninstall")
@@ -48,7 +50,7 @@ def uninstall(
         "removed": "removed",
         "restored": "restored previous hook:",
     }
-    typer.echo(f"{said[outcome.action]} {outcome.path}", err=True)
+    typer.echo(sanitize(f"{said[outcome.action]} {outcome.path}"), err=True)
 
 
 @app.command("run", hidden=True)

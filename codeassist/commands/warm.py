@@ -33,6 +33,7 @@ def warm(
     from codeassist.errors import CodeassistError, Exit, UsageError
     from codeassist.serve.warm import summary
     from codeassist.serve.warm import warm as send
+    from codeassist.terminal import sanitize
 
     try:
         if (schema or db) and lang != "sql":
@@ -57,7 +58,7 @@ def warm(
         if done.skipped == "no_server":
             typer.echo(f"hint: {HINT}", err=True)
     else:
-        typer.echo(summary(done))
+        typer.echo(sanitize(summary(done)))
 
 
 def _silence() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+import unicodedata
 from pathlib import PurePosixPath
 
 from codeassist.backends.base import Backend, Message, Options
@@ -25,7 +26,15 @@ SYSTEM = (
 
 
 def _names(change: Change) -> list[str]:
-    return [PurePosixPath(f.path).name for f in change.files]
+    return [plain(PurePosixPath(f.path).name) for f in change.files]
+
+
+def plain(text: str) -> str:
+    """`text` without control and format characters (escapes, bidi overrides): a message
+    stays in the history, and `git log` prints it raw on every terminal that shows it."""
+    if text.isprintable():
+        return text
+    return "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
 
 
 def fallback(change: Change) -> str:
@@ -71,7 +80,7 @@ def clean(reply: str) -> str | None:
         line = re.sub(r"^(commit message|message)\s*:\s*", "", line, flags=re.IGNORECASE)
         if line:
             line = line.rstrip(".")
-            return line if VALID.match(line) else None
+            return line if VALID.match(line) and plain(line) == line else None
     return None
 
 
