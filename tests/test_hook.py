@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from codeassist.errors import Exit
 from codeassist.review import hooks
-from tests.helpers.cli import run_cli
+from tests.helpers.cli import assert_clean_error, run_cli
 from tests.helpers.repos import AWS_KEY, Repo
 
 VENV_BIN = str(Path(sys.executable).parent)
@@ -104,6 +105,26 @@ def test_core_hooks_path_is_respected(repo: HookRepo) -> None:
     proc = repo.commit_run("-m", "feat: add app")
     assert proc.returncode == 0, proc.stderr
     assert "app.py:1: error: breakpoint() added" in proc.stderr
+
+
+def test_a_tracked_or_global_hooks_directory_is_changed_only_with_force(
+    repo: HookRepo, tmp_path: Path
+) -> None:
+    """husky or a committed .githooks: replacing the hook there would reach the whole team
+    with the next `git commit -a`; a global core.hooksPath reaches every repository."""
+    team_hook = "#!/bin/sh\necho team hook\n"
+    repo.commit(**{".githooks__pre-commit": team_hook})
+    repo.git("config", "core.hooksPath", ".githooks")
+    proc = run_cli("hook", "install", cwd=repo.root, env=repo.env)
+    assert_clean_error(proc, Exit.USAGE, "tracks", "--force")
+    assert (repo.root / ".githooks" / "pre-commit").read_text() == team_hook
+    assert repo.git("status", "--porcelain") == ""
+    repo.git("config", "core.hooksPath", str(tmp_path / "global-hooks"))
+    assert_clean_error(run_cli("hook", "install", cwd=repo.root, env=repo.env), Exit.USAGE,
+                       "outside this repository")  # fmt: skip
+    assert not (tmp_path / "global-hooks").exists()
+    repo.install("--force")
+    assert hooks.is_ours(tmp_path / "global-hooks" / "pre-commit")
 
 
 def test_the_hook_calls_codeassist_by_absolute_path() -> None:

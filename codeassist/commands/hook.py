@@ -26,13 +26,16 @@ def install(
     kind: str = typer.Option("pre-commit", "--type", "-t", help=f"Hook type: {TYPES}."),
     strict: bool = typer.Option(False, "--strict", help="Block commits with error findings."),
     timeout: float = typer.Option(None, "--timeout", help="Seconds per run."),
+    force: bool = typer.Option(
+        False, "--force", help="Install into a hooks directory the repository tracks or shares."
+    ),
 ) -> None:
     """Install a hook in this repository (core.hooksPath respected; an existing hook is kept)."""
     from codeassist.config import check_option
     from codeassist.review import hooks
 
     check_option("--timeout", "hook_timeout", timeout)
-    outcome = hooks.install(kind, _exe(), strict=strict, timeout=timeout)
+    outcome = hooks.install(kind, _exe(), strict=strict, timeout=timeout, force=force)
     extra = " (the existing hook still runs first)" if outcome.action == "chained" else ""
     typer.echo(sanitize(f"{outcome.action} {kind} hook: {outcome.path}{extra}"), err=True)
 

@@ -102,11 +102,21 @@ def _check(kind: str) -> None:
 
 def install(
     kind: str, exe: str, repo_path: Path | None = None, *, strict: bool = False,
-    timeout: float | None = None,
+    timeout: float | None = None, force: bool = False,
 ) -> Outcome:  # fmt: skip
-    """Write the hook; an existing foreign hook is moved aside and called first."""
+    """Write the hook; an existing foreign hook is moved aside and called first.
+
+    A hooks directory shared beyond this clone (`core.hooksPath` to files the repository
+    tracks, or to a folder outside it, as a global setting does) is changed only with `force`.
+    """
     _check(kind)
     directory = hooks_dir(repo_path)
+    if not force and (shared := _shared(directory, repo_path)):
+        raise UsageError(
+            f"the hooks directory {directory} {shared}; installing would change it for them",
+            hint="pass --force to install there anyway, or call `codeassist review --staged` "
+            "from the shared hook yourself",
+        )
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / kind
     chained = directory / (kind + CHAINED_SUFFIX)
@@ -127,6 +137,20 @@ def install(
     tmp.chmod(tmp.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     os.replace(tmp, path)
     return Outcome(path, action)
+
+
+def _shared(directory: Path, repo_path: Path | None) -> str:
+    """Who else uses the hooks directory ("" when only this clone does)."""
+    repo = open_repo(repo_path)
+    common = Path(repo.git.rev_parse("--path-format=absolute", "--git-common-dir")).resolve()
+    if directory == common or common in directory.parents:
+        return ""
+    tree = Path(repo.working_tree_dir).resolve() if repo.working_tree_dir else None
+    if tree is None or (directory != tree and tree not in directory.parents):
+        return "is outside this repository (every repository using it runs its hooks)"
+    if repo.git.ls_files("--", str(directory)):
+        return "holds files the repository tracks (everyone who clones it runs them)"
+    return ""
 
 
 def uninstall(kind: str, repo_path: Path | None = None) -> Outcome:
