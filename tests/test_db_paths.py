@@ -72,3 +72,28 @@ def test_postgres_without_psycopg_is_one_line_with_a_hint(tmp_path: Path) -> Non
     url = "postgresql://nobody@127.0.0.1:1/shop"
     proc = run_cli("gen", "--lang", "sql", "--db", url, "x", env={"PYTHONPATH": path})
     assert_clean_error(proc, Exit.INPUT, "needs psycopg", "pip install 'codeassist[postgres]'")
+
+
+def test_a_wal_database_is_read_without_leaving_wal_files_beside_it(tmp_path: Path) -> None:
+    """A read-only connection to a WAL database leaves `-wal` and `-shm` in the user's folder
+    (untracked files in their repository) unless it opens the file immutable."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    db = folder / "shop.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("CREATE TABLE items (name TEXT)")
+        conn.execute("INSERT INTO items VALUES ('pen')")
+    conn.close()
+    assert sorted(p.name for p in folder.iterdir()) == ["shop.db"]
+    proc = run_cli("check", "--lang", "sql", "--db", str(db), "SELECT name FROM items",
+                   cwd=folder)  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert sorted(p.name for p in folder.iterdir()) == ["shop.db"]
+    writer = sqlite3.connect(db)  # open elsewhere, a write not yet checkpointed: it is seen
+    writer.execute("INSERT INTO items VALUES ('ink')")
+    writer.commit()
+    proc = run_cli("check", "--lang", "sql", "--db", str(db),
+                   "SELECT name FROM items WHERE name = 'ink'", cwd=folder)  # fmt: skip
+    writer.close()
+    assert proc.returncode == 0, proc.stdout + proc.stderr

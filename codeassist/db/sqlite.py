@@ -34,8 +34,30 @@ _READS = {
 
 
 def uri(path: Path) -> str:
-    """A read-only `file:` URI for the file; `#`, `?`, `%`, spaces and non-ASCII are escaped."""
-    return Path(path).resolve().as_uri() + "?mode=ro"
+    """A read-only `file:` URI for the file; `#`, `?`, `%`, spaces and non-ASCII are escaped.
+
+    A database in WAL mode that no one has open (no `-wal`, no `-shm` beside it) is opened
+    `immutable`: a read-only connection would otherwise leave both files in the user's folder.
+    With no WAL file every page is in the database file itself, so nothing is missed.
+    """
+    path = Path(path).resolve()
+    found = path.as_uri() + "?mode=ro"
+    if _wal_mode(path) and not any(path.with_name(path.name + s).exists() for s in WAL_FILES):
+        found += "&immutable=1"
+    return found
+
+
+WAL_FILES = ("-wal", "-shm")
+
+
+def _wal_mode(path: Path) -> bool:
+    """Whether the file's header says WAL (read and write versions 2, bytes 18 and 19)."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(20)
+    except OSError:
+        return False
+    return head.startswith(b"SQLite format 3\x00") and head[18:20] == b"\x02\x02"
 
 
 def _text(raw: bytes) -> str:
