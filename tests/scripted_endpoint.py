@@ -28,7 +28,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._complete(body)
             return
         reply = self.server.next_reply()
-        if self.server.status != 200:  # an error page: the reply is its body
+        if self.server.status != 200 or self.server.raw:  # an error page, a broken stream
             self.send_response(self.server.status)
             self.end_headers()
             self.wfile.write(reply.encode())
@@ -66,8 +66,10 @@ class _Server(ThreadingHTTPServer):
         status: int,
         heard: list[dict[str, Any]] | None = None,
         most_choices: int = 1,
+        raw: bool = False,
     ) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
+        self.raw = raw  # the reply is the response body as it is, not a stream of it
         self.replies, self.status = list(replies), status
         self.most_choices = most_choices  # 1: `n` is ignored, as many servers do
         self.requests: list[dict[str, Any]] = [] if heard is None else heard
@@ -84,13 +86,15 @@ class _Server(ThreadingHTTPServer):
 
 @contextmanager
 def scripted_endpoint(
-    *replies: str, status: int = 200, heard: list[dict[str, Any]] | None = None
-) -> Iterator[str]:
-    """Serve the replies on 127.0.0.1 (as error pages unless status is 200); yields the URL.
+    *replies: str, status: int = 200, heard: list[dict[str, Any]] | None = None,
+    raw: bool = False,
+) -> Iterator[str]:  # fmt: skip
+    """Serve the replies on 127.0.0.1 (as error pages unless status is 200, as bodies as they
+    are with `raw`); yields the URL.
 
     Each request's JSON body is appended to `heard`, when given: the prompts a client sent.
     """
-    with scripted_server(*replies, status=status, heard=heard) as server:
+    with scripted_server(*replies, status=status, heard=heard, raw=raw) as server:
         yield server.url
 
 
@@ -100,12 +104,13 @@ def scripted_server(
     status: int = 200,
     heard: list[dict[str, Any]] | None = None,
     most_choices: int = 1,
+    raw: bool = False,
 ) -> Iterator[_Server]:
     """The same, yielding the server: its `url` and the `requests` it was sent (parsed JSON).
 
     A non-streamed request gets min(`n`, `most_choices`) choices, each the next reply.
     """
-    server = _Server(list(replies), status, heard, most_choices)
+    server = _Server(list(replies), status, heard, most_choices, raw)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

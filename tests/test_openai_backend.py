@@ -15,7 +15,9 @@ import pytest
 
 from codeassist.backends.base import Message, Options
 from codeassist.backends.openai import OpenAIBackend, chat_url
-from tests.helpers.cli import run_cli
+from codeassist.errors import Exit
+from tests.helpers.cli import assert_clean_error, run_cli
+from tests.scripted_endpoint import scripted_endpoint
 
 
 def free_port() -> int:
@@ -78,3 +80,39 @@ def test_endpoint_from_the_environment(server: str) -> None:
 )
 def test_endpoint_forms(endpoint: str) -> None:
     assert chat_url(endpoint) == "http://h:1/v1/chat/completions"
+
+
+BROKEN_STREAMS = [
+    'data: 5\n\ndata: {"choices": [5]}\n\ndata: "text"\n\ndata: [DONE]\n\n',
+    "<html><body><h1>Welcome to nginx!</h1></body></html>",
+    '{"choices": []}',
+]
+
+
+@pytest.mark.parametrize("body", BROKEN_STREAMS)
+def test_a_reply_that_is_no_chat_stream_is_one_line_not_empty_code(
+    body: str, tmp_path: Path
+) -> None:
+
+    with scripted_endpoint(body, raw=True) as url:
+        proc = run_cli("gen", "--endpoint", url, "--no-context", "--lang", "shell", "list files",
+                       cwd=tmp_path, timeout=60)  # fmt: skip
+    assert_clean_error(proc, Exit.BACKEND, "sent no chat completion stream")
+
+
+def test_an_error_page_is_said_in_one_line_without_its_markup(tmp_path: Path) -> None:
+    page = "<html>\n<head><title>501 Not Implemented</title></head>\n<body>\n<p>nope</p>\n</html>"
+    with scripted_endpoint(page, status=501) as url:
+        proc = run_cli("gen", "--endpoint", url, "--no-context", "--lang", "shell", "list files",
+                       cwd=tmp_path, timeout=60)  # fmt: skip
+    assert_clean_error(proc, Exit.BACKEND, "answered 501: 501 Not Implemented")
+    assert "<" not in proc.stderr
+    error = '{"error": {"message": "model not found", "code": 404}}'
+    with scripted_endpoint(error, status=404) as url:
+        proc = run_cli("gen", "--endpoint", url, "--no-context", "--lang", "shell", "list files",
+                       cwd=tmp_path, timeout=60)  # fmt: skip
+    assert_clean_error(proc, Exit.BACKEND, "answered 404: model not found")
+
+
+def test_an_endpoint_that_is_not_a_url_is_a_usage_error() -> None:
+    assert_clean_error(run_cli("gen", "--endpoint", "foo", "list files"), Exit.USAGE, "foo")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import re
 from collections.abc import Iterator, Sequence
 
 import httpx
@@ -32,8 +33,9 @@ class OpenAIBackend:
 
     def __init__(self, endpoint: str, model: str | None = None, api_key: str | None = None) -> None:
         if not endpoint.startswith(("http://", "https://")):
-            raise BackendError(
-                f"not an HTTP URL: {endpoint}", hint="use e.g. --endpoint http://127.0.0.1:8080"
+            raise UsageError(
+                f"not an HTTP URL: {endpoint}",
+                hint="use e.g. --endpoint http://127.0.0.1:8080 (or `endpoint` in the config)",
             )
         self.url = chat_url(endpoint)
         self.model = model or "default"
@@ -50,7 +52,7 @@ class OpenAIBackend:
                 if response.status_code != 200:
                     response.read()
                     raise _refused(self.url, response)
-                yield from _sse_text(response.iter_lines())
+                yield from _sse_text(response.iter_lines(), self.url)
 
     def complete_many(self, messages: Sequence[Message], options: Options, k: int) -> list[str]:
         """k whole answers: one request for `n` = k; where the server gives fewer choices (many
@@ -78,7 +80,7 @@ class OpenAIBackend:
             except ValueError:
                 data = None
         if isinstance(data, dict) and "error" in data:
-            raise BackendError(f"server error: {data['error']}")
+            raise _server_error(data["error"])
         try:
             choices = sorted(data["choices"], key=lambda c: int(c.get("index", 0)))
             return [str((c.get("message") or {}).get("content") or "") for c in choices]
@@ -121,27 +123,66 @@ def _errors(url: str) -> Iterator[None]:
 
 
 def _refused(url: str, response: httpx.Response) -> BackendError:
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and "error" in data:
+        said = _said(data["error"])
+    else:  # the first line of text in the body, tags dropped (an HTML error page)
+        text = re.sub(r"<[^>]*>", " ", response.text)
+        said = next((line.strip() for line in text.splitlines() if line.strip()), "")
     return BackendError(
-        f"{url} answered {response.status_code}: {response.text[:200]}",
+        f"{url} answered {response.status_code}: {said[:200]}".rstrip(": "),
         hint="check the endpoint URL and the model name",
     )
 
 
-def _sse_text(lines: Iterator[str]) -> Iterator[str]:
-    """The text deltas of a server-sent-events chat stream."""
+def _said(error: object) -> str:
+    """An OpenAI-style error object's message ({"message": …, "code": …}), or the error."""
+    if isinstance(error, dict) and isinstance(error.get("message"), str):
+        return str(error["message"])
+    return str(error)
+
+
+def _server_error(error: object) -> BackendError:
+    return BackendError(f"server error: {_said(error)[:300]}", hint=SERVER_HINT)
+
+
+SERVER_HINT = "check the endpoint's model name and its log"
+
+
+def _sse_text(lines: Iterator[str], url: str = "the endpoint") -> Iterator[str]:
+    """The text deltas of a server-sent-events chat stream; anything else in it is skipped,
+    and a stream with no chat chunk at all is an error (an HTML page, a JSON reply)."""
+    chunks = 0
     for line in lines:
         if not line.startswith("data:"):
             continue
         data = line[5:].strip()
         if data == "[DONE]":
-            return
+            break
         try:
             event = json.loads(data)
         except ValueError:
             continue
+        if not isinstance(event, dict):
+            continue
         if "error" in event:
-            raise BackendError(f"server error: {event['error']}")
-        for choice in event.get("choices", []):
-            text = (choice.get("delta") or {}).get("content")
-            if text:
+            raise _server_error(event["error"])
+        choices = event.get("choices")
+        if not isinstance(choices, list):
+            continue
+        for choice in choices:
+            if not isinstance(choice, dict):
+                continue
+            chunks += 1
+            delta = choice.get("delta")
+            text = delta.get("content") if isinstance(delta, dict) else None
+            if isinstance(text, str) and text:
                 yield text
+    if chunks == 0:
+        raise BackendError(
+            f"{url} sent no chat completion stream", hint="check --endpoint (an OpenAI-style "
+            "/v1/chat/completions server)",
+        )  # fmt: skip
