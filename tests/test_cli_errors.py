@@ -220,3 +220,18 @@ def test_closed_standard_output_is_no_traceback(tmp_path: Path) -> None:
         text=True, timeout=60, check=False,
     )  # fmt: skip
     assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+
+
+def test_a_schema_file_without_end_is_refused_not_read_into_memory() -> None:
+    proc = run_cli("check", "--lang", "sql", "--schema", "/dev/zero", "SELECT 1")
+    assert_clean_error(proc, Exit.INPUT, "/dev/zero", "MiB")
+
+
+def test_a_model_file_that_cannot_be_opened_is_a_model_error(tmp_path: Path) -> None:
+    from codeassist.errors import ModelError
+    from codeassist.models.manifest import check_gguf_header
+
+    folder = tmp_path / "weights.gguf"
+    folder.mkdir()  # opening it fails as an unreadable file does: an OSError
+    with pytest.raises(ModelError, match="cannot read model file"):
+        check_gguf_header(folder)

@@ -15,7 +15,9 @@ def check(
     code: str = typer.Argument("-", help="The code; '-' or nothing reads it from stdin."),
     lang: str = typer.Option("auto", "--lang", "-l", help="Language: python|sql|shell|auto."),
     db: str = typer.Option(None, "--db", help="Database (SQLite path or URL), opened read-only."),
-    schema: Path = typer.Option(None, "--schema", help="A .sql file with the database schema."),
+    schema: Path = typer.Option(
+        None, "--schema", readable=False, help="A .sql file with the database schema."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the checks as one JSON object."),
 ) -> None:
     """Check code as gen checks its answers: parse, names, schema, risk. Nothing is run.

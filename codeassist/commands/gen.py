@@ -15,7 +15,9 @@ def gen(
     lang: str = typer.Option("auto", "--lang", "-l", help=f"Language: {LANGS}."),
     model: str = typer.Option(None, "--model", "-m", help="Model name or path to a .gguf."),
     endpoint: str = typer.Option(None, "--endpoint", help="OpenAI-compatible server URL."),
-    schema: Path = typer.Option(None, "--schema", help="A .sql file with the database schema."),
+    schema: Path = typer.Option(
+        None, "--schema", readable=False, help="A .sql file with the database schema."
+    ),
     db: str = typer.Option(None, "--db", help="Database (SQLite path or URL), opened read-only."),
     context: bool = typer.Option(
         None, "--context/--no-context", help="Ground in the repository [default: inside git]."

@@ -9,10 +9,19 @@ from urllib.parse import unquote, urlparse
 
 from codeassist.errors import InputError, UsageError
 
+MAX_SCHEMA_BYTES = 32 * 2**20  # a schema file larger than this is not a schema
+
 
 def read_schema_file(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        with path.open("rb") as f:
+            data = f.read(MAX_SCHEMA_BYTES + 1)
+        if len(data) > MAX_SCHEMA_BYTES:
+            raise InputError(
+                f"schema file {path} is over {MAX_SCHEMA_BYTES // 2**20} MiB",
+                hint="pass the CREATE TABLE statements alone (e.g. `sqlite3 db .schema`)",
+            )
+        return data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise InputError(

@@ -129,9 +129,16 @@ def resolve(spec: str) -> ModelRef:
 
 
 def check_gguf_header(path: Path) -> None:
-    with path.open("rb") as f:
-        if f.read(4) != GGUF_MAGIC:
-            raise ModelError(
-                f"{path} is not a GGUF file",
-                hint="codeassist loads quantized GGUF weights (llama.cpp's format)",
-            )
+    try:
+        with path.open("rb") as f:
+            magic = f.read(4)
+    except OSError as exc:
+        raise ModelError(
+            f"cannot read model file {path}: {exc.strerror or exc}",
+            hint="check the file's permissions",
+        ) from None
+    if magic != GGUF_MAGIC:
+        raise ModelError(
+            f"{path} is not a GGUF file",
+            hint="codeassist loads quantized GGUF weights (llama.cpp's format)",
+        )

@@ -20,7 +20,7 @@ from codeassist.backends.base import Options
 from codeassist.backends.llamacpp.sequence import Sequence
 from codeassist.backends.llamacpp.speculation import Drafter, Speculation, drafter
 from codeassist.backends.llamacpp.text import TextStream
-from codeassist.errors import BackendError
+from codeassist.errors import BackendError, Exit
 
 
 @dataclass(frozen=True)
@@ -124,10 +124,16 @@ class Decoder:
             self.reach = max(1, self.reach // 2)
 
 
+class PromptTooLong(BackendError):
+    """The request does not fit the model's context: the user's input to shorten (exit 2)."""
+
+    exit_code = Exit.USAGE
+
+
 def check_prompt(prompt: list[int], n_ctx: int) -> None:
     """Refuse a prompt that leaves no room in the context for an answer."""
     if len(prompt) >= n_ctx:
-        raise BackendError(
+        raise PromptTooLong(
             f"the prompt is {len(prompt)} tokens; the context holds {n_ctx}",
             hint="shorten the request, lower the context budget, or raise n_ctx in the config",
         )
