@@ -235,3 +235,10 @@ def test_a_model_file_that_cannot_be_opened_is_a_model_error(tmp_path: Path) -> 
     folder.mkdir()  # opening it fails as an unreadable file does: an OSError
     with pytest.raises(ModelError, match="cannot read model file"):
         check_gguf_header(folder)
+
+
+@pytest.mark.model
+def test_a_request_longer_than_the_context_is_a_usage_error(small_model: Path) -> None:
+    proc = run_cli("gen", "-m", "smollm2-135m", "--no-context", "--lang", "python",
+                   "sort " * 20_000, timeout=120)  # fmt: skip
+    assert_clean_error(proc, Exit.USAGE, "context holds")
