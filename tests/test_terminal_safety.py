@@ -127,6 +127,17 @@ def test_gen_piped_gives_the_code_without_a_raw_escape() -> None:
     assert "It prints hello.\\x1b]0;pwned\\x07" in proc.stderr
 
 
+def test_a_piped_shell_command_has_no_bidi_or_control_character() -> None:
+    """The widget reads `gen --lang shell` piped and puts it on the command line: a bidi
+    override there shows one command and runs another ("Trojan Source")."""
+    reply = "```bash\necho safe \u202e#\a\b\b ok\n```"
+    with scripted_endpoint(reply) as url:
+        proc = run_cli("gen", "--endpoint", url, "--lang", "shell", "--no-verify",
+                       "--no-context", "say safe")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "echo safe \\u202e#\\x07\\x08\\x08 ok\n"
+
+
 def test_an_error_quoting_a_server_answer_is_sanitized() -> None:
     # A BackendError quotes what the server said; the error funnel prints it.
     with scripted_endpoint(f"overloaded{TITLE}[/x]", status=503) as url:

@@ -115,7 +115,10 @@ def show_generation(ready: Prepared, explain: bool = False) -> pipeline.Result:
         result = stream_code(ready.request, ready.backend, ready.language)
     else:
         result = pipeline.run(ready.request, ready.backend)
-        typer.echo(sanitize(result.code, piped=True))  # bare code, but no raw ESC or C1
+        # bare code, but no raw ESC or C1; a shell command (the widget puts it on the command
+        # line, where a bidi override would show one command and run another) no control or
+        # invisible character at all: they are made visible, as on a terminal
+        typer.echo(sanitize(result.code, piped=result.language != "shell"))
         report_checks(result.checks, Console(stderr=True))
         report_samples(result, Console(stderr=True))
     if explain and result.explanation:

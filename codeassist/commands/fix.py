@@ -36,7 +36,7 @@ def fix(
     if as_json:
         typer.echo(json.dumps(found.to_json()))
         return
-    typer.echo(sanitize(found.command, piped=not sys.stdout.isatty()))
+    typer.echo(sanitize(found.command))  # for the command line: no control or bidi character
     if found.result is not None:
         from rich.console import Console
 
