@@ -12,6 +12,7 @@ import sys
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
+from click import exceptions as click_exceptions
 from typer.core import TyperGroup
 
 from codeassist import __version__
@@ -52,6 +53,9 @@ class Group(TyperGroup):
         except KeyboardInterrupt:
             sys.stderr.write("\n")
             raise typer.Exit(int(Exit.INTERRUPTED)) from None
+        except click_exceptions.UsageError as exc:  # click's own: a missing argument, a bad value
+            where = exc.ctx.command_path if exc.ctx else "codeassist"
+            _fail(UsageError(exc.format_message(), hint=f"see `{where} --help`"))
         except OSError as exc:
             if exc.errno == errno.EPIPE:  # the reader went away (`| head`): nothing to say
                 raise typer.Exit(int(Exit.OK)) from None

@@ -242,3 +242,18 @@ def test_a_request_longer_than_the_context_is_a_usage_error(small_model: Path) -
     proc = run_cli("gen", "-m", "smollm2-135m", "--no-context", "--lang", "python",
                    "sort " * 20_000, timeout=120)  # fmt: skip
     assert_clean_error(proc, Exit.USAGE, "context holds")
+
+
+@pytest.mark.parametrize(
+    ("args", "said", "where"),
+    [
+        (("gen",), "Missing argument 'REQUEST'", "codeassist gen --help"),
+        (("gen", "--max-tokens", "abc", "x"), "'abc' is not a valid integer", "codeassist gen"),
+        (("frob",), "No such command 'frob'", "codeassist --help"),
+        (("model", "frob"), "No such command 'frob'", "codeassist model --help"),
+    ],
+)
+def test_clicks_own_errors_are_one_line_and_a_hint(
+    args: tuple[str, ...], said: str, where: str
+) -> None:
+    assert_clean_error(run_cli(*args), Exit.USAGE, said, where)
