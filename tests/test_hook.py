@@ -127,6 +127,16 @@ def test_a_tracked_or_global_hooks_directory_is_changed_only_with_force(
     assert hooks.is_ours(tmp_path / "global-hooks" / "pre-commit")
 
 
+def test_a_repository_git_refuses_is_one_line_with_gits_own_remedy(repo: HookRepo) -> None:
+    """Another user's checkout ("dubious ownership"): hook install gave a traceback, review an
+    exit 1 with nothing said."""
+    refused = {**repo.env, "GIT_TEST_ASSUME_DIFFERENT_OWNER": "1"}
+    for args in (("hook", "install"), ("review",)):
+        proc = run_cli(*args, cwd=repo.root, env=refused)
+        assert_clean_error(proc, Exit.USAGE, "dubious ownership", "safe.directory")
+    assert not (repo.root / ".git" / "hooks" / "pre-commit").exists()
+
+
 def test_the_hook_calls_codeassist_by_absolute_path() -> None:
     text = hooks.script("pre-commit", "/opt/venv/bin/codeassist")
     assert "exe=/opt/venv/bin/codeassist\n" in text

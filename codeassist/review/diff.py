@@ -128,12 +128,22 @@ def open_repo(path: Path | None = None) -> Any:
     import git
 
     try:
-        return git.Repo(path or Path.cwd(), search_parent_directories=True)
+        repo = git.Repo(path or Path.cwd(), search_parent_directories=True)
+        repo.git.rev_parse("--git-dir")  # git itself may refuse it (owned by another user)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
         raise UsageError(
             f"not a git repository: {path or Path.cwd()}",
             hint="run it inside a git repository (git init makes one)",
         ) from None
+    except git.GitCommandError as exc:
+        said = str(exc.stderr).strip().strip("'").removeprefix("stderr: ").strip("'")
+        first = said.splitlines()[0].removeprefix("fatal: ") if said else "git refused it"
+        fix = next((line.strip() for line in said.splitlines() if "safe.directory" in line), "")
+        raise UsageError(
+            f"git refuses this repository: {first}",
+            hint=f"if you trust it: {fix}" if fix else "run `git status` here to see why",
+        ) from None
+    return repo
 
 
 def read_change(
