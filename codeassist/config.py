@@ -121,10 +121,10 @@ def load(path: Path | None = None, environ: dict[str, str] | None = None) -> Con
         try:
             values = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
-            raise InputError(
-                f"cannot read config file {path}: {exc}",
-                hint="fix the TOML syntax or move the file away",
-            ) from exc
+            hint = "fix the TOML syntax or move the file away"
+            if isinstance(exc, OSError):
+                hint = "check the file's permissions, or move it away"
+            raise InputError(f"cannot read config file {path}: {exc}", hint=hint) from exc
     for key in sorted(values, key=lambda k: k != "n_ctx"):  # n_ctx bounds others: it first
         _check_file_value(path, key, values[key], values)
     settings = dict(values)

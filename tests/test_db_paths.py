@@ -97,3 +97,14 @@ def test_a_wal_database_is_read_without_leaving_wal_files_beside_it(tmp_path: Pa
                    "SELECT name FROM items WHERE name = 'ink'", cwd=folder)  # fmt: skip
     writer.close()
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_a_folder_or_an_absolute_url_for_a_local_file_says_what_was_meant(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "adir").mkdir()
+    sqlite3.connect(tmp_path / "shop.db").execute("CREATE TABLE t (a)").connection.close()
+    proc = run_cli("check", "--lang", "sql", "--db", "adir", "SELECT 1", cwd=tmp_path)
+    assert_clean_error(proc, Exit.INPUT, "adir is a directory")
+    proc = run_cli("check", "--lang", "sql", "--db", "sqlite:///shop.db", "SELECT 1", cwd=tmp_path)
+    assert_clean_error(proc, Exit.INPUT, "/shop.db", "did you mean ./shop.db")

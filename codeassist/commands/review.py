@@ -32,7 +32,10 @@ def review(
 
     configuration.check_option("--timeout", "hook_timeout", timeout)
     if sum(bool(x) for x in (staged, commit, rev_range)) > 1:
-        raise UsageError("choose one of --staged, --commit and --range")
+        raise UsageError(
+            "choose one of --staged, --commit and --range",
+            hint="e.g. codeassist review --commit HEAD, or --range main..HEAD",
+        )
     report = session.run(
         configuration.load(), commit=commit, rev_range=rev_range, timeout=timeout,
         use_model=not no_model, model=model, endpoint=endpoint,

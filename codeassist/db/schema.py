@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,14 +51,21 @@ def connect_sqlite_readonly(path: Path) -> sqlite3.Connection:
     """A read-only connection for reading the schema; never creates the file."""
     from codeassist.db import sqlite as sqlite_db
 
+    if path.is_dir():
+        raise InputError(f"{path} is a directory", hint="pass the SQLite file itself to --db")
     if not path.is_file():
-        raise InputError(f"database not found: {path}", hint="pass an existing SQLite file to --db")
+        hint = "pass an existing SQLite file to --db"
+        if path.is_absolute() and Path(path.name).is_file():  # sqlite:///shop.db is /shop.db
+            hint = f"did you mean ./{path.name}? (sqlite:///{path.name} names /{path.name})"
+        raise InputError(f"database not found: {path}", hint=hint)
     try:
         conn = sqlite_db.connect(path)
         conn.execute("SELECT 1 FROM sqlite_master LIMIT 1")
     except sqlite3.DatabaseError as exc:
+        readable = os.access(path, os.R_OK)
         raise InputError(
-            f"cannot open {path} as SQLite: {exc}", hint="is it a SQLite database?"
+            f"cannot open {path} as SQLite: {exc}",
+            hint="is it a SQLite database?" if readable else "check the file's permissions",
         ) from None
     return conn
 
