@@ -13,7 +13,7 @@ class Exit(IntEnum):
     USAGE = 2  # bad arguments or bad input: empty request, unknown option value
     MODEL = 3  # model missing, corrupt, or not loadable
     BACKEND = 4  # inference endpoint or resident server unreachable or failing
-    INPUT = 5  # an input file or database could not be read
+    INPUT = 5  # an input file or database could not be read; the output could not be written
     INTERRUPTED = 130  # Ctrl-C
 
 
