@@ -22,7 +22,7 @@ def read_schema_file(path: Path) -> str:
                 f"schema file {path} is over {MAX_SCHEMA_BYTES // 2**20} MiB",
                 hint="pass the CREATE TABLE statements alone (e.g. `sqlite3 db .schema`)",
             )
-        return data.decode("utf-8")
+        return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as read_text
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise InputError(
