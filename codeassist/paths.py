@@ -7,6 +7,7 @@ excerpts of the user's code and the prompts' KV state, the state folder the REPL
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -63,9 +64,9 @@ def make(folder: Path) -> Path:
     for root in (cache_dir(), state_dir(), data_dir(), config_dir()):
         if folder == root or root in folder.parents:
             root.mkdir(mode=0o700, parents=True, exist_ok=True)
-            mode = root.stat().st_mode
-            if mode & 0o077:  # made before, under the umask
-                os.chmod(root, 0o700)
+            if root.stat().st_mode & 0o077:  # made before, under the umask
+                with contextlib.suppress(OSError):  # not the user's own: left as it is
+                    os.chmod(root, 0o700)
             break
     folder.mkdir(parents=True, exist_ok=True)
     return folder
