@@ -6,6 +6,7 @@ request nor the command enters the history until the user runs it.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -67,3 +68,28 @@ def test_on_error_the_request_comes_back_with_the_reason(
     assert "unknown model 'no-such-model'" in screen
     restored = tmux.wait_for(lambda s: f"{PROMPT} {REQUEST}" in s, 10, "the request restored")
     assert restored.rsplit(PROMPT, 1)[-1].splitlines()[0].strip() == REQUEST
+
+
+@pytest.mark.parametrize("shell", widgets.SHELLS)
+def test_ctrl_c_during_a_request_leaves_no_temp_file(
+    shell: str, tmux: Tmux, tmp_path: Path
+) -> None:
+    need(shell)
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    slow = tmp_path / "slow-codeassist"
+    slow.write_text("#!/bin/sh\necho thinking >&2\nsleep 30\necho ls\n")
+    slow.chmod(0o755)
+    start_shell(tmux, shell, tmp_path, "no-such-model",
+                extra={"TMPDIR": str(temp), "CODEASSIST_BIN": str(slow)})  # fmt: skip
+    tmux.type(REQUEST)
+    tmux.wait_for(lambda s: line_after_prompt(s) == REQUEST, 10, "the request on the line")
+    tmux.keys("C-g")
+    tmux.wait_for(lambda s: "[codeassist" in s, 10, "the widget at work")
+    assert [p.name for p in temp.iterdir()], "the widget keeps stderr in a temp file"
+    tmux.keys("C-c")
+    time.sleep(1)  # the interrupted widget ends
+    tmux.keys("C-c")  # fish keeps the line after the first: the second gives a new prompt
+    tmux.wait_for(lambda s: s.endswith(PROMPT), 10, "an empty prompt")
+    left = [p.name for p in temp.iterdir() if not p.is_dir()]  # fish keeps a folder of its own
+    assert left == []

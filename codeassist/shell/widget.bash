@@ -11,6 +11,7 @@ __codeassist_histcmd=
 __codeassist_socket=@SOCKET@ # the resident server's; warm it when it runs
 __codeassist_autostart=@AUTOSTART@ # 1: after a request with no server, start one (shell_autostart)
 __codeassist_warmed=
+__codeassist_errfile= # the widget's stderr file; a Ctrl-C during a request leaves it to precmd
 __codeassist_warm() { # the server evaluates this directory's prompt prefix, in the background
     __codeassist_warmed=$PWD
     [[ -n $__codeassist_socket && -S $__codeassist_socket ]] || return 0
@@ -23,8 +24,13 @@ __codeassist_start() { # once a request is answered: start the server, so the ne
         return 0
     ("$1" warm --lang shell --quiet --start </dev/null >/dev/null 2>&1 &) # bind -x: no "[1] pid"
 }
+__codeassist_clean() {
+    command rm -f -- "$__codeassist_errfile"
+    __codeassist_errfile=
+}
 __codeassist_precmd() {
     local status=$? pipe="${PIPESTATUS[*]}" count=$HISTCMD failed s
+    [[ -z $__codeassist_errfile ]] || __codeassist_clean
     [[ $PWD == "$__codeassist_warmed" ]] || __codeassist_warm
     if ((BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] >= 404)); then
         count='\#' # the command number: it counts every command run, in history or not
@@ -68,6 +74,7 @@ __codeassist_widget() {
     fi
     local errfile out rc
     errfile=$(mktemp "${TMPDIR:-/tmp}/codeassist.XXXXXX") || return 0
+    __codeassist_errfile=$errfile
     printf ' \e[2m[codeassist…]\e[0m' >/dev/tty 2>/dev/null
     local bin=${CODEASSIST_BIN:-}
     [[ -n $bin ]] || bin=@EXE@
@@ -85,7 +92,7 @@ __codeassist_widget() {
         reason=$(grep -m1 . "$errfile")
         printf 'codeassist: %s\n' "${reason:-no command came back (exit $rc)}" >&2
     fi
-    rm -f -- "$errfile"
+    __codeassist_clean
 }
 __codeassist_explain() {
     [[ -n ${READLINE_LINE//[[:space:]]/} ]] || return 0

@@ -17,6 +17,12 @@ function __codeassist_postexec --on-event fish_postexec
     set -g __codeassist_last_command $argv[1]
     return $st
 end
+set -g __codeassist_errfile '' # the widget's stderr file; a Ctrl-C during a request leaves it here
+function __codeassist_clean --on-event fish_prompt --on-event fish_cancel # the next prompt, or Ctrl-C
+    test -n "$__codeassist_errfile"; or return 0
+    command rm -f -- $__codeassist_errfile
+    set -g __codeassist_errfile ''
+end
 set -g __codeassist_socket @SOCKET@ # the resident server's; warm it when it runs
 set -g __codeassist_autostart @AUTOSTART@ # 1: after a request with no server, start one
 function __codeassist_warm --on-variable PWD # the server evaluates this directory's prefix
@@ -48,7 +54,9 @@ function __codeassist_widget
     end
     set -l bin @EXE@
     set -q CODEASSIST_BIN; and set bin $CODEASSIST_BIN
+    __codeassist_clean
     set -l errfile (mktemp)
+    set -g __codeassist_errfile $errfile
     printf ' \e[2m[codeassist…]\e[0m' >/dev/tty 2>/dev/null
     set -l out ($bin $args 2>$errfile </dev/null | string collect)
     set -l rc $pipestatus[1]
@@ -63,7 +71,7 @@ function __codeassist_widget
         test -n "$reason"; or set reason "no command came back (exit $rc)"
         printf '\ncodeassist: %s\n' "$reason" >&2
     end
-    rm -f -- $errfile
+    __codeassist_clean
     commandline -f repaint
 end
 function __codeassist_explain

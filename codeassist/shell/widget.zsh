@@ -6,12 +6,18 @@
 # The last command and its status live in shell variables; nothing is written to disk.
 typeset -g __codeassist_last_command= __codeassist_last_status=0 __codeassist_pending=
 typeset -gi __codeassist_ran=0
+typeset -g __codeassist_errfile= # the widget's stderr file; a Ctrl-C during a request leaves it to precmd
+__codeassist_clean() {
+    command rm -f -- "$__codeassist_errfile"
+    __codeassist_errfile=
+}
 __codeassist_preexec() {
     __codeassist_pending=${1:-$3} # as typed (empty when history is off: then as run)
     __codeassist_ran=1
 }
 __codeassist_precmd() {
     local st=$? pipe="$pipestatus" failed s
+    [[ -z $__codeassist_errfile ]] || __codeassist_clean
     if ((__codeassist_ran)); then # else an empty line or Ctrl-C: nothing new ran
         failed=$st
         for s in ${=pipe}; do ((failed == 0 && s != 0)) && failed=$s; done # `make | tee log`
@@ -51,6 +57,7 @@ __codeassist_widget() {
     fi
     local errfile out rc
     errfile=$(mktemp "${TMPDIR:-/tmp}/codeassist.XXXXXX") || return 0
+    __codeassist_errfile=$errfile
     zle -R "[codeassist…]"
     local bin=${CODEASSIST_BIN:-}
     [[ -n $bin ]] || bin=@EXE@
@@ -68,7 +75,7 @@ __codeassist_widget() {
         reason=$(grep -m1 . "$errfile")
         zle -M "codeassist: ${reason:-no command came back (exit $rc)}"
     fi
-    rm -f -- "$errfile"
+    __codeassist_clean
 }
 __codeassist_explain() {
     [[ -n ${BUFFER//[[:space:]]/} ]] || return 0
