@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from typer.testing import CliRunner
 
 from codeassist.cli import app
@@ -67,6 +69,17 @@ def test_unparsable_shell_is_never_low() -> None:
     risk = assess_shell("if then fi (((")
     assert risk.level == "medium"
     assert "do not parse" in risk.reasons[0]
+
+
+@pytest.mark.parametrize(
+    ("command", "touches"),
+    [('rm -rf "/', ("/",)), ("rm -rf '/home", ("/home",)), ('ls; rm -rf ~/"', ("~/",))],
+)
+def test_an_unclosed_quote_is_judged_as_if_closed(command: str, touches: tuple[str, ...]) -> None:
+    risk = assess_shell(command)  # the shell waits for the quote; Enter supplies it
+    assert risk.level == "high"
+    assert "do not parse" in risk.reasons[0]
+    assert risk.touches == touches
 
 
 def test_sql_lists_every_table_it_touches() -> None:

@@ -27,21 +27,32 @@ from codeassist.safety.rules import redirect_findings, rule_for
 from codeassist.safety.rules_exfil import pipeline_sends
 
 if TYPE_CHECKING:
-    from tree_sitter import Node
+    from tree_sitter import Node, Tree
 
 SCRIPTING = frozenset({"python", "python3", "perl", "ruby", "node", "php"})
 DOWNLOADERS = frozenset({"curl", "wget", "fetch", "aria2c"})
 SOURCING = frozenset({"source", ".", "eval"})
 
 
+# What an unfinished line may lack at its end; the shell would wait for it (PS2), and the
+# user's Enter would supply it. `rm -rf "/` is judged as `rm -rf "/"`.
+CLOSERS = ('"', "'", "`", ")", "}", '")', "')", '"}', "))", "\n}")
+
+
 def findings(command: str, depth: int = 0) -> list[Finding]:
-    """Every rule that matches somewhere in the command line."""
-    tree = syntax.parser("bash").parse(command.encode("utf-8"))
+    """Every rule that matches somewhere in the command line (an unclosed one as if closed)."""
+    tree = _parse(command)
     found: list[Finding] = []
     if tree.root_node.has_error:
         found.append(Finding("medium", "parts of the command do not parse as shell: read it"))
+        tree = next((t for t in map(_parse, (command + c for c in CLOSERS))
+                     if not t.root_node.has_error), tree)  # fmt: skip
     _walk(tree.root_node, found, depth)
     return found
+
+
+def _parse(command: str) -> Tree:
+    return syntax.parser("bash").parse(command.encode("utf-8"))
 
 
 def _head(node: Node) -> Command | None:
