@@ -251,6 +251,12 @@ def test_a_request_longer_than_the_context_is_a_usage_error(small_model: Path) -
         (("gen", "--max-tokens", "abc", "x"), "'abc' is not a valid integer", "codeassist gen"),
         (("frob",), "No such command 'frob'", "codeassist --help"),
         (("model", "frob"), "No such command 'frob'", "codeassist model --help"),
+        # an empty value (`--db "$UNSET"`) is not the default: before, it was silently ignored
+        (("gen", "--db", "", "x"), "'--db': must not be empty", "codeassist gen --help"),
+        (("gen", "-m", " ", "x"), "'-m': must not be empty", "codeassist gen --help"),
+        (("fix", "--endpoint", "", "-c", "ls"), "'--endpoint': must not be", "codeassist fix"),
+        (("serve", "--model", ""), "'--model' / '-m': must not be empty", "codeassist serve"),
+        (("check", "--db", "", "SELECT 1"), "'--db': must not be empty", "codeassist check"),
     ],
 )
 def test_clicks_own_errors_are_one_line_and_a_hint(

@@ -8,13 +8,17 @@ from pathlib import Path
 
 import typer
 
+from codeassist.commands._options import not_empty
+
 MARKS = {"passed": ("ok", "green"), "failed": ("FAILED", "bold red"), "not run": ("--", "dim")}
 
 
 def check(
     code: str = typer.Argument("-", help="The code; '-' or nothing reads it from stdin."),
     lang: str = typer.Option("auto", "--lang", "-l", help="Language: python|sql|shell|auto."),
-    db: str = typer.Option(None, "--db", help="Database (SQLite path or URL), opened read-only."),
+    db: str = typer.Option(
+        None, "--db", callback=not_empty, help="Database (SQLite path or URL), opened read-only."
+    ),
     schema: Path = typer.Option(
         None, "--schema", readable=False, help="A .sql file with the database schema."
     ),

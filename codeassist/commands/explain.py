@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from codeassist.commands._options import not_empty
+
 if TYPE_CHECKING:
     from codeassist.shell.explain import Explanation
 
@@ -18,8 +20,12 @@ def explain(
         False, "--json", help='Print {"parts": [{"text", "kind", "doc", "source"}], "risk"}.'
     ),
     summary: bool = typer.Option(False, "--summary", help="Also ask the model for a summary."),
-    model: str = typer.Option(None, "--model", "-m", help="Model for --summary."),
-    endpoint: str = typer.Option(None, "--endpoint", help="OpenAI-compatible server URL."),
+    model: str = typer.Option(
+        None, "--model", "-m", callback=not_empty, help="Model for --summary."
+    ),
+    endpoint: str = typer.Option(
+        None, "--endpoint", callback=not_empty, help="OpenAI-compatible server URL."
+    ),
 ) -> None:
     """Explain each part of a command from the installed man pages and --help; show its risk.
 

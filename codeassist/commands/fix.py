@@ -8,12 +8,18 @@ from pathlib import Path
 
 import typer
 
+from codeassist.commands._options import not_empty
+
 
 def fix(
     command: str = typer.Option("", "--command", "-c", help="The command line that failed."),
     exit_code: int = typer.Option(None, "--exit-code", "-e", help="Its exit status."),
-    model: str = typer.Option(None, "--model", "-m", help="Model name or path to a .gguf."),
-    endpoint: str = typer.Option(None, "--endpoint", help="OpenAI-compatible server URL."),
+    model: str = typer.Option(
+        None, "--model", "-m", callback=not_empty, help="Model name or path to a .gguf."
+    ),
+    endpoint: str = typer.Option(
+        None, "--endpoint", callback=not_empty, help="OpenAI-compatible server URL."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Correct a failed command: prints the fixed command line; nothing runs.

@@ -7,18 +7,26 @@ from pathlib import Path
 
 import typer
 
+from codeassist.commands._options import not_empty
+
 LANGS = "python|sql|shell|auto"
 
 
 def gen(
     request: str = typer.Argument(..., help="What you want, in plain words."),
     lang: str = typer.Option("auto", "--lang", "-l", help=f"Language: {LANGS}."),
-    model: str = typer.Option(None, "--model", "-m", help="Model name or path to a .gguf."),
-    endpoint: str = typer.Option(None, "--endpoint", help="OpenAI-compatible server URL."),
+    model: str = typer.Option(
+        None, "--model", "-m", callback=not_empty, help="Model name or path to a .gguf."
+    ),
+    endpoint: str = typer.Option(
+        None, "--endpoint", callback=not_empty, help="OpenAI-compatible server URL."
+    ),
     schema: Path = typer.Option(
         None, "--schema", readable=False, help="A .sql file with the database schema."
     ),
-    db: str = typer.Option(None, "--db", help="Database (SQLite path or URL), opened read-only."),
+    db: str = typer.Option(
+        None, "--db", callback=not_empty, help="Database (SQLite path or URL), opened read-only."
+    ),
     context: bool = typer.Option(
         None, "--context/--no-context", help="Ground in the repository [default: inside git]."
     ),

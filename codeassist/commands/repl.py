@@ -6,11 +6,17 @@ from pathlib import Path
 
 import typer
 
+from codeassist.commands._options import not_empty
+
 
 def repl(
     lang: str = typer.Option("auto", "--lang", "-l", help="Language: python|sql|shell|auto."),
-    model: str = typer.Option(None, "--model", "-m", help="Model name or path to a .gguf."),
-    endpoint: str = typer.Option(None, "--endpoint", help="OpenAI-compatible server URL."),
+    model: str = typer.Option(
+        None, "--model", "-m", callback=not_empty, help="Model name or path to a .gguf."
+    ),
+    endpoint: str = typer.Option(
+        None, "--endpoint", callback=not_empty, help="OpenAI-compatible server URL."
+    ),
 ) -> None:
     """Ask for code again and again with one loaded model; /help lists the commands.
 

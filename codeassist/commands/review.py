@@ -6,6 +6,8 @@ import json
 
 import typer
 
+from codeassist.commands._options import not_empty
+
 
 def review(
     staged: bool = typer.Option(False, "--staged", help="Review the staged change (default)."),
@@ -17,8 +19,12 @@ def review(
     ),
     strict: bool = typer.Option(False, "--strict", help="Exit 1 when there is an error finding."),
     no_model: bool = typer.Option(False, "--no-model", help="Only the rules; no model."),
-    model: str = typer.Option(None, "--model", "-m", help="Model name or path to a .gguf."),
-    endpoint: str = typer.Option(None, "--endpoint", help="OpenAI-compatible server URL."),
+    model: str = typer.Option(
+        None, "--model", "-m", callback=not_empty, help="Model name or path to a .gguf."
+    ),
+    endpoint: str = typer.Option(
+        None, "--endpoint", callback=not_empty, help="OpenAI-compatible server URL."
+    ),
 ) -> None:
     """Report likely bugs, leftover debugging, risky shell/SQL, secrets and broken callers.
 

@@ -7,9 +7,13 @@ from pathlib import Path
 
 import typer
 
+from codeassist.commands._options import not_empty
+
 
 def serve(
-    model: str = typer.Option(None, "--model", "-m", help="Model name or path to a .gguf."),
+    model: str = typer.Option(
+        None, "--model", "-m", callback=not_empty, help="Model name or path to a .gguf."
+    ),
     socket: Path = typer.Option(None, "--socket", help="Socket path (default: runtime dir)."),
     idle_timeout: float = typer.Option(
         None, "--idle-timeout", help="Exit after this many idle seconds."

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import typer
 
+from codeassist.commands._options import not_empty
+
 HINT = "start one with `codeassist serve --detach`; the shell widget then warms it by itself"
 
 
@@ -20,7 +22,9 @@ def warm(
         False, "--start", help="Start the server first when none runs (serve --detach)."
     ),
     schema: Path = typer.Option(None, "--schema", help="SQL: a .sql file with the schema."),
-    db: str = typer.Option(None, "--db", help="SQL: the database (SQLite path or URL)."),
+    db: str = typer.Option(
+        None, "--db", callback=not_empty, help="SQL: the database (SQLite path or URL)."
+    ),
 ) -> None:
     """Evaluate the prompt's stable part for this directory in the running server, if any.
 
