@@ -263,3 +263,8 @@ def test_clicks_own_errors_are_one_line_and_a_hint(
     args: tuple[str, ...], said: str, where: str
 ) -> None:
     assert_clean_error(run_cli(*args), Exit.USAGE, said, where)
+
+
+def test_run_with_json_is_refused_before_any_model_loads() -> None:
+    proc = run_cli("gen", "--run", "--json", "-m", "no-such-model", "list files")
+    assert_clean_error(proc, Exit.USAGE, "--run and --json cannot go together", "drop --json")

@@ -45,8 +45,14 @@ def gen(
     """Turn a request into Python, SQL or shell code."""
     from codeassist import config
     from codeassist.commands import _ui
+    from codeassist.errors import UsageError
     from codeassist.pipeline.prepare import Ask, prepare
 
+    if run and as_json:
+        raise UsageError(
+            "--run and --json cannot go together: --run asks before it runs",
+            hint="drop --json to be asked, or run the code from the JSON yourself",
+        )
     ask = Ask(request, lang, Path.cwd(), explain=explain, verify=verify, model=model,
               endpoint=endpoint, schema_file=schema, db=db, context=context,
               max_tokens=max_tokens, temperature=temperature, samples=samples)  # fmt: skip
