@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 from collections.abc import Iterator
 from pathlib import Path
@@ -185,6 +186,22 @@ def test_sql_is_not_run_here() -> None:
     h.type("/lang sql", "select one")
     out = h.type("/run")
     assert "does not run sql code" in out
+
+
+class Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_copy_puts_what_was_shown_on_the_clipboard_not_raw_escapes() -> None:
+    terminal = Tty()
+    answer = "echo ok\x1b[201~\nrm -rf ~\x07\n"  # ends a bracketed paste: the rest is typed
+    message = copy_to_clipboard(answer, environ={}, terminal=terminal)
+    assert message.startswith("copied through the terminal")
+    sent = terminal.getvalue()
+    assert sent.startswith("\x1b]52;c;") and sent.endswith("\x07")
+    copied = base64.b64decode(sent[len("\x1b]52;c;") : -1]).decode()
+    assert copied == "echo ok\\x1b[201~\nrm -rf ~\\x07\n"
 
 
 def test_copy_says_when_there_is_no_way_to_copy() -> None:

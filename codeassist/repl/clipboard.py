@@ -13,7 +13,14 @@ from typing import TextIO
 def copy_to_clipboard(
     text: str, environ: dict[str, str] | None = None, terminal: TextIO | None = None
 ) -> str:
-    """Copy with wl-copy or xclip when they can reach a display, else OSC 52; says how."""
+    """Copy with wl-copy or xclip when they can reach a display, else OSC 52; says how.
+
+    What is copied is what the terminal showed: control characters stay visible escapes, so
+    a pasted answer cannot end a bracketed paste (`ESC[201~`) and type the rest as keys.
+    """
+    from codeassist.terminal import sanitize
+
+    text = sanitize(text)
     env = os.environ if environ is None else environ
     out = sys.stdout if terminal is None else terminal
     tools = [("WAYLAND_DISPLAY", ["wl-copy"]), ("DISPLAY", ["xclip", "-selection", "clipboard"])]
