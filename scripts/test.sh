@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Set up everything the test suite needs on a fresh Debian/Ubuntu machine, then run it all.
-#   - system packages: real shells (bash, zsh, fish) driven through tmux, PostgreSQL, SQLite, git
+#   - system packages: real shells (bash, zsh, fish) driven through tmux, PostgreSQL, SQLite, git,
+#     gawk (its programs are parsed in the sandbox: tested, not skipped)
 #   - a virtual environment in .venv with codeassist and its test tools
 #   - the small real model (smollm2-135m) is installed by the tests' own fixture
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(git tmux zsh fish sqlite3 postgresql build-essential cmake man-db manpages)
+APT_PACKAGES=(git tmux zsh fish sqlite3 postgresql build-essential cmake man-db manpages gawk)
 SUDO=$([ "$(id -u)" = 0 ] && echo "" || echo sudo)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
