@@ -52,7 +52,7 @@ def rm(argv: list[str], from_input: bool) -> list[Finding]:
         found.append(Finding("high", "--no-preserve-root lets rm delete /", ("/",)))
     if from_input:
         found.append(Finding("medium", f"{verb} paths read from its input (xargs)", ("<stdin>",)))
-    for target in targets:
+    for target in filter(None, targets):  # `rm -rf ""` deletes nothing: rm refuses the name
         place = where(target)
         found.append(Finding(delete_level(place, recursive), f"{verb} {place.value}", (target,)))
         found.extend(deletes_place(target))
