@@ -2,8 +2,8 @@
 
 One detector for both places that need one: review flags the secrets a change adds
 (review/secrets.py), and the context engine redacts them before a file is parsed
-(ctx/pool.py). The rules are tables (FORMATS, the name words, PLACEHOLDER), like the risk
-rules; tests/data/secrets_corpus.toml holds secrets and the look-alikes to keep.
+(ctx/pool.py). The rules are tables (secret_rules.py: FORMATS, the name words, PLACEHOLDER), like
+the risk rules; tests/data/secrets_corpus.toml holds secrets and the look-alikes to keep.
 """
 
 from __future__ import annotations
@@ -17,6 +17,17 @@ from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
+from codeassist.secret_rules import (
+    ANCHORS,
+    FORMATS,
+    KEY_PREFIXES,
+    NOT_SECRET_ENDINGS,
+    NOT_SECRET_WORDS,
+    PASSWORD_WORDS,
+    PLACEHOLDER,
+    SECRET_WORDS,
+)
+
 REDACTED = "«redacted»"
 ENTROPY_MIN = 3.5  # bits per character: random base64 tokens score above, words below
 HEX_ENTROPY_MIN = 3.0  # hex has 4 bits a character at most
@@ -24,74 +35,10 @@ TOKEN_MIN = 16  # shortest value bound to a token or key name taken for a secret
 PASSWORD_MIN = 8  # shortest value bound to a password name taken for a secret
 WORDY = 0.6  # a value this much made of words (PKCS7PrivateKeyTypes) is a name, not a token
 
-# (what, pattern, severity, judge): the match (or its `secret` group) is the secret. judge:
-# "" the format is proof; "placeholder": unless a placeholder; "random": unless not random.
-FORMATS: tuple[tuple[str, str, str, str], ...] = (
-    ("AWS access key id", r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b", "error", ""),
-    ("private key", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----", "error", ""),
-    ("GitHub token", r"\bgh[pousr]_[A-Za-z0-9]{36,}\b", "error", ""),
-    ("GitHub token", r"\bgithub_pat_[A-Za-z0-9_]{40,}\b", "error", ""),
-    ("GitLab token", r"\bglpat-[A-Za-z0-9_-]{20,}", "error", ""),
-    ("Slack token", r"\bxox[abposr]-[A-Za-z0-9-]{10,}", "error", ""),
-    ("Slack webhook URL", r"https://hooks\.slack\.com/services/T\w+/B\w+/\w+", "error", ""),
-    ("Stripe key", r"\b(?:sk|rk)_live_[A-Za-z0-9]{16,}\b", "error", ""),
-    ("Stripe test key", r"\b(?:sk|rk)_test_[A-Za-z0-9]{16,}\b", "warning", ""),
-    ("Stripe publishable key", r"\bpk_live_[A-Za-z0-9]{16,}\b", "info", ""),
-    ("Google API key", r"\bAIza[0-9A-Za-z_-]{35}\b", "error", ""),
-    ("Anthropic API key", r"\bsk-ant-[A-Za-z0-9_-]{32,}", "error", ""),
-    ("OpenAI-style API key", r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{32,}", "error", ""),
-    ("JSON web token", r"\beyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{8,}", "warning", ""),
-    (
-        "password in a URL",
-        r"\b[a-zA-Z][a-zA-Z0-9+.-]{0,30}://[^\s:/@'\"]{1,200}:(?P<secret>[^\s:/@'\"]{3,200})@",
-        "warning",
-        "placeholder",
-    ),
-    ("bearer token", r"\b[Bb]earer[^\S\n]+(?P<secret>[\w.~+/-]{20,}=*)", "error", "random"),
-)
+
 _FORMATS = tuple((w, re.compile(p), s, j) for w, p, s, j in FORMATS)
-# Where a secret may start, in lowercased bytes: each a literal-led pattern (fast to scan
-# for); a line with none is not looked at again. Together they cover FORMATS and the names.
-ANCHORS = (
-    rb"a(?:kia|sia|bia|cca)[0-9a-z]{16}", rb"private key", rb"gh[pousr]_", rb"github_pat_",
-    rb"glpat-", rb"xox[abposr]-", rb"hooks\.slack", rb"_(?:live|test)_", rb"aiza", rb"sk-",
-    rb"eyj", rb"bearer", rb"://[^\s/@\"']{1,200}:[^\s/@\"']{0,200}@",
-    *(word + rb"[\w.-]{0,80}[\"'`\]]?\]?[ \t]*[:=]"
-      for word in (rb"pass", rb"pwd", rb"secret", rb"token", rb"key", rb"auth", rb"credential")),
-)  # fmt: skip
 _ANCHORS = tuple(map(re.compile, ANCHORS))
 
-# Words that make a name a secret's (a name is split at _ - . and case changes), also when
-# two are written as one ("apikey", "secretKey").
-PASSWORD_WORDS = frozenset({"password", "passwd", "pwd", "pass", "passphrase", "passcode"})
-SECRET_WORDS = frozenset({
-    "secret", "token", "apikey", "auth", "authorization", "credential", "credentials",
-    "privatekey", "accesskey", "secretkey", "signingkey", "encryptionkey", "masterkey",
-    "sessionkey", "clientsecret", "authtoken", "accesstoken", "refreshtoken", "bearer",
-    "licensekey", "servicekey",
-})  # fmt: skip
-KEY_PREFIXES = frozenset({
-    "api", "access", "secret", "private", "signing", "encryption", "master", "session",
-    "client", "app", "license", "service", "account", "consumer", "auth", "webhook",
-})  # fmt: skip
-# A name with one of these words, or ending in one, describes a secret, it does not hold one.
-NOT_SECRET_WORDS = frozenset({"public"})
-NOT_SECRET_ENDINGS = frozenset({
-    "url", "uri", "path", "file", "filename", "dir", "name", "id", "type", "header", "regex",
-    "re", "pattern", "len", "length", "field", "env", "var", "prefix", "suffix", "format",
-    "endpoint", "mode", "count", "size", "version", "label", "kind", "param", "policy",
-    "scope", "scopes", "method", "limit", "min", "max", "class", "provider", "manager",
-    "cache", "validator", "required", "enabled", "expiry", "expires", "ttl", "timeout",
-    "source", "store", "backend", "attr", "location", "host", "port", "user", "username",
-    "email", "hint", "prompt", "message", "error", "form", "input", "key_name",
-})  # fmt: skip
-PLACEHOLDER = re.compile(
-    r"^(x+|\*+|\.+|-+|<.*>|\[.*\]|\$\{?.*\}?|%\(.*|%s|\{.*\}|your[_-].*|change[_-]?me.*"
-    r"|example.*|dummy.*|test.*|fake.*|sample.*|placeholder.*|replace[_-]?me.*|todo.*"
-    r"|secret|password|passwd|pass|pwd|null|none|nil|true|false|undefined"
-    r"|(os\.)?environ.*|getenv.*|env\(.*|process\.env.*)$|xxxx|\.\.\.|…|«redacted»",
-    re.IGNORECASE,
-)
 # `name = "value"`, `NAME: str = "value"`, `"name": "value"`, `name: value`, `NAME=value`,
 # `f(key="value")`, `["name"] = "value"`: the value quoted, or bare up to a space or comma
 # (and not a call or an index: that is code).
@@ -101,6 +48,12 @@ _BOUND = re.compile(
     r"""[^\S\n]*(?::=|=>|==?|:)[^\S\n]*"""
     r"""(?:[rbuRBU]{0,2}(?P<q>["'`])(?P<quoted>[^"'`\n]{1,300}?)(?P=q)"""
     r"""|(?P<bare>[^\s"'`,;(){}\[\]]{1,300}+)(?![(\[]))"""
+)
+# A column's DEFAULT in a CREATE TABLE: `password TEXT NOT NULL DEFAULT 'value'`.
+_SQL_DEFAULT = re.compile(
+    r"""(?<![\w.-])(?P<name>[A-Za-z_]\w{0,80})[^\S\n]+[A-Za-z]\w*(?:\([^)\n]{0,20}\))?"""
+    r"""(?:[^\S\n]+(?:NOT[^\S\n]+)?NULL)?[^\S\n]+DEFAULT[^\S\n]+'(?P<quoted>[^'\n]{1,300})'""",
+    re.IGNORECASE,
 )
 _NAME_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 _WORDS = re.compile(r"[A-Z]?[a-z]{3,}")
@@ -112,7 +65,7 @@ _DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
 # line or the first character a key does not hold.
 _KEY_BLOCK = re.compile(
     rb"(-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----)"
-    rb"((?:[A-Za-z0-9+/=\s,:.-]|\\n)*?)(?=-----END |[^A-Za-z0-9+/=\s,:.\\-]|\\(?!n)|\Z)"
+    rb"((?:[A-Za-z0-9+/=\s,:.-]|\\{1,2}n)*?)(?=-----END |[^A-Za-z0-9+/=\s,:.\\-]|\\(?!\\?n)|\Z)"
 )
 _KEY_CHARS = re.compile(rb"[A-Za-z0-9+/=]")
 KEY_BODY_MIN = 16  # base64 characters after a BEGIN line that make it a key, not a mention
@@ -134,7 +87,9 @@ class Hit(NamedTuple):
 @cache
 def rules_version() -> str:
     """A digest of these rules: what was redacted under other rules is redacted again."""
-    return hashlib.blake2b(Path(__file__).read_bytes(), digest_size=8).hexdigest()
+    here = Path(__file__).parent
+    code = b"".join((here / name).read_bytes() for name in ("secrets.py", "secret_rules.py"))
+    return hashlib.blake2b(code, digest_size=8).hexdigest()
 
 
 def entropy(text: str) -> float:
@@ -160,7 +115,7 @@ def secret_name(name: str) -> str:
             return "secret"
         if word in KEY_PREFIXES and pair == word + "key":
             return "secret"
-    return ""
+    return "secret" if words[-1] == "key" else ""  # `key=`, a deploy key: a random value is one
 
 
 def looks_random(value: str, *, quoted: bool = True, password: bool = False) -> bool:
@@ -202,13 +157,31 @@ def _format_hits(text: str) -> list[Hit]:
                 continue
             if judge == "random" and not looks_random(value):
                 continue
+            if judge == "password" and not looks_random(value, password=True):
+                continue
+            if judge == "basic" and not _user_and_password(value):
+                continue
             hits.append(Hit(what, m.start(group), m.end(group), severity))
     return hits
 
 
+def _user_and_password(value: str) -> bool:
+    """Whether a `Basic` credential decodes to `user:password`, as HTTP basic auth sends it."""
+    import base64
+    import binascii
+
+    try:
+        decoded = base64.b64decode(value + "=" * (-len(value) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    user, colon, password = decoded.partition(b":")
+    return bool(colon and password) and decoded.isascii() and decoded.decode().isprintable()
+
+
 def _bound_hits(text: str) -> list[Hit]:
     hits: list[Hit] = []
-    for m in _BOUND.finditer(text):
+    matches = [*_BOUND.finditer(text), *_SQL_DEFAULT.finditer(text)]
+    for m in matches:
         name = m.group("name")
         quoted = m.group("quoted") is not None
         group = "quoted" if quoted else "bare"

@@ -50,6 +50,8 @@ def test_a_private_key_block_loses_its_body_and_keeps_its_lines() -> None:
     pem = "-----BEGIN PRIVATE KEY-----\\nMIIEowIBAAKCAQEAu1SU1LfV\\n-----END PRIVATE KEY-----"
     one_line = f'K = "{pem}"'
     assert "MIIEow" not in redact_text(one_line)
+    in_json = f'CREDS = \'{{"private_key": "{pem.replace(chr(92), chr(92) * 2)}"}}\''
+    assert "\\\\n" in in_json and "MIIEow" not in redact_text(in_json)  # JSON in Python
     mention = 'if pem.startswith("-----BEGIN RSA PRIVATE KEY-----"):\n    load(pem)\n'
     assert redact_text(mention) == mention  # code that looks for keys is not a key
 
