@@ -1,25 +1,24 @@
-"""Read a change with gitpython: files, hunks, added lines with their new line numbers."""
+"""Read a change from git: its files, hunks, and added lines with their new line numbers."""
 
 from __future__ import annotations
 
-import re
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from codeassist.errors import InputError, UsageError
+from codeassist.review.gitio import Git, GitFailed, open_repo
+from codeassist.review.patch import Hunk, header, parse_patch, split
 
-EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+__all__ = ["MAX_FILE_BYTES", "Change", "FileChange", "Hunk", "grep_side", "open_repo",
+           "parse_patch", "read_change", "read_side"]  # fmt: skip
+
 MAX_FILE_BYTES = 1_000_000  # larger files are listed as not reviewed, never half-read
-_HUNK = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
-
-
-@dataclass(frozen=True)
-class Hunk:
-    old_start: int
-    old_len: int
-    new_start: int
-    new_len: int
+GITLINK = "160000"  # a submodule: a commit of another repository, not content
+_DIFF = ("--no-ext-diff", "--no-textconv", "--no-color", "--src-prefix=a/", "--dst-prefix=b/")
+_STATUS = {"A": "added", "C": "added", "D": "deleted", "R": "renamed"}  # else modified
+_BATCH = 500  # files per `git diff -p` call, to keep the command line short
+_TREES = ("diff-tree", "-r")
 
 
 @dataclass
@@ -32,6 +31,7 @@ class FileChange:
     old_blob: str | None = None
     new_blob: str | None = None
     binary: bool = False
+    submodule: bool = False  # a gitlink: nothing here to read
     too_large: bool = False
     utf8: bool = True  # False: decoded with replacement characters
     new_text: str = ""
@@ -46,6 +46,27 @@ class FileChange:
     @property
     def suffix(self) -> str:
         return Path(self.path).suffix.lower()
+
+
+@dataclass(frozen=True)
+class _Diff:
+    """The git command that compares the two sides, and the trees it compares."""
+
+    command: tuple[str, ...]
+    trees: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """One file of `git diff --raw -z`: modes, objects (None: no such side), status, paths."""
+
+    old_mode: str
+    new_mode: str
+    old_oid: str | None
+    new_oid: str | None
+    status: str
+    old_path: bytes
+    path: bytes
 
 
 @dataclass
@@ -65,85 +86,93 @@ def _decode(data: bytes) -> tuple[str, bool]:
         return data.decode("utf-8", errors="replace"), False
 
 
-def parse_patch(patch: bytes) -> tuple[list[Hunk], list[tuple[int, bytes]]]:
-    """Hunks and added lines (new line numbers) of one file's unified diff."""
-    hunks: list[Hunk] = []
-    added: list[tuple[int, bytes]] = []
-    line_no = 0
-    for raw in patch.split(b"\n"):
-        m = _HUNK.match(raw)
-        if m:
-            o, ol, n, nl = m.groups()
-            hunk = Hunk(int(o), int(ol or b"1"), int(n), int(nl or b"1"))
-            hunks.append(hunk)
-            line_no = hunk.new_start
-        elif not hunks or raw.startswith(b"\\"):
+def _entries(raw: bytes) -> list[_Entry]:
+    """`git diff --raw -z --no-abbrev` read; unmerged paths are left out."""
+    fields = raw.split(b"\0")
+    out: list[_Entry] = []
+    i = 0
+    while i + 1 < len(fields) and fields[i].startswith(b":"):
+        old_mode, new_mode, old_oid, new_oid, status = fields[i][1:].decode().split(" ")
+        two = status[0] in "RC"
+        old_path, path = fields[i + 1], fields[i + 2 if two else i + 1]
+        i += 3 if two else 2
+        if status[0] == "U":
             continue
-        elif raw.startswith(b"+"):
-            added.append((line_no, raw[1:]))
-            line_no += 1
-        elif raw.startswith(b" "):
-            line_no += 1
-    return hunks, added
+        if old_mode == GITLINK:  # a submodule became a file: the file is all new
+            old_mode, old_oid = "000000", "0"
+        old, new = (None if set(oid) == {"0"} else oid for oid in (old_oid, new_oid))
+        out.append(_Entry(old_mode, new_mode, old, new, status[0], old_path, path))
+    return out
 
 
-def _blob_bytes(blob: Any) -> bytes:
-    return bytes(blob.data_stream.read()) if blob is not None else b""
-
-
-def _file_change(d: Any) -> FileChange:
-    status = (
-        "added" if d.new_file else "deleted" if d.deleted_file
-        else "renamed" if d.renamed_file else "modified"
+def _file_change(e: _Entry) -> FileChange:
+    path = os.fsdecode(e.path)
+    return FileChange(
+        path=path, old_path=os.fsdecode(e.old_path) if e.old_path != e.path else None,
+        status=_STATUS.get(e.status, "modified"), old_blob=e.old_oid, new_blob=e.new_oid,
+        submodule=e.new_mode == GITLINK,
     )  # fmt: skip
-    path = d.b_path or d.a_path
-    fc = FileChange(
-        path=path, old_path=d.a_path if d.a_path != path else None, status=status,
-        old_blob=d.a_blob.hexsha if d.a_blob is not None else None,
-        new_blob=d.b_blob.hexsha if d.b_blob is not None else None,
-    )  # fmt: skip
-    patch: bytes = d.diff if isinstance(d.diff, bytes) else str(d.diff).encode()
-    if patch.startswith(b"Binary files") or b"\nBinary files" in patch[:500]:
-        fc.binary = True
-        return fc
-    if status == "deleted":
-        return fc
-    size = d.b_blob.size if d.b_blob is not None else 0
-    if size > MAX_FILE_BYTES:
-        fc.too_large = True
-        return fc
-    new = _blob_bytes(d.b_blob)
-    if b"\0" in new[:8000]:
-        fc.binary = True
-        return fc
-    fc.new_text, fc.utf8 = _decode(new)
-    fc.old_text = _decode(_blob_bytes(d.a_blob))[0] if d.a_blob is not None else ""
-    hunks, added = parse_patch(patch)
-    fc.hunks = hunks
-    fc.added = [(n, _decode(text)[0]) for n, text in added]
-    return fc
 
 
-def open_repo(path: Path | None = None) -> Any:
-    import git
+def _all_added(fc: FileChange, new: bytes) -> None:
+    """Every line counts as added (the old side is too large to diff)."""
+    lines = new.split(b"\n")
+    if lines[-1] == b"":
+        lines.pop()
+    fc.hunks = [Hunk(0, 0, 1, len(lines))] if lines else []
+    fc.added = [(n, _decode(text)[0]) for n, text in enumerate(lines, 1)]
 
-    try:
-        repo = git.Repo(path or Path.cwd(), search_parent_directories=True)
-        repo.git.rev_parse("--git-dir")  # git itself may refuse it (owned by another user)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        raise UsageError(
-            f"not a git repository: {path or Path.cwd()}",
-            hint="run it inside a git repository (git init makes one)",
-        ) from None
-    except git.GitCommandError as exc:
-        said = str(exc.stderr).strip().strip("'").removeprefix("stderr: ").strip("'")
-        first = said.splitlines()[0].removeprefix("fatal: ") if said else "git refused it"
-        fix = next((line.strip() for line in said.splitlines() if "safe.directory" in line), "")
-        raise UsageError(
-            f"git refuses this repository: {first}",
-            hint=f"if you trust it: {fix}" if fix else "run `git status` here to see why",
-        ) from None
-    return repo
+
+def _read(git: Git, diff: _Diff, entries: list[_Entry]) -> list[FileChange]:
+    """Each file of the change; sizes are checked before git reads or diffs anything."""
+    files = [_file_change(e) for e in entries]
+    live = [(fc, e) for fc, e in zip(files, entries, strict=True)
+            if not fc.submodule and fc.status != "deleted" and e.new_oid]  # fmt: skip
+    sizes = git.sizes([o for _, e in live for o in (e.old_oid, e.new_oid) if o])
+    for fc, e in live:
+        fc.too_large = sizes.get(e.new_oid or "", 0) > MAX_FILE_BYTES
+    small = [(fc, e) for fc, e in live if not fc.too_large]
+    wanted = [o for _, e in small for o in (e.old_oid, e.new_oid)
+              if o and sizes.get(o, 0) <= MAX_FILE_BYTES]  # fmt: skip
+    blobs = git.blobs(wanted)
+    to_diff: list[tuple[FileChange, _Entry]] = []
+    for fc, e in small:
+        new = blobs.get(e.new_oid or "", b"")
+        if b"\0" in new[:8000]:
+            fc.binary = True
+            continue
+        fc.new_text, fc.utf8 = _decode(new)
+        if e.old_oid and e.old_oid not in blobs:
+            _all_added(fc, new)
+            continue
+        fc.old_text = _decode(blobs[e.old_oid])[0] if e.old_oid else ""
+        to_diff.append((fc, e))
+    _patches(git, diff, to_diff, restrict=len(to_diff) < len(entries))
+    return files
+
+
+def _patches(
+    git: Git, diff: _Diff, todo: list[tuple[FileChange, _Entry]], *, restrict: bool
+) -> None:
+    """Hunks and added lines from git's plain patch, asked only for these files."""
+    for i in range(0, len(todo), _BATCH):
+        batch = todo[i : i + _BATCH]
+        paths = sorted({os.fsdecode(p) for _, e in batch for p in (e.old_path, e.path)})
+        some = paths if restrict or len(todo) > _BATCH else []
+        parts = split(git.run(*diff.command, "-p", "-M", *_DIFF, *diff.trees, "--", *some))
+        for fc, e in batch:
+            part = parts.get(header(e.old_path, e.path))
+            if part is None:  # not found as expected: this file alone, renames not looked for
+                alone = git.run(
+                    *diff.command, "-p", "--no-renames", *_DIFF, *diff.trees, "--", fc.path
+                )
+                part = b"\n".join(split(alone).values())
+            if b"\nBinary files " in b"\n" + part.split(b"\n@@", 1)[0]:
+                fc.binary = True
+                continue
+            hunks, added = parse_patch(part)
+            fc.hunks = hunks
+            fc.added = [(n, _decode(text)[0]) for n, text in added]
 
 
 def read_change(
@@ -153,53 +182,50 @@ def read_change(
     rev_range: str | None = None,
 ) -> Change:
     """The staged change (default), one commit against its first parent, or a range A..B."""
-    import git
-    from git.diff import Diffable
-
-    repo = open_repo(repo_path)
-    root = Path(repo.working_tree_dir or repo.git_dir)
+    git = Git.of(open_repo(repo_path))
+    rev: str | None = None
     try:
         if rev_range:
             if ".." not in rev_range:
                 raise UsageError(f"bad range {rev_range!r}", hint="use --range A..B")
             a, b = rev_range.split("..", 1)
-            diffs = repo.commit(a or "HEAD").diff(repo.commit(b or "HEAD"), create_patch=True)
-            new_rev = repo.commit(b or "HEAD").hexsha
-            return Change(root, [_file_change(d) for d in diffs], f"range {rev_range}", new_rev)
-        if commit:
-            c = repo.commit(commit)
-            base = c.parents[0] if c.parents else repo.tree(EMPTY_TREE)
-            diffs = base.diff(c, create_patch=True)
-            return Change(root, [_file_change(d) for d in diffs], f"commit {commit}", c.hexsha)
-        base = repo.head.commit if repo.head.is_valid() else repo.tree(EMPTY_TREE)
-        diffs = base.diff(Diffable.INDEX, create_patch=True)
-        return Change(root, [_file_change(d) for d in diffs], "staged", None)
-    except (git.BadName, ValueError, git.GitCommandError) as exc:
+            rev = git.commit(b or "HEAD")
+            diff, source = _Diff(_TREES, (git.commit(a or "HEAD"), rev)), f"range {rev_range}"
+        elif commit:
+            rev = git.commit(commit)
+            base = git.resolve(f"{rev}^1") or git.empty_tree()
+            diff, source = _Diff(_TREES, (base, rev)), f"commit {commit}"
+        else:
+            base = git.resolve("HEAD^{commit}") or git.empty_tree()
+            diff, source = _Diff(("diff-index", "--cached"), (base,)), "staged"
+        raw = git.run(*diff.command, "--raw", "-z", "--no-abbrev", "-M", *diff.trees)
+        return Change(git.root, _read(git, diff, _entries(raw)), source, rev)
+    except GitFailed as exc:
         raise InputError(
-            f"cannot read the change: {str(exc).strip().splitlines()[0]}",
+            f"cannot read the change: {exc}",
             hint="check the revision names (git log --oneline)",
         ) from None
 
 
 def read_side(root: Path, rev: str | None, path: str) -> str:
     """A file's text on the new side of a change: the index (rev None) or a commit."""
-    repo = open_repo(root)
+    git = Git.of(open_repo(root))
     try:
-        data: bytes = repo.git.show(f"{rev or ''}:{path}", stdout_as_string=False)
-    except Exception:  # gone, or not a file: nothing to read
+        data = git.run("cat-file", "blob", f"{rev or ''}:{path}")
+    except GitFailed:  # gone, or not a file: nothing to read
         return ""
     return _decode(data)[0]
 
 
 def grep_side(root: Path, rev: str | None, word: str) -> list[str]:
     """Paths on the new side of a change that mention `word` (a whole word)."""
-    import git
-
-    repo = open_repo(root)
+    git = Git.of(open_repo(root))
     where = ["--cached"] if rev is None else [rev]
+    flags = ("-l", "-z", "-w", "-F", "-I", "--no-color", "--no-recurse-submodules")
     try:
-        out: str = repo.git.grep("-l", "-w", "-F", "-I", "-e", word, *where, "--")
-    except git.GitCommandError:  # exit 1: no match
+        out = git.run("grep", *flags, "-e", word, *where, "--", ok=(0, 1))  # 1: no match
+    except GitFailed:
         return []
-    prefix = f"{rev}:" if rev else ""
-    return [p[len(prefix) :] if p.startswith(prefix) else p for p in out.splitlines()]
+    prefix = f"{rev}:".encode() if rev else b""
+    names = (name.removeprefix(prefix) for name in out.split(b"\0") if name)
+    return [os.fsdecode(name) for name in names]

@@ -45,6 +45,8 @@ def _skip_reason(fc: FileChange) -> str | None:
         return "binary file"
     if fc.too_large:
         return "file too large"
+    if fc.submodule:
+        return "submodule (a commit of another repository)"
     return None
 
 
