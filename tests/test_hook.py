@@ -34,7 +34,10 @@ class HookRepo(Repo):
     @property
     def env(self) -> dict[str, str]:
         path = VENV_BIN + os.pathsep + os.environ.get("PATH", "")
-        return {**super().env, "PATH": path, "CODEASSIST_HOME": str(self.home), **self.extra}
+        # The hook drops PYTHONPATH; this one passes on the checkout under test, if any.
+        source = {"CODEASSIST_HOOK_PYTHONPATH": os.environ.get("PYTHONPATH", "")}
+        return {**super().env, "PATH": path, "CODEASSIST_HOME": str(self.home), **source,
+                **self.extra}  # fmt: skip
 
     def commit_run(self, *args: str) -> subprocess.CompletedProcess[str]:
         """`git commit` with hooks; stdin is not a terminal, as in an IDE."""

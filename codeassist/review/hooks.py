@@ -34,6 +34,13 @@ if [ "${{CODEASSIST_SKIP:-}}" = "1" ]; then
     echo "codeassist: skipped {what} (CODEASSIST_SKIP=1)" >&2
     exit 0
 fi
+# Python settings meant for the user's project must not reach codeassist: with PYTHONPATH=.
+# a file of the repository (enum.py) would be imported, and run, in its place.
+unset PYTHONPATH PYTHONHOME PYTHONSTARTUP PYTHONINSPECT PYTHONUSERBASE
+if [ -n "${{CODEASSIST_HOOK_PYTHONPATH:-}}" ]; then  # codeassist run from a source checkout
+    PYTHONPATH=$CODEASSIST_HOOK_PYTHONPATH
+    export PYTHONPATH
+fi
 exe={exe}
 if [ ! -x "$exe" ]; then
     exe=$(command -v codeassist 2>/dev/null) || exe=""
