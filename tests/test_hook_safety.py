@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_hook import HookRepo
+from codeassist.errors import Exit
+from tests.helpers.cli import assert_clean_error, run_cli
+from tests.helpers.repos import AWS_KEY
+from tests.test_hook import HookRepo, user_hook
 
 
 @pytest.fixture
@@ -15,6 +18,60 @@ def repo(tmp_path: Path, home: Path) -> HookRepo:
     r = HookRepo(tmp_path / "repo", home)
     r.commit(**{"README.md": "# demo\n"})
     return r
+
+
+def config(repo: HookRepo, text: str) -> Path:
+    path = repo.home / "config" / "config.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+# --- the time budget -----------------------------------------------------------------------
+
+
+def test_a_huge_hook_timeout_is_a_config_error_the_hook_skips_over(repo: HookRepo) -> None:
+    """`hook_timeout = 1e10` crashed the hook with OverflowError in the watchdog's wait."""
+    config(repo, "hook_timeout = 1e10\n")
+    repo.install()
+    repo.stage(**{"a.py": "breakpoint()\n"})
+    proc = repo.commit_run("-m", "feat: a")
+    assert proc.returncode == 0 and repo.count() == 2
+    assert "Traceback" not in proc.stderr
+    assert "codeassist: skipped review: config file" in proc.stderr
+    assert "hook_timeout should be at most 3600" in proc.stderr
+
+
+def test_install_takes_timeouts_of_0_to_3600_s(repo: HookRepo) -> None:
+    for value in ("1e12", "3601", "inf", "-1"):
+        proc = run_cli("hook", "install", "--timeout", value, cwd=repo.root, env=repo.env)
+        assert_clean_error(proc, Exit.USAGE, "--timeout")
+    assert not (repo.root / ".git" / "hooks" / "pre-commit").exists()
+    repo.install("--timeout", "3600")
+
+
+@pytest.mark.parametrize("timeout", ["1e10", "inf", "nan", "-1", "abc"])
+def test_under_the_pre_commit_framework_only_findings_fail_the_hook(
+    repo: HookRepo, timeout: str
+) -> None:
+    """pre-commit.com runs the entry and blocks on any non-zero exit: a crash of ours, or a
+    --timeout the option parser refuses, must still exit 0."""
+    hook = repo.root / ".git" / "hooks" / "pre-commit"
+    entry = f"codeassist hook run pre-commit --exit-code --timeout {timeout}"
+    user_hook(hook, f"exec {entry}")  # what the framework does with the entry
+    repo.stage(**{"a.py": "breakpoint()\n"})
+    proc = repo.commit_run("-m", "feat: a")
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr and repo.count() == 2
+    user_hook(hook, f"exec {entry} --strict")
+    repo.stage(**{"b.py": f'KEY = "{AWS_KEY}"\n'})
+    proc = repo.commit_run("-m", "feat: b")
+    if timeout in ("1e10", "inf"):  # the budget is clamped to 3600 s: the review runs
+        assert "out of range; using 3600 s" in proc.stderr
+        assert proc.returncode == 1 and "commit blocked: 1 error finding(s)" in proc.stderr
+    else:  # no time at all, or no budget: skipped, the commit goes ahead
+        assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
 
 
 # --- the repository's code stays out ---------------------------------------------------------
