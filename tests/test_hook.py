@@ -423,3 +423,7 @@ def test_the_pre_commit_framework_manifest_is_there() -> None:
     text = (root / ".pre-commit-hooks.yaml").read_text()
     assert "id: codeassist-review" in text
     assert "entry: codeassist hook run pre-commit --exit-code" in text
+    hooks_declared = text.split("- id: ")[1:]
+    assert len(hooks_declared) == 2
+    for declared in hooks_declared:  # else pre-commit shows the findings only when it fails
+        assert "\n  verbose: true\n" in declared, declared
