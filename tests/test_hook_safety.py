@@ -3,6 +3,8 @@ the repository's code, and shows what it found (real `git commit`s)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -96,3 +98,34 @@ def test_python_settings_for_the_project_do_not_reach_codeassist(
     assert "a.py:1: error: breakpoint() added" in proc.stderr
     assert "Traceback" not in proc.stderr and "skipped review" not in proc.stderr
     assert not ran.exists()
+
+
+# --- prepare-commit-msg ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "config",
+    [[], ["-c", "commit.verbose=true"], ["-c", "core.commentChar=;"]],
+    ids=["-v", "commit.verbose", "commentChar"],
+)
+def test_a_message_is_proposed_for_a_verbose_commit(repo: HookRepo, config: list[str]) -> None:
+    """Below git's scissors line is the diff, not a message the user wrote."""
+    repo.install("--type", "prepare-commit-msg")
+    repo.stage(**{"tests__test_calc.py": "def test_one():\n    assert 1\n"})
+    verbose = [] if "commit.verbose=true" in config else ["-v"]
+    proc = subprocess.run(
+        ["git", *config, "commit", *verbose], cwd=repo.root, env={**os.environ, **repo.env},
+        capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert repo.last_message() == "test: add test_calc.py"
+
+
+def test_what_is_above_the_scissors_is_the_users_message() -> None:
+    from codeassist.review.commitmsg import users_message
+
+    scissors = "# ------------------------ >8 ------------------------"
+    diff = "diff --git a/a.py b/a.py\n+x = 1\n"
+    assert users_message(f"\n# Please enter\n{scissors}\n# Do not modify\n{diff}") == ""
+    assert users_message(f"fix: my words\n# comment\n{scissors}\n{diff}") == "fix: my words"
+    assert users_message("fix: my words\n# comment\n") == "fix: my words"
