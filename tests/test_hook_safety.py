@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from codeassist.errors import Exit
+from codeassist.review import findings
 from tests.helpers.cli import assert_clean_error, run_cli
 from tests.helpers.repos import AWS_KEY
 from tests.test_hook import HookRepo, user_hook
@@ -129,3 +130,19 @@ def test_what_is_above_the_scissors_is_the_users_message() -> None:
     assert users_message(f"\n# Please enter\n{scissors}\n# Do not modify\n{diff}") == ""
     assert users_message(f"fix: my words\n# comment\n{scissors}\n{diff}") == "fix: my words"
     assert users_message("fix: my words\n# comment\n") == "fix: my words"
+
+
+# --- what is printed ---------------------------------------------------------------------------
+
+
+def test_a_newline_in_a_file_name_cannot_forge_a_finding(repo: HookRepo) -> None:
+    repo.install()
+    repo.stage(**{"new\nline.py": "breakpoint()\n", "tab\tx\u2028.py": "print(1)\n"})
+    proc = repo.commit_run("-m", "feat: a")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert "new\\x0aline.py:1: error: breakpoint() added: it stops the program" in lines
+    assert "tab\\x09x\\u2028.py:1: warning: print() added: leftover debugging?" in lines
+    assert not any(line.startswith(("line.py", "x", ".py")) for line in lines), proc.stderr
+    report = findings.Report(not_reviewed=[findings.NotReviewed("a\nb.png", "binary file")])
+    assert findings.render(report) == "a\\x0ab.png: not reviewed: binary file"
