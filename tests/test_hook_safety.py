@@ -4,13 +4,17 @@ the repository's code, and shows what it found (real `git commit`s)."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from codeassist.errors import Exit
 from codeassist.review import findings
+from codeassist.review.cache import Cache
 from tests.helpers.cli import assert_clean_error, run_cli
 from tests.helpers.repos import AWS_KEY
 from tests.test_hook import HookRepo, user_hook
@@ -146,3 +150,43 @@ def test_a_newline_in_a_file_name_cannot_forge_a_finding(repo: HookRepo) -> None
     assert not any(line.startswith(("line.py", "x", ".py")) for line in lines), proc.stderr
     report = findings.Report(not_reviewed=[findings.NotReviewed("a\nb.png", "binary file")])
     assert findings.render(report) == "a\\x0ab.png: not reviewed: binary file"
+
+
+# --- the review cache ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def locked_cache(home: Path) -> Iterator[Path]:
+    """The review cache, with another process's write transaction open (BEGIN IMMEDIATE)."""
+    path = home / "cache" / "review.sqlite"
+    Cache(path).put("warm", [])  # the file and its table exist
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("INSERT OR REPLACE INTO results VALUES ('held', '[]')")
+    yield path
+    holder.rollback()
+    holder.close()
+
+
+def test_a_locked_review_cache_is_given_up_after_the_first_wait(locked_cache: Path) -> None:
+    cache = Cache(locked_cache)
+    started = time.monotonic()
+    for i in range(4):
+        cache.put(f"k{i}", [])  # each write waited 2 s for the lock, every time
+        assert cache.get(f"k{i}") is None
+    assert time.monotonic() - started < 1.5
+    assert cache.note and "locked" in cache.note
+
+
+def test_a_commit_is_not_slowed_by_a_locked_review_cache(
+    repo: HookRepo, locked_cache: Path
+) -> None:
+    repo.install()
+    repo.stage(**{f"m{i}.py": f"x{i} = {i}\n" for i in range(8)})
+    started = time.monotonic()
+    proc = repo.commit_run("-m", "feat: eight files")
+    waited = time.monotonic() - started
+    assert proc.returncode == 0, proc.stderr
+    assert "codeassist: review cache not used: database is locked" in proc.stderr
+    assert "codeassist: reviewed 8 file(s), no findings" in proc.stderr
+    assert waited < 8, f"the commit took {waited:.1f} s"  # was 2 s per file: 16 s

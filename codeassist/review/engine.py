@@ -92,6 +92,8 @@ def review(change: Change, settings: Settings, cache: Cache | None = None) -> Re
         if settings.rules_done is not None:
             settings.rules_done(_snapshot(report, start))
         _model(todo, report, deadline, settings, cache)
+    if cache is not None and cache.note:
+        report.notes.append(cache.note)
     report.sort()
     report.elapsed_s = time.monotonic() - start
     return report
