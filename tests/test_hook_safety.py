@@ -148,6 +148,11 @@ def test_a_newline_in_a_file_name_cannot_forge_a_finding(repo: HookRepo) -> None
     assert "new\\x0aline.py:1: error: breakpoint() added: it stops the program" in lines
     assert "tab\\x09x\\u2028.py:1: warning: print() added: leftover debugging?" in lines
     assert not any(line.startswith(("line.py", "x", ".py")) for line in lines), proc.stderr
+    repo.stage(**{"latin\n1.py": b"# caf\xe9\nbreakpoint()\n"})  # a note names it too
+    lines = repo.commit_run("-m", "feat: b").stderr.splitlines()
+    note = "codeassist: latin\\x0a1.py: not UTF-8; reviewed with undecodable bytes replaced"
+    assert note in lines
+    assert not any(line.startswith("1.py") for line in lines), lines
     report = findings.Report(not_reviewed=[findings.NotReviewed("a\nb.png", "binary file")])
     assert findings.render(report) == "a\\x0ab.png: not reviewed: binary file"
 
