@@ -20,6 +20,7 @@ from codeassist.errors import InputError, UsageError
 
 DEFAULT_MODEL = "qwen2.5-coder-1.5b"
 MAX_N_CTX = 131072  # the longest context of the models codeassist ships (with RoPE scaling)
+MAX_HOOK_TIMEOUT = 3600.0  # a commit never waits longer than this for its review
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ RULES: dict[str, Rule] = {
     "shell_key": Rule(nonempty=True),
     "explain_key": Rule(nonempty=True),
     "shell_autostart": Rule(),
-    "hook_timeout": Rule(least=0.0),
+    "hook_timeout": Rule(least=0.0, most=MAX_HOOK_TIMEOUT),
     "hook_model": Rule(choices=("warm", "always", "never")),
     "samples": Rule(least=1, most=16, choices=("auto",)),  # an int, or the word
 }

@@ -34,7 +34,10 @@ class HookRepo(Repo):
     @property
     def env(self) -> dict[str, str]:
         path = VENV_BIN + os.pathsep + os.environ.get("PATH", "")
-        return {**super().env, "PATH": path, "CODEASSIST_HOME": str(self.home), **self.extra}
+        # The hook drops PYTHONPATH; this one passes on the checkout under test, if any.
+        source = {"CODEASSIST_HOOK_PYTHONPATH": os.environ.get("PYTHONPATH", "")}
+        return {**super().env, "PATH": path, "CODEASSIST_HOME": str(self.home), **source,
+                **self.extra}  # fmt: skip
 
     def commit_run(self, *args: str) -> subprocess.CompletedProcess[str]:
         """`git commit` with hooks; stdin is not a terminal, as in an IDE."""
@@ -98,7 +101,7 @@ def test_uninstall_leaves_a_hook_it_did_not_write(repo: HookRepo) -> None:
 
 def test_core_hooks_path_is_respected(repo: HookRepo) -> None:
     repo.git("config", "core.hooksPath", "githooks")
-    repo.install()
+    repo.install("--force")  # a folder in the work tree: a hook manager's, see test_hook_chain
     assert hooks.is_ours(repo.root / "githooks" / "pre-commit")
     assert not (repo.root / ".git" / "hooks" / "pre-commit").exists()
     repo.stage(**{"app.py": "breakpoint()\n"})
@@ -420,3 +423,7 @@ def test_the_pre_commit_framework_manifest_is_there() -> None:
     text = (root / ".pre-commit-hooks.yaml").read_text()
     assert "id: codeassist-review" in text
     assert "entry: codeassist hook run pre-commit --exit-code" in text
+    hooks_declared = text.split("- id: ")[1:]
+    assert len(hooks_declared) == 2
+    for declared in hooks_declared:  # else pre-commit shows the findings only when it fails
+        assert "\n  verbose: true\n" in declared, declared

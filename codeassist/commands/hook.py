@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import NoReturn
 
 import typer
 
@@ -61,20 +62,36 @@ def run(
     kind: str = typer.Argument(..., help=f"Hook type: {TYPES}."),
     args: list[str] = typer.Argument(None, help="The arguments git gave the hook."),  # noqa: B008
     strict: bool = typer.Option(False, "--strict"),
-    timeout: float = typer.Option(None, "--timeout", min=0.0),
+    timeout: str = typer.Option(None, "--timeout", help="Seconds (config hook_timeout)."),
     exit_code: bool = typer.Option(False, "--exit-code", help="Exit 1 to block (pre-commit.com)."),
 ) -> None:
     """What the installed hook calls. Exits 0; prints "block" on stdout to block (or exits 1).
 
     The commit waits at most the time budget plus half a second (codeassist.review.watchdog);
-    every failure of ours lets it go ahead.
+    every failure of ours lets it go ahead: with --exit-code, only a block exits non-zero.
     """
     from codeassist.review import watchdog
 
-    verdict = watchdog.guarded(kind, args or [], sys.stderr, os.environ, strict=strict,
-                               timeout=timeout)  # fmt: skip
+    what = "review" if kind == "pre-commit" else "commit message"
+    try:
+        seconds = None if timeout is None else float(timeout)
+    except ValueError:
+        _skipped(what, f"--timeout takes seconds, not {timeout!r}")
+    try:
+        verdict = watchdog.guarded(kind, args or [], sys.stderr, os.environ, strict=strict,
+                                   timeout=seconds)  # fmt: skip
+    except Exception as exc:  # fail open: our own bug must not block a commit
+        _skipped(what, f"internal error: {exc!r}")
     if verdict == "block":
         if exit_code:
             watchdog.leave(1)
         typer.echo("block")
+    watchdog.leave(0)
+
+
+def _skipped(what: str, why: str) -> NoReturn:
+    """Say why the hook did nothing, and let the commit go ahead."""
+    from codeassist.review import watchdog
+
+    sys.stderr.write(sanitize(f"codeassist: skipped {what}: {why}") + "\n")
     watchdog.leave(0)

@@ -15,6 +15,7 @@ from codeassist import paths
 from codeassist.review.findings import Finding
 
 VERSION = "2"  # bump when the checks change what they find
+BUSY_TIMEOUT_S = 0.25  # a write takes milliseconds: longer means another process holds a lock
 
 
 def key(kind: str, path: str, old_blob: str | None, new_blob: str | None, model: str = "") -> str:
@@ -27,14 +28,16 @@ class Cache:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or paths.cache_dir() / "review.sqlite"
         self._db: sqlite3.Connection | None = None
-        self._broken = False  # cannot be opened (no folder, no permission): this run goes without
+        self._broken = False  # cannot be opened or written (locked, no permission): not this run
+        self.note: str | None = None  # why this run went without the cache, for the report
 
     def _conn(self) -> sqlite3.Connection | None:
         if self._db is None and not self._broken:
             try:
                 self._db = self._connect()
-            except sqlite3.OperationalError:  # busy, or cannot be opened
+            except sqlite3.OperationalError as exc:  # busy, or cannot be opened
                 self._broken = True
+                self.note = f"review cache not used: {exc}"
             except sqlite3.DatabaseError:  # not a database, or a damaged one: start again
                 self._discard()
                 try:
@@ -47,7 +50,7 @@ class Cache:
 
     def _connect(self) -> sqlite3.Connection:
         paths.make(self.path.parent)
-        db = sqlite3.connect(self.path, timeout=2, isolation_level=None)
+        db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         try:
             db.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, data TEXT)")
         except BaseException:
@@ -65,9 +68,13 @@ class Cache:
                 self._broken = True
 
     def _failed(self, exc: sqlite3.Error) -> None:
-        if isinstance(exc, sqlite3.DatabaseError) and not isinstance(
-            exc, sqlite3.OperationalError
-        ):  # damaged past the header: found only when read
+        """A read or write failed: a damaged file is removed; a locked (or read-only, or full)
+        one is left alone, and this run goes on without it: each try would wait again."""
+        if isinstance(exc, sqlite3.OperationalError):
+            self.close()
+            self._broken = True
+            self.note = f"review cache not used: {exc}"
+        elif isinstance(exc, sqlite3.DatabaseError):  # damaged past the header: found when read
             self._discard()
 
     def get(self, k: str) -> list[Finding] | None:

@@ -16,6 +16,7 @@ TYPES = ("feat", "fix", "docs", "style", "refactor", "perf", "test", "build", "c
 VALID = re.compile(rf"^({'|'.join(TYPES)})(\([\w./-]+\))?!?: \S.{{2,70}}$")
 MAX_DIFF_CHARS = 3000
 OPTIONS = Options(max_tokens=40, temperature=0.0, stop=("\n",))
+SCISSORS = "------------------------ >8 ------------------------"  # after the comment character
 
 SYSTEM = (
     "You write git commit messages in the Conventional Commits format: "
@@ -109,11 +110,26 @@ def propose(change: Change, backend: Backend | None, deadline: float) -> tuple[s
     return fallback(change), "rule"
 
 
+def users_message(template: str) -> str:
+    """What git will keep of the message file: no comment lines, nothing from the scissors on.
+
+    `git commit -v` (commit.verbose) puts the diff below a scissors line, `# --- >8 ---`,
+    written after the comment character (core.commentChar); git drops everything from it on.
+    """
+    lines = template.splitlines()
+    comment = "#"
+    for i, line in enumerate(lines):
+        if line.endswith(" " + SCISSORS) and len(line) > len(SCISSORS) + 1:
+            comment, lines = line[: -len(SCISSORS) - 1], lines[:i]
+            break
+    return "\n".join(ln for ln in lines if not ln.startswith(("#", comment))).strip()
+
+
 def write(message_file: str, message: str) -> bool:
     """Put the message above git's comments, unless the file already holds a message."""
     with open(message_file, encoding="utf-8", errors="replace") as f:
         current = f.read()
-    if any(ln.strip() and not ln.startswith("#") for ln in current.splitlines()):
+    if users_message(current):
         return False
     with open(message_file, "w", encoding="utf-8") as f:
         f.write(message + "\n" + current)

@@ -12,7 +12,7 @@ from codeassist.errors import CodeassistError
 from codeassist.review import leftovers, model, risky, secrets, signatures
 from codeassist.review.cache import Cache, key
 from codeassist.review.diff import Change, FileChange, grep_side, read_side
-from codeassist.review.findings import Finding, NotReviewed, Report
+from codeassist.review.findings import Finding, NotReviewed, Report, shown_path
 
 BackendFactory = Callable[[], Backend]
 
@@ -77,7 +77,8 @@ def review(change: Change, settings: Settings, cache: Cache | None = None) -> Re
             report.not_reviewed.append(NotReviewed(fc.path, _out_of_time(settings)))
             continue
         if not fc.utf8:
-            report.notes.append(f"{fc.path}: not UTF-8; reviewed with undecodable bytes replaced")
+            said = f"{shown_path(fc.path)}: not UTF-8; reviewed with undecodable bytes replaced"
+            report.notes.append(said)
         k = key("rules", fc.path, fc.old_blob, fc.new_blob) if fc.new_blob else None
         cached = cache.get(k) if cache and k else None
         if cached is not None:
@@ -94,6 +95,8 @@ def review(change: Change, settings: Settings, cache: Cache | None = None) -> Re
         if settings.rules_done is not None:
             settings.rules_done(_snapshot(report, start))
         _model(todo, report, deadline, settings, cache)
+    if cache is not None and cache.note:
+        report.notes.append(cache.note)
     report.sort()
     report.elapsed_s = time.monotonic() - start
     return report

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from codeassist.terminal import sanitize
+
 SEVERITIES = ("info", "warning", "error")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # terminal.sanitize keeps \n and \t: text has lines
+_BREAKS = {0x2028: "\\u2028", 0x2029: "\\u2029"}  # line and paragraph separators
 
 
 @dataclass(frozen=True)
@@ -70,11 +75,19 @@ class Report:
         }
 
 
+def shown_path(path: str) -> str:
+    """`path` on one line: the controls in a file name made visible (a newline as `\\x0a`).
+
+    Else a file name with a newline would print a line of its own: a forged `path:line: ...`.
+    """
+    return sanitize(_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", path).translate(_BREAKS))
+
+
 def render(report: Report) -> str:
     """The compact form: `path:line: severity: message`, the suggestion indented below."""
     lines = []
     for f in report.findings:
-        lines.append(f"{f.path}:{f.line}: {f.severity}: {f.message}")
+        lines.append(f"{shown_path(f.path)}:{f.line}: {f.severity}: {f.message}")
         if f.suggestion == "":
             lines.append("    suggestion: delete this line")
         elif f.suggestion:
@@ -82,7 +95,7 @@ def render(report: Report) -> str:
             lines.append(f"    suggestion: {first}")
             lines.extend(f"                {more}" for more in rest)
     for n in report.not_reviewed:
-        where = f"{n.path} ({n.symbol})" if n.symbol else n.path
+        where = f"{shown_path(n.path)} ({n.symbol})" if n.symbol else shown_path(n.path)
         lines.append(f"{where}: not reviewed: {n.reason}")
     lines.extend(report.notes)
     return "\n".join(lines)

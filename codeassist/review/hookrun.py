@@ -30,7 +30,8 @@ def render_for_hook(report: findings.Report) -> str:
         lines.append(f"codeassist: … and {len(report.findings) - MAX_SHOWN} more findings")
     if len(report.not_reviewed) <= 5:
         for n in report.not_reviewed:
-            where = f"{n.path} ({n.symbol})" if n.symbol else n.path
+            path = findings.shown_path(n.path)
+            where = f"{path} ({n.symbol})" if n.symbol else path
             lines.append(f"codeassist: not reviewed: {where}: {n.reason}")
     else:
         for reason, count in Counter(n.reason for n in report.not_reviewed).most_common():

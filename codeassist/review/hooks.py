@@ -1,7 +1,8 @@
 """Install and uninstall the git hooks, chaining to whatever hook was there before.
 
 The hook is a small POSIX shell script. It runs the previous hook first (its exit code
-stands), then codeassist, and fails open: if codeassist is missing, crashes or hangs, the
+stands; a shell script still sees its own path as `$0`, see chaining.py), then codeassist,
+and fails open: if codeassist is missing, crashes or hangs, the
 commit goes ahead with one line saying the review was skipped and why.
 """
 
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from codeassist.errors import UsageError
+from codeassist.review import chaining
 from codeassist.review.diff import open_repo
 
 TYPES = ("pre-commit", "prepare-commit-msg")
@@ -28,11 +30,18 @@ _SCRIPT = """\
 # It never blocks a commit because of its own trouble (set CODEASSIST_SKIP=1 to skip it).
 chained="$(dirname "$0")/{kind}{chained_suffix}"
 if [ -x "$chained" ]; then
-    "$chained" "$@" || exit $?
+{run_chained} || exit $?
 fi
 if [ "${{CODEASSIST_SKIP:-}}" = "1" ]; then
     echo "codeassist: skipped {what} (CODEASSIST_SKIP=1)" >&2
     exit 0
+fi
+# Python settings meant for the user's project must not reach codeassist: with PYTHONPATH=.
+# a file of the repository (enum.py) would be imported, and run, in its place.
+unset PYTHONPATH PYTHONHOME PYTHONSTARTUP PYTHONINSPECT PYTHONUSERBASE
+if [ -n "${{CODEASSIST_HOOK_PYTHONPATH:-}}" ]; then  # codeassist run from a source checkout
+    PYTHONPATH=$CODEASSIST_HOOK_PYTHONPATH
+    export PYTHONPATH
 fi
 exe={exe}
 if [ ! -x "$exe" ]; then
@@ -76,7 +85,11 @@ def hooks_dir(repo_path: Path | None = None) -> Path:
     return (root / str(repo.git.rev_parse("--git-path", "hooks"))).resolve()
 
 
-def script(kind: str, exe: str, *, strict: bool = False, timeout: float | None = None) -> str:
+def script(
+    kind: str, exe: str, *, strict: bool = False, timeout: float | None = None,
+    chained_shell: list[str] | None = None,
+) -> str:  # fmt: skip
+    """The hook's text; `chained_shell` is the shell (and options) of the hook it chains to."""
     options = (" --strict" if strict else "") + (
         f" --timeout {timeout:g}" if timeout is not None else ""
     )
@@ -84,6 +97,7 @@ def script(kind: str, exe: str, *, strict: bool = False, timeout: float | None =
     return _SCRIPT.format(
         marker=MARKER, kind=kind, chained_suffix=CHAINED_SUFFIX, exe=shlex.quote(exe),
         hard_limit=HARD_LIMIT_S, options=options, what=what,
+        run_chained=chaining.command(chained_shell),
     )  # fmt: skip
 
 
@@ -106,8 +120,9 @@ def install(
 ) -> Outcome:  # fmt: skip
     """Write the hook; an existing foreign hook is moved aside and called first.
 
-    A hooks directory shared beyond this clone (`core.hooksPath` to files the repository
-    tracks, or to a folder outside it, as a global setting does) is changed only with `force`.
+    A hooks directory that is not git's own (`core.hooksPath` to a folder in the work tree, as
+    hook managers such as husky set it, tracked or not, or to a folder outside the repository,
+    as a global setting does) is changed only with `force`.
     """
     _check(kind)
     directory = hooks_dir(repo_path)
@@ -132,15 +147,17 @@ def install(
         else:
             os.rename(path, chained)  # bytes, mode and links untouched
             action = "chained"
+    shell = chaining.shell_of(chained) if chained.exists() else None
     tmp = path.with_name(path.name + ".codeassist-tmp")
-    tmp.write_text(script(kind, exe, strict=strict, timeout=timeout), encoding="utf-8")
+    text = script(kind, exe, strict=strict, timeout=timeout, chained_shell=shell)
+    tmp.write_text(text, encoding="utf-8")
     tmp.chmod(tmp.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     os.replace(tmp, path)
     return Outcome(path, action)
 
 
 def _shared(directory: Path, repo_path: Path | None) -> str:
-    """Who else uses the hooks directory ("" when only this clone does)."""
+    """Whose the hooks directory is, when it is not git's own ("" when it is)."""
     repo = open_repo(repo_path)
     common = Path(repo.git.rev_parse("--path-format=absolute", "--git-common-dir")).resolve()
     if directory == common or common in directory.parents:
@@ -150,7 +167,7 @@ def _shared(directory: Path, repo_path: Path | None) -> str:
         return "is outside this repository (every repository using it runs its hooks)"
     if repo.git.ls_files("--", str(directory)):
         return "holds files the repository tracks (everyone who clones it runs them)"
-    return ""
+    return "is inside the work tree, where a hook manager (such as husky) keeps its hooks"
 
 
 def uninstall(kind: str, repo_path: Path | None = None) -> Outcome:

@@ -34,6 +34,13 @@ def since_start() -> float:
         return 0.0
 
 
+def clamped(budget: float) -> float:
+    """The budget as a wait can take it: 0 to MAX_HOOK_TIMEOUT (NaN or below 0 count as 0)."""
+    from codeassist.config import MAX_HOOK_TIMEOUT
+
+    return min(budget, MAX_HOOK_TIMEOUT) if budget >= 0 else 0.0
+
+
 def leave(code: int) -> NoReturn:
     """Exit now: no wait for a model being freed, a stuck socket or thread at shutdown."""
     sys.stdout.flush()
@@ -60,6 +67,10 @@ def guarded(
     except CodeassistError as exc:
         err.write(f"codeassist: skipped {what}: {sanitize(exc.message)}\n")
         return "ok"
+    if clamped(budget) != budget:  # --timeout, which the config's bounds do not check
+        used = clamped(budget)
+        err.write(f"codeassist: time budget {budget:g} s is out of range; using {used:g} s\n")
+        budget = used
     deadline = time.monotonic() - since_start() + budget
     result: list[str] = []
     rules: list[Report] = []  # the rules' report, once they are done and the model starts
