@@ -2,16 +2,21 @@
 
 Read from the files that define them (Makefile, justfile, package.json, pyproject.toml,
 tox.ini, noxfile.py, Taskfile.yml) in the repository root and the working directory; one
-line per file: how to run a task, then its names. Only small files are read, and none is run.
+line per file: how to run a task, then its names. Only small regular files inside the repository
+are read (a link is followed only to a file inside it), and none is run.
 """
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import re
 import tomllib
 from collections.abc import Callable, Iterable
 from pathlib import Path
+
+from codeassist.ctx.files import read_regular, shown
 
 MAX_BYTES = 256_000  # a task file larger than this is not read
 MAX_NAMES = 24  # task names per file
@@ -27,32 +32,42 @@ _NOX_NAME = re.compile(r"name\s*=\s*['\"]([\w.-]+)['\"]")
 def tasks(root: Path, cwd: Path) -> list[str]:
     """One line per task file of `root` and `cwd`: `how (file): name name …`."""
     lines = []
-    for folder in dict.fromkeys((cwd.resolve(), root.resolve())):
+    root = root.resolve()
+    for folder in dict.fromkeys((cwd.resolve(), root)):
+        base = root if folder.is_relative_to(root) else folder
         for name, (how, read) in TASK_FILES.items():
-            path = folder / name
-            text = _read(path)
+            rel = (folder / name).relative_to(base).as_posix()
+            text = _read(base, rel)
             if text is None:
                 continue
             try:
                 names = _unique(read(text))
-            except (ValueError, KeyError, TypeError, AttributeError):
-                continue
+            except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+                continue  # not valid, or nested too deep to parse
             if not names:
                 continue
-            where = name if folder == root.resolve() else str(path.relative_to(root.resolve()))
+            where = name if folder == root else shown(str(folder / name) if base != root else rel)
             runner = _node_runner(folder) if how == "npm run" else how
             more = f" … {len(names) - MAX_NAMES} more" if len(names) > MAX_NAMES else ""
             lines.append(f"{runner} ({where}): {', '.join(names[:MAX_NAMES])}{more}")
     return lines
 
 
-def _read(path: Path) -> str | None:
+def _read(base: Path, rel: str) -> str | None:
+    """The text of the regular file `rel` under `base`; a link only to a file inside `base`."""
     try:
-        if not path.is_file() or path.stat().st_size > MAX_BYTES:
-            return None
-        return path.read_text(encoding="utf-8", errors="replace")
+        return read_regular(base, rel, MAX_BYTES).decode("utf-8", errors="replace")
+    except OSError as exc:
+        if exc.errno != errno.ELOOP:
+            return None  # missing, too large, a FIFO or a device
+    target = Path(os.path.realpath(base / rel))  # a link: read what it names, if inside
+    if not target.is_relative_to(base) or target == base:
+        return None
+    try:
+        data = read_regular(base, target.relative_to(base).as_posix(), MAX_BYTES)
     except OSError:
         return None
+    return data.decode("utf-8", errors="replace")
 
 
 def _unique(names: Iterable[str]) -> list[str]:
