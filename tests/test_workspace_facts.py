@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from codeassist.ctx.tasks import MAX_FOUND, nox_sessions, tasks, tox_envs
+from codeassist.ctx.workspace import git_branch
 from tests.helpers.cli import run_cli
 from tests.helpers.repos import git
 
@@ -53,6 +54,33 @@ def test_task_files_are_not_read_through_links_out_of_the_repository(tmp_path: P
     assert done.returncode == 0, done.stderr
     assert "LEAK" not in done.stdout and "leaked" not in done.stdout
     assert "tox -e (tox.ini): py312, lint" in done.stdout
+
+
+def test_git_files_that_are_fifos_or_links_out_give_no_branch(tmp_path: Path) -> None:
+    """A FIFO at .git/HEAD (or as the .git file) hung every shell request; a link out showed
+    the first bytes of the file it named as `detached at …`."""
+    (tmp_path / "outside").write_text("0123456789-secret-bytes\n")
+    linked = repo_at(tmp_path / "linked")
+    (linked / ".git" / "HEAD").unlink()
+    (linked / ".git" / "HEAD").symlink_to(tmp_path / "outside")
+    assert git_branch(linked) == ""
+    garbage = repo_at(tmp_path / "garbage")
+    (garbage / ".git" / "HEAD").write_text("not-a-sha-nor-a-ref\n")
+    assert git_branch(garbage) == ""
+
+    fifo_head = repo_at(tmp_path / "fifo-head")
+    (fifo_head / ".git" / "HEAD").unlink()
+    os.mkfifo(fifo_head / ".git" / "HEAD")
+    fifo_dot = tmp_path / "fifo-dot"
+    fifo_dot.mkdir()
+    os.mkfifo(fifo_dot / ".git")
+    undecodable = tmp_path / "undecodable"
+    undecodable.mkdir()
+    (undecodable / ".git").write_bytes(b"gitdir: \xff\n")
+    for repo in (linked, fifo_head, fifo_dot, undecodable):
+        done = shell_context(repo, timeout=30)  # the FIFOs hung here, forever
+        assert done.returncode == 0, done.stderr
+        assert "Git branch" not in done.stdout and "secret" not in done.stdout
 
 
 def test_tox_factor_groups_stop_being_expanded_at_the_cap() -> None:

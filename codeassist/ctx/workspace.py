@@ -11,17 +11,21 @@ takes the index lock (`--no-optional-locks`: the widget warms in the background 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from codeassist.ctx import tasks as tasklist
+from codeassist.ctx.files import read_regular, shown
 
 MAX_TOKENS = 400  # the stable facts never take more (a hard cap, counted with the caller's counter)
 MAX_ENTRIES = 40  # names of the working directory listed at most
 BIG_FILE = 1_000_000  # files at least this large show their size
 GIT_TIMEOUT_S = 1.0
+GIT_FILE_BYTES = 4096  # a larger HEAD or `.git` file is not git's
+_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 JUNK = frozenset(
     {".git", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".DS_Store"}
 )
@@ -131,13 +135,10 @@ def tools(root: Path, cwd: Path) -> list[str]:
 def git_branch(root: Path) -> str:
     """The checked-out branch from HEAD (no process), `detached at <sha>`, or ""."""
     head = _git_dir(root)
-    try:
-        text = (head / "HEAD").read_text(encoding="utf-8").strip() if head else ""
-    except OSError:
-        return ""
+    text = _git_file(head, "HEAD") if head else ""
     if text.startswith("ref: refs/heads/"):
-        return text.removeprefix("ref: refs/heads/")
-    return f"detached at {text[:10]}" if text else ""
+        return shown(text.removeprefix("ref: refs/heads/"))
+    return f"detached at {text[:10]}" if _SHA.fullmatch(text) else ""
 
 
 def _git_dir(root: Path) -> Path | None:
@@ -145,13 +146,19 @@ def _git_dir(root: Path) -> Path | None:
     dot = root / ".git"
     if dot.is_dir():
         return dot
-    try:
-        line = dot.read_text(encoding="utf-8").strip()
-    except OSError:
-        return None
+    line = _git_file(root, ".git")
     if line.startswith("gitdir:"):
         return (root / line.removeprefix("gitdir:").strip()).resolve()
     return None
+
+
+def _git_file(folder: Path, name: str) -> str:
+    """The first line of a small regular file of git's; "" for a link, a FIFO, or none."""
+    try:
+        data = read_regular(folder, name, GIT_FILE_BYTES)
+    except OSError:
+        return ""
+    return os.fsdecode(data.split(b"\n", 1)[0]).strip()  # bytes not UTF-8 kept, as in paths
 
 
 def git_state(root: Path) -> str:
@@ -161,7 +168,8 @@ def git_state(root: Path) -> str:
     try:
         done = subprocess.run(
             ["git", "--no-optional-locks", "-C", str(root), "status", "--porcelain=v2", "--branch"],
-            capture_output=True, text=True, timeout=GIT_TIMEOUT_S, check=False,
+            capture_output=True, encoding="utf-8", errors="replace", timeout=GIT_TIMEOUT_S,
+            check=False,
         )  # fmt: skip
     except (OSError, subprocess.TimeoutExpired):
         return ""
