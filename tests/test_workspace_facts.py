@@ -83,6 +83,22 @@ def test_git_files_that_are_fifos_or_links_out_give_no_branch(tmp_path: Path) ->
         assert "Git branch" not in done.stdout and "secret" not in done.stdout
 
 
+def test_names_that_are_not_utf8_are_shown_as_escapes(tmp_path: Path) -> None:
+    """A file, a branch or the repository's own folder named with a byte that is not UTF-8
+    made every shell request fail ("the input is not valid UTF-8")."""
+    repo = repo_at(tmp_path / os.fsdecode(b"p\xffq"))
+    (repo / os.fsdecode(b"a\xff.txt")).write_text("x\n")
+    subprocess.run([b"git", b"checkout", b"-q", b"-b", b"b\xfex"], cwd=repo, check=True)
+    git(repo, "config", "core.quotePath", "false")  # `git status` names the file raw
+
+    done = shell_context(repo)
+    assert done.returncode == 0, done.stderr
+    assert "Working directory: " + str(tmp_path) + "/p\\xffq" in done.stdout
+    assert "Git branch: b\\xfex" in done.stdout
+    assert "Files here: a\\xff.txt" in done.stdout
+    assert "Git working tree: 1 changed file." in done.stdout
+
+
 def test_tox_factor_groups_stop_being_expanded_at_the_cap() -> None:
     """21 `{a,b}` groups made two million names (8 s, 330 MB); 26 ran out of memory."""
     names = tox_envs("[tox]\nenvlist = py" + "{a,b}" * 21 + ", lint\n")

@@ -6,6 +6,7 @@ byte-identical while they do not change, so a server can keep them evaluated) an
 (changed files, ahead/behind: they move with every edit, so they go with the request).
 Everything is read from a few small files and one `git status` with a timeout, which never
 takes the index lock (`--no-optional-locks`: the widget warms in the background on `cd`).
+Names that are not UTF-8 are shown as \\xNN.
 """
 
 from __future__ import annotations
@@ -63,9 +64,9 @@ def workspace(root: Path, cwd: Path, count: CountTokens, cap: int = MAX_TOKENS) 
 def stable_facts(root: Path, cwd: Path, count: CountTokens, cap: int = MAX_TOKENS) -> str:
     """Directory, listing, branch, tools and tasks: the same text while they are the same."""
     root, cwd = root.resolve(), cwd.resolve()
-    head = [f"Working directory: {cwd}"]
+    head = [f"Working directory: {shown(str(cwd))}"]
     if cwd != root:
-        head.append(f"Repository root: {root}")
+        head.append(f"Repository root: {shown(str(root))}")
     if branch := git_branch(root):
         head.append(f"Git branch: {branch}")
     if used := tools(root, cwd):
@@ -108,12 +109,12 @@ def listing(cwd: Path, limit: int = MAX_ENTRIES) -> list[str]:
     for entry in entries:
         try:
             if entry.is_dir():
-                folders.append(entry.name + "/")
+                folders.append(shown(entry.name) + "/")
                 continue
             size = entry.stat().st_size
         except OSError:
             size = 0
-        files.append(entry.name + (f" ({size / 1e6:.0f} MB)" if size >= BIG_FILE else ""))
+        files.append(shown(entry.name) + (f" ({size / 1e6:.0f} MB)" if size >= BIG_FILE else ""))
     names = files + folders
     if len(names) > limit:
         names = names[:limit] + [f"… {len(names) - limit} more"]
