@@ -9,15 +9,19 @@ tmp_path; the installed `codeassist` in a subprocess where a user would see the 
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import time
 from pathlib import Path
 
+from codeassist.backends.base import estimate_tokens
 from codeassist.ctx.tasks import MAX_FOUND, nox_sessions, tasks, tox_envs
-from codeassist.ctx.workspace import git_branch
+from codeassist.ctx.workspace import git_branch, stable_facts
 from tests.helpers.cli import run_cli
 from tests.helpers.repos import git
+
+TOKEN = "ghp_" + "a1B2c3D4" * 4 + "e5F6"  # shaped like a GitHub token: 36 characters after ghp_
 
 
 def repo_at(path: Path) -> Path:
@@ -138,3 +142,22 @@ def test_nox_sessions_are_found_in_one_pass() -> None:
         "@nox.session\n\n@other\ndef tests(s):\n    pass\n"
     )
     assert nox_sessions(noxfile) == ["lint", "tests"]  # code after a decorator: not a session
+
+
+def test_secret_values_in_names_are_redacted_and_the_facts_stay_the_same(
+    tmp_path: Path,
+) -> None:
+    repo = repo_at(tmp_path / "repo")
+    git(repo, "checkout", "-q", "-b", f"feat-{TOKEN}")
+    (repo / "Makefile").write_text(f"release-{TOKEN}:\n\techo\n")
+    (repo / "package.json").write_text(json.dumps({"scripts": {f"publish-{TOKEN}": "x"}}))
+    (repo / f"notes-{TOKEN}.txt").write_text("x\n")
+
+    done = shell_context(repo)
+    assert done.returncode == 0, done.stderr
+    assert TOKEN not in done.stdout and TOKEN[4:] not in done.stdout
+    for line in ("Git branch: feat-«redacted»", "make (Makefile): release-«redacted»",
+                 "npm run (package.json): publish-«redacted»", "notes-«redacted»"):  # fmt: skip
+        assert line in done.stdout, done.stdout
+    facts = stable_facts(repo, repo, estimate_tokens)
+    assert facts == stable_facts(repo, repo, estimate_tokens) and TOKEN not in facts

@@ -6,7 +6,8 @@ byte-identical while they do not change, so a server can keep them evaluated) an
 (changed files, ahead/behind: they move with every edit, so they go with the request).
 Everything is read from a few small files and one `git status` with a timeout, which never
 takes the index lock (`--no-optional-locks`: the widget warms in the background on `cd`).
-Names that are not UTF-8 are shown as \\xNN.
+Names that are not UTF-8 are shown as \\xNN, and secret values are redacted: the facts may go
+to a remote model.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from codeassist.ctx import tasks as tasklist
 from codeassist.ctx.files import read_regular, shown
+from codeassist.secrets import redact_text
 
 MAX_TOKENS = 400  # the stable facts never take more (a hard cap, counted with the caller's counter)
 MAX_ENTRIES = 40  # names of the working directory listed at most
@@ -87,13 +89,14 @@ def stable_facts(root: Path, cwd: Path, count: CountTokens, cap: int = MAX_TOKEN
 
 
 def _render(head: list[str], tasks: list[str], names: list[str]) -> str:
+    """The facts as text, secret values redacted (a branch or a task may be named with one)."""
     lines = [*head]
     if tasks:
         lines.append("Project tasks:")
         lines.extend(f"  {task}" for task in tasks)
     if names:
         lines.append("Files here: " + "  ".join(names))
-    return "\n".join(lines) + "\n"
+    return redact_text("\n".join(lines) + "\n")
 
 
 def listing(cwd: Path, limit: int = MAX_ENTRIES) -> list[str]:
