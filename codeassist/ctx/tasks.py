@@ -2,57 +2,79 @@
 
 Read from the files that define them (Makefile, justfile, package.json, pyproject.toml,
 tox.ini, noxfile.py, Taskfile.yml) in the repository root and the working directory; one
-line per file: how to run a task, then its names. Only small files are read, and none is run.
+line per file: how to run a task, then its names. Only small regular files inside the repository
+are read (a link is followed only to a file inside it), and none is run.
 """
 
 from __future__ import annotations
 
+import errno
+import itertools
 import json
+import os
 import re
 import tomllib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+
+from codeassist.ctx.files import read_regular, shown
 
 MAX_BYTES = 256_000  # a task file larger than this is not read
 MAX_NAMES = 24  # task names per file
+MAX_FOUND = 1000  # tox names made from one file at most: `{a,b}` groups multiply
+MAX_ENTRY = 256  # a longer tox envlist entry is not a name
 TASK_FILES: dict[str, tuple[str, Callable[[str], list[str]]]] = {}  # filled below
 
 _MAKE_RULE = re.compile(r"^([A-Za-z0-9_][^:#=%\s]*(?:[ \t]+[^:#=%\s]+)*)[ \t]*:(?![:=])", re.M)
 _JUST_RULE = re.compile(r"^@?([A-Za-z_][\w-]*)(?:[ \t]+[^:=\n]*)?:(?!=)", re.M)
 _JUST_SKIP = ("set", "alias", "export", "import", "mod")
-_NOX = re.compile(r"@nox\.session(?:\(([^)]*)\))?\s*\n(?:\s*@.*\n)*\s*def\s+(\w+)")
+# A line's session decorator (its arguments bounded: an unclosed one costs little) or a `def`.
+_NOX = re.compile(
+    r"@nox\.session(?:\((?P<args>[^)]{0,1000}+)\))?[ \t]*$|^[ \t]*def[ \t]+(?P<func>\w+)", re.M
+)
 _NOX_NAME = re.compile(r"name\s*=\s*['\"]([\w.-]+)['\"]")
 
 
 def tasks(root: Path, cwd: Path) -> list[str]:
     """One line per task file of `root` and `cwd`: `how (file): name name …`."""
     lines = []
-    for folder in dict.fromkeys((cwd.resolve(), root.resolve())):
+    root = root.resolve()
+    for folder in dict.fromkeys((cwd.resolve(), root)):
+        base = root if folder.is_relative_to(root) else folder
         for name, (how, read) in TASK_FILES.items():
-            path = folder / name
-            text = _read(path)
+            rel = (folder / name).relative_to(base).as_posix()
+            text = _read(base, rel)
             if text is None:
                 continue
             try:
                 names = _unique(read(text))
-            except (ValueError, KeyError, TypeError, AttributeError):
-                continue
+            except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+                continue  # not valid, or nested too deep to parse
             if not names:
                 continue
-            where = name if folder == root.resolve() else str(path.relative_to(root.resolve()))
+            where = name if folder == root else shown(str(folder / name) if base != root else rel)
             runner = _node_runner(folder) if how == "npm run" else how
-            more = f" … {len(names) - MAX_NAMES} more" if len(names) > MAX_NAMES else ""
+            plus = "+" if len(names) >= MAX_FOUND else ""  # tox stops making names there
+            more = f" … {len(names) - MAX_NAMES}{plus} more" if len(names) > MAX_NAMES else ""
             lines.append(f"{runner} ({where}): {', '.join(names[:MAX_NAMES])}{more}")
     return lines
 
 
-def _read(path: Path) -> str | None:
+def _read(base: Path, rel: str) -> str | None:
+    """The text of the regular file `rel` under `base`; a link only to a file inside `base`."""
     try:
-        if not path.is_file() or path.stat().st_size > MAX_BYTES:
-            return None
-        return path.read_text(encoding="utf-8", errors="replace")
+        return read_regular(base, rel, MAX_BYTES).decode("utf-8", errors="replace")
+    except OSError as exc:
+        if exc.errno != errno.ELOOP:
+            return None  # missing, too large, a FIFO or a device
+    target = Path(os.path.realpath(base / rel))  # a link: read what it names, if inside
+    if not target.is_relative_to(base) or target == base:
+        return None
+    try:
+        data = read_regular(base, target.relative_to(base).as_posix(), MAX_BYTES)
     except OSError:
         return None
+    return data.decode("utf-8", errors="replace")
 
 
 def _unique(names: Iterable[str]) -> list[str]:
@@ -98,31 +120,54 @@ def pyproject_scripts(text: str) -> list[str]:
 
 
 def tox_envs(text: str) -> list[str]:
-    """The envlist (factors expanded: `py3{12,13}`) and every `[testenv:NAME]` section."""
+    """The envlist (factors expanded: `py3{12,13}`) and every `[testenv:NAME]` section.
+
+    No pattern here reaches past its line (or an envlist's indented lines): a file of blank
+    lines or unclosed brackets costs one pass, not one per line.
+    """
     found: list[str] = []
-    listed = re.search(r"^\s*env_?list\s*=\s*((?:.*\n?)(?:[ \t]+\S.*\n?)*)", text, re.M)
-    sections = re.findall(r"^\[testenv:([^\]]+)\]", text, re.M)
+    listed = re.search(r"^[ \t]*env_?list[ \t]*=[ \t]*((?:.*\n?)(?:[ \t]+\S.*\n?)*)", text, re.M)
+    sections = re.findall(r"^\[testenv:([^\]\n]+)\]", text, re.M)
     for spec in ([listed.group(1)] if listed else []) + sections:
-        for entry in re.findall(r"(?:[^,\s{]|\{[^}]*\})+", spec):
-            found += _expand(entry)
+        for entry in re.findall(r"(?:[^,\s{]|\{[^{}\n]*\})+", spec):
+            if len(entry) <= MAX_ENTRY:
+                found += itertools.islice(_expand(entry), MAX_FOUND - len(found))
+            if len(found) >= MAX_FOUND:
+                return found
     return found
 
 
-def _expand(entry: str) -> list[str]:
-    """`py3{12,13}-django` as py312-django, py313-django."""
-    match = re.search(r"\{([^}]*)\}", entry)
-    if not match:
-        return [entry]
-    head, tail = entry[: match.start()], entry[match.end() :]
-    return [e for part in match.group(1).split(",") for e in _expand(head + part.strip() + tail)]
+def _expand(entry: str) -> Iterator[str]:
+    """`py3{12,13}-django` as py312-django, py313-django: made one by one, as they are taken."""
+    pieces = re.split(r"\{([^{}]*)\}", entry)  # text, group, text, group, …, text
+    choices = [
+        [p] if i % 2 == 0 else [c.strip() for c in p.split(",")] for i, p in enumerate(pieces)
+    ]
+    return ("".join(names) for names in itertools.product(*choices))
 
 
 def nox_sessions(text: str) -> list[str]:
-    found = []
-    for args, func in _NOX.findall(text):
-        name = _NOX_NAME.search(args or "")
-        found.append(name.group(1) if name else func)
+    """Functions decorated `@nox.session` (or its `name=`), found in one pass over the text."""
+    found: list[str] = []
+    session: re.Match[str] | None = None  # the decorator waiting for its `def`
+    end = 0
+    for match in _NOX.finditer(text):
+        if session is not None and not _decorators_only(text[end : match.start()]):
+            session = None  # code between the decorator and this line
+        end = match.end()
+        if match.group("func") is None:
+            session = session or match
+        elif session is not None:
+            name = _NOX_NAME.search(session.group("args") or "")
+            found.append(name.group(1) if name else match.group("func"))
+            session = None
     return found
+
+
+def _decorators_only(between: str) -> bool:
+    """True when the text after a decorator holds only blank lines and more decorators."""
+    first, *rest = between.split("\n")
+    return not first.strip() and all(not ln.strip() or ln.lstrip().startswith("@") for ln in rest)
 
 
 def taskfile_tasks(text: str) -> list[str]:

@@ -6,22 +6,29 @@ byte-identical while they do not change, so a server can keep them evaluated) an
 (changed files, ahead/behind: they move with every edit, so they go with the request).
 Everything is read from a few small files and one `git status` with a timeout, which never
 takes the index lock (`--no-optional-locks`: the widget warms in the background on `cd`).
+Names that are not UTF-8 are shown as \\xNN, and secret values are redacted: the facts may go
+to a remote model.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from codeassist.ctx import tasks as tasklist
+from codeassist.ctx.files import read_regular, shown
+from codeassist.secrets import redact_text
 
 MAX_TOKENS = 400  # the stable facts never take more (a hard cap, counted with the caller's counter)
 MAX_ENTRIES = 40  # names of the working directory listed at most
 BIG_FILE = 1_000_000  # files at least this large show their size
 GIT_TIMEOUT_S = 1.0
+GIT_FILE_BYTES = 4096  # a larger HEAD or `.git` file is not git's
+_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 JUNK = frozenset(
     {".git", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".DS_Store"}
 )
@@ -59,9 +66,9 @@ def workspace(root: Path, cwd: Path, count: CountTokens, cap: int = MAX_TOKENS) 
 def stable_facts(root: Path, cwd: Path, count: CountTokens, cap: int = MAX_TOKENS) -> str:
     """Directory, listing, branch, tools and tasks: the same text while they are the same."""
     root, cwd = root.resolve(), cwd.resolve()
-    head = [f"Working directory: {cwd}"]
+    head = [f"Working directory: {shown(str(cwd))}"]
     if cwd != root:
-        head.append(f"Repository root: {root}")
+        head.append(f"Repository root: {shown(str(root))}")
     if branch := git_branch(root):
         head.append(f"Git branch: {branch}")
     if used := tools(root, cwd):
@@ -82,13 +89,14 @@ def stable_facts(root: Path, cwd: Path, count: CountTokens, cap: int = MAX_TOKEN
 
 
 def _render(head: list[str], tasks: list[str], names: list[str]) -> str:
+    """The facts as text, secret values redacted (a branch or a task may be named with one)."""
     lines = [*head]
     if tasks:
         lines.append("Project tasks:")
         lines.extend(f"  {task}" for task in tasks)
     if names:
         lines.append("Files here: " + "  ".join(names))
-    return "\n".join(lines) + "\n"
+    return redact_text("\n".join(lines) + "\n")
 
 
 def listing(cwd: Path, limit: int = MAX_ENTRIES) -> list[str]:
@@ -104,12 +112,12 @@ def listing(cwd: Path, limit: int = MAX_ENTRIES) -> list[str]:
     for entry in entries:
         try:
             if entry.is_dir():
-                folders.append(entry.name + "/")
+                folders.append(shown(entry.name) + "/")
                 continue
             size = entry.stat().st_size
         except OSError:
             size = 0
-        files.append(entry.name + (f" ({size / 1e6:.0f} MB)" if size >= BIG_FILE else ""))
+        files.append(shown(entry.name) + (f" ({size / 1e6:.0f} MB)" if size >= BIG_FILE else ""))
     names = files + folders
     if len(names) > limit:
         names = names[:limit] + [f"… {len(names) - limit} more"]
@@ -131,13 +139,10 @@ def tools(root: Path, cwd: Path) -> list[str]:
 def git_branch(root: Path) -> str:
     """The checked-out branch from HEAD (no process), `detached at <sha>`, or ""."""
     head = _git_dir(root)
-    try:
-        text = (head / "HEAD").read_text(encoding="utf-8").strip() if head else ""
-    except OSError:
-        return ""
+    text = _git_file(head, "HEAD") if head else ""
     if text.startswith("ref: refs/heads/"):
-        return text.removeprefix("ref: refs/heads/")
-    return f"detached at {text[:10]}" if text else ""
+        return shown(text.removeprefix("ref: refs/heads/"))
+    return f"detached at {text[:10]}" if _SHA.fullmatch(text) else ""
 
 
 def _git_dir(root: Path) -> Path | None:
@@ -145,13 +150,19 @@ def _git_dir(root: Path) -> Path | None:
     dot = root / ".git"
     if dot.is_dir():
         return dot
-    try:
-        line = dot.read_text(encoding="utf-8").strip()
-    except OSError:
-        return None
+    line = _git_file(root, ".git")
     if line.startswith("gitdir:"):
         return (root / line.removeprefix("gitdir:").strip()).resolve()
     return None
+
+
+def _git_file(folder: Path, name: str) -> str:
+    """The first line of a small regular file of git's; "" for a link, a FIFO, or none."""
+    try:
+        data = read_regular(folder, name, GIT_FILE_BYTES)
+    except OSError:
+        return ""
+    return os.fsdecode(data.split(b"\n", 1)[0]).strip()  # bytes not UTF-8 kept, as in paths
 
 
 def git_state(root: Path) -> str:
@@ -161,7 +172,8 @@ def git_state(root: Path) -> str:
     try:
         done = subprocess.run(
             ["git", "--no-optional-locks", "-C", str(root), "status", "--porcelain=v2", "--branch"],
-            capture_output=True, text=True, timeout=GIT_TIMEOUT_S, check=False,
+            capture_output=True, encoding="utf-8", errors="replace", timeout=GIT_TIMEOUT_S,
+            check=False,
         )  # fmt: skip
     except (OSError, subprocess.TimeoutExpired):
         return ""
