@@ -224,3 +224,47 @@ def test_context_off_is_the_decision_gen_makes(tmp_path: Path) -> None:
                 assert use_context(Config(context=enabled), cwd, forced) == (off == "")
     assert "not inside a git repository" in context_off(True, plain, None)
     assert context_off(False, git_repo, True) == "context = false in the config"
+
+
+def many_definitions(tmp_path: Path) -> Path:
+    """A git repository of 8 modules calling each other: far more overview than any budget."""
+    from tests.helpers.repos import git
+
+    repo = tmp_path / "many"
+    repo.mkdir()
+    for m in range(8):
+        defs = [f"def w{m}_{i}(x):\n    return w{(m + 1) % 8}_{i}(x)\n\n"
+                f"class K{m}_{i}:\n    def meth(self):\n        return w{m}_{i}(1)\n"
+                for i in range(30)]  # fmt: skip
+        (repo / f"mod{m}.py").write_text("\n".join(defs))
+    (repo / "schema.sql").write_text("CREATE TABLE w5 (id INT, name TEXT);\n")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "many")
+    return repo
+
+
+@pytest.mark.parametrize("budget", [20, 50, 100, 1024, 2000])
+def test_the_headings_of_the_stable_part_count_in_the_budget(tmp_path: Path, budget: int) -> None:
+    """The overview was packed to its share of the budget, then given its heading uncounted:
+    `codeassist context --budget 50` reported 57 of 50 tokens, 1031 of 1024."""
+    from codeassist.context import request_context, stable_part
+    from codeassist.ctx.parts import stable_budget
+
+    repo = many_definitions(tmp_path)
+
+    def words(text: str) -> int:  # a second tokenizer, far from the byte estimate
+        return len(text.split())
+
+    for count in (estimate_tokens, words):
+        for language in ("python", "sql"):  # sql: the schema block, then USES_HEAD
+            found = request_context(repo, "w5", language, budget=budget, count_tokens=count)
+            assert found.tokens <= budget, (count, language)
+            assert found.stable_tokens - found.schema_tokens <= stable_budget(budget)
+            if budget >= 100:  # a near fill, not a timid one
+                assert found.stable_tokens - found.schema_tokens > stable_budget(budget) * 0.8
+            again = stable_part(repo, language, budget, count_tokens=count)
+            assert again == found.stable  # the cached prefix: the same bytes every time
+    done = run_cli("context", "--lang", "python", "--budget", str(budget), "w5", cwd=repo)
+    shown = done.stdout.split(" tokens, counted with", 1)[0].rsplit(" ", 3)[-3:]
+    assert int(shown[0]) <= int(shown[2]) == budget, done.stdout[:200]
