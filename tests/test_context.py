@@ -168,3 +168,103 @@ def test_context_command_rejects_a_negative_budget(tmp_path: Path) -> None:
     done = run_cli("context", "anything", "--budget", "-1", cwd=tmp_path)
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
+
+
+AGREE_CASES = {  # folder, config `context`, options: whether gen sends context must not matter
+    "plain folder": ("plain", True, ()),
+    "plain folder, --context": ("plain", True, ("--context",)),
+    "git": ("git", True, ()),
+    "git, --no-context": ("git", True, ("--no-context",)),
+    "git, context = false": ("git", False, ()),
+    "git, context = false, --context": ("git", False, ("--context",)),
+}
+
+
+@pytest.mark.parametrize("case", AGREE_CASES)
+def test_the_context_command_shows_what_gen_sends(tmp_path: Path, home: Path, case: str) -> None:
+    """`codeassist context` once showed an overview where gen sends none (outside git, with
+    context = false), walking and caching whatever folder it was run in."""
+    from tests.scripted_endpoint import scripted_endpoint
+
+    where, enabled, options = AGREE_CASES[case]
+    folder = make_repo(tmp_path, use_git=where == "git")
+    if not enabled:
+        (home / "config").mkdir(parents=True)
+        (home / "config" / "config.toml").write_text("context = false\n")
+    heard: list[dict[str, object]] = []
+    with scripted_endpoint("```python\nrefund(1)\n```", heard=heard) as url:
+        gen = run_cli("gen", "--endpoint", url, "--lang", "python", "--no-verify", *options,
+                      "refund an Order", cwd=folder, timeout=60)  # fmt: skip
+    assert gen.returncode == 0, gen.stderr
+    sent = "def refund(" in json.dumps(heard[0]["messages"])
+    shown = run_cli("context", "--lang", "python", *options, "refund an Order", cwd=folder)
+    assert shown.returncode == 0, shown.stderr
+    assert ("def refund(" in shown.stdout) == sent
+    as_json = json.loads(run_cli("context", "-l", "python", *options, "refund", "--json",
+                                 cwd=folder).stdout)  # fmt: skip
+    assert as_json["context"] == sent and ("def refund(" in as_json["stable"]) == sent
+    if not sent:
+        assert shown.stdout.startswith("no repository context: ") and shown.stdout.count("\n") == 1
+        assert as_json["context_off"] in shown.stdout and as_json["stable"] == ""
+        assert not list(home.glob("cache/*.sqlite")), "the folder was walked and cached"
+    assert sent == (enabled and (where == "git" or "--context" in options) and
+                    "--no-context" not in options)  # fmt: skip
+
+
+def test_context_off_is_the_decision_gen_makes(tmp_path: Path) -> None:
+    from codeassist.config import Config
+    from codeassist.pipeline.grounding import context_off
+    from codeassist.pipeline.prepare import use_context
+
+    git_repo, plain = make_repo(tmp_path), make_repo(tmp_path / "p", use_git=False)
+    for cwd in (git_repo / "app", plain / "app"):
+        for enabled in (True, False):
+            for forced in (None, True, False):
+                off = context_off(enabled, cwd, forced)
+                assert use_context(Config(context=enabled), cwd, forced) == (off == "")
+    assert "not inside a git repository" in context_off(True, plain, None)
+    assert context_off(False, git_repo, True) == "context = false in the config"
+
+
+def many_definitions(tmp_path: Path) -> Path:
+    """A git repository of 8 modules calling each other: far more overview than any budget."""
+    from tests.helpers.repos import git
+
+    repo = tmp_path / "many"
+    repo.mkdir()
+    for m in range(8):
+        defs = [f"def w{m}_{i}(x):\n    return w{(m + 1) % 8}_{i}(x)\n\n"
+                f"class K{m}_{i}:\n    def meth(self):\n        return w{m}_{i}(1)\n"
+                for i in range(30)]  # fmt: skip
+        (repo / f"mod{m}.py").write_text("\n".join(defs))
+    (repo / "schema.sql").write_text("CREATE TABLE w5 (id INT, name TEXT);\n")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "many")
+    return repo
+
+
+@pytest.mark.parametrize("budget", [20, 50, 100, 1024, 2000])
+def test_the_headings_of_the_stable_part_count_in_the_budget(tmp_path: Path, budget: int) -> None:
+    """The overview was packed to its share of the budget, then given its heading uncounted:
+    `codeassist context --budget 50` reported 57 of 50 tokens, 1031 of 1024."""
+    from codeassist.context import request_context, stable_part
+    from codeassist.ctx.parts import stable_budget
+
+    repo = many_definitions(tmp_path)
+
+    def words(text: str) -> int:  # a second tokenizer, far from the byte estimate
+        return len(text.split())
+
+    for count in (estimate_tokens, words):
+        for language in ("python", "sql"):  # sql: the schema block, then USES_HEAD
+            found = request_context(repo, "w5", language, budget=budget, count_tokens=count)
+            assert found.tokens <= budget, (count, language)
+            assert found.stable_tokens - found.schema_tokens <= stable_budget(budget)
+            if budget >= 100:  # a near fill, not a timid one
+                assert found.stable_tokens - found.schema_tokens > stable_budget(budget) * 0.8
+            again = stable_part(repo, language, budget, count_tokens=count)
+            assert again == found.stable  # the cached prefix: the same bytes every time
+    done = run_cli("context", "--lang", "python", "--budget", str(budget), "w5", cwd=repo)
+    shown = done.stdout.split(" tokens, counted with", 1)[0].rsplit(" ", 3)[-3:]
+    assert int(shown[0]) <= int(shown[2]) == budget, done.stdout[:200]

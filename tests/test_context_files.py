@@ -13,6 +13,7 @@ from codeassist.context import build_context
 from codeassist.ctx import tags
 from codeassist.ctx.files import is_secret, list_files
 from codeassist.ctx.index import build_index, cache_path
+from tests.helpers.cli import run_cli
 from tests.helpers.repos import git
 
 MARKER = "SECRET-c0ffee-do-not-leak"
@@ -195,3 +196,58 @@ def test_a_parse_that_takes_too_long_skips_only_that_file(
     index = build_index(tmp_path)
     assert "slow.py: parse took over 0 s" in index.notes
     assert [d.name for d in index.files["fast.sql"].definitions] == ["t", "a"]
+
+
+def test_a_repository_git_refuses_honours_info_exclude_and_the_users_excludes_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another user's checkout ("dubious ownership"): git lists nothing, the folder walk did
+    and read only .gitignore files, so a file in .git/info/exclude reached the context."""
+    from codeassist.ctx import files
+
+    repo = tmp_path / "repo"
+    write(repo, {
+        "app.py": "def visible_function():\n    pass\n",
+        "local_notes.py": f"def local_function():\n    return '{MARKER}'\n",
+        "local_kept.py": "def kept_function():\n    pass\n",
+        "scratch/mine.py": f"def mine_function():\n    return '{MARKER}'\n",
+        ".gitignore": "!local_kept.py\n",  # a .gitignore outranks info/exclude
+    })  # fmt: skip
+    git(repo, "init", "-q")
+    (repo / ".git" / "info" / "exclude").write_text("local_*.py\n")
+    (tmp_path / "ignore").write_text("scratch/\n")
+    (tmp_path / "gitconfig").write_text(f"[core]\n\texcludesFile = {tmp_path / 'ignore'}\n")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "gitconfig"))
+    monkeypatch.setenv("GIT_TEST_ASSUME_DIFFERENT_OWNER", "1")  # git's own switch for this
+    monkeypatch.setattr(files, "RACY_NS", 0)
+    assert files._git_files(repo) is None  # git refuses: the walk lists the files
+
+    time.sleep(0.05)  # past the file system's clock tick
+    listed = list_files(repo, key="k")
+    assert not listed.git
+    assert sorted(listed.paths) == [".gitignore", "app.py", "local_kept.py"]
+    done = run_cli("context", "--lang", "python", "local_function mine_function", cwd=repo)
+    assert done.returncode == 0, done.stderr
+    assert "visible_function" in done.stdout and "kept_function" in done.stdout
+    assert MARKER not in done.stdout and "local_function" not in done.stdout
+
+    (repo / ".git" / "info" / "exclude").write_text("")  # edited: the stored walk is stale
+    assert "local_notes.py" in list_files(repo, tree=listed.tree, key="k").paths
+    (tmp_path / "gitconfig").write_text("")  # no excludes file: git's default, absent here
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    assert "scratch/mine.py" in list_files(repo, tree=listed.tree, key="k").paths
+
+
+def test_a_linked_worktree_uses_the_info_exclude_of_its_repository(tmp_path: Path) -> None:
+    from codeassist.ctx.walk import git_excludes
+
+    repo = tmp_path / "repo"
+    write(repo, {"app.py": ""})
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "app")
+    git(repo, "worktree", "add", "-q", str(tmp_path / "linked"))
+    exclude = repo / ".git" / "info" / "exclude"
+    assert (tmp_path / "linked" / ".git").is_file()  # "gitdir: …/repo/.git/worktrees/linked"
+    assert Path(git_excludes(str(tmp_path / "linked"))[-1]).samefile(exclude)
+    assert Path(git_excludes(str(repo))[-1]).samefile(exclude)

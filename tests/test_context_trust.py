@@ -59,8 +59,9 @@ def linked_repo(tmp_path: Path, how: str) -> Path:
 @pytest.mark.parametrize("how", ["committed", "untracked", "plain"])
 def test_links_out_of_the_repository_are_not_read_and_are_noted(tmp_path: Path, how: str) -> None:
     repo = linked_repo(tmp_path, how)
-    shown = run_cli("context", REQUEST, "--budget", "2000", cwd=repo)
-    as_json = run_cli("context", REQUEST, "--budget", "2000", "--json", cwd=repo)
+    asked = ("context", "--context", REQUEST, "--budget", "2000")  # --context: plain folders too
+    shown = run_cli(*asked, cwd=repo)
+    as_json = run_cli(*asked, "--json", cwd=repo)
     assert shown.returncode == 0 and as_json.returncode == 0, shown.stderr + as_json.stderr
     data = json.loads(as_json.stdout)
     for out in (shown.stdout + shown.stderr, as_json.stdout):
@@ -110,7 +111,7 @@ def test_a_fifo_in_the_repository_does_not_hang_the_context(tmp_path: Path, use_
         git(repo, "add", "-A")
         git(repo, "commit", "-q", "-m", "app")
     os.mkfifo(repo / "pipe.py")
-    done = run_cli("context", "visible_function", cwd=repo, timeout=60)
+    done = run_cli("context", "--context", "visible_function", cwd=repo, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "def visible_function" in done.stdout
     if not use_git:  # git does not list a FIFO; the folder walk does, and says why it is skipped
@@ -133,11 +134,12 @@ def test_file_names_that_are_not_utf8_are_indexed_and_cached(tmp_path: Path, use
         git(repo, "commit", "-q", "-m", "names")
     (repo / untracked).write_text(f"def {NAMES[untracked]}():\n    pass\n")
     for _ in ("cold", "warm"):
-        done = run_cli("context", "tracked_latin1 untracked_raw good_function", cwd=repo)
+        asked = "tracked_latin1 untracked_raw good_function"
+        done = run_cli("context", "--context", asked, cwd=repo)
         assert done.returncode == 0, done.stderr
         assert "caf\\xe9.py:\n  def tracked_latin1():" in done.stdout
         assert "\\xff\\xfe_untracked.py:\n  def untracked_raw():" in done.stdout
-        as_json = run_cli("context", "tracked_latin1", "--json", cwd=repo)
+        as_json = run_cli("context", "--context", "tracked_latin1", "--json", cwd=repo)
         data = json.loads(as_json.stdout)
         assert "caf\\xe9.py" in data["overview"] + [f["path"] for f in data["files"]]
     index = build_index(repo)  # the names round-trip through the cache: nothing parsed again
@@ -166,7 +168,7 @@ def test_a_cache_folder_that_is_a_file_costs_a_note_not_time(tmp_path: Path, hom
     assert time.monotonic() - started < 5  # generous on a loaded machine: no retries, no waits
     assert "visible_function" in [d.name for d in index.files["app.py"].definitions]
     assert any(note.startswith("tag cache unavailable") for note in index.notes)
-    done = run_cli("context", "visible_function", cwd=repo)
+    done = run_cli("context", "--context", "visible_function", cwd=repo)
     assert done.returncode == 0 and "def visible_function" in done.stdout
     assert "tag cache unavailable" in done.stderr
 

@@ -213,6 +213,9 @@ def report_samples(result: pipeline.Result, console: Console) -> None:
 
 def show_context(shown: Preview) -> None:
     """The parts in prompt order, each under a `#` heading; skipped files noted on stderr."""
+    if shown.off:
+        typer.echo(f"no repository context: {shown.off}")
+        return
     found, piped = shown.found, not sys.stdout.isatty()
     pack, lang = found.specific, shown.language
     # File names and contents are the repository's: sanitized (only ESC and C1 when piped).

@@ -1,9 +1,10 @@
 """Which files of a repository may be read: listing, skip rules and the secret filter.
 
 In a git repository: tracked files plus untracked files git does not ignore. Elsewhere: a walk
-that honours every .gitignore on the way (walk.py). Secrets are refused by name before anything
-is read. Only regular files inside the root are read, never through a symbolic link
-(`read_regular`).
+that honours every .gitignore on the way (walk.py), and in a repository git will not list (one
+it refuses) its info/exclude and the user's core.excludesFile too. Secrets are refused by
+name before anything is read. Only regular files inside the root are read, never through a
+symbolic link (`read_regular`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from codeassist.ctx.walk import walk_tree
+from codeassist.ctx.walk import git_excludes, walk_tree
 
 MAX_FILE_BYTES = 1 << 20  # larger files are generated or data, not code worth a prompt
 # A walk is stored for reuse only if every folder's change time is this much older than the
@@ -168,21 +169,23 @@ def list_files(
     already taken out.
 
     Outside git, `tree` is the `Listing.tree` of an earlier walk made with the same `key`
-    (what `wanted` accepts): while no folder and no .gitignore changed since (one stat each,
-    no folder read), its paths are the answer.
+    (what `wanted` accepts): while no folder, no .gitignore and no exclude file changed since
+    (one stat each, no folder read), its paths are the answer.
     """
     paths = _git_files(root) if find_git_root(root) == root else None
     if paths is not None:
         keep = [p for p in paths if _kept(p.rsplit("/", 1)[-1], wanted)]
         return Listing([p for p in keep if not is_skipped(p) and not is_secret(p)], True)
     top = str(root)
+    excludes = git_excludes(top) if os.path.lexists(f"{top}/.git") else []  # git refused it
+    key = "\0".join([key, *excludes])
     reused = _reuse(top, tree, key)
     if reused is not None:
         return Listing(reused, False)
     started = time.time_ns()
     stamps: dict[str, int] = {}
     keep_file = functools.partial(_kept, wanted=wanted)
-    walked = list(walk_tree(top, keep_file, _dir_kept, stamps))
+    walked = list(walk_tree(top, keep_file, _dir_kept, stamps, excludes))
     if max(stamps.values(), default=0) > started - RACY_NS:
         return Listing(walked, False)  # changed just now: walk again next time
     return Listing(walked, False, marshal.dumps((key, stamps, walked)))
@@ -198,7 +201,7 @@ def _reuse(root: str, tree: bytes, key: str) -> list[str] | None:
         return None
     for rel, stamp in stamps.items():
         try:
-            if os.stat(f"{root}/{rel}" if rel else root).st_ctime_ns != stamp:
+            if os.stat(os.path.join(root, rel) if rel else root).st_ctime_ns != stamp:
                 return None
         except OSError:
             return None

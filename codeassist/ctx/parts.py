@@ -9,9 +9,14 @@ from __future__ import annotations
 
 import marshal
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from codeassist.ctx.counts import TokenCounter
 from codeassist.ctx.index import Index
+
+if TYPE_CHECKING:
+    from codeassist.ctx.graph import Graph
+    from codeassist.ctx.overview import Overview
 
 OWN_SHARE = 0.10  # of the context budget, for the request's own part; the rest: the overview
 OWN_LEAST = 64  # tokens the request's own part gets at least (half the budget at most)
@@ -75,7 +80,7 @@ def code_stable(index: Index, language: str, budget: int, count: TokenCounter) -
 
 
 def _compute(index: Index, language: str, budget: int, count: TokenCounter) -> Stable:
-    from codeassist.ctx.overview import overview, table_definitions
+    from codeassist.ctx.overview import table_definitions
 
     if index.graph is None:
         return Stable("", 0, frozenset(), "", [])
@@ -83,12 +88,32 @@ def _compute(index: Index, language: str, budget: int, count: TokenCounter) -> S
         table_definitions(index.files, index.graph) if language == "sql" else ({}, set())
     )
     schema = "\n".join(found.values())
-    view = overview(index.files, index.graph, language, stable_budget(budget), count, found)
     block = f"{SCHEMA_HEAD}\n```sql\n{schema}\n```" if schema else ""
-    parts = [block] if block else []
-    if view.text:
-        head = USES_HEAD if schema else OVERVIEW_HEAD
-        parts.append(f"{head}\n{view.text.rstrip()}")
-    text = "\n\n".join(parts)
+    room = stable_budget(budget)
+    text, view = _fit_overview(index, index.graph, language, room, count, found, block)
     shown = view.shown | in_schema  # the request's part repeats neither
     return Stable(text, count(text), shown, schema, view.paths, count(block))
+
+
+def _fit_overview(
+    index: Index, graph: Graph, language: str, room: int, count: TokenCounter,
+    tables: dict[str, str], block: str,
+) -> tuple[str, Overview]:  # fmt: skip
+    """The stable text (schema block, heading, overview) whose part outside the schema block
+    is at most `room` tokens: the heading counts too. The overview gets `room` less the
+    heading, then less what the joined text still exceeds (tokens do not simply add up),
+    until it fits; the same repository always takes the same steps to the same bytes."""
+    from codeassist.ctx.overview import overview
+
+    head = USES_HEAD if block else OVERVIEW_HEAD
+    size, block_tokens = room - count(f"\n\n{head}\n" if block else f"{head}\n"), count(block)
+    while True:
+        view = overview(index.files, graph, language, max(size, 0), count, tables)
+        parts = [block] if block else []
+        if view.text:
+            parts.append(f"{head}\n{view.text.rstrip()}")
+        text = "\n\n".join(parts)
+        over = count(text) - block_tokens - room
+        if over <= 0 or not view.text:
+            return text, view
+        size = min(size - over, view.tokens - 1)  # smaller every round: it ends

@@ -58,6 +58,21 @@ def wants_context(cwd: Path, forced: bool | None) -> bool:
     return find_git_root(cwd.resolve()) is not None
 
 
+def context_off(enabled: bool, cwd: Path, forced: bool | None = None) -> str:
+    """Why requests from `cwd` carry no repository context ("" when they carry it): the one
+    decision gen, the REPL, the server's warm-up and `codeassist context` share.
+
+    `enabled`: the config's `context`; `forced`: `--context` (True) or `--no-context` (False).
+    """
+    if not enabled:
+        return "context = false in the config"
+    if forced is False:
+        return "--no-context"
+    if not wants_context(cwd, forced):
+        return "not inside a git repository (--context adds it, here as in gen)"
+    return ""
+
+
 def with_context(request: Request, backend: Backend, language: str, budget: int) -> Request:
     """Add the repository's stable part for `language` and the part that matches the request,
     within `budget` tokens (counted with the backend's tokenizer, counts kept in the cache)."""
@@ -101,11 +116,13 @@ class Preview:
     language: str
     counted_with: str  # the tokenizer (counts from the cache, where they were), or the estimate
     found: RequestContext
+    off: str = ""  # why a request here carries no repository context (`context_off`), or ""
 
     def to_json(self) -> dict[str, object]:
         found, pack = self.found, self.found.specific
         return {
             "root": str(self.root), "language": self.language, "budget": self.budget,
+            "context": not self.off, "context_off": self.off,
             "tokens": found.tokens, "counted_with": self.counted_with,
             "stable": found.stable, "stable_tokens": found.stable_tokens,
             "overview": found.overview, "files": [f._asdict() for f in pack.files],
@@ -114,15 +131,26 @@ class Preview:
         }  # fmt: skip
 
 
-def preview(cwd: Path, text: str, budget: int, model: str, language: str = "auto") -> Preview:
+def preview(
+    cwd: Path, text: str, budget: int, model: str, language: str = "auto", *,
+    enabled: bool = True, forced: bool | None = None,
+) -> Preview:  # fmt: skip
     """The context for `text` (none: the stable part alone), counted with `model`'s tokenizer
-    where it is installed; counts already in the cache need no tokenizer at all."""
-    from codeassist.context import find_root, request_context
+    where it is installed; counts already in the cache need no tokenizer at all.
+
+    None, and no folder read, where a request would carry none (`context_off`: `enabled` is
+    the config's `context`, `forced` the `--context` option).
+    """
+    from codeassist.context import ContextPack, RequestContext, find_root, request_context
     from codeassist.pipeline.run import resolve_language
 
-    count, counted_with = counter(model)
-    root = find_root(cwd)
     lang = resolve_language(Request(text or "the repository", language=language))
+    off = context_off(enabled, cwd, forced)
+    root = find_root(cwd)  # a stat for each folder up to /: nothing is read
+    if off:
+        none = RequestContext("", 0, ContextPack("", 0, [], [], ""), "", "", [])
+        return Preview(root, budget, lang, "", none, off)
+    count, counted_with = counter(model)
     found = request_context(root, text, lang, budget=budget, count_tokens=count, cwd=cwd)
     if getattr(count, "loads", 1) == 0:
         counted_with += " (counts from the cache)"

@@ -75,8 +75,9 @@ def samples(cfg: Config, given: str | None = None) -> int | str:
 
 
 def use_context(cfg: Config, cwd: Path, forced: bool | None = None) -> bool:
-    """Ground requests in the repository? The config allows it, and the option or git say so."""
-    return cfg.context and grounding.wants_context(cwd, forced)
+    """Ground requests in the repository? The config allows it, and the option or git say so
+    (`codeassist context` asks the same `context_off`)."""
+    return not grounding.context_off(cfg.context, cwd, forced)
 
 
 def with_context(cfg: Config, req: Request, backend: Backend, target: str) -> Request:
