@@ -31,6 +31,13 @@ class HookRepo(Repo):
         self.extra: dict[str, str] = {}
         super().__init__(root)
 
+    @classmethod
+    def with_a_commit(cls, tmp_path: Path, home: Path) -> HookRepo:
+        """A repository under tmp_path whose HEAD holds a README."""
+        r = cls(tmp_path / "repo", home)
+        r.commit(**{"README.md": "# demo\n"})
+        return r
+
     @property
     def env(self) -> dict[str, str]:
         path = VENV_BIN + os.pathsep + os.environ.get("PATH", "")
@@ -60,9 +67,7 @@ class HookRepo(Repo):
 
 @pytest.fixture
 def repo(tmp_path: Path, home: Path) -> HookRepo:
-    r = HookRepo(tmp_path / "repo", home)
-    r.commit(**{"README.md": "# demo\n"})
-    return r
+    return HookRepo.with_a_commit(tmp_path, home)
 
 
 def user_hook(path: Path, body: str) -> bytes:

@@ -52,9 +52,7 @@ NO_SHEBANG = f'case "${{0##*/}}" in pre-commit) {LINT} ;; esac\n'  # git runs it
 
 @pytest.fixture
 def repo(tmp_path: Path, home: Path) -> HookRepo:
-    r = HookRepo(tmp_path / "repo", home)
-    r.commit(**{"README.md": "# demo\n"})
-    return r
+    return HookRepo.with_a_commit(tmp_path, home)
 
 
 def executable(path: Path, text: str) -> None:

@@ -22,9 +22,7 @@ from tests.test_hook import HookRepo, user_hook
 
 @pytest.fixture
 def repo(tmp_path: Path, home: Path) -> HookRepo:
-    r = HookRepo(tmp_path / "repo", home)
-    r.commit(**{"README.md": "# demo\n"})
-    return r
+    return HookRepo.with_a_commit(tmp_path, home)
 
 
 def config(repo: HookRepo, text: str) -> Path:
