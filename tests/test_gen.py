@@ -147,3 +147,17 @@ def test_run_without_a_terminal_answer_runs_nothing(small_model: Path, tmp_path:
                    input="", cwd=work)  # fmt: skip
     assert proc.returncode == 1 and "not run" in proc.stderr
     assert list(work.iterdir()) == []
+
+
+def test_a_shell_request_in_a_folder_whose_name_is_not_utf8(tmp_path: Path) -> None:
+    folder = Path(os.fsdecode(bytes(tmp_path) + b"/caf\xe9"))  # a Latin-1 name, outside git
+    folder.mkdir()
+    heard: list[dict[str, object]] = []
+    with scripted_endpoint("```bash\nls\n```", heard=heard) as url:
+        proc = run_cli("gen", "--endpoint", url, "--lang", "shell", "list files",
+                       cwd=folder, timeout=60)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr  # was exit 2, "the input is not valid UTF-8"
+    assert proc.stdout == "ls\n"
+    messages = heard[0]["messages"]
+    assert isinstance(messages, list)
+    assert "/caf\\xe9 (where the command runs" in messages[-1]["content"]  # shown, escaped

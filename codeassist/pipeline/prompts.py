@@ -66,10 +66,11 @@ class Environment:
                 system = "Linux (GNU tools)"
         elif system == "Darwin":
             system = f"macOS {platform.mac_ver()[0]} (BSD tools)"
+        from codeassist.ctx.files import shown
         from codeassist.shell.user import shell_name
 
-        shell = shell_name()
-        return cls(os=system, shell=shell, cwd=str(cwd or Path.cwd()))
+        shell = shell_name()  # the folder as text: bytes that are not UTF-8 written as \xNN
+        return cls(os=system, shell=shell, cwd=shown(str(cwd or Path.cwd())))
 
 
 def system_prompt(language: str) -> str:
