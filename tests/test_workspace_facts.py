@@ -101,6 +101,7 @@ def test_names_that_are_not_utf8_are_shown_as_escapes(tmp_path: Path) -> None:
     assert "Git branch: b\\xfex" in done.stdout
     assert "Files here: a\\xff.txt" in done.stdout
     assert "Git working tree: 1 changed file." in done.stdout
+    assert done.stdout.startswith("# " + str(tmp_path) + "/p\\xffq: shell, ")  # not \udcff
 
 
 def test_tox_factor_groups_stop_being_expanded_at_the_cap() -> None:

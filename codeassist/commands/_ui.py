@@ -220,7 +220,9 @@ def show_context(shown: Preview) -> None:
     pack, lang = found.specific, shown.language
     # File names and contents are the repository's: sanitized (only ESC and C1 when piped).
     counted = f"{found.tokens} of {shown.budget} tokens, counted with {shown.counted_with}"
-    typer.echo(sanitize(f"# {shown.root}: {lang}, {counted}"))
+    from codeassist.ctx.files import shown as as_text
+
+    typer.echo(sanitize(f"# {as_text(str(shown.root))}: {lang}, {counted}"))
     typer.echo(
         f"# stable part, the same for every {lang} request here: {found.stable_tokens} tokens"
     )
