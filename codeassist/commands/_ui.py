@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 
     from codeassist import pipeline
     from codeassist.backends.base import Backend
-    from codeassist.pipeline.grounding import Preview
     from codeassist.pipeline.prepare import Prepared
     from codeassist.safety.risk import Risk
     from codeassist.shell.explain import Explanation
@@ -209,35 +208,6 @@ def report_samples(result: pipeline.Result, console: Console) -> None:
     if drawn is not None and drawn.drawn > 1:
         line = Text(sanitize(f"best of {drawn.drawn}: {drawn.reason}"), style="dim")
         console.print(line, highlight=False)
-
-
-def show_context(shown: Preview) -> None:
-    """The parts in prompt order, each under a `#` heading; skipped files noted on stderr."""
-    if shown.off:
-        typer.echo(f"no repository context: {shown.off}")
-        return
-    found, piped = shown.found, not sys.stdout.isatty()
-    pack, lang = found.specific, shown.language
-    # File names and contents are the repository's: sanitized (only ESC and C1 when piped).
-    counted = f"{found.tokens} of {shown.budget} tokens, counted with {shown.counted_with}"
-    from codeassist.ctx.files import shown as as_text
-
-    typer.echo(sanitize(f"# {as_text(str(shown.root))}: {lang}, {counted}"))
-    typer.echo(
-        f"# stable part, the same for every {lang} request here: {found.stable_tokens} tokens"
-    )
-    if found.overview:
-        typer.echo(sanitize("# overview of " + ", ".join(found.overview)))
-    typer.echo(sanitize(found.stable.rstrip("\n"), piped=piped))
-    typer.echo(f"\n# this request's part: {pack.tokens} tokens")
-    for f in pack.files:
-        typer.echo(sanitize(f"# {f.tokens:6d} tokens  {f.path}  ({f.reason})"))
-    if pack.text:
-        typer.echo(sanitize(pack.text, piped=piped), nl=False)
-    if found.facts:
-        typer.echo(sanitize(found.facts, piped=piped))
-    for note in pack.notes:
-        typer.echo(sanitize(f"note: skipped {note}"), err=True)
 
 
 def show_rows(rows: list[tuple[str, str]], problems: list[str]) -> None:
