@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -97,6 +98,30 @@ def test_a_wal_database_is_read_without_leaving_wal_files_beside_it(tmp_path: Pa
                    "SELECT name FROM items WHERE name = 'ink'", cwd=folder)  # fmt: skip
     writer.close()
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("left", ["-wal", "-shm"])
+def test_a_wal_database_with_one_side_file_gets_no_other(tmp_path: Path, left: str) -> None:
+    """A crashed writer, or a copy, leaves one of the two: opening read-only made the other."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    db = folder / "shop.db"
+    writer = sqlite3.connect(db, isolation_level=None)
+    writer.execute("PRAGMA journal_mode=WAL")
+    writer.execute("PRAGMA wal_autocheckpoint=0")
+    writer.execute("CREATE TABLE items (name TEXT)")
+    writer.execute("PRAGMA wal_checkpoint")
+    writer.execute("INSERT INTO items VALUES ('pen')")
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for name in ("shop.db", "shop.db" + left):
+        shutil.copy(folder / name, copy / name)
+    writer.close()
+    before = {p.name: p.read_bytes() for p in copy.iterdir()}
+    proc = run_cli("check", "--lang", "sql", "--db", str(copy / "shop.db"),
+                   "SELECT name FROM items", cwd=copy)  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert {p.name: p.read_bytes() for p in copy.iterdir()} == before
 
 
 def test_a_folder_or_an_absolute_url_for_a_local_file_says_what_was_meant(

@@ -36,13 +36,15 @@ _READS = {
 def uri(path: Path) -> str:
     """A read-only `file:` URI for the file; `#`, `?`, `%`, spaces and non-ASCII are escaped.
 
-    A database in WAL mode that no one has open (no `-wal`, no `-shm` beside it) is opened
-    `immutable`: a read-only connection would otherwise leave both files in the user's folder.
-    With no WAL file every page is in the database file itself, so nothing is missed.
+    A database in WAL mode is opened `immutable` unless both `-wal` and `-shm` lie beside it
+    (a writer has it open): a read-only connection would create the missing one in the user's
+    folder. With no WAL file every page is in the database file itself, so nothing is missed;
+    a `-wal` left alone (a crashed writer, a copy) is not read: its pages are not yet in the
+    database, and reading them needs the `-shm` that would be created.
     """
     path = Path(path).resolve()
     found = path.as_uri() + "?mode=ro"
-    if _wal_mode(path) and not any(path.with_name(path.name + s).exists() for s in WAL_FILES):
+    if _wal_mode(path) and not all(path.with_name(path.name + s).exists() for s in WAL_FILES):
         found += "&immutable=1"
     return found
 
