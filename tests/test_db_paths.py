@@ -133,3 +133,17 @@ def test_a_folder_or_an_absolute_url_for_a_local_file_says_what_was_meant(
     assert_clean_error(proc, Exit.INPUT, "adir is a directory")
     proc = run_cli("check", "--lang", "sql", "--db", "sqlite:///shop.db", "SELECT 1", cwd=tmp_path)
     assert_clean_error(proc, Exit.INPUT, "/shop.db", "did you mean ./shop.db")
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("postgres://bob:S3cretPW9@[::1/db", "cannot connect to PostgreSQL"),  # libpq quotes it
+        ("mysql://bob:S3cretPW9@host/db", "unsupported database URL: mysql://bob:"),
+    ],
+)
+def test_a_password_in_a_database_url_is_never_echoed(url: str, said: str) -> None:
+    proc = run_cli("check", "--lang", "sql", "--db", url, "SELECT 1")
+    assert proc.returncode in (Exit.USAGE, Exit.INPUT), proc.stderr
+    assert said in proc.stderr and "«redacted»@" in proc.stderr
+    assert "S3cretPW9" not in proc.stderr + proc.stdout

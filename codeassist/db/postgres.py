@@ -80,7 +80,10 @@ def connect_readonly(url: str) -> Iterator[Any]:
     try:
         conn = psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT_S, options=options)
     except psycopg.Error as exc:
+        from codeassist.secrets import redact_text
+
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        reason = redact_text(reason)  # libpq quotes a malformed URL, password and all
         raise InputError(
             f"cannot connect to PostgreSQL: {reason}",
             hint="check the URL, e.g. postgresql://user@127.0.0.1:5432/dbname",

@@ -78,8 +78,11 @@ def read_database_schema(url: str) -> str:
             from codeassist.db.postgres import read_postgres_schema
 
             return read_postgres_schema(url)
-        raise UsageError(
-            f"unsupported database URL: {url}", hint="use a SQLite path or postgresql://"
+        from codeassist.secrets import redact_text
+
+        raise UsageError(  # a URL may carry a password: never echoed
+            f"unsupported database URL: {redact_text(url)}",
+            hint="use a SQLite path or postgresql://",
         )
     conn = connect_sqlite_readonly(path)
     try:
