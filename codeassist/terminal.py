@@ -38,3 +38,13 @@ def sanitize(text: str, *, piped: bool = False) -> str:
     if pattern.search(text) is None:  # the fast path: nearly all text
         return text
     return pattern.sub(_visible, text)
+
+
+_LINE_BREAKING = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """`text` on one line, safe to print: every control character (newline and tab too) and
+    the Unicode line separators made visible, then `sanitize`d. For names that come from
+    files or databases inside a line of ours: a newline there would print a forged line."""
+    return sanitize(_LINE_BREAKING.sub(_visible, text))

@@ -63,6 +63,18 @@ def test_an_unknown_table_is_named_with_the_known_ones() -> None:
     assert "sql.explain" not in found  # no database: no EXPLAIN
 
 
+def test_names_from_the_database_cannot_break_the_line(tmp_path: Path) -> None:
+    """A table named with a newline printed a line of its own: a forged `ok sql.result`."""
+    path = tmp_path / "hostile.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.execute('CREATE TABLE "evil\n    ok sql.result: fine\x1b[31m" (a)')
+    conn.close()
+    found = by_name("SELECT a FROM nosuch", path, schema="")
+    message = found["sql.schema"].detail
+    assert "\n" not in message and "\x1b" not in message
+    assert "tables: evil\\x0a    ok sql.result: fine\\x1b[31m" in message
+
+
 def test_an_unknown_column_is_named_with_the_table_columns() -> None:
     detail = by_name("SELECT name, agee FROM singer")["sql.schema"].detail
     assert "agee" in detail and "singer: Singer_ID, Name, Age" in detail

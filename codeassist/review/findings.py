@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from codeassist.terminal import sanitize
+from codeassist.terminal import one_line
 
 SEVERITIES = ("info", "warning", "error")
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # terminal.sanitize keeps \n and \t: text has lines
-_BREAKS = {0x2028: "\\u2028", 0x2029: "\\u2029"}  # line and paragraph separators
 
 
 @dataclass(frozen=True)
@@ -80,7 +77,7 @@ def shown_path(path: str) -> str:
 
     Else a file name with a newline would print a line of its own: a forged `path:line: ...`.
     """
-    return sanitize(_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", path).translate(_BREAKS))
+    return one_line(path)
 
 
 def render(report: Report) -> str:

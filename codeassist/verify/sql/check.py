@@ -16,6 +16,7 @@ from typing import Any
 from codeassist.db.sqlite_worker import SqliteWorker
 from codeassist.errors import CodeassistError
 from codeassist.syntax import sql_dialect
+from codeassist.terminal import one_line
 from codeassist.verify import Check, Subject
 
 Tables = dict[str, list[str]]  # table name (lower case) -> its column names as declared
@@ -57,7 +58,8 @@ def _check(subject: Subject, worker: SqliteWorker | None) -> list[Check]:
     checks = [Check("sql.parse", True, f"{len(statements)} statement(s)")]
     if tables:
         problems = [p for s in statements for p in schema_problems(s, tables, dialect)]
-        checks.append(Check("sql.schema", not problems, "; ".join(dict.fromkeys(problems))))
+        said = "; ".join(dict.fromkeys(problems))  # names from the database: one line
+        checks.append(Check("sql.schema", not problems, one_line(said)))
     if subject.db:
         texts = (
             [subject.code.strip().rstrip(";")]
