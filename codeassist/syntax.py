@@ -47,6 +47,15 @@ def sql_dialect(name: str) -> str:
     return SQL_DIALECTS.get(name, name)
 
 
+@cache
+def quiet_sqlglot() -> None:
+    """Keep sqlglot's warnings off stderr: they quote the SQL (a model's text, escape
+    sequences and all) outside our one-line messages, and say nothing the checks do not."""
+    import logging
+
+    logging.getLogger("sqlglot").setLevel(logging.ERROR)
+
+
 def parser(language: str) -> Parser:
     """The tree-sitter parser of a language, made once per thread."""
     parsers: dict[str, Parser] = _local.__dict__.setdefault("parsers", {})

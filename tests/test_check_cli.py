@@ -101,3 +101,13 @@ def test_bad_input_is_one_line_with_a_hint(tmp_path: Path) -> None:
 )
 def test_the_language_is_told_from_the_code(code: str, language: str) -> None:
     assert detect(code) == language
+
+
+def test_sqlglot_warnings_never_reach_stderr(tmp_path: Path) -> None:
+    """sqlglot logged `'VACUUM INTO …' contains unsupported syntax`, quoting the SQL raw:
+    an OSC title change, or a clipboard write, from the model's text."""
+    db = make_shop(tmp_path / "shop.db")
+    sql = "VACUUM INTO '\x1b]0;PWNED\x07\x1b[31mx'"
+    proc = run_cli("check", "--lang", "sql", "--db", str(db), sql)
+    assert "\x1b" not in proc.stderr + proc.stdout and "\x07" not in proc.stderr
+    assert "unsupported syntax" not in proc.stderr

@@ -91,6 +91,10 @@ def words(statement: str, dialect: str) -> list[str]:
     from sqlglot import TokenType
     from sqlglot.errors import TokenError
 
+    from codeassist.syntax import quiet_sqlglot
+
+    quiet_sqlglot()
+
     try:
         tokens = sqlglot.tokenize(statement, read=dialect)
     except (TokenError, ValueError):

@@ -66,6 +66,10 @@ def sql_problem(code: str, dialect: str) -> str | None:
     from sqlglot import exp
     from sqlglot.errors import ParseError, TokenError
 
+    from codeassist.syntax import quiet_sqlglot
+
+    quiet_sqlglot()
+
     kept = [line for line in code.splitlines() if not line.lstrip().startswith((".", "\\"))]
     sql = "\n".join(kept)
     if not sql.strip():

@@ -97,6 +97,10 @@ def _normal(query: str, dialect: str) -> Hashable | None:
     import sqlglot
     from sqlglot.errors import ParseError, TokenError
 
+    from codeassist.syntax import quiet_sqlglot
+
+    quiet_sqlglot()
+
     from codeassist.syntax import sql_dialect
 
     try:

@@ -35,6 +35,10 @@ def _check(subject: Subject, worker: SqliteWorker | None) -> list[Check]:
     import sqlglot
     from sqlglot.errors import ParseError, TokenError
 
+    from codeassist.syntax import quiet_sqlglot
+
+    quiet_sqlglot()
+
     dialect = sql_dialect(subject.dialect)
     dependents = []
     tables = _tables(subject)
@@ -104,6 +108,10 @@ def repair_hints(subject: Subject) -> str:
     import sqlglot
     from sqlglot.errors import SqlglotError
 
+    from codeassist.syntax import quiet_sqlglot
+
+    quiet_sqlglot()
+
     from codeassist.verify.sql import result as sql_result
 
     tables = _tables(subject)
@@ -121,6 +129,10 @@ def respelled(subject: Subject) -> str | None:
     """The SQL with compared values spelled as stored (letter case), when that fixes any."""
     import sqlglot
     from sqlglot.errors import SqlglotError
+
+    from codeassist.syntax import quiet_sqlglot
+
+    quiet_sqlglot()
 
     from codeassist.verify.sql import values as sql_values
 
@@ -161,6 +173,10 @@ def tables_from_ddl(ddl: str, dialect: str = "sqlite") -> Tables:
     import sqlglot
     from sqlglot import exp
     from sqlglot.errors import ParseError, TokenError
+
+    from codeassist.syntax import quiet_sqlglot
+
+    quiet_sqlglot()
 
     dialect = sql_dialect(dialect)
     try:

@@ -38,6 +38,10 @@ def requalified(code: str, tables: Tables, dialect: str) -> str | None:
     from sqlglot import exp
     from sqlglot.errors import SqlglotError
 
+    from codeassist.syntax import quiet_sqlglot
+
+    quiet_sqlglot()
+
     try:
         statements = [s for s in sqlglot.parse(code, read=dialect) if s is not None]
     except SqlglotError:
