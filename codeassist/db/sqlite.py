@@ -119,8 +119,8 @@ def run(conn: sqlite3.Connection, request: dict[str, Any]) -> dict[str, Any]:
             rows.append(values)
     except MemoryError:
         return {"error": f"out of memory (limit {MEMORY_LIMIT >> 20} MB)", "kind": "memory"}
-    except sqlite3.DataError as exc:  # string or blob too big
-        return {"error": f"{exc} (limit {MAX_LENGTH // 1_000_000} MB)", "kind": "memory"}
+    except sqlite3.DataError as exc:  # string or blob too big: built, or stored (a document)
+        return {"error": f"{exc} (limit {MAX_LENGTH // 1_000_000} MB)", "kind": "size"}
     except sqlite3.Error as exc:
         if time.monotonic() > deadline:
             return {"error": "timed out", "kind": "time"}
