@@ -147,3 +147,26 @@ def test_a_password_in_a_database_url_is_never_echoed(url: str, said: str) -> No
     assert proc.returncode in (Exit.USAGE, Exit.INPUT), proc.stderr
     assert said in proc.stderr and "«redacted»@" in proc.stderr
     assert "S3cretPW9" not in proc.stderr + proc.stdout
+
+
+def test_a_fifo_and_a_hot_journal_get_hints_that_say_what_they_are(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.db")
+    proc = run_cli("check", "--lang", "sql", "--db", "pipe.db", "SELECT 1", cwd=tmp_path)
+    assert_clean_error(proc, Exit.INPUT, "pipe.db is not a regular file")  # was "not found"
+    live = tmp_path / "live"
+    live.mkdir()
+    writer = sqlite3.connect(live / "shop.db", isolation_level=None)
+    writer.execute("CREATE TABLE items (name TEXT)")
+    writer.execute("INSERT INTO items VALUES ('pen')")
+    writer.execute("PRAGMA cache_size=1")  # changed pages spill to the file before the commit
+    writer.execute("BEGIN")
+    writer.executemany("INSERT INTO items VALUES (?)", [("x" * 500,)] * 2000)
+    crashed = tmp_path / "crashed"
+    crashed.mkdir()
+    for name in ("shop.db", "shop.db-journal"):
+        shutil.copy(live / name, crashed / name)
+    writer.close()
+    before = {p.name: p.read_bytes() for p in crashed.iterdir()}
+    proc = run_cli("check", "--lang", "sql", "--db", "shop.db", "SELECT 1", cwd=crashed)
+    assert_clean_error(proc, Exit.INPUT, "unfinished transaction")
+    assert {p.name: p.read_bytes() for p in crashed.iterdir()} == before  # nothing rolled back

@@ -53,6 +53,8 @@ def connect_sqlite_readonly(path: Path) -> sqlite3.Connection:
 
     if path.is_dir():
         raise InputError(f"{path} is a directory", hint="pass the SQLite file itself to --db")
+    if path.exists() and not path.is_file():  # a FIFO, a device, a socket
+        raise InputError(f"{path} is not a regular file", hint="pass the SQLite file to --db")
     if not path.is_file():
         hint = "pass an existing SQLite file to --db"
         if path.is_absolute() and Path(path.name).is_file():  # sqlite:///shop.db is /shop.db
@@ -62,11 +64,12 @@ def connect_sqlite_readonly(path: Path) -> sqlite3.Connection:
         conn = sqlite_db.connect(path)
         conn.execute("SELECT 1 FROM sqlite_master LIMIT 1")
     except sqlite3.DatabaseError as exc:
-        readable = os.access(path, os.R_OK)
-        raise InputError(
-            f"cannot open {path} as SQLite: {exc}",
-            hint="is it a SQLite database?" if readable else "check the file's permissions",
-        ) from None
+        hint = "is it a SQLite database?"
+        if not os.access(path, os.R_OK):
+            hint = "check the file's permissions"
+        elif path.with_name(path.name + "-journal").exists():  # a writer crashed mid-transaction
+            hint = "a -journal beside it holds an unfinished transaction: open it once with sqlite3"
+        raise InputError(f"cannot open {path} as SQLite: {exc}", hint=hint) from None
     return conn
 
 
