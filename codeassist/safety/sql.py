@@ -19,11 +19,10 @@ def findings(statement: str, dialect: str = "sqlite") -> list[Finding]:
     from sqlglot import exp
     from sqlglot.errors import ParseError, TokenError
 
+    from codeassist.safety import sql_rules
     from codeassist.syntax import quiet_sqlglot
 
     quiet_sqlglot()
-
-    from codeassist.safety import sql_rules
 
     read = sql_dialect(dialect)
     by_words = sql_rules.findings(statement, read)

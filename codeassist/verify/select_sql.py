@@ -97,11 +97,9 @@ def _normal(query: str, dialect: str) -> Hashable | None:
     import sqlglot
     from sqlglot.errors import ParseError, TokenError
 
-    from codeassist.syntax import quiet_sqlglot
+    from codeassist.syntax import quiet_sqlglot, sql_dialect
 
     quiet_sqlglot()
-
-    from codeassist.syntax import sql_dialect
 
     try:
         parsed = [s for s in sqlglot.parse(query, read=sql_dialect(dialect)) if s is not None]

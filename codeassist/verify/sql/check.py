@@ -15,7 +15,7 @@ from typing import Any
 
 from codeassist.db.sqlite_worker import SqliteWorker
 from codeassist.errors import CodeassistError
-from codeassist.syntax import sql_dialect
+from codeassist.syntax import quiet_sqlglot, sql_dialect
 from codeassist.terminal import one_line
 from codeassist.verify import Check, Subject
 
@@ -34,8 +34,6 @@ def check(subject: Subject) -> list[Check]:
 def _check(subject: Subject, worker: SqliteWorker | None) -> list[Check]:
     import sqlglot
     from sqlglot.errors import ParseError, TokenError
-
-    from codeassist.syntax import quiet_sqlglot
 
     quiet_sqlglot()
 
@@ -108,11 +106,9 @@ def repair_hints(subject: Subject) -> str:
     import sqlglot
     from sqlglot.errors import SqlglotError
 
-    from codeassist.syntax import quiet_sqlglot
+    from codeassist.verify.sql import result as sql_result
 
     quiet_sqlglot()
-
-    from codeassist.verify.sql import result as sql_result
 
     tables = _tables(subject)
     dialect = sql_dialect(subject.dialect)
@@ -130,11 +126,9 @@ def respelled(subject: Subject) -> str | None:
     import sqlglot
     from sqlglot.errors import SqlglotError
 
-    from codeassist.syntax import quiet_sqlglot
+    from codeassist.verify.sql import values as sql_values
 
     quiet_sqlglot()
-
-    from codeassist.verify.sql import values as sql_values
 
     tables = _tables(subject)
     if not subject.db or not tables:
@@ -173,8 +167,6 @@ def tables_from_ddl(ddl: str, dialect: str = "sqlite") -> Tables:
     import sqlglot
     from sqlglot import exp
     from sqlglot.errors import ParseError, TokenError
-
-    from codeassist.syntax import quiet_sqlglot
 
     quiet_sqlglot()
 
