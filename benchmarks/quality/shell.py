@@ -182,7 +182,7 @@ def earlier(out: Path | None) -> dict[tuple[str, str], Answer]:
 def run(a: argparse.Namespace, nl2bash: Path, fixture: Path) -> None:
     """Answer each chosen task in each mode, judge the answers, print the table."""
     tasks = shell_tasks.load()
-    chosen = [tasks[i] for i in common.spread(len(tasks), a.limit)]
+    chosen = [tasks[i] for i in common.spread(len(tasks), a.limit, a.reverse)]
     shell_tasks.build_fixture(nl2bash, fixture)
     inner = common.open_model(a.model, a.threads)
     backend = common.Replay(inner)

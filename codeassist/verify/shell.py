@@ -1,6 +1,7 @@
 """Shell checks: the shell parses it (`bash -n`), its programs are on PATH, its options exist,
-it names no file by the working directory's absolute path (verify/shell_paths.py), and its
-risk level.
+it names no file by the working directory's absolute path (verify/shell_paths.py), a run in
+the sandbox on a copy of the working directory shows no error (verify/shell_trial.py), and
+its risk level.
 
 The programs are those the safety package's argv parsing finds (codeassist/safety/argv.py):
 wrappers such as sudo, env, xargs or timeout and the program each runs, `find -exec`, `sh -c`
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from codeassist.safety import argv
 from codeassist.safety.risk import assess_shell
-from codeassist.verify import Check, Subject, flags, shell_paths
+from codeassist.verify import Check, Subject, flags, shell_paths, shell_trial
 from codeassist.verify.inner import check as inner_check
 
 _FALLBACK_BUILTINS = {
@@ -44,6 +45,8 @@ def check(subject: Subject) -> list[Check]:
         checks.extend(c for c in [inner_check(subject.code)] if c is not None)
     checks.append(flags.check(subject.code))  # options the installed programs document
     checks.append(shell_paths.check(subject))
+    if all(c.passed for c in checks[:2]):  # it parses and its programs are there
+        checks.extend(c for c in [shell_trial.check(subject)] if c is not None)
     checks.append(risk_check(subject.code))
     return checks
 

@@ -27,7 +27,7 @@ LIMITS = sandbox.Limits(timeout_s=3.0, memory_mb=512, file_mb=8, disk_mb=64)
 Output = tuple[str, str]  # ("output", stdout) of a run that exited 0 in time
 
 
-def copyable(cwd: Path | None) -> bool:
+def copyable(cwd: Path | None, max_bytes: int = MAX_BYTES) -> bool:
     """A directory the sandbox can copy for every candidate: not too many files or bytes,
     counted without following links."""
     if cwd is None or not cwd.is_dir():
@@ -42,7 +42,7 @@ def copyable(cwd: Path | None) -> bool:
                 size += os.lstat(os.path.join(root, name)).st_size
             except OSError:
                 continue
-        if size > MAX_BYTES:
+        if size > max_bytes:
             return False
     return True
 
