@@ -59,7 +59,8 @@ def autofix(subject: Subject, checks: list[Check]) -> str | None:
     """A mechanical fix for a failed finding, where one is certain; None otherwise.
 
     SQL values that exist in the data only with another letter case are respelled as stored;
-    a column on an alias whose table lacks it moves to the only alias in scope that has it.
+    a column on an alias whose table lacks it moves to the only alias in scope that has it;
+    a joined table that gives the query nothing, and that the request never names, is dropped.
     Shell paths under the working directory written absolute are made relative; Python
     imports the code never uses are dropped.
     """
@@ -82,6 +83,8 @@ def autofix(subject: Subject, checks: list[Check]) -> str | None:
         code = sql.requalified(subject) or code
     if any(c.name == "sql.values" and not c.passed for c in checks):
         code = sql.respelled(replace(subject, code=code)) or code
+    if any(c.name == "sql.joins" and not c.passed for c in checks):
+        code = sql.without_idle_joins(replace(subject, code=code)) or code
     return code if code != subject.code else None
 
 

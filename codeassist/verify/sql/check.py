@@ -62,6 +62,9 @@ def _check(subject: Subject, worker: SqliteWorker | None) -> list[Check]:
         problems = [p for s in statements for p in schema_problems(s, tables, dialect)]
         said = "; ".join(dict.fromkeys(problems))  # names from the database: one line
         checks.append(Check("sql.schema", not problems, one_line(said)))
+    from codeassist.verify.sql import joins as sql_joins
+
+    checks.extend(c for c in [sql_joins.check(statements, tables, subject.request)] if c)
     if subject.db:
         texts = (
             [subject.code.strip().rstrip(";")]
@@ -140,6 +143,14 @@ def respelled(subject: Subject) -> str | None:
         return None
     found = [c for s in statements for c in sql_values.comparisons(s, tables)]
     return sql_values.respell(subject.code, sql_values.problems(subject.db, found))
+
+
+def without_idle_joins(subject: Subject) -> str | None:
+    """The SQL without the joins that give it nothing (verify/sql/joins.py)."""
+    from codeassist.verify.sql import joins as sql_joins
+
+    dialect = sql_dialect(subject.dialect)
+    return sql_joins.without_idle(subject.code, _tables(subject), subject.request, dialect)
 
 
 def requalified(subject: Subject) -> str | None:
