@@ -86,10 +86,61 @@ def unavailable() -> str | None:
 
 @functools.cache
 def _probe() -> str | None:
+    """The verdict on this machine. A "yes" is remembered on disk (a sandbox start saved in
+    every later process) while what decides it is unchanged; a run that then finds unshare
+    refused forgets it (`run`)."""
     if not sys.platform.startswith("linux"):
         return "sandboxing needs Linux namespaces"
-    if not shutil.which("unshare"):
+    unshare = shutil.which("unshare")
+    if not unshare:
         return "util-linux `unshare` is not installed"
+    key = _probe_key(unshare)
+    with suppress(OSError, ValueError, TypeError, KeyError):
+        kept = json.loads(_probe_file().read_text(encoding="utf-8"))
+        if kept["key"] == key:
+            return str(kept["verdict"]) if kept["verdict"] is not None else None
+    verdict = _probe_now()
+    if verdict is not None:  # a "no" may be a passing load: asked again by the next process
+        return verdict
+    with suppress(OSError):
+        from codeassist.paths import make
+
+        path = _probe_file()
+        make(path.parent)
+        part = path.with_name(f"{path.name}.{os.getpid()}")
+        part.write_text(json.dumps({"key": key, "verdict": verdict}), encoding="utf-8")
+        part.replace(path)
+    return verdict
+
+
+def _probe_file() -> Path:
+    from codeassist.paths import cache_dir
+
+    return cache_dir() / "sandbox.json"
+
+
+def _probe_key(unshare: str) -> list[str]:
+    """What the verdict depends on: this boot, the unshare and Python used, the user, and the
+    kernel's settings for unprivileged user namespaces."""
+    key = [str(os.getuid()), sys.executable]
+    for path in (unshare, sys.executable):
+        with suppress(OSError):
+            st = os.stat(path)
+            key.append(f"{os.path.realpath(path)}:{st.st_size}:{st.st_mtime_ns}")
+    for setting in (
+        "/proc/sys/kernel/random/boot_id",
+        "/proc/sys/kernel/unprivileged_userns_clone",
+        "/proc/sys/user/max_user_namespaces",
+        "/proc/sys/kernel/apparmor_restrict_unprivileged_userns",
+    ):
+        try:
+            key.append(Path(setting).read_text(encoding="ascii").strip())
+        except (OSError, UnicodeDecodeError):
+            key.append("-")
+    return key
+
+
+def _probe_now() -> str | None:
     try:
         outcome = _launch([sys.executable, "-I", "-S", "-c", "open('x', 'w').close()"], {},
                           Limits(timeout_s=20), None, "", {}, None)  # fmt: skip
@@ -119,7 +170,13 @@ def run(
     reason = unavailable()
     if reason:
         raise Unavailable(f"no sandbox here: {reason}", HINT)
-    return _launch(argv, files or {}, limits or Limits(), workdir, stdin, env or {}, result)
+    outcome = _launch(argv, files or {}, limits or Limits(), workdir, stdin, env or {}, result)
+    if outcome.returncode not in (0, None) and outcome.stderr.startswith("unshare: "):
+        _probe.cache_clear()  # the remembered "yes" no longer holds: forget it, say why
+        with suppress(OSError):
+            _probe_file().unlink()
+        raise Unavailable(f"no sandbox here: {outcome.stderr.strip().splitlines()[0]}", HINT)
+    return outcome
 
 
 def _pack(workdir: Path | None, files: Mapping[str, str], into: Path) -> int:
