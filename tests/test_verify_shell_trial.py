@@ -42,7 +42,7 @@ def tree(root: Path) -> dict[str, bytes]:
         ("find . -type f -perm -o -perm -o", "invalid mode"),
         ("echo abc | grep -v '^.{2}.*\\1'", "Invalid back reference"),
         ("md5sum yourstring", "yourstring: No such file or directory"),
-        ("cp *.java backup/", "No such file or directory"),
+        ("head -n 3 notes.md", "cannot open 'notes.md'"),
         ("wc -l src/main.py", "src/main.py"),
     ],
 )
@@ -65,9 +65,20 @@ def test_a_run_that_proves_the_command_wrong_fails_with_what_it_printed(
         'x=notes.txt; cat "$x" | head -n 1',
         "wc -l < notes.txt 2>/dev/null",  # /dev/null is there as in the user's shell
         "find src -name '*.py' | while read -r f; do wc -c \"$f\"; done",
+        # found by the audit: each printed an error line that proves nothing wrong
+        "ls *.log | wc -l",  # a glob that matches nothing here
+        "ls config.yml || echo no config",  # the command handles the failure itself
+        "bash -n broken.sh",  # a syntax checker reporting the script's error
+        "python3 -m py_compile bad.py",
+        "set -x; grep -c 'command not found' notes.txt",  # xtrace echoes the pattern
+        "grep -R foo .",  # a dangling link inside: grep names it, the command does not
+        "[ -d build ] || mkdir build",
     ],
 )
 def test_a_run_that_proves_nothing_wrong_passes(work: Path, code: str) -> None:
+    (work / "broken.sh").write_text("if true; then\n")
+    (work / "bad.py").write_text("print('unterminated)\n")
+    (work / "dangling").symlink_to(work / "gone.txt")
     found = tried(code, work)
     assert found is not None and found.passed and found.ran, found
 
@@ -85,6 +96,9 @@ def test_a_run_that_proves_nothing_wrong_passes(work: Path, code: str) -> None:
         ("cat /nonexistent-codeassist/x.conf", "outside"),  # its absence there proves nothing
         ("find / -name '*.conf'", "outside"),  # and a walk of the whole disk is no trial
         ("wc -l ~/notes.txt ../notes.txt", "outside"),
+        ("bash -c 'ls \"$HOME/.ssh\"'", "sh -c"),
+        ("find . -name '*.txt' -exec sh -c 'wc -l \"$1\"' _ {} \\;", "sh -c"),
+        ('ls "$OLDPWD"', "$OLDPWD"),  # unset in the sandbox
     ],
 )
 def test_a_command_whose_run_would_mean_something_else_is_not_tried(
@@ -92,6 +106,49 @@ def test_a_command_whose_run_would_mean_something_else_is_not_tried(
 ) -> None:
     assert why in shell_trial.why_not_run(Subject("shell", code, cwd=work))
     assert tried(code, work) is None
+
+
+def test_a_link_out_of_the_directory_means_no_trial(work: Path, tmp_path: Path) -> None:
+    (tmp_path / "elsewhere.txt").write_text("x\n")
+    (work / "link.txt").symlink_to(tmp_path / "elsewhere.txt")
+    assert "links out" in shell_trial.why_not_run(Subject("shell", "cat link.txt", cwd=work))
+
+
+def test_a_program_where_the_sandbox_hides_it_is_not_tried(
+    work: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tools = tmp_path / "tools"  # under /tmp, which the sandbox shows empty
+    tools.mkdir()
+    (tools / "mytool").write_text("#!/bin/sh\necho hi\n")
+    (tools / "mytool").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tools}:{os.environ['PATH']}")
+    assert str(tools).startswith("/tmp/")
+    assert "hides" in shell_trial.why_not_run(Subject("shell", "mytool --x", cwd=work))
+
+
+def test_the_sandbox_failing_to_start_the_shell_is_no_finding(work: Path) -> None:
+    subject = Subject("shell", "ls --bogus", cwd=work, shell="no-such-shell-xyz")
+    assert shell_trial.check(subject) is None  # "sandbox: cannot run no-such-shell-xyz"
+
+
+def test_a_file_that_cannot_be_copied_is_no_finding_and_no_crash(
+    work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unreadable(*args: object) -> int:
+        raise PermissionError(13, "Permission denied", str(work / "secret"))
+
+    monkeypatch.setattr(sandbox, "_pack", unreadable)
+    assert tried("ls --bogus", work) is None
+    names = [c.name for c in run_checks(Subject("shell", "ls --bogus", cwd=work))]
+    assert "shell.run" not in names
+
+
+def test_each_line_shown_is_cut_and_indented(work: Path) -> None:
+    code = "ls --" + "x" * 400
+    found = tried(code, work)
+    assert found is not None and not found.passed
+    shown = found.detail.splitlines()[1:]
+    assert shown and all(line.startswith("  ") and len(line) <= 202 for line in shown)
 
 
 def test_writes_and_deletes_land_in_the_copy_never_in_the_directory(work: Path) -> None:

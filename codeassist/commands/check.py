@@ -24,7 +24,8 @@ def check(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the checks as one JSON object."),
 ) -> None:
-    """Check code as gen checks its answers: parse, names, schema, risk. Nothing is run.
+    """Check code as gen checks its answers: parse, names, schema, risk. Nothing runs but in the
+    sandbox, where a shell command is tried once on a throw-away copy of this folder.
 
     Exit code 1 when a check fails, 0 when none does (2 for bad input, 5 for an unreadable
     --db or --schema).

@@ -14,6 +14,8 @@ alone decide.
 from __future__ import annotations
 
 import os
+import stat
+import tarfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -27,24 +29,34 @@ LIMITS = sandbox.Limits(timeout_s=3.0, memory_mb=512, file_mb=8, disk_mb=64)
 Output = tuple[str, str]  # ("output", stdout) of a run that exited 0 in time
 
 
-def copyable(cwd: Path | None, max_bytes: int = MAX_BYTES) -> bool:
+def copyable(cwd: Path | None, max_bytes: int = MAX_BYTES, links_inside: bool = False) -> bool:
     """A directory the sandbox can copy for every candidate: not too many files or bytes,
-    counted without following links."""
+    counted without following links, every folder readable; with `links_inside`, no link in
+    it leads out of it (the copy would not hold what it leads to)."""
     if cwd is None or not cwd.is_dir():
         return False
+    root = os.path.realpath(cwd)
+    unreadable: list[OSError] = []
     files = size = 0
-    for root, dirs, names in os.walk(cwd, followlinks=False):
+    for where, dirs, names in os.walk(cwd, followlinks=False, onerror=unreadable.append):
         files += len(names) + len(dirs)
-        if files > MAX_FILES:
+        if files > MAX_FILES or unreadable:
             return False
-        for name in names:
+        for name in names + dirs:
+            path = os.path.join(where, name)
             try:
-                size += os.lstat(os.path.join(root, name)).st_size
+                st = os.lstat(path)
             except OSError:
-                continue
+                return False
+            if stat.S_ISLNK(st.st_mode):
+                target = os.path.realpath(path)
+                if links_inside and os.path.commonpath([root, target]) != root:
+                    return False
+            elif stat.S_ISREG(st.st_mode):
+                size += st.st_size
         if size > max_bytes:
             return False
-    return True
+    return not unreadable
 
 
 def read_only(code: str) -> bool:
@@ -71,7 +83,7 @@ def outputs(
 def _run(code: str, cwd: Path | None, shell: str) -> Output | None:
     try:
         outcome = sandbox.run([shell, "-c", code], workdir=cwd, limits=LIMITS)
-    except sandbox.Unavailable:
+    except (sandbox.Unavailable, OSError, tarfile.TarError):  # an unreadable file: not copied
         return None
     if outcome.timed_out or outcome.returncode != 0:
         return None

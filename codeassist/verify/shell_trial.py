@@ -32,7 +32,10 @@ about its absence under every answer in a large repository would be noise.
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import tarfile
 from typing import TYPE_CHECKING
 
 from codeassist import syntax
@@ -61,25 +64,37 @@ ELSEWHERE = frozenset({
     # the system's state, not the directory's
     "ps", "kill", "killall", "pkill", "systemctl", "service", "journalctl", "mount", "umount",
     "crontab", "lsof", "who", "w", "last", "df", "free", "uptime", "ip", "ifconfig", "ss",
-    "netstat", "dmesg", "open", "xdg-open", "history", "jobs", "fg", "bg",
+    "netstat", "dmesg", "open", "xdg-open", "history", "jobs", "fg", "bg", "busctl",
+    # servers reached through sockets the sandbox hides (/run, /tmp)
+    "psql", "pg_dump", "mysql", "mysqldump", "mongosh", "redis-cli", "docker-compose",
 })  # fmt: skip
+HIDDEN = ("/tmp/", "/var/tmp/", "/run/")  # empty in the sandbox: a program there is not found
 # Variables the sandbox sets as the user's shell would (HOME is the copy there: not one).
 KNOWN = frozenset({
-    "PWD", "OLDPWD", "PATH", "IFS", "RANDOM", "SECONDS", "LINENO", "PPID",
+    "PWD", "PATH", "IFS", "RANDOM", "SECONDS", "LINENO", "PPID",
     "?", "$", "!", "-", "_", "0",
 })  # fmt: skip
 
+# Errors, each in the line a program of the command writes ("find: invalid mode ‘-o’"), or
+# the shell itself ("bash: -c: line 1: syntax error …").
 _USAGE = re.compile(
     r"unrecognized option|invalid option|unknown option|illegal option|option requires an "
     r"argument|invalid argument|missing operand|missing argument|extra operand|invalid mode|"
-    r"invalid -\w+ type|unknown predicate|paths must precede expression|Try '[^']+ --help'|"
+    r"invalid -\w+ type|unknown predicate|paths must precede expression|"
     r"Invalid (back reference|regular expression|preceding regular expression|range end|"
-    r"character class)|Unmatched [(\[{]|unterminated|syntax error|unexpected EOF|"
-    r"command not found|bad substitution|ambiguous redirect"
+    r"character class)|Unmatched [(\[{]|unterminated"
 )
-_OUTSIDE = re.compile(r"(?:^|[\s'\"=:<>(|;&])(?:/(?!dev/(?:null|stdin|stdout|stderr)\b)|~)|\.\.")
-_SHELL_PREFIX = re.compile(r"^\S*\b(?:bash|zsh|dash|sh): (?:-c: )?")  # "/usr/bin/bash: -c: "
+_SHELL_ERROR = re.compile(r"syntax error|unexpected EOF|bad substitution|ambiguous redirect")
 _MISSING = re.compile(r"No such file or directory|cannot access|cannot stat|can't read|cannot open")
+_WHO = re.compile(r"^(\S+?):\s")  # "ls: cannot access …", "/usr/bin/bash: -c: line 1: …"
+_QUOTED = re.compile(r"[‘'`\"]([^’'\"]+)[’'\"]")  # "ls: cannot access 'x': …"
+_BARE = re.compile(r"^[^:]+: ([^:]+): No such file")  # "cat: x: No such file or directory"
+_SHELL_PREFIX = re.compile(r"^\S*\b(?:bash|zsh|dash|ksh|sh): (?:-c: )?")  # "/usr/bin/bash: -c: "
+_OUTSIDE = re.compile(r"(?:^|[\s'\"=:<>(|;&])(?:/(?!dev/(?:null|stdin|stdout|stderr)\b)|~)|\.\.")
+_HANDLED = re.compile(r"\|\||\b(?:if|while|until)\b|\btest\b|\[")  # failure is expected
+_INNER_SHELL = re.compile(r"\b(?:ba|z|da|k)?sh\s+-c\b")
+SHELLS = frozenset({"bash", "sh", "zsh", "dash", "ksh"})
+MAX_CHARS = 200  # of each line shown
 
 
 def check(subject: Subject) -> Check | None:
@@ -90,14 +105,14 @@ def check(subject: Subject) -> Check | None:
         outcome = sandbox.run(
             [subject.shell, "-c", subject.code], workdir=subject.cwd, limits=LIMITS
         )
-    except sandbox.Unavailable:
+    except (sandbox.Unavailable, OSError, tarfile.TarError):  # an unreadable file: not copied
         return None
-    if outcome.timed_out:
+    if outcome.timed_out or outcome.stderr.startswith("sandbox: "):  # the sandbox's own failure
         return None
-    errors = _errors(outcome.stderr)
+    errors = errors_in(outcome.stderr, subject.code)
     if not errors:
         return Check(NAME, True, "")
-    shown = "\n".join(errors[:MAX_LINES])
+    shown = "\n".join("  " + line[:MAX_CHARS] for line in errors[:MAX_LINES])
     return Check(NAME, False, f"run on a copy of the working directory, it printed:\n{shown}")
 
 
@@ -115,20 +130,55 @@ def why_not_run(subject: Subject) -> str:
         return f"{', '.join(sorted(names & ELSEWHERE))} would not run here as in your shell"
     if _names_outside(subject.code):
         return "it names a path outside the working directory"
+    if _INNER_SHELL.search(subject.code):
+        return "it runs a script of its own (sh -c), whose arguments come from outside"
+    if any(_hidden(name) for name in names):
+        return "a program it runs lies where the sandbox hides it"
     outside = sorted(outside_variables(subject.code))
     if outside:
         return f"it uses {', '.join('$' + n for n in outside)}, set outside the command"
-    if not shell_runs.copyable(subject.cwd, MAX_BYTES):
-        return "the working directory is too large to copy"
+    if not shell_runs.copyable(subject.cwd, MAX_BYTES, links_inside=True):
+        return "the working directory is too large to copy, or links out of itself"
     reason = sandbox.unavailable()  # last: probing costs a sandbox start, once per process
     return f"no sandbox here ({reason})" if reason else ""
 
 
-def _errors(stderr: str) -> list[str]:
-    """The stderr lines that prove the command wrong (see the module's docstring)."""
-    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-    found = [ln for ln in lines if _USAGE.search(ln) or _MISSING.search(ln)]
-    return [_SHELL_PREFIX.sub("", ln) for ln in found]
+def errors_in(stderr: str, code: str) -> list[str]:
+    """The stderr lines that prove the command wrong.
+
+    A line counts only when a program of the command, or the shell, wrote it. A missing file
+    counts only when the command names it as written (not a glob that matched nothing, not a
+    file a script it runs went looking for) and does not itself handle failure (`||`, `if`,
+    `test`).
+    """
+    names = set(argv.programs(code)) | SHELLS
+    handled = bool(_HANDLED.search(code))
+    found = []
+    for line in (ln.strip() for ln in stderr.splitlines()):
+        who = _WHO.match(line)
+        if who is None or who.group(1).rsplit("/", 1)[-1] not in names:
+            continue
+        shell = who.group(1).rsplit("/", 1)[-1] in SHELLS
+        if (shell and _SHELL_ERROR.search(line)) or _USAGE.search(line):
+            found.append(_SHELL_PREFIX.sub("", line))
+        elif not handled and _MISSING.search(line) and _named_in(line, code):
+            found.append(line)
+    return found
+
+
+def _named_in(line: str, code: str) -> bool:
+    """Is the file the line says is missing written in the command, as it is, no glob?"""
+    names = [m.group(1) for m in _QUOTED.finditer(line)] + [
+        m.group(1) for m in _BARE.finditer(line)
+    ]
+    return any(name and not set(name) & set("*?[") and name in code for name in names)
+
+
+def _hidden(program: str) -> bool:
+    found = shutil.which(program)
+    return found is not None and (
+        found.startswith(HIDDEN) or os.path.realpath(found).startswith(HIDDEN)
+    )
 
 
 def _names_outside(code: str) -> bool:
