@@ -83,7 +83,17 @@ def test_the_pipeline_shows_the_query_without_it_and_its_rows_are_the_right_ones
         (OVER_JOINED, "song names of singers older than average who sang in a concert"),
         (OVER_JOINED, "songs of older-than-average singers with CONCERTS"),
         # a self-join: the other side has no word of its own to look for in the request
-        ("SELECT T1.name FROM singer AS T1 JOIN singer AS T2 ON T2.age > T1.age", "not the oldest"),
+        (
+            "SELECT T1.name FROM singer AS T1 JOIN singer AS T2 ON T2.singer_id = T1.singer_id",
+            "singer names",
+        ),
+        # a column of the join's table in a correlated subquery uses it
+        (
+            "SELECT T1.name FROM singer AS T1 JOIN singer_in_concert AS T2 "
+            "ON T1.singer_id = T2.singer_id WHERE EXISTS (SELECT 1 FROM concert AS c "
+            "WHERE c.concert_id = T2.concert_id AND c.year = 2014)",
+            "singers of 2014",
+        ),
     ],
 )
 def test_a_join_the_request_asks_for_passes(concerts: Path, code: str, request_text: str) -> None:
@@ -99,6 +109,16 @@ def test_a_join_the_request_asks_for_passes(concerts: Path, code: str, request_t
         "ON T1.singer_id = T2.singer_id",
         "SELECT name FROM singer JOIN singer_in_concert USING (singer_id)",
         "SELECT name FROM singer",  # no join at all
+        # found by the audit: each would have changed the rows the request wants
+        "SELECT T1.name FROM singer AS T1 JOIN concert AS T2 ON T1.singer_id = T2.concert_id "
+        "AND T2.year = 2014",  # ON filters too
+        "SELECT T1.name FROM singer AS T1 JOIN singer_in_concert AS T2 "
+        "ON T1.singer_id = T2.singer_id GROUP BY T1.name HAVING COUNT(T1.name) > 1",
+        "SELECT SUM(T1.age) FROM singer AS T1 JOIN singer_in_concert AS T2 "
+        "ON T1.singer_id = T2.singer_id",
+        "SELECT T1.name FROM singer AS T1 NATURAL JOIN singer_in_concert AS T2",
+        "WITH perf AS (SELECT singer_id FROM singer_in_concert) SELECT T1.name FROM singer AS T1 "
+        "JOIN perf AS p ON p.singer_id = T1.singer_id",
         # the join's rows are what is counted
         "SELECT T1.name, COUNT(*) FROM singer AS T1 JOIN singer_in_concert AS T2 "
         "ON T1.singer_id = T2.singer_id GROUP BY T1.name",
@@ -157,3 +177,15 @@ def test_postgres_the_same(postgres_server: str) -> None:
     asked = run_checks(Subject("sql", code, request="customers in London with orders",
                                db=postgres_server, dialect="postgres"))  # fmt: skip
     assert {c.name: c for c in asked}["sql.joins"].passed
+
+
+def test_a_column_moved_to_its_table_leaves_the_join_idle_and_it_goes_too(concerts: Path) -> None:
+    # T2.song_name: only singer has song_name, so it moves to T1; then T2 gives nothing
+    code = OVER_JOINED.replace("SELECT T1.song_name", "SELECT T2.song_name")
+    backend = FakeBackend.scripted(f"```sql\n{code}\n```")
+    request = pipeline.Request("song names of older singers", language="sql", db=str(concerts))
+    result = pipeline.run(request, backend)
+    assert result.code == (
+        "SELECT T1.song_name FROM singer AS T1 WHERE T1.age > (SELECT AVG(age) FROM singer)"
+    )
+    assert len(backend.history) == 1

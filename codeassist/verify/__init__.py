@@ -83,8 +83,8 @@ def autofix(subject: Subject, checks: list[Check]) -> str | None:
         code = sql.requalified(subject) or code
     if any(c.name == "sql.values" and not c.passed for c in checks):
         code = sql.respelled(replace(subject, code=code)) or code
-    if any(c.name == "sql.joins" and not c.passed for c in checks):
-        code = sql.without_idle_joins(replace(subject, code=code)) or code
+    if code != subject.code or any(c.name == "sql.joins" and not c.passed for c in checks):
+        code = sql.without_idle_joins(replace(subject, code=code)) or code  # moved: T2 idle now
     return code if code != subject.code else None
 
 

@@ -13,11 +13,14 @@ either: "singers who performed in a concert" names concert, and there the join i
 asked for. The table's name is matched by its words (`singer_in_concert`: concert; the words
 it shares with the tables the query does use are not evidence, and a table with no word of
 its own, such as the other side of a self-join, is not judged), by stem, so "concerts" and
-"concert" are one. Nothing is judged where the join's rows are what is counted (`COUNT(*)`),
-where `*` selects its columns, where a column has no table and the schema cannot say whose it
-is, or for LEFT, CROSS, NATURAL and USING joins; nor without a request (`codeassist check` on
-the user's own SQL). A column on the wrong alias is moved first (fix.py), and the fix is kept
-only when the query then passes more checks than before.
+"concert" are one. Nothing is judged where the join's rows may be what is counted or summed
+(an aggregate, GROUP BY, HAVING), where `*` selects its columns, where a column has no table
+and the schema cannot say whose it is, where a source is a subquery or a CTE, or for LEFT,
+CROSS, NATURAL and USING joins; a join whose ON is more than one equality between its table's
+column and another table's column (`AND T2.year = 2014`) filters, and stays; a column of the
+join's table inside a subquery (correlated) uses it. Nor is anything judged without a request
+(`codeassist check` on the user's own SQL). A column on the wrong alias is moved first
+(fix.py), and the fix is kept only when the query then passes more checks than before.
 
 The fix (`without_idle`) drops the idle joins, last first, so that a chain of them goes.
 On Spider dev (300 items, qwen2.5-coder-1.5b, checks and repair) it turned 4 wrong answers
@@ -107,8 +110,11 @@ def _idle(select: exp.Select, tables: Tables, request: str) -> list[exp.Join] | 
         return None  # a subquery or a function as a source: not judged
     if any(isinstance(e, exp.Star) for e in select.expressions):
         return None
-    if any(isinstance(c.this, exp.Star) for c in _own(select, exp.Count)):
-        return None
+    if _own(select, exp.AggFunc) or select.args.get("group") or select.args.get("having"):
+        return None  # what is counted or summed may be the join's rows
+    ctes = {c.alias_or_name.lower() for c in select.find_all(exp.CTE)}
+    if any(t.name.lower() in ctes for t in sources):
+        return None  # a CTE's rows are the query's own making
     columns = list(_own(select, exp.Column))
     if any(isinstance(c.this, exp.Star) for c in columns):
         return None  # T2.*
@@ -128,20 +134,52 @@ def _idle(select: exp.Select, tables: Tables, request: str) -> list[exp.Join] | 
         if any(owner[id(c)] == t.alias_or_name.lower() and not _in_any(c, joins) for c in columns)
     }
     taken = {w for t in sources if t.alias_or_name.lower() in needed for w in _words(t.name)}
-    judged = [
-        j for j in joins
-        if not j.side and (j.kind or "").upper() in ("", "INNER") and not j.args.get("using")
-    ]  # fmt: skip
+    outer = _outer_uses(select)  # T2.x inside a correlated subquery uses T2
+    judged = [j for j in joins if _plain(j)]
     if not judged:
         return None
     idle = []
     for join in judged:
         alias = join.this.alias_or_name.lower()
-        used = any(owner[id(c)] == alias and not _inside(c, join) for c in columns)
+        used = alias in outer or any(
+            owner[id(c)] == alias and not _inside(c, join) for c in columns
+        )
         own = _words(join.this.name) - taken  # none left (a self-join): no evidence either way
         if not used and own and not _named(own, request):
             idle.append(join)
     return idle
+
+
+def _plain(join: exp.Join) -> bool:
+    """An inner join whose ON is one equality of a column of its table with another's column:
+    dropping it drops nothing else (`ON … AND T2.year = 2014` filters, and stays)."""
+    from sqlglot import exp
+
+    if join.side or join.method or (join.kind or "").upper() not in ("", "INNER"):
+        return False  # LEFT, RIGHT, FULL, CROSS, NATURAL
+    on = join.args.get("on")
+    if not isinstance(on, exp.EQ) or join.args.get("using"):
+        return False
+    sides = (on.this, on.expression)
+    if not all(isinstance(side, exp.Column) and side.table for side in sides):
+        return False
+    alias = join.this.alias_or_name.lower()
+    return sorted(side.table.lower() == alias for side in sides) == [False, True]
+
+
+def _outer_uses(select: exp.Select) -> set[str]:
+    """Aliases of this SELECT named by columns of the subqueries in it (correlated)."""
+    from sqlglot import exp
+
+    found = set()
+    for column in select.find_all(exp.Column):
+        inner = column.find_ancestor(exp.Select)
+        if inner is select or inner is None or not column.table:
+            continue
+        defined = {t.alias_or_name.lower() for t in inner.find_all(exp.Table)}
+        if column.table.lower() not in defined:
+            found.add(column.table.lower())
+    return found
 
 
 def _own(select: exp.Select, kind: type) -> list[Any]:
