@@ -37,25 +37,38 @@ def ask(env: dict[str, str] | None = None) -> str:
     return proc.stdout.strip()
 
 
-def test_a_yes_is_written_once_and_read_by_the_next_process() -> None:
+def test_a_yes_is_written_once_and_read_by_the_next_process(tmp_path: Path) -> None:
     assert ask() == "None"
     kept = json.loads(sandbox._probe_file().read_text())
     unshare = shutil.which("unshare")
     assert unshare and kept == {"key": sandbox._probe_key(unshare), "verdict": None}
-    # The next process takes the verdict from the file: one that no probe could give proves it.
-    kept["verdict"] = "remembered"
+    # The next process takes the verdict from the file, and probes no more: with unshare
+    # refusing, a probe would say so.
+    fake = refusing_unshare(tmp_path)
+    kept["key"] = sandbox._probe_key(str(fake))
     sandbox._probe_file().write_text(json.dumps(kept))
-    assert ask() == "remembered"
+    assert ask({"PATH": f"{fake.parent}:{os.environ['PATH']}"}) == "None"
+
+
+@pytest.mark.parametrize("verdict", ["a reason", {"a": 1}, "", 0, ["x"]])
+def test_only_a_yes_is_read_from_the_file(verdict: object) -> None:
+    assert ask() == "None"
+    kept = json.loads(sandbox._probe_file().read_text())
+    kept["verdict"] = verdict
+    sandbox._probe_file().write_text(json.dumps(kept))
+    assert ask() == "None"  # probed again (a yes here), not taken from the file
+    assert json.loads(sandbox._probe_file().read_text())["verdict"] is None
 
 
 def test_a_changed_machine_is_probed_again() -> None:
     assert ask() == "None"
     kept = json.loads(sandbox._probe_file().read_text())
     kept["key"][-4] = "another boot id"
-    kept["verdict"] = "stale"
     sandbox._probe_file().write_text(json.dumps(kept))
-    assert ask() == "None"  # probed, not read
-    assert json.loads(sandbox._probe_file().read_text())["verdict"] is None
+    assert ask() == "None"
+    assert json.loads(sandbox._probe_file().read_text())["key"] == sandbox._probe_key(
+        str(shutil.which("unshare"))
+    )  # probed again and written anew
 
 
 def refusing_unshare(tmp_path: Path) -> Path:

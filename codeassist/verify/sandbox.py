@@ -97,8 +97,8 @@ def _probe() -> str | None:
     key = _probe_key(unshare)
     with suppress(OSError, ValueError, TypeError, KeyError):
         kept = json.loads(_probe_file().read_text(encoding="utf-8"))
-        if kept["key"] == key:
-            return str(kept["verdict"]) if kept["verdict"] is not None else None
+        if kept["key"] == key and kept["verdict"] is None:  # only a yes is ever written
+            return None
     verdict = _probe_now()
     if verdict is not None:  # a "no" may be a passing load: asked again by the next process
         return verdict
@@ -120,10 +120,10 @@ def _probe_file() -> Path:
 
 
 def _probe_key(unshare: str) -> list[str]:
-    """What the verdict depends on: this boot, the unshare and Python used, the user, and the
-    kernel's settings for unprivileged user namespaces."""
+    """What the verdict depends on: this boot, the unshare and Python used, the sandbox's init
+    (codeassist's version), the user, and the kernel's settings for user namespaces."""
     key = [str(os.getuid()), sys.executable]
-    for path in (unshare, sys.executable):
+    for path in (unshare, sys.executable, str(INIT)):
         with suppress(OSError):
             st = os.stat(path)
             key.append(f"{os.path.realpath(path)}:{st.st_size}:{st.st_mtime_ns}")
