@@ -209,3 +209,12 @@ def test_check_on_the_command_line_reports_the_failed_run(work: Path) -> None:
     assert "shell.run" in proc.stdout + proc.stderr
     assert "yourstring: No such file or directory" in proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_the_version_control_folder_is_left_out_of_the_copy(work: Path) -> None:
+    (work / ".git").mkdir()
+    (work / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    outcome = sandbox.run(["ls", "-A"], workdir=work, leave_out=shell_trial.VCS)
+    assert ".git" not in outcome.stdout.split() and "notes.txt" in outcome.stdout.split()
+    assert "version control" in shell_trial.why_not_run(Subject("shell", "cat .git/HEAD", cwd=work))
+    assert (work / ".git" / "HEAD").exists()

@@ -24,7 +24,7 @@ import sys
 import tarfile
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -161,16 +161,20 @@ def run(
     stdin: str = "",
     env: Mapping[str, str] | None = None,
     result: Path | None = None,
+    leave_out: Collection[str] = (),
 ) -> Outcome:
     """Run argv in the sandbox, in a tmpfs work dir holding a copy of `workdir` plus `files`.
 
     The work dir has workdir's own path inside (a fresh /tmp name when there is none); when
-    `result` is given, the tree the run leaves there is unpacked into it.
+    `result` is given, the tree the run leaves there is unpacked into it. Names in
+    `leave_out` at the top of `workdir` (".git") are not copied.
     """
     reason = unavailable()
     if reason:
         raise Unavailable(f"no sandbox here: {reason}", HINT)
-    outcome = _launch(argv, files or {}, limits or Limits(), workdir, stdin, env or {}, result)
+    outcome = _launch(
+        argv, files or {}, limits or Limits(), workdir, stdin, env or {}, result, leave_out
+    )
     if outcome.returncode not in (0, None) and outcome.stderr.startswith("unshare: "):
         _probe.cache_clear()  # the remembered "yes" no longer holds: forget it, say why
         with suppress(OSError):
@@ -179,17 +183,24 @@ def run(
     return outcome
 
 
-def _pack(workdir: Path | None, files: Mapping[str, str], into: Path) -> int:
-    """The work dir's starting content as a tar (owned by root inside); its size in bytes."""
+def _pack(
+    workdir: Path | None, files: Mapping[str, str], into: Path, leave_out: Collection[str] = ()
+) -> int:
+    """The work dir's starting content as a tar (owned by root inside), without the folders
+    and files at its top named in `leave_out`; its size in bytes."""
+    skipped = {f"./{name}" for name in leave_out}
 
     def owned(info: tarfile.TarInfo) -> tarfile.TarInfo:
         info.uid = info.gid = 0
         info.uname = info.gname = ""
         return info
 
+    def kept(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
+        return None if info.name in skipped else owned(info)  # a folder: and all in it
+
     with tarfile.open(into, "w") as tar:
         if workdir is not None:
-            tar.add(workdir, arcname=".", filter=owned)
+            tar.add(workdir, arcname=".", filter=kept)
         for name, text in files.items():
             data = text.encode("utf-8")
             info = owned(tarfile.TarInfo(name))
@@ -218,12 +229,12 @@ def _config(
 
 def _launch(
     argv: Sequence[str], files: Mapping[str, str], limits: Limits, workdir: Path | None,
-    stdin: str, env: Mapping[str, str], result: Path | None,
+    stdin: str, env: Mapping[str, str], result: Path | None, leave_out: Collection[str] = (),
 ) -> Outcome:  # fmt: skip
     fresh = f"/tmp/codeassist-sandbox-{secrets.token_hex(4)}"
     inside = str(workdir.resolve()) if workdir else fresh
     with tempfile.TemporaryDirectory(prefix="codeassist-run-") as tmp, ExitStack() as files_open:
-        size = _pack(workdir, files, Path(tmp, "in.tar"))
+        size = _pack(workdir, files, Path(tmp, "in.tar"), leave_out)
         fin = files_open.enter_context(Path(tmp, "in.tar").open("rb"))
         fout, ferr, ftar = (files_open.enter_context(Path(tmp, n).open("wb")) for n in OUTPUTS)
         out_fd = None if result is None else ftar.fileno()

@@ -68,6 +68,7 @@ ELSEWHERE = frozenset({
     # servers reached through sockets the sandbox hides (/run, /tmp)
     "psql", "pg_dump", "mysql", "mysqldump", "mongosh", "redis-cli", "docker-compose",
 })  # fmt: skip
+VCS = (".git", ".hg", ".svn")  # not copied (git is not tried): half the copy in a small repo
 HIDDEN = ("/tmp/", "/var/tmp/", "/run/")  # empty in the sandbox: a program there is not found
 # Variables the sandbox sets as the user's shell would (HOME is the copy there: not one).
 KNOWN = frozenset({
@@ -103,8 +104,9 @@ def check(subject: Subject) -> Check | None:
         return None
     try:
         outcome = sandbox.run(
-            [subject.shell, "-c", subject.code], workdir=subject.cwd, limits=LIMITS
-        )
+            [subject.shell, "-c", subject.code], workdir=subject.cwd, limits=LIMITS,
+            leave_out=VCS,
+        )  # fmt: skip
     except (sandbox.Unavailable, OSError, tarfile.TarError):  # an unreadable file: not copied
         return None
     if outcome.timed_out or outcome.stderr.startswith("sandbox: "):  # the sandbox's own failure
@@ -130,6 +132,8 @@ def why_not_run(subject: Subject) -> str:
         return f"{', '.join(sorted(names & ELSEWHERE))} would not run here as in your shell"
     if _names_outside(subject.code):
         return "it names a path outside the working directory"
+    if any(name in subject.code for name in VCS):
+        return "it reads the version control folder, which the copy leaves out"
     if _INNER_SHELL.search(subject.code):
         return "it runs a script of its own (sh -c), whose arguments come from outside"
     if any(_hidden(name) for name in names):
