@@ -43,6 +43,8 @@ def tree(root: Path) -> dict[str, bytes]:
         ("echo abc | grep -v '^.{2}.*\\1'", "Invalid back reference"),
         ("md5sum yourstring", "yourstring: No such file or directory"),
         ("head -n 3 notes.md", "cannot open 'notes.md'"),
+        # a [ that is no test: the failure is not handled
+        ("printf '\\033[31mred\\n' >&2; cat nothere.txt", "nothere.txt: No such file"),
         ("wc -l src/main.py", "src/main.py"),
     ],
 )

@@ -92,7 +92,7 @@ _QUOTED = re.compile(r"[‘'`\"]([^’'\"]+)[’'\"]")  # "ls: cannot access 'x'
 _BARE = re.compile(r"^[^:]+: ([^:]+): No such file")  # "cat: x: No such file or directory"
 _SHELL_PREFIX = re.compile(r"^\S*\b(?:bash|zsh|dash|ksh|sh): (?:-c: )?")  # "/usr/bin/bash: -c: "
 _OUTSIDE = re.compile(r"(?:^|[\s'\"=:<>(|;&])(?:/(?!dev/(?:null|stdin|stdout|stderr)\b)|~)|\.\.")
-_HANDLED = re.compile(r"\|\||\b(?:if|while|until)\b|\btest\b|\[")  # failure is expected
+_HANDLED = re.compile(r"\|\||\b(?:if|while|until|test)\b|(?:^|[\s;&|(!])\[\[?\s")  # expected
 _INNER_SHELL = re.compile(r"\b(?:ba|z|da|k)?sh\s+-c\b")
 SHELLS = frozenset({"bash", "sh", "zsh", "dash", "ksh"})
 MAX_CHARS = 200  # of each line shown
