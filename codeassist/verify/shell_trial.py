@@ -15,10 +15,11 @@ Anything else cannot tell.
 
 The finding is precise, and the model cannot use it. On the shell benchmark (208 NL2Bash
 tasks judged by execution, qwen2.5-coder-1.5b) the run failed 23 of the bare model's answers,
-22 of them wrong by the benchmark's judge. Sent back for repair, it put 28 answers through
-repair rounds and the pass rate stayed where it was (60 of 208, the bare model's): the model
-wrote the same command again, or hid the error with `2>/dev/null`. So a failed run is reported
-under the answer, and not sent back.
+22 of them wrong by the benchmark's judge (with the rules an audit tightened since: 15, all
+wrong). Sent back for repair, it put 28 answers through repair rounds and the pass rate stayed
+where it was (60 of 208, the bare model's): the model wrote the same command again, or hid
+the error with `2>/dev/null`. So a failed run is reported under the answer, and not sent
+back.
 
 Where the run would not mean what it means in the user's shell, the command does not run
 and there is no finding at all (as for Python code without examples): no sandbox here; a
