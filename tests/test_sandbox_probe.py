@@ -102,3 +102,11 @@ def test_a_remembered_yes_that_unshare_now_refuses_is_forgotten(
         sandbox.run(["true"])
     assert not file.exists()
     assert sandbox.unavailable() == "unshare: unshare failed: Operation not permitted"
+
+
+def test_code_that_prints_like_unshare_does_not_pass_for_a_failed_sandbox() -> None:
+    assert ask() == "None"  # a yes, remembered
+    outcome = sandbox.run(["sh", "-c", "echo 'unshare: unshare failed: nope' >&2; exit 1"])
+    assert outcome.started and outcome.returncode == 1  # the code's own words, not unshare's
+    assert sandbox._probe_file().exists()
+    assert sandbox.unavailable() is None

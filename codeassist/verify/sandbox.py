@@ -71,6 +71,7 @@ class Outcome:
     timed_out: bool
     duration_s: float
     network_isolated: bool = True  # always: code runs only in the sandbox
+    started: bool = True  # False: the sandbox itself failed (unshare refused, setup failed)
 
     @property
     def ok(self) -> bool:
@@ -87,8 +88,8 @@ def unavailable() -> str | None:
 @functools.cache
 def _probe() -> str | None:
     """The verdict on this machine. A "yes" is remembered on disk (a sandbox start saved in
-    every later process) while what decides it is unchanged; a run that then finds unshare
-    refused forgets it (`run`)."""
+    every later process) while what decides it is unchanged; a run whose sandbox then does
+    not start (the init never says it stands) forgets it (`run`)."""
     if not sys.platform.startswith("linux"):
         return "sandboxing needs Linux namespaces"
     unshare = shutil.which("unshare")
@@ -175,11 +176,12 @@ def run(
     outcome = _launch(
         argv, files or {}, limits or Limits(), workdir, stdin, env or {}, result, leave_out
     )
-    if outcome.returncode not in (0, None) and outcome.stderr.startswith("unshare: "):
+    if not outcome.started and not outcome.timed_out:
         _probe.cache_clear()  # the remembered "yes" no longer holds: forget it, say why
         with suppress(OSError):
             _probe_file().unlink()
-        raise Unavailable(f"no sandbox here: {outcome.stderr.strip().splitlines()[0]}", HINT)
+        said = (outcome.stderr.strip().splitlines() or ["the sandbox did not start"])[0]
+        raise Unavailable(f"no sandbox here: {said}", HINT)
     return outcome
 
 
@@ -238,18 +240,24 @@ def _launch(
         fin = files_open.enter_context(Path(tmp, "in.tar").open("rb"))
         fout, ferr, ftar = (files_open.enter_context(Path(tmp, n).open("wb")) for n in OUTPUTS)
         out_fd = None if result is None else ftar.fileno()
+        ready, told = os.pipe()  # the init writes a byte here once the sandbox is set up
+        files_open.callback(os.close, ready)
         config = {
             **_config(argv, limits, inside, env, size),
             "in_fd": fin.fileno(),
             "out_fd": out_fd,
+            "ready_fd": told,
         }
-        fds = [fd for fd in (fin.fileno(), out_fd) if fd is not None]
+        fds = [fd for fd in (fin.fileno(), out_fd, told) if fd is not None]
         launcher = ["unshare", *NAMESPACES, "--", sys.executable, "-I", "-S", str(INIT)]
         started = time.perf_counter()
-        proc = subprocess.Popen(
-            [*launcher, json.dumps(config)], stdin=subprocess.PIPE, stdout=fout, stderr=ferr,
-            start_new_session=True, pass_fds=fds,
-        )  # fmt: skip
+        try:
+            proc = subprocess.Popen(
+                [*launcher, json.dumps(config)], stdin=subprocess.PIPE, stdout=fout, stderr=ferr,
+                start_new_session=True, pass_fds=fds,
+            )  # fmt: skip
+        finally:
+            os.close(told)  # the child's copy is the only one left
         timed_out = False
         try:
             proc.communicate(stdin.encode("utf-8"), timeout=limits.timeout_s)
@@ -259,13 +267,18 @@ def _launch(
             _kill_group(proc.pid)
             proc.wait()
         duration = time.perf_counter() - started
+        os.set_blocking(ready, False)
+        try:
+            set_up = os.read(ready, 1) == b"1"
+        except BlockingIOError:  # its writer still open somewhere: cannot tell, assume it started
+            set_up = True
         files_open.close()
         if result is not None:
             unpack(None if timed_out else Path(tmp, "out.tar"), result)
         return Outcome(
             returncode=None if timed_out else proc.returncode,
             stdout=_read(Path(tmp, "stdout")), stderr=_read(Path(tmp, "stderr")),
-            timed_out=timed_out, duration_s=duration,
+            timed_out=timed_out, duration_s=duration, started=set_up,
         )  # fmt: skip
 
 

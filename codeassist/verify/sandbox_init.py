@@ -208,6 +208,9 @@ def main() -> int:
     except (OSError, tarfile.TarError) as exc:
         print(f"sandbox: cannot set up: {exc}", file=sys.stderr)
         return SETUP_FAILED
+    if config.get("ready_fd") is not None:  # tell the caller the sandbox stands
+        os.write(config["ready_fd"], b"1")
+        os.close(config["ready_fd"])
     child = start(config, work)
     status = supervise(child, config["limits"]["processes"], config["limits"]["timeout_s"])
     kill_all()
