@@ -60,7 +60,8 @@ def autofix(subject: Subject, checks: list[Check]) -> str | None:
 
     SQL values that exist in the data only with another letter case are respelled as stored;
     a column on an alias whose table lacks it moves to the only alias in scope that has it;
-    a joined table that gives the query nothing, and that the request never names, is dropped.
+    a joined table that gives the query nothing, and that the request never names, is dropped
+    (the one fix that is not certain: the request's words are its evidence, sql/joins.py).
     Shell paths under the working directory written absolute are made relative; Python
     imports the code never uses are dropped.
     """
