@@ -95,7 +95,6 @@ _SHELL_PREFIX = re.compile(r"^\S*\b(?:bash|zsh|dash|ksh|sh): (?:-c: )?")  # "/us
 _OUTSIDE = re.compile(r"(?:^|[\s'\"=:<>(|;&])(?:/(?!dev/(?:null|stdin|stdout|stderr)\b)|~)|\.\.")
 _HANDLED = re.compile(r"\|\||\b(?:if|while|until|test)\b|(?:^|[\s;&|(!])\[\[?\s")  # expected
 _INNER_SHELL = re.compile(r"\b(?:ba|z|da|k)?sh\s+-c\b")
-SHELLS = frozenset({"bash", "sh", "zsh", "dash", "ksh"})
 MAX_CHARS = 200  # of each line shown
 
 
@@ -156,14 +155,14 @@ def errors_in(stderr: str, code: str) -> list[str]:
     file a script it runs went looking for) and does not itself handle failure (`||`, `if`,
     `test`).
     """
-    names = set(argv.programs(code)) | SHELLS
+    names = set(argv.programs(code)) | argv.SHELLS
     handled = bool(_HANDLED.search(code))
     found = []
     for line in (ln.strip() for ln in stderr.splitlines()):
         who = _WHO.match(line)
-        if who is None or who.group(1).rsplit("/", 1)[-1] not in names:
+        if who is None or argv.program(who.group(1)) not in names:
             continue
-        shell = who.group(1).rsplit("/", 1)[-1] in SHELLS
+        shell = argv.program(who.group(1)) in argv.SHELLS
         if (shell and _SHELL_ERROR.search(line)) or _USAGE.search(line):
             found.append(_SHELL_PREFIX.sub("", line))
         elif not handled and _MISSING.search(line) and _named_in(line, code):
@@ -201,13 +200,13 @@ def outside_variables(code: str) -> set[str]:
         if node.type == "raw_string":
             continue
         if node.type in ("simple_expansion", "expansion", "arithmetic_expansion"):
-            used |= {_text(c) for c in _names_in(node)}
+            used |= {argv.text(c) for c in _names_in(node)}
         elif node.type in ("variable_assignment", "for_statement"):
             name = node.child_by_field_name("name") or node.child_by_field_name("variable")
             if name is not None:
-                assigned.add(_text(name))
+                assigned.add(argv.text(name))
         elif node.type == "command":
-            words = [_text(c) for c in node.children if c.type in ("command_name", "word")]
+            words = [argv.text(c) for c in node.children if c.type in ("command_name", "word")]
             if words[:1] == ["read"]:
                 assigned |= {w for w in words[1:] if not w.startswith("-")}
         stack.extend(node.children)
@@ -224,7 +223,3 @@ def _names_in(node: Node) -> list[Node]:
         elif child.type not in ("command_substitution", "raw_string"):
             stack.extend(child.children)
     return found
-
-
-def _text(node: Node) -> str:
-    return (node.text or b"").decode("utf-8", "replace")
