@@ -12,8 +12,10 @@ from pathlib import Path
 import pytest
 
 from codeassist.shell import widgets
+from codeassist.verify import sandbox
 from tests.helpers.shells import HISTORY, PROMPT, line_after_prompt, start_shell
 from tests.helpers.tmux import Tmux, need
+from tests.scripted_endpoint import scripted_endpoint
 
 REQUEST = "create an empty file named proof.txt"
 
@@ -53,6 +55,33 @@ def test_ctrl_g_replaces_the_line_with_a_command_and_runs_nothing(
     history = tmux.wait_for(lambda s: "END-OF-HISTORY" in s.splitlines(), 20, "the history listing")
     assert "proof.txt" not in history
     assert command.splitlines()[0] not in history.split("END-OF-HISTORY")[0]
+
+
+@pytest.mark.skipif(sandbox.unavailable() is not None, reason="no sandbox here")
+@pytest.mark.parametrize("shell", widgets.SHELLS)
+def test_a_check_the_command_fails_is_said_and_the_command_is_still_on_the_line(
+    shell: str, tmux: Tmux, tmp_path: Path
+) -> None:
+    """A real `gen` behind a scripted endpoint: shell.run tries the command in the sandbox,
+    and ls's own complaint reaches the prompt, on one line however long it is."""
+    need(shell)
+    command = "ls --time=modified notes.txt"
+    with scripted_endpoint(f"```bash\n{command}\n```") as url:
+        work = start_shell(tmux, shell, tmp_path, "no-such-model",
+                           extra={"CODEASSIST_ENDPOINT": url, "COLUMNS": "60"})  # fmt: skip
+        (work / "notes.txt").write_text("one\n")
+        tmux.type("list notes.txt with its modification time")
+        tmux.wait_for(lambda s: line_after_prompt(s).startswith("list notes"), 10, "the request")
+        tmux.keys("C-g")
+        screen = tmux.wait_for(  # zsh says it below the line, bash and fish above it
+            lambda s: (line_after_prompt(s).splitlines() or [""])[0] == command, 60, "the command",
+            steady=1.0,
+        )
+    said = [line for line in screen.splitlines() if line.startswith("codeassist: ")]
+    assert said, screen
+    assert said[0].startswith("codeassist: check failed shell.run: ")
+    assert "ls: invalid argument" in said[0] and "--time" in said[0]  # the detail, joined
+    assert (work / "notes.txt").read_text() == "one\n"
 
 
 @pytest.mark.parametrize("shell", widgets.SHELLS)

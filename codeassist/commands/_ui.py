@@ -187,17 +187,19 @@ def report_checks(checks: list[Check], console: Console) -> None:
     """The checks the final code still fails or that did not run, one line each on stderr.
 
     A detail quotes the code, the schema or the database: printed as text, never as markup.
+    Into a file or a pipe (the shell widget reads them) lines are never wrapped at 80 columns.
     """
     from rich.text import Text
 
+    unwrapped = not console.is_terminal
     for check in checks:
         if not check.ran:
             note = Text(sanitize(f"{check.name}: {check.detail}"), style="dim")
-            console.print(note, highlight=False)
+            console.print(note, highlight=False, soft_wrap=unwrapped)
         elif not check.passed:
             detail = f": {check.detail}" if check.detail else ""
             line = Text.assemble(("check failed", "yellow"), sanitize(f" {check.name}{detail}"))
-            console.print(line, highlight=False)
+            console.print(line, highlight=False, soft_wrap=unwrapped)
 
 
 def report_samples(result: pipeline.Result, console: Console) -> None:
@@ -207,7 +209,7 @@ def report_samples(result: pipeline.Result, console: Console) -> None:
     drawn = result.samples
     if drawn is not None and drawn.drawn > 1:
         line = Text(sanitize(f"best of {drawn.drawn}: {drawn.reason}"), style="dim")
-        console.print(line, highlight=False)
+        console.print(line, highlight=False, soft_wrap=not console.is_terminal)
 
 
 def show_rows(rows: list[tuple[str, str]], problems: list[str]) -> None:

@@ -28,6 +28,9 @@ __codeassist_clean() {
     command rm -f -- "$__codeassist_errfile"
     __codeassist_errfile=
 }
+__codeassist_failed_check() { # gen's first `check failed` line on stdin, its detail joined on
+    command awk '/^check failed /{l = $0; if (l ~ /:$/ && (getline n) > 0) {sub(/^[ \t]+/, "", n); l = l " " n}; print l; exit}'
+}
 __codeassist_precmd() {
     local status=$? pipe="${PIPESTATUS[*]}" count=$HISTCMD failed s
     [[ -z $__codeassist_errfile ]] || __codeassist_clean
@@ -83,6 +86,9 @@ __codeassist_widget() {
     __codeassist_start "$bin"
     printf '\r\e[K' >/dev/tty 2>/dev/null
     if [[ $rc -eq 0 && -n ${out//[[:space:]]/} ]]; then
+        local failed # a check the command still fails: said above the line it is put on
+        failed=$(__codeassist_failed_check <"$errfile")
+        [[ -z $failed ]] || printf 'codeassist: %s\n' "$failed" >&2
         READLINE_LINE=$out
         READLINE_POINT=${#out}
     else

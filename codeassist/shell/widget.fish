@@ -41,6 +41,9 @@ function __codeassist_start # once a request is answered: start the server, so t
     disown $last_pid 2>/dev/null
     return 0
 end
+function __codeassist_failed_check # gen's first `check failed` line on stdin, its detail joined on
+    command awk '/^check failed /{l = $0; if (l ~ /:$/ && (getline n) > 0) {sub(/^[ \t]+/, "", n); l = l " " n}; print l; exit}'
+end
 function __codeassist_widget
     set -l request (commandline | string collect)
     set -l args
@@ -63,6 +66,8 @@ function __codeassist_widget
     __codeassist_start $bin
     set -l answer (string trim -- "$out" | string collect)
     if test $rc -eq 0; and test -n "$answer"
+        set -l failed (__codeassist_failed_check <$errfile) # a check it still fails: said above
+        test -n "$failed"; and printf '\ncodeassist: %s\n' "$failed" >&2
         commandline -r -- $out
         commandline -f end-of-buffer
     else

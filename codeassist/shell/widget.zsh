@@ -11,6 +11,9 @@ __codeassist_clean() {
     command rm -f -- "$__codeassist_errfile"
     __codeassist_errfile=
 }
+__codeassist_failed_check() { # gen's first `check failed` line on stdin, its detail joined on
+    command awk '/^check failed /{l = $0; if (l ~ /:$/ && (getline n) > 0) {sub(/^[ \t]+/, "", n); l = l " " n}; print l; exit}'
+}
 __codeassist_preexec() {
     __codeassist_pending=${1:-$3} # as typed (empty when history is off: then as run)
     __codeassist_ran=1
@@ -67,7 +70,9 @@ __codeassist_widget() {
     if [[ $rc -eq 0 && -n ${out//[[:space:]]/} ]]; then
         BUFFER=$out
         CURSOR=${#BUFFER}
-        zle -R
+        local failed # a check the command still fails: said below the line
+        failed=$(__codeassist_failed_check <"$errfile")
+        if [[ -n $failed ]]; then zle -M "codeassist: $failed"; else zle -R; fi
     else
         BUFFER=$request
         CURSOR=${#BUFFER}
