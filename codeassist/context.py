@@ -105,6 +105,10 @@ def stable_part(
     return part.text
 
 
+# The heading of the request's own part in the prompt: its tokens come out of that part's share.
+OWN_HEAD = "Code from the repository that matches this request:"
+
+
 def request_context(
     root: Path,
     request: str,
@@ -129,7 +133,7 @@ def request_context(
             empty = ContextPack("", 0, [], [], "")
             facts = git_state(root.resolve())
             return RequestContext(part.text, part.tokens, empty, facts, "", [])
-        own = budget - stable_budget(budget)
+        own = max(0, budget - stable_budget(budget) - count(f"{OWN_HEAD}\n\n"))
         pack = for_request(index, request, own, count, cwd, language, part.shown, changes)
         from codeassist.ctx.files import shown
 

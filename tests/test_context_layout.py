@@ -310,3 +310,21 @@ def test_a_word_that_is_a_module_stem_brings_that_module_over_common_names(
     )  # fmt: skip
     assert "parse_date" not in found.stable
     assert "def parse_date(value):" in found.specific.text
+
+
+def test_the_request_part_with_its_heading_fits_its_share_of_the_budget(tmp_path: Path) -> None:
+    from codeassist.ctx.parts import stable_budget
+
+    repo = shop(tmp_path)
+    entries = "".join(f"def ledger_entry_{i}(book, c):\n    return c\n\n" for i in range(60))
+    (repo / "app" / "ledger.py").write_text(entries)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "ledger")
+    for budget in (400, 1000):
+        found = request_context(repo, "add a ledger entry to the book", "python", budget=budget,
+                                count_tokens=estimate_tokens)  # fmt: skip
+        heading = "Code from the repository that matches this request:"
+        shown = f"{heading}\n{found.specific.text.strip()}"
+        own = budget - stable_budget(budget)
+        assert found.specific.files, "the request's own part is there"
+        assert estimate_tokens(shown) + estimate_tokens("\n\n") <= own

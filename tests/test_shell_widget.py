@@ -73,10 +73,9 @@ def test_a_check_the_command_fails_is_said_and_the_command_is_still_on_the_line(
         tmux.type("list notes.txt with its modification time")
         tmux.wait_for(lambda s: line_after_prompt(s).startswith("list notes"), 10, "the request")
         tmux.keys("C-g")
-        screen = tmux.wait_for(  # zsh says it below the line, bash and fish above it
-            lambda s: (line_after_prompt(s).splitlines() or [""])[0] == command, 60, "the command",
-            steady=1.0,
-        )
+        on_line = lambda s: (line_after_prompt(s).splitlines() or [""])[0]  # noqa: E731
+        # zsh says it below the line, bash and fish above it
+        screen = tmux.wait_for(lambda s: on_line(s) == command, 60, "the command", steady=1.0)
     said = [line for line in screen.splitlines() if line.startswith("codeassist: ")]
     assert said, screen
     assert said[0].startswith("codeassist: check failed shell.run: ")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from codeassist.backends.base import Message
+from codeassist.context import OWN_HEAD
 
 # The working directory is context, not a prefix: shown it, models wrote `cat /abs/cwd/f`
 # for "show f", and once `ls -l /abs/cwd/grep` for `ls -l $(which grep)`.
@@ -142,7 +143,7 @@ def _before_request(
     is not `shared` (in the system message), the working directory, the facts."""
     parts = []
     if context:
-        parts.append(f"Code from the repository that matches this request:\n{context.strip()}")
+        parts.append(f"{OWN_HEAD}\n{context.strip()}")
     if language == "sql" and schema and schema.strip() in stable:
         parts.append(f"SQL dialect: {dialect}.")
     elif language == "sql" and schema and not shared:
