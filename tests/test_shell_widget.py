@@ -57,6 +57,11 @@ def test_ctrl_g_replaces_the_line_with_a_command_and_runs_nothing(
     assert command.splitlines()[0] not in history.split("END-OF-HISTORY")[0]
 
 
+def edited(screen: str) -> str:
+    """The line being edited: the first after the last prompt (a message may follow it)."""
+    return (line_after_prompt(screen).splitlines() or [""])[0]
+
+
 @pytest.mark.skipif(sandbox.unavailable() is not None, reason="no sandbox here")
 @pytest.mark.parametrize("shell", widgets.SHELLS)
 def test_a_check_the_command_fails_is_said_and_the_command_is_still_on_the_line(
@@ -73,9 +78,8 @@ def test_a_check_the_command_fails_is_said_and_the_command_is_still_on_the_line(
         tmux.type("list notes.txt with its modification time")
         tmux.wait_for(lambda s: line_after_prompt(s).startswith("list notes"), 10, "the request")
         tmux.keys("C-g")
-        on_line = lambda s: (line_after_prompt(s).splitlines() or [""])[0]  # noqa: E731
         # zsh says it below the line, bash and fish above it
-        screen = tmux.wait_for(lambda s: on_line(s) == command, 60, "the command", steady=1.0)
+        screen = tmux.wait_for(lambda s: edited(s) == command, 60, "the command", steady=1.0)
     said = [line for line in screen.splitlines() if line.startswith("codeassist: ")]
     assert said, screen
     assert said[0].startswith("codeassist: check failed shell.run: ")
