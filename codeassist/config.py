@@ -35,6 +35,7 @@ class Config:
     context: bool = True  # ground requests in the repository
     context_budget: int = 1024  # tokens of repository context in a prompt
     schema_budget: int = 1500  # tokens of a database's schema in a prompt (the tables it needs)
+    schema_rows: int = 3  # rows of each table shown under its CREATE (within schema_budget)
     gpu_layers: int = -1  # -1: all layers when the build supports offload
     flash_attn: str = "on"  # on | off | auto (on where layers are offloaded)
     kv_cache_type: str = "f16"  # f16 | q8_0 | q4_0 (quantized caches turn flash attention on)
@@ -89,6 +90,7 @@ RULES: dict[str, Rule] = {
     "context": Rule(),
     "context_budget": Rule(least=0, within_n_ctx=True),
     "schema_budget": Rule(least=64, within_n_ctx=True),
+    "schema_rows": Rule(least=0, most=20),
     "gpu_layers": Rule(least=-1),
     "flash_attn": Rule(choices=("on", "off", "auto")),
     "kv_cache_type": Rule(choices=("f16", "q8_0", "q4_0")),

@@ -29,6 +29,7 @@ def write_config(home: Path, text: str) -> Path:
         ("temperature = nan", "temperature should be a finite number", "float"),
         ("context_budget = -5", "context_budget should be at least 0", "at most n_ctx"),
         ("schema_budget = 10", "schema_budget should be at least 64, not 10", "at most n_ctx"),
+        ("schema_rows = -1", "schema_rows should be at least 0, not -1", "at most 20"),
         ("gpu_layers = -2", "gpu_layers should be at least -1, not -2", "int"),
         ("serve_idle_timeout = 0", "serve_idle_timeout should be more than 0", "float"),
         ("hook_timeout = -1", "hook_timeout should be at least 0", "float"),

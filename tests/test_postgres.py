@@ -180,3 +180,14 @@ def test_a_300_table_database_sends_the_named_tables_within_the_budget(
     assert "customers" in by_value.tables
     whole, every = fit_database_schema(url, "anything", 100_000)
     assert whole == read_database_schema(url) and every.omitted == ()
+
+
+def test_a_few_rows_of_each_table_are_read_read_only(postgres_server: str) -> None:
+    from codeassist.db.schema import fit_database_schema
+
+    text, sent = fit_database_schema(postgres_server, "orders per city", 1500, rows=2)
+    assert sent.tables == ("customers", "orders")
+    assert "/* 2 rows of customers: id | name | city\n1 | 'Ada' | 'London'\n" in text
+    assert "/* 2 rows of orders: id | customer_id | total | placed_at\n1 | 1 | 10.50 | '" in text
+    assert "'Linus'" in text and "7.25" not in text  # two rows, no more
+    assert set(tables_from_ddl(text, "postgres")) == {"customers", "orders"}

@@ -2,9 +2,11 @@
 
     python benchmarks/quality/spider.py [--limit 20] [--model qwen2.5-coder-1.5b] [--out f.jsonl]
         [--samples 5]   (adds best of 5: bare | checks and repair | best of k)
+        [--schema-rows 3]   (rows of each table under its CREATE, as gen --db sends them)
 
-The request is the question with the database's CREATE statements; verification checks the
-SQL against the schema and EXPLAINs it on the database (read-only). Scoring executes the
+The request is the question with the database's schema as `gen --db` sends it (CREATE
+statements, a few rows of each table); verification checks the SQL against the schema and
+EXPLAINs it on the database (read-only). Scoring executes the
 answer and the gold query on the database (read-only, 10 s each) and compares the result sets
 as the Spider test-suite evaluation does: same rows as a multiset (in order when the gold
 query has ORDER BY), columns matched up to a permutation. Questions on databases without rows
@@ -26,7 +28,9 @@ import common
 
 from codeassist import pipeline
 from codeassist.backends.base import Options
-from codeassist.db.schema import connect_sqlite_readonly, read_database_schema
+from codeassist.config import Config
+from codeassist.db.schema import connect_sqlite_readonly
+from codeassist.pipeline import grounding
 
 QUERY_TIMEOUT_S = 10.0
 MAX_ROWS = 100_000
@@ -78,8 +82,12 @@ def empty(db: str) -> bool:
 
 
 @cache
-def schema(db: str) -> str:
-    return read_database_schema(db)
+def schema(db: str, rows: int) -> str:
+    """The schema as `gen --db` sends it: CREATE statements within the budget, `rows` of each
+    table under its statement."""
+    asked = grounding.with_schema(pipeline.Request("", language="sql"), None, db,
+                                  budget=Config.schema_budget, rows=rows)  # fmt: skip
+    return asked.schema
 
 
 def correct(item: dict[str, Any], sql: str) -> bool:
@@ -92,7 +100,14 @@ def correct(item: dict[str, Any], sql: str) -> bool:
 
 
 def main() -> None:
-    args = common.parser(__doc__.splitlines()[0], default_limit=20).parse_args()
+    parser = common.parser(__doc__.splitlines()[0], default_limit=20)
+    parser.add_argument(
+        "--schema-rows",
+        type=int,
+        default=Config.schema_rows,
+        help="rows of each table shown under its CREATE (config schema_rows)",
+    )
+    args = parser.parse_args()
     items = load(args.eval_dir)
     chosen = [items[i] for i in common.spread(len(items), args.limit, args.reverse)]
     backend = common.Replay(common.open_model(args.model, args.threads))
@@ -100,7 +115,8 @@ def main() -> None:
 
     def score(item: dict[str, Any]) -> common.Outcome:
         request = pipeline.Request(
-            item["question"], language="sql", schema=schema(item["db"]), dialect="sqlite",
+            item["question"], language="sql", schema=schema(item["db"], args.schema_rows),
+            dialect="sqlite",
             db=item["db"], options=options, max_repairs=args.max_repairs,
         )  # fmt: skip
         bare, verified, bare_s, verified_s = common.answer_twice(backend, request)

@@ -10,6 +10,7 @@ of a text column, reading at most VALUE_ROWS rows of each table, within VALUE_TI
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,9 +36,13 @@ class Catalog:
         """The tables (and views), in schema order."""
         return list(dict.fromkeys(t for t, _ in self.statements))
 
-    def text(self, keep: set[str] | None = None) -> str:
-        """The statements of the kept tables (all when None), as read_database_schema says them."""
-        kept = [s for t, s in self.statements if keep is None or t in keep]
+    def text(self, keep: set[str] | None = None, rows: Mapping[str, str] | None = None) -> str:
+        """The statements of the kept tables (all when None), as read_database_schema says them;
+        a table's `rows` (db/rows.py's comment) follow its first statement, its CREATE."""
+        rows, kept = dict(rows or {}), []
+        for t, s in self.statements:
+            if keep is None or t in keep:
+                kept.append(f"{s}\n{rows.pop(t)}" if t in rows else s)
         if self.dialect == "postgres":
             return "\n".join(kept)
         return ";\n".join(kept) + (";" if kept else "")
@@ -74,10 +79,10 @@ def _sqlite(path: Path) -> Catalog:
         for kind, table, _ in rows:
             if kind not in ("table", "view"):
                 continue
-            info = conn.execute(f"PRAGMA table_info({_quote(table)})").fetchall()
+            info = conn.execute(f"PRAGMA table_info({quote(table)})").fetchall()
             columns[table] = tuple(str(r[1]) for r in info)
             text[table] = tuple(str(r[1]) for r in info if _texty(str(r[2] or "")))
-            keys = conn.execute(f"PRAGMA foreign_key_list({_quote(table)})").fetchall()
+            keys = conn.execute(f"PRAGMA foreign_key_list({quote(table)})").fetchall()
             links += [(table, str(k[2])) for k in keys]
     finally:
         conn.close()
@@ -123,14 +128,14 @@ def _neighbours(links: list[tuple[str, str]], columns: Any) -> dict[str, frozens
     return {t: frozenset(n) for t, n in out.items()}
 
 
-def _quote(name: str) -> str:
+def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _quote_table(name: str, dialect: str) -> str:
+def quote_table(name: str, dialect: str) -> str:
     if dialect == "postgres" and "." in name:
-        return ".".join(_quote(p) for p in name.split(".", 1))
-    return _quote(name)
+        return ".".join(quote(p) for p in name.split(".", 1))
+    return quote(name)
 
 
 def tables_holding(url: str, catalog: Catalog, words: list[str]) -> set[str]:
@@ -152,8 +157,8 @@ def tables_holding(url: str, catalog: Catalog, words: list[str]) -> set[str]:
                 cols = catalog.text_columns.get(table, ())
                 if not cols:
                     continue
-                hit = " OR ".join(f"lower(CAST({_quote(c)} AS TEXT)) IN ({marks})" for c in cols)
-                sample = f"SELECT * FROM {_quote_table(table, catalog.dialect)} LIMIT {VALUE_ROWS}"
+                hit = " OR ".join(f"lower(CAST({quote(c)} AS TEXT)) IN ({marks})" for c in cols)
+                sample = f"SELECT * FROM {quote_table(table, catalog.dialect)} LIMIT {VALUE_ROWS}"
                 sql = f"SELECT 1 FROM ({sample}) AS sample WHERE {hit} LIMIT 1"
                 try:
                     if runner.rows(sql, tuple(words) * len(cols), timeout_s=deadline.left()):

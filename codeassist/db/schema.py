@@ -114,24 +114,39 @@ class SchemaSent:
         return f"schema: {len(self.tables)} of {total} tables sent; --json lists the rest"
 
 
-def fit_database_schema(url: str, request: str, budget: int) -> tuple[str, SchemaSent]:
-    """The CREATE statements a request needs, within `budget` tokens (rank.py chooses them).
+def fit_database_schema(
+    url: str, request: str, budget: int, rows: int = 0
+) -> tuple[str, SchemaSent]:
+    """The CREATE statements a request needs, within `budget` tokens (rank.py chooses them),
+    then up to `rows` rows of each sent table (db/rows.py) while the budget still holds them:
+    rows never cost a table its place.
 
-    A schema that fits is sent whole: read_database_schema's text, byte for byte.
+    A schema that fits is sent whole: with no rows, read_database_schema's text, byte for byte.
     """
     from codeassist.db import catalog as db_catalog
     from codeassist.db import rank
+    from codeassist.db import rows as db_rows
 
     if sqlite_path(url) is None and dialect_of(url) != "postgres":
         read_database_schema(url)  # the error for an unsupported URL
     found = db_catalog.read_catalog(url)
     names = found.names()
-    whole = found.text()
-    if rank.approx_tokens(whole) <= budget:
-        return whole, SchemaSent(tuple(names))
-    holding = db_catalog.tables_holding(url, found, rank.value_words(request))
-    keep = rank.choose(found.tables(), request, budget, holding)
+    text = found.text()
+    keep = set(names)
+    if rank.approx_tokens(text) > budget:
+        holding = db_catalog.tables_holding(url, found, rank.value_words(request))
+        keep = rank.choose(found.tables(), request, budget, holding)
+        text = found.text(keep)
     sent = SchemaSent(
         tuple(n for n in names if n in keep), tuple(n for n in names if n not in keep)
     )
-    return found.text(keep), sent
+    if rows > 0:
+        kept = [(n, found.columns.get(n, ()), found.text_columns.get(n, ())) for n in names
+                if n in keep]  # fmt: skip
+        room, shown = budget - rank.approx_tokens(text), {}
+        for table, comment in db_rows.sample(url, kept, rows).items():
+            cost = rank.approx_tokens(comment) + 1
+            if cost <= room:
+                shown[table], room = comment, room - cost
+        text = found.text(keep, shown) if shown else text
+    return text, sent

@@ -21,12 +21,14 @@ if TYPE_CHECKING:
 
 
 def with_schema(
-    request: Request, schema_file: Path | None, db: str | None, budget: int | None = None
-) -> Request:
+    request: Request, schema_file: Path | None, db: str | None, budget: int | None = None,
+    rows: int | None = None,
+) -> Request:  # fmt: skip
     """Add CREATE statements from `--schema` and `--db` (read-only) to the request.
 
     Of a database, the tables the request's words point at, within `budget` tokens
-    (config `schema_budget`); a schema that fits is sent whole.
+    (config `schema_budget`); a schema that fits is sent whole. Each sent table shows up to
+    `rows` of its rows (config `schema_rows`) where the budget holds them.
     """
     parts, sent = [], None
     if schema_file:
@@ -35,7 +37,8 @@ def with_schema(
         from codeassist.config import Config
 
         budget = Config.schema_budget if budget is None else budget
-        text, sent = fit_database_schema(db, request.text, budget)
+        rows = Config.schema_rows if rows is None else rows
+        text, sent = fit_database_schema(db, request.text, budget, rows)
         parts.append(text)
     if not parts and not db:
         return request

@@ -101,7 +101,8 @@ def prepare(cfg: Config, ask: Ask) -> Prepared:
     k = samples(cfg, ask.samples)
     req, target = request(ask.text, language=ask.language, cwd=ask.cwd, options=opts,
                           explain=ask.explain, verify=ask.verify)  # fmt: skip
-    req = grounding.with_schema(req, ask.schema_file, ask.db, budget=cfg.schema_budget)
+    req = grounding.with_schema(req, ask.schema_file, ask.db, budget=cfg.schema_budget,
+                                rows=cfg.schema_rows)  # fmt: skip
     backend = open_backend(cfg, ask.model, ask.endpoint)
     req = replace(req, samples=default_samples(backend) if k == "auto" else int(k))
     if use_context(cfg, ask.cwd, ask.context):
@@ -127,7 +128,7 @@ def stable_messages(
     if language != "sql" or not (schema_file or db):
         return messages(language, stable)
     given = grounding.with_schema(Request("", language="sql"), schema_file, db,
-                                  budget=cfg.schema_budget)  # fmt: skip
+                                  budget=cfg.schema_budget, rows=cfg.schema_rows)  # fmt: skip
     sent = given.schema_sent
     whole = (sent is None or not sent.omitted) and given.schema.strip() not in stable
     return messages(language, stable, given.schema if whole else "", given.dialect)
