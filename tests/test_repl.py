@@ -207,3 +207,48 @@ def test_copy_puts_what_was_shown_on_the_clipboard_not_raw_escapes() -> None:
 def test_copy_says_when_there_is_no_way_to_copy() -> None:
     message = copy_to_clipboard("ls", environ={})
     assert message.startswith("cannot copy here")
+
+
+def test_a_command_hidden_past_the_screen_edge_is_shown_before_run(in_tmp: Path) -> None:
+    """A reply that pads a second command 200 columns to the right: all of it is on screen
+    (the view is 100 wide) before /run asks, and the file it writes appears only after yes."""
+    hidden = "echo pwned > proof.txt"
+    h = Harness(f"```bash\nls{' ' * 200}; {hidden}\n```")
+    out = h.type("list files")
+    assert hidden in out
+    h.answers = ["n"]
+    h.type("/run")
+    assert not (in_tmp / "proof.txt").exists()
+
+
+class Interrupted(FakeBackend):
+    """A backend the user stops with Ctrl-C while it writes."""
+
+    def stream(self, messages: object, options: object) -> Iterator[str]:
+        raise KeyboardInterrupt
+        yield ""
+
+
+def test_ctrl_c_while_writing_stops_the_request_not_the_session() -> None:
+    h = Harness("```bash\nls -la\n```")
+    h.type("list all files")
+    h.session._backend = Interrupted.scripted("never")
+    out = h.type("list them again")  # handle() returns True: the session goes on
+    assert "interrupted" in out
+    assert h.session.last is not None and h.session.last.result.code == "ls -la"
+
+
+def test_a_history_file_that_cannot_be_used_keeps_history_in_memory(home: Path) -> None:
+    from prompt_toolkit.history import FileHistory, InMemoryHistory
+
+    from codeassist import paths
+    from codeassist.repl.loop import _history
+
+    out = io.StringIO()
+    view = ReplView(Console(file=out, width=200, color_system=None))
+    assert isinstance(_history(view), FileHistory) and out.getvalue() == ""
+    path = paths.state_dir() / "repl_history"
+    path.unlink()
+    path.mkdir()  # what a stray `mkdir` or a broken sync leaves
+    assert isinstance(_history(view), InMemoryHistory)
+    assert f"history kept for this session only: cannot use {path}" in out.getvalue()

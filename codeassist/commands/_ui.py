@@ -134,6 +134,14 @@ def syntax(code: str, language: str, width: int | None = None) -> Syntax:
                   code_width=width)  # fmt: skip
 
 
+def whole(code: str, language: str) -> Syntax:
+    """All of the code, however wide: print it with crop=False. What may run is never cut off
+    at the screen's edge (a reply can hide a second command 200 columns to the right)."""
+    code = sanitize(code)
+    width = max((len(line) for line in code.splitlines()), default=1)
+    return syntax(code, language, width)
+
+
 def stream_code(
     req: pipeline.Request,
     backend: Backend,
@@ -155,10 +163,8 @@ def stream_code(
     notes = notes or Console(stderr=True)
     text = ""
 
-    def view(code: str, whole: bool = False) -> Syntax:
-        code = sanitize(code)
-        width = max((len(line) for line in code.splitlines()), default=1) if whole else None
-        return syntax(code, language, width)
+    def view(code: str) -> Syntax:
+        return syntax(sanitize(code), language)
 
     # The live view is a preview (cropped to the screen); the whole code is printed after it.
     with Live(view(""), console=console, refresh_per_second=15, transient=True) as live:
@@ -177,7 +183,7 @@ def stream_code(
             live.update(view(""))
 
         result = pipeline.run(req, backend, on_piece, on_round)
-    console.print(view(result.code, whole=True), crop=False)  # long lines: never cut
+    console.print(whole(result.code, language), crop=False)
     report_checks(result.checks, notes)
     report_samples(result, notes)
     return result
@@ -252,8 +258,10 @@ class ReplView:
         self.console = console
 
     def answer(self, result: pipeline.Result) -> None:
-        code = sanitize(result.code) or "(no code in the answer)"
-        self.console.print(syntax(code, result.language))
+        if not result.code.strip():
+            self.line("(no code in the answer)", "dim")
+            return
+        self.console.print(whole(result.code, result.language), crop=False)
 
     def line(self, text: str, style: str = "") -> None:
         self.console.print(text, style=style, markup=False, highlight=False)

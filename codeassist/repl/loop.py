@@ -19,9 +19,6 @@ BANNER = "codeassist repl: type a request, /help for commands"
 def run(view: View, *, language: str, model: str | None, endpoint: str | None, cwd: Path) -> None:
     """Check the language, then read and handle lines until /quit or Ctrl-D."""
     from prompt_toolkit import PromptSession
-    from prompt_toolkit.history import FileHistory
-
-    from codeassist import paths
 
     if language not in (*LANGUAGES, "auto"):
         raise UsageError(
@@ -29,9 +26,8 @@ def run(view: View, *, language: str, model: str | None, endpoint: str | None, c
         )
     session = open_session(view, lambda question: confirm.prompt(question), language=language,
                            model=model, endpoint=endpoint, cwd=cwd)  # fmt: skip
-    paths.make(paths.state_dir())
     prompt: PromptSession[str] = PromptSession(
-        history=FileHistory(str(paths.state_dir() / "repl_history")),
+        history=_history(view),
         completer=_completer(),
         complete_while_typing=True,
         multiline=True,
@@ -49,6 +45,24 @@ def run(view: View, *, language: str, model: str | None, endpoint: str | None, c
             break
         if not session.handle(line):
             break
+
+
+def _history(view: View) -> Any:
+    """The history file, or (when it cannot be read and written: a folder in its place, a file
+    left by `sudo`) a history kept in memory for this session, with one dim line saying so."""
+    from prompt_toolkit.history import FileHistory, InMemoryHistory
+
+    from codeassist import paths
+
+    path = paths.state_dir() / "repl_history"
+    try:
+        paths.make(path.parent)
+        with path.open("a", encoding="utf-8"), path.open("rb"):
+            pass
+    except OSError as exc:
+        view.line(f"history kept for this session only: cannot use {path}: {exc.strerror}", "dim")
+        return InMemoryHistory()
+    return FileHistory(str(path))
 
 
 def open_session(

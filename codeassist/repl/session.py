@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from codeassist import pipeline
 from codeassist.backends.base import Backend, Options
-from codeassist.errors import CodeassistError
+from codeassist.errors import CodeassistError, too_deep
 from codeassist.pipeline import prepare
 from codeassist.repl import slash
 
@@ -92,6 +92,10 @@ class Session:
             self.generate(text)
         except CodeassistError as error:
             self.view.error(error)
+        except RecursionError:
+            self.view.error(too_deep())
+        except KeyboardInterrupt:  # Ctrl-C stops this request or run, not the session
+            self.view.line("interrupted", "dim")
         return True
 
     def generate(self, text: str, explain: bool = False, show: bool = True) -> Answer:
