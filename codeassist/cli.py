@@ -32,7 +32,7 @@ from codeassist.commands import (
 )
 from codeassist.commands import fix as fix_command
 from codeassist.commands.check import check as check_command
-from codeassist.errors import CodeassistError, Exit, InputError, UsageError
+from codeassist.errors import CodeassistError, Exit, InputError, UsageError, too_deep
 
 if TYPE_CHECKING:
     import click
@@ -53,6 +53,8 @@ class Group(TyperGroup):
         except KeyboardInterrupt:
             sys.stderr.write("\n")
             raise typer.Exit(int(Exit.INTERRUPTED)) from None
+        except RecursionError:  # `( ( ( … ) ) )` a thousand deep, from the user or a model
+            _fail(too_deep())
         except click_exceptions.UsageError as exc:  # click's own: a missing argument, a bad value
             where = exc.ctx.command_path if exc.ctx else "codeassist"
             _fail(UsageError(exc.format_message(), hint=f"see `{where} --help`"))

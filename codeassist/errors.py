@@ -42,3 +42,12 @@ class BackendError(CodeassistError):
 
 class InputError(CodeassistError):
     exit_code = Exit.INPUT
+
+
+def too_deep() -> UsageError:
+    """For a RecursionError: code nested deeper than the parse-tree walks go (about 900 levels
+    of `( … )`), whether the user or a model wrote it."""
+    return UsageError(
+        "the code is nested too deeply to read",
+        hint="split it into smaller commands or functions",
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -224,7 +225,14 @@ def test_closed_standard_output_is_no_traceback(tmp_path: Path) -> None:
 
 def test_a_schema_file_without_end_is_refused_not_read_into_memory() -> None:
     proc = run_cli("check", "--lang", "sql", "--schema", "/dev/zero", "SELECT 1")
-    assert_clean_error(proc, Exit.INPUT, "/dev/zero", "MiB")
+    assert_clean_error(proc, Exit.INPUT, "/dev/zero", "not a regular file")
+
+
+def test_a_schema_fifo_is_refused_not_waited_on(tmp_path: Path) -> None:
+    fifo = tmp_path / "schema.sql"
+    os.mkfifo(fifo)
+    proc = run_cli("check", "--lang", "sql", "--schema", str(fifo), "SELECT 1", timeout=30)
+    assert_clean_error(proc, Exit.INPUT, "schema.sql", "not a regular file")
 
 
 def test_a_model_file_that_cannot_be_opened_is_a_model_error(tmp_path: Path) -> None:
@@ -268,3 +276,22 @@ def test_clicks_own_errors_are_one_line_and_a_hint(
 def test_run_with_json_is_refused_before_any_model_loads() -> None:
     proc = run_cli("gen", "--run", "--json", "-m", "no-such-model", "list files")
     assert_clean_error(proc, Exit.USAGE, "--run and --json cannot go together", "drop --json")
+
+
+NESTED = "( " * 1000 + "rm -rf ~" + " )" * 1000  # valid bash: a thousand subshells deep
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("risk", NESTED), ("explain", NESTED), ("check", "--lang", "shell", NESTED)],
+)
+def test_code_nested_a_thousand_deep_is_one_line_not_a_traceback(args: tuple[str, ...]) -> None:
+    assert_clean_error(run_cli(*args), Exit.USAGE, "nested too deeply")
+
+
+def test_a_model_reply_nested_a_thousand_deep_is_one_line_not_a_traceback() -> None:
+    from tests.scripted_endpoint import scripted_endpoint
+
+    with scripted_endpoint(f"```bash\n{NESTED}\n```") as url:
+        proc = run_cli("fix", "--endpoint", url, "--command", "ls --frob", "--exit-code", "2")
+    assert_clean_error(proc, Exit.USAGE, "nested too deeply")

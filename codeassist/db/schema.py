@@ -14,6 +14,11 @@ MAX_SCHEMA_BYTES = 32 * 2**20  # a schema file larger than this is not a schema
 
 
 def read_schema_file(path: Path) -> str:
+    if path.exists() and not path.is_file():  # a FIFO would wait forever, a device never end
+        kind = "a directory" if path.is_dir() else "not a regular file"
+        raise InputError(
+            f"schema file {path} is {kind}", hint="pass a .sql file with CREATE TABLE statements"
+        )
     try:
         with path.open("rb") as f:
             data = f.read(MAX_SCHEMA_BYTES + 1)
