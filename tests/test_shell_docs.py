@@ -116,3 +116,20 @@ def test_only_real_files_on_path_resolve(bin_dir: Path) -> None:
     assert resolve("tool") == bin_dir / "tool"
     assert resolve("./tool") is None and resolve("no-such-program-x") is None
     assert resolve("$(rm -rf x)") is None
+
+
+def test_an_absolute_path_resolves_only_to_the_file_path_finds(tmp_path: Path) -> None:
+    """/tmp/x/ls is a stranger's file named like a program: its --help is never run."""
+    marker = tmp_path / "ran"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    fake_program(elsewhere, "ls", f'echo "--help: lists" ; echo ran >> "{marker}"\n')
+    assert resolve(str(elsewhere / "ls")) is None
+    found = resolve(os.path.realpath(resolve("ls") or "/bin/ls"))
+    assert found is not None and os.path.samefile(found, resolve("ls") or "")
+    from tests.helpers.cli import run_cli
+
+    for args in (("explain", f"{elsewhere / 'ls'} -la"),
+                 ("check", "--lang", "shell", f"{elsewhere / 'ls'} -la")):  # fmt: skip
+        run_cli(*args)
+    assert not marker.exists()

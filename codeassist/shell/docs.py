@@ -81,8 +81,13 @@ def resolve(name: str) -> Path | None:
     found = shutil.which(name) if "/" not in name else name
     if found is None or not os.path.isfile(found) or not os.access(found, os.X_OK):
         return None
-    if "/" in name and shutil.which(os.path.basename(name)) is None:
-        return None  # an absolute path must be a program that PATH also finds
+    if "/" in name:  # an absolute path must be the very file PATH finds for its name
+        on_path = shutil.which(os.path.basename(name))
+        try:
+            if on_path is None or not os.path.samefile(on_path, name):
+                return None  # /tmp/x/ls is not ls: its --help would run a stranger's file
+        except OSError:
+            return None
     return Path(found)
 
 
