@@ -111,3 +111,12 @@ def test_sqlglot_warnings_never_reach_stderr(tmp_path: Path) -> None:
     proc = run_cli("check", "--lang", "sql", "--db", str(db), sql)
     assert "\x1b" not in proc.stderr + proc.stdout and "\x07" not in proc.stderr
     assert "unsupported syntax" not in proc.stderr
+
+
+def test_a_name_with_a_newline_cannot_forge_a_check_line() -> None:
+    forged = "'foo\n    ok shell.run\n    ok shell.risk: low' --x"
+    proc = run_cli("check", "--lang", "shell", forged)
+    assert proc.returncode == 1
+    lines = proc.stdout.splitlines()
+    assert not [line for line in lines if line.strip().startswith("ok shell.run")]
+    assert "not found on PATH: foo\\x0a    ok shell.run" in proc.stdout

@@ -18,6 +18,7 @@ from codeassist import syntax
 from codeassist.safety.argv import words_of
 from codeassist.shell.docs import Program
 from codeassist.shell.words import Word, classify, inline_script, lookup
+from codeassist.terminal import one_line
 from codeassist.verify import Check
 
 if TYPE_CHECKING:
@@ -40,7 +41,9 @@ def check(code: str) -> Check:
     if bad:
         return Check(NAME, False, "; ".join(dict.fromkeys(_detail(w) for w in bad)))
     unchecked = sorted({w.program for w in words if w.kind == "option" and w.known is None})
-    return Check(NAME, True, f"cannot tell for {', '.join(unchecked)}" if unchecked else "")
+    return Check(
+        NAME, True, f"cannot tell for {one_line(', '.join(unchecked))}" if unchecked else ""
+    )
 
 
 def _words(code: str, depth: int) -> list[Word]:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from codeassist.safety import argv
 from codeassist.safety.risk import assess_shell
+from codeassist.terminal import one_line
 from codeassist.verify import Check, Subject, flags, shell_paths, shell_trial
 from codeassist.verify.inner import check as inner_check
 
@@ -40,7 +41,7 @@ def check(subject: Subject) -> list[Check]:
         checks.append(Check("shell.programs", False, "not run: the command does not parse"))
     else:
         missing = missing_programs(subject.code, subject.cwd)
-        detail = f"not found on PATH: {', '.join(missing)}" if missing else ""
+        detail = f"not found on PATH: {one_line(', '.join(missing))}" if missing else ""
         checks.append(Check("shell.programs", not missing, detail))
         checks.extend(c for c in [inner_check(subject.code)] if c is not None)
     checks.append(flags.check(subject.code))  # options the installed programs document
