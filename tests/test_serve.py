@@ -17,8 +17,9 @@ import pytest
 
 from codeassist.backends.base import Message, Options
 from codeassist.backends.client import ClientBackend
+from codeassist.errors import Exit
 from codeassist.serve import protocol
-from tests.helpers.cli import SMALL_MODEL, codeassist_exe, run_cli
+from tests.helpers.cli import SMALL_MODEL, assert_clean_error, codeassist_exe, run_cli
 
 pytestmark = pytest.mark.model
 
@@ -180,6 +181,34 @@ def test_a_stale_socket_from_a_crash_is_replaced(short_home: Path) -> None:
     assert protocol.call(path, {"op": "status"})["status"]["pid"] == proc.pid
     proc.terminate()
     proc.wait(timeout=20)
+
+
+@pytest.mark.parametrize("detach", [False, True])
+def test_a_file_or_link_at_the_socket_path_is_never_replaced(
+    short_home: Path, tmp_path: Path, detach: bool
+) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes\n")
+    link = short_home / "link.sock"
+    link.symlink_to(notes)
+    for path in (notes, link):
+        args = ["serve", "--socket", str(path), "--idle-timeout", "5"]
+        proc = run_cli(*args, *(["--detach"] if detach else []), timeout=60)
+        assert_clean_error(proc, Exit.USAGE, f"{path} exists and is not a socket")
+    assert notes.read_text() == "my notes\n" and link.is_symlink()
+
+
+def test_two_detached_starts_at_once_name_the_one_server_that_runs(short_home: Path) -> None:
+    path = short_home / "race.sock"
+    argv = [codeassist_exe(), "serve", "--detach", "--socket", str(path), "--idle-timeout", "30"]
+    procs = [subprocess.Popen(argv, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    said = [p.communicate(timeout=120)[1] for p in procs]
+    try:
+        assert [p.returncode for p in procs] == [0, 0], said
+        pid = protocol.call(path, {"op": "status"})["status"]["pid"]
+        assert all(f"(pid {pid})" in line for line in said), said
+    finally:
+        protocol.call(path, {"op": "stop"})
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to act as another user")

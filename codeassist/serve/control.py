@@ -71,6 +71,7 @@ def stop(path: Path, wait: float = 10.0) -> bool:
 def preflight(path: Path) -> None:
     """What would stop a server on `path`, found before seconds are spent loading a model."""
     protocol.check_length(path)
+    protocol.check_free(path)
     if not path.parent.is_dir():
         raise UsageError(
             f"cannot use {path}: {path.parent} is not a folder",
@@ -131,20 +132,25 @@ def detach(where: Target) -> int:
     spec, path, idle_timeout = where.spec, where.path, where.idle_timeout
     if status(path) is not None:
         raise CodeassistError(f"a server already runs on {path}", hint="codeassist serve --status")
+    preflight(path)
     log = path.with_name(path.name + ".log")
     cmd = [sys.executable, "-m", "codeassist", "serve", "--model", spec,
            "--socket", str(path), "--idle-timeout", str(idle_timeout)]  # fmt: skip
-    with log.open("wb") as out:
+    with log.open("ab") as out:  # a second start at the same moment must not wipe the first's
         proc = subprocess.Popen(
             cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True,
             env={**os.environ},
         )  # fmt: skip
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
+        if protocol.alive(path):  # ours, or one started at the same moment: its pid
+            found = status(path)
+            return int(found["pid"]) if found and "pid" in found else proc.pid
         if proc.poll() is not None:
+            if protocol.owner_alive(path):  # lost the race to a server still loading: wait
+                time.sleep(0.05)
+                continue
             tail = log.read_text(errors="replace").strip().splitlines()[-1:] or ["no output"]
             raise BackendError(f"the server exited at start: {tail[0]}", hint=f"see {log}")
-        if protocol.alive(path):
-            return proc.pid
         time.sleep(0.05)
     raise BackendError(f"the server did not listen on {path} in time", hint=f"see {log}")

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import socket
+import stat
 import struct
 import tempfile
 import time
@@ -64,6 +65,24 @@ def check_length(path: Path) -> None:
         raise UsageError(
             f"socket path too long for a Unix socket: {path}",
             hint="pass a shorter --socket path or set XDG_RUNTIME_DIR / CODEASSIST_HOME",
+        )
+
+
+def check_free(path: Path) -> None:
+    """`path` is nothing yet, or a socket (perhaps a stale one, safe to replace): never a file,
+    a folder or a link of the user's, which replacing it would delete."""
+    try:
+        mode = path.lstat().st_mode
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise UsageError(
+            f"cannot use {path}: {exc.strerror}", hint="pick another --socket"
+        ) from None
+    if not stat.S_ISSOCK(mode):
+        raise UsageError(
+            f"{path} exists and is not a socket: it is left as it is",
+            hint="pick another --socket path",
         )
 
 

@@ -85,6 +85,7 @@ class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     def _claim(self, path: Path) -> None:
         """Take the per-socket lock file; replace a stale socket left by a crash."""
         protocol.check_length(path)
+        protocol.check_free(path)
         try:
             lockfile = path.with_name(path.name + ".lock").open("a")
         except OSError as exc:
