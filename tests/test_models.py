@@ -143,3 +143,19 @@ def test_a_running_installs_folder_is_not_swept(home: Path) -> None:
         assert proc.returncode == 0 and "removed" not in proc.stderr
         assert (mine / "x.gguf.part").is_file()
     assert not mine.exists()
+
+
+def test_a_users_folder_named_like_a_scratch_folder_is_never_swept(home: Path) -> None:
+    parent = home / "data" / "models"
+    theirs, empty = parent / ".install-backup", parent / ".install-x1y2z3"
+    theirs.mkdir(parents=True)
+    (theirs / "notes.txt").write_text("precious\n")
+    empty.mkdir()  # what a kill between mkdtemp and the lock file leaves
+    for folder in (theirs, empty):
+        os.utime(folder, (time.time() - 7200, time.time() - 7200))
+    proc = run_cli("model", "list")
+    assert proc.returncode == 0, proc.stderr
+    assert (theirs / "notes.txt").read_text() == "precious\n"
+    assert not empty.exists() and f"removed what an interrupted install left: {empty}" in (
+        proc.stderr
+    )

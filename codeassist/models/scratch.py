@@ -49,17 +49,26 @@ def sweep(parent: Path, prefix: str) -> list[Path]:
         fd = _claim(entry)
         if fd is None:
             continue
+        if fd < 0:  # no lock file: ours only if empty (killed between mkdtemp and the lock)
+            try:
+                entry.rmdir()
+            except OSError:
+                continue  # holds files: a folder of the user's that happens to share the name
+            removed.append(entry)
+            continue
         try:
             shutil.rmtree(entry, ignore_errors=True)
         finally:
-            if fd >= 0:
-                os.close(fd)
+            os.close(fd)
         removed.append(entry)
     return removed
 
 
 def _claim(entry: Path) -> int | None:
-    """Its lock, taken (-1 when it has no lock file and is old): None while its owner lives."""
+    """Its lock, taken (-1 when it has no lock file and is old): None while its owner lives.
+
+    A folder without the lock file is swept only when empty: codeassist never leaves one with
+    files in it and no lock, so such a folder is someone else's."""
     try:
         young = time.time() - entry.stat().st_mtime < STARTING_S
     except OSError:
