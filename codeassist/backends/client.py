@@ -11,6 +11,10 @@ from codeassist.backends.base import Message, Options
 from codeassist.errors import BackendError
 from codeassist.serve import protocol
 
+# Silence from the server this long, mid-request, means it is stuck (stopped, deadlocked): long
+# enough for a request queued behind another's best-of-k answers on a CPU.
+STREAM_TIMEOUT_S = 600.0
+
 
 @dataclass
 class ClientBackend:
@@ -28,19 +32,21 @@ class ClientBackend:
             "options": protocol.options_to_json(options),
         }
         self.last = {}
-        for answer in protocol.request(self.path, payload):
+        for answer in protocol.request(self.path, payload, STREAM_TIMEOUT_S):
             if "text" in answer:
                 yield str(answer["text"])
             elif "prompt" in answer:  # the prompt's cost, before the first piece
                 self.last = dict(answer["prompt"] or {})
             elif answer.get("done"):
-                self.last = dict(answer.get("stats") or {})
+                if not isinstance(answer.get("stats"), dict):  # our server always says them
+                    raise protocol.foreign(self.path)
+                self.last = dict(answer["stats"])
 
     def warm(self, messages: Sequence[Message]) -> dict[str, Any]:
         """Have the server evaluate (or restore) the stable prefix these system messages make,
         and save it; the server's stats (tokens, reused, restored, evaluated)."""
         payload = {"op": "warm", "messages": protocol.messages_to_json(list(messages))}
-        return dict(protocol.call(self.path, payload, timeout=None)["stats"])
+        return dict(protocol.call(self.path, payload, STREAM_TIMEOUT_S, key="stats", kind=dict))
 
     def complete_many(self, messages: Sequence[Message], options: Options, k: int) -> list[str]:
         """k whole answers from the server's model (candidate i at seed + i), in one request."""
@@ -50,7 +56,7 @@ class ClientBackend:
             "options": protocol.options_to_json(options),
             "n": k,
         }
-        answer = protocol.call(self.path, payload, timeout=None)
+        answer = protocol.call(self.path, payload, STREAM_TIMEOUT_S)
         self.last = dict(answer.get("stats") or {})
         candidates = answer.get("candidates")
         if not isinstance(candidates, list) or len(candidates) != k:
@@ -61,10 +67,11 @@ class ClientBackend:
         return [str(c) for c in candidates]
 
     def count_tokens(self, text: str) -> int:
-        return int(protocol.call(self.path, {"op": "count_tokens", "text": text})["tokens"])
+        return int(protocol.call(self.path, {"op": "count_tokens", "text": text}, key="tokens",
+                                 kind=int))  # fmt: skip
 
     def status(self) -> dict[str, Any]:
-        return dict(protocol.call(self.path, {"op": "status"})["status"])
+        return dict(protocol.call(self.path, {"op": "status"}, key="status", kind=dict))
 
 
 def find(spec: str) -> ClientBackend | None:

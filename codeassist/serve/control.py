@@ -51,15 +51,15 @@ def status(path: Path) -> dict[str, Any] | None:
     if not protocol.alive(path):
         return None
     try:
-        return dict(protocol.call(path, {"op": "status"})["status"])
-    except (BackendError, OSError, ValueError):
+        return dict(protocol.call(path, {"op": "status"}, key="status", kind=dict))
+    except (BackendError, OSError):
         return None
 
 
 def stop(path: Path, wait: float = 10.0) -> bool:
     """Ask the server to stop and wait for its socket to go; False when none was running."""
     try:
-        protocol.call(path, {"op": "stop"})
+        protocol.call(path, {"op": "stop"}, key="stopping")
     except (BackendError, OSError):
         return False
     deadline = time.monotonic() + wait

@@ -174,28 +174,54 @@ def request(
         )
     with sock:
         sock.settimeout(timeout)
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            sock.sendall(encode(payload))  # refused early (too long): its answer says why
-        for answer in _answers(sock.makefile("rb")):
-            if "error" in answer:
-                raise BackendError(str(answer["error"]), hint=str(answer.get("hint", "")))
-            yield answer
-            if answer.get("done"):
-                return
+        try:
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                sock.sendall(encode(payload))  # refused early (too long): its answer says why
+            for answer in _answers(sock.makefile("rb"), path):
+                if "error" in answer:
+                    raise BackendError(str(answer["error"]), hint=str(answer.get("hint", "")))
+                yield answer
+                if answer.get("done"):
+                    return
+        except TimeoutError:
+            raise BackendError(
+                f"the codeassist server on {path} said nothing for {timeout:g} s",
+                hint="it may be stuck: stop it with `codeassist serve --stop`, or kill its pid",
+            ) from None
         raise BackendError(
             "the codeassist server closed the connection mid-answer",
             hint="see `codeassist serve --status`; restart it with `codeassist serve`",
         )
 
 
-def _answers(reader: IO[bytes]) -> Iterator[dict[str, Any]]:
-    """The server's answer lines, until it closes the connection."""
+def _answers(reader: IO[bytes], path: Path) -> Iterator[dict[str, Any]]:
+    """The server's answer lines, until it closes the connection; each must be a JSON object."""
     with contextlib.suppress(ConnectionResetError):
         for line in reader:
-            yield dict(json.loads(line))
+            try:
+                answer = json.loads(line)
+            except ValueError:  # not JSON, not UTF-8
+                answer = None
+            if not isinstance(answer, dict):
+                raise foreign(path)
+            yield answer
 
 
-def call(path: Path, payload: dict[str, Any], timeout: float | None = 10.0) -> dict[str, Any]:
-    """A request answered by one line (status, stop, count_tokens)."""
-    answers = list(request(path, payload, timeout))
-    return answers[-1]
+def foreign(path: Path) -> BackendError:
+    """What a socket that answers, but not in codeassist's protocol, gets said of it."""
+    return BackendError(
+        f"what answers on {path} is not a codeassist server",
+        hint="stop whatever listens there, or pass another --socket",
+    )
+
+
+def call(
+    path: Path, payload: dict[str, Any], timeout: float | None = 10.0, key: str = "done",
+    kind: type = object,
+) -> Any:  # fmt: skip
+    """A request answered by one line (status, stop, count_tokens): its `key`, which must be
+    there and of `kind` (a server that answers otherwise is not ours)."""
+    answer = list(request(path, payload, timeout))[-1]
+    if key not in answer or not isinstance(answer[key], kind):
+        raise foreign(path)
+    return answer if key == "done" else answer[key]

@@ -77,7 +77,7 @@ def warm(
     messages = warm_messages(cfg, server, cwd, language, schema_file, db)
     payload = {"op": "warm", "messages": protocol.messages_to_json(messages)}
     try:
-        answer = protocol.call(server.path, payload, timeout=TIMEOUT_S)
+        stats = protocol.call(server.path, payload, timeout=TIMEOUT_S, key="stats", kind=dict)
     except BackendError as exc:
         if UNSUPPORTED in exc.message:
             note = f"the server on {server.path} cannot warm (an older codeassist)"
@@ -88,7 +88,7 @@ def warm(
             f"warming the server on {server.path} failed: {exc}",
             hint="see `codeassist serve --status`",
         ) from None
-    return Warmed(language, root, stats=dict(answer.get("stats") or {}))
+    return Warmed(language, root, stats=dict(stats))
 
 
 def _started(cfg: Config) -> ClientBackend | None:
