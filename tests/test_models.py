@@ -159,3 +159,21 @@ def test_a_users_folder_named_like_a_scratch_folder_is_never_swept(home: Path) -
     assert not empty.exists() and f"removed what an interrupted install left: {empty}" in (
         proc.stderr
     )
+
+
+@pytest.mark.model
+def test_a_model_whose_folder_cannot_take_its_stamp_is_verified_all_the_same(
+    small_model: Path, home: Path
+) -> None:
+    """A models dir the user may not write (a shared, read-only install): the stamp that
+    remembers the hash goes to the cache instead, and the model loads."""
+    stamp = small_model.with_name(small_model.name + ".verified")
+    stamp.unlink()
+    stamp.mkdir()  # writing the stamp there fails, as in a folder the user may not write
+    assert run_cli("model", "verify", "smollm2-135m").returncode == 0
+    cached = list((home / "cache" / "verified").glob("*.verified"))
+    assert len(cached) == 1
+    before = cached[0].stat().st_mtime_ns
+    proc = run_cli("model", "path", "smollm2-135m")  # resolves it, as gen does
+    assert proc.returncode == 0, proc.stderr
+    assert cached[0].stat().st_mtime_ns == before  # read, not hashed and written again

@@ -9,6 +9,7 @@ folder goes when the install ends, or, after a `kill -9`, at the next install or
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -64,18 +65,34 @@ def verify(manifest: Manifest, *, force: bool = False, progress: Progress | None
             f"model {manifest.name} is corrupt: {size:,} bytes, expected {manifest.size:,}",
             hint=hint,
         )
-    stamp = _stamp_path(path)
-    if not force and stamp.is_file():
+    stamps = (_stamp_path(path), _cached_stamp_path(path))
+    expected = _stamp(path) | {"sha256": manifest.sha256}
+    for stamp in stamps if not force else ():
         try:
-            if json.loads(stamp.read_text()) == _stamp(path) | {"sha256": manifest.sha256}:
+            if json.loads(stamp.read_text()) == expected:
                 return
         except (ValueError, OSError):
             pass
     digest = sha256_file(path, progress)
     if digest != manifest.sha256:
-        stamp.unlink(missing_ok=True)
+        for stamp in stamps:
+            with contextlib.suppress(OSError):
+                stamp.unlink(missing_ok=True)
         raise ModelError(f"model {manifest.name} is corrupt: SHA-256 mismatch", hint=hint)
-    stamp.write_text(json.dumps(_stamp(path) | {"sha256": digest}))
+    for stamp in stamps:  # beside the model; in the cache where the models dir is read-only
+        try:
+            if stamp.parent != path.parent:
+                paths.make(stamp.parent)
+            stamp.write_text(json.dumps(expected))
+            return
+        except OSError:
+            continue  # verified all the same: the hash is computed again next time
+
+
+def _cached_stamp_path(path: Path) -> Path:
+    """Where the stamp of a model in a folder we may not write goes: the user cache dir."""
+    key = hashlib.sha256(os.fsencode(path.resolve())).hexdigest()[:16]
+    return paths.cache_dir() / "verified" / f"{path.name}.{key}.verified"
 
 
 def _download(part: Part, into: Path) -> Path:
