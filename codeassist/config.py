@@ -35,7 +35,9 @@ class Config:
     context: bool = True  # ground requests in the repository
     context_budget: int = 1024  # tokens of repository context in a prompt
     schema_budget: int = 1500  # tokens of a database's schema in a prompt (the tables it needs)
-    schema_rows: int = 3  # rows of each table shown under its CREATE (within schema_budget)
+    # Rows of each sent table shown under its CREATE (within schema_budget). Off: on Spider
+    # (spread 100, qwen2.5-coder-1.5b) 3 rows scored 74% against 78% without, 1.2 s slower.
+    schema_rows: int = 0
     gpu_layers: int = -1  # -1: all layers when the build supports offload
     flash_attn: str = "on"  # on | off | auto (on where layers are offloaded)
     kv_cache_type: str = "f16"  # f16 | q8_0 | q4_0 (quantized caches turn flash attention on)

@@ -90,10 +90,10 @@ def prompt_of(request: dict[str, Any]) -> str:
     return "\n".join(str(m["content"]) for m in request["messages"])
 
 
-def test_gen_sends_the_rows_and_schema_rows_0_sends_none(tmp_path: Path, home: Path) -> None:
+def test_gen_sends_rows_only_when_schema_rows_asks(tmp_path: Path, home: Path) -> None:
     db = users_db(tmp_path / "users.db")
     answer = "```sql\nSELECT name FROM users WHERE active = 'Y'\n```"
-    for rows, shown in ((None, True), (0, False)):
+    for rows, shown in ((None, False), (3, True), (0, False)):
         if rows is not None:
             (home / "config").mkdir(parents=True, exist_ok=True)
             (home / "config" / "config.toml").write_text(f"schema_rows = {rows}\n")
