@@ -4,7 +4,9 @@ one error line and a hint (exit 4), never a traceback, never a hang, never a fal
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 import socket
 import tempfile
 import threading
@@ -16,7 +18,7 @@ import pytest
 
 from codeassist.errors import BackendError, Exit
 from codeassist.serve import protocol
-from tests.helpers.cli import assert_clean_error, run_cli
+from tests.helpers.cli import assert_clean_error, codeassist_exe, run_cli
 
 MODEL = "smollm2-135m"
 
@@ -98,3 +100,24 @@ def test_a_server_that_goes_silent_is_an_error_not_a_hang(short_home: Path) -> N
         assert time.monotonic() - started < 5
     finally:
         impostor.close()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to make a folder another user owns")
+def test_a_runtime_folder_another_user_made_first_falls_back_to_our_own(tmp_path: Path) -> None:
+    """Without XDG_RUNTIME_DIR (ssh, containers) platformdirs wants /tmp/runtime-<uid>; another
+    user who makes it first must not stop gen, warm or doctor: the documented fallback is
+    /tmp/codeassist-<uid>."""
+    tmp = tmp_path / "tmp"
+    squatted = tmp / f"runtime-{os.getuid()}"
+    squatted.mkdir(parents=True, mode=0o777)
+    os.chown(squatted, 12345, 12345)
+    env = {k: v for k, v in os.environ.items() if k not in ("XDG_RUNTIME_DIR", "CODEASSIST_HOME")}
+    env |= {"TMPDIR": str(tmp), "HOME": str(tmp_path / "home"), "XDG_CONFIG_HOME": "",
+            "XDG_DATA_HOME": "", "XDG_CACHE_HOME": "", "XDG_STATE_HOME": ""}  # fmt: skip
+    warm = subprocess.run([codeassist_exe(), "warm", "--lang", "shell"], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert warm.returncode == 0, warm.stderr
+    status = subprocess.run([codeassist_exe(), "serve", "--status"], env=env, cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert "Traceback" not in status.stderr and "owned by" not in status.stderr
+    assert str(tmp / f"codeassist-{os.getuid()}") in status.stdout + status.stderr

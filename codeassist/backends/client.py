@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from codeassist.backends.base import Message, Options
-from codeassist.errors import BackendError
+from codeassist.errors import BackendError, UsageError
 from codeassist.serve import protocol
 
 # Silence from the server this long, mid-request, means it is stuck (stopped, deadlocked): long
@@ -75,8 +75,12 @@ class ClientBackend:
 
 
 def find(spec: str) -> ClientBackend | None:
-    """The server for model `spec` when one is running (about a millisecond when none is)."""
-    path = protocol.socket_path(spec)
+    """The server for model `spec` when one is running (about a millisecond when none is);
+    None too where no private runtime folder can be had: then no server of ours runs."""
+    try:
+        path = protocol.socket_path(spec)
+    except UsageError:
+        return None
     if not protocol.alive(path):
         return None
     return ClientBackend(path, spec)

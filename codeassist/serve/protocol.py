@@ -30,9 +30,14 @@ SUN_PATH_MAX = 107  # bytes in sockaddr_un.sun_path, less the terminating NUL
 
 
 def runtime_dir() -> Path:
-    """The private directory for sockets (created 0700); a temp dir when the default is absent."""
-    wanted = paths.runtime_dir()
-    for candidate in (wanted, Path(tempfile.gettempdir()) / f"codeassist-{os.getuid()}"):
+    """The private directory for sockets (created 0700); a temp dir when the default is absent
+    or unusable (platformdirs refuses a /tmp/runtime-<uid> that another user made first)."""
+    fallback = Path(tempfile.gettempdir()) / f"codeassist-{os.getuid()}"
+    try:
+        wanted = paths.runtime_dir()
+    except OSError:
+        wanted = fallback
+    for candidate in dict.fromkeys((wanted, fallback)):
         try:
             candidate.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError:
