@@ -295,3 +295,29 @@ def test_a_model_reply_nested_a_thousand_deep_is_one_line_not_a_traceback() -> N
     with scripted_endpoint(f"```bash\n{NESTED}\n```") as url:
         proc = run_cli("fix", "--endpoint", url, "--command", "ls --frob", "--exit-code", "2")
     assert_clean_error(proc, Exit.USAGE, "nested too deeply")
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "ftp://example.com",
+        "http://[::1",
+        "http://h:x/",
+        "http://",
+        "https://u:s3cretpassw0rd@h:99999/",
+    ],
+)
+def test_a_malformed_endpoint_is_one_line_from_option_env_or_config(
+    endpoint: str, home: Path
+) -> None:
+    for args, env in (
+        (["--endpoint", endpoint], {}),
+        ([], {"CODEASSIST_ENDPOINT": endpoint}),
+    ):
+        proc = run_cli("gen", "--no-context", "--lang", "shell", *args, "list files", env=env)
+        assert_clean_error(proc, Exit.USAGE, "not an HTTP URL")
+        assert "s3cretpassw0rd" not in proc.stderr
+    (home / "config").mkdir(parents=True, exist_ok=True)
+    (home / "config" / "config.toml").write_text(f"endpoint = {endpoint!r}\n".replace("'", '"'))
+    proc = run_cli("gen", "--no-context", "--lang", "shell", "list files")
+    assert_clean_error(proc, Exit.USAGE, "not an HTTP URL")

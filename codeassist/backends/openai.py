@@ -7,6 +7,7 @@ import dataclasses
 import json
 import re
 from collections.abc import Iterator, Sequence
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -16,6 +17,16 @@ from codeassist.errors import BackendError, UsageError
 
 CONNECT_TIMEOUT_S = 5.0
 READ_TIMEOUT_S = 120.0
+
+
+def is_http_url(text: str) -> bool:
+    """http(s), a host, and a port that is a number if there is one (`http://[::1` is not)."""
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def chat_url(endpoint: str) -> str:
@@ -32,9 +43,11 @@ class OpenAIBackend:
     """Streams chat completions from a server speaking the OpenAI API."""
 
     def __init__(self, endpoint: str, model: str | None = None, api_key: str | None = None) -> None:
-        if not endpoint.startswith(("http://", "https://")):
-            raise UsageError(
-                f"not an HTTP URL: {endpoint}",
+        if not is_http_url(endpoint):
+            from codeassist.secrets import redact_text
+
+            raise UsageError(  # a URL may carry a password: never echoed
+                f"not an HTTP URL: {redact_text(endpoint)}",
                 hint="use e.g. --endpoint http://127.0.0.1:8080 (or `endpoint` in the config)",
             )
         self.url = chat_url(endpoint)
