@@ -78,3 +78,29 @@ def test_a_rewound_sequence_decodes_as_if_the_run_never_happened(small_model: Pa
 
     assert next_after([]) == next_after([11, 12, 13]) == next_after([7])
     assert len(seq) == len(prompt) + 1 and llm.cached_tokens == seq.tokens
+
+
+CTRL_C_DURING_LOAD = """
+import os, signal, sys, threading, time
+from pathlib import Path
+from codeassist.backends.llamacpp.loader import open_llama
+threading.Timer(float(sys.argv[2]), os.kill, (os.getpid(), signal.SIGINT)).start()
+try:
+    open_llama(Path(sys.argv[1]), n_ctx=512)
+    time.sleep(3)
+    print("not interrupted")
+except KeyboardInterrupt:
+    print("interrupted")
+"""
+
+
+@pytest.mark.parametrize("delay", [0.02, 0.05, 0.1, 0.15, 0.2])
+def test_ctrl_c_while_the_model_loads_is_never_lost(small_model: Path, delay: float) -> None:
+    """ctypes drops an exception raised in llama.cpp's log callback: a Ctrl-C landing there
+    was lost, and `codeassist serve` went on serving."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", CTRL_C_DURING_LOAD, str(small_model.resolve()),
+                           str(delay)], capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert proc.stdout.strip() == "interrupted", proc.stderr[-500:]

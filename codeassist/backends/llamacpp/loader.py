@@ -10,6 +10,7 @@ import contextlib
 import ctypes
 import functools
 import os
+import signal
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -97,11 +98,30 @@ def _sequences(n_seq: int) -> Iterator[None]:
         llama_lib.llama_context_default_params = original
 
 
+@contextlib.contextmanager
+def _ctrl_c_kept() -> Iterator[None]:
+    """A Ctrl-C while llama.cpp loads is raised once it returns. Raised where Python first runs,
+    it would land in the log callback, and ctypes drops an exception raised in a callback:
+    the load went on and the process did not stop (`codeassist serve` kept serving)."""
+    pressed: list[int] = []
+    try:
+        previous = signal.signal(signal.SIGINT, lambda signum, frame: pressed.append(signum))
+    except ValueError:  # not the main thread: signals are not ours to handle here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if pressed:
+        raise KeyboardInterrupt
+
+
 def open_llama(path: Path, n_seq: int = 1, **params: Any) -> llama_cpp.Llama:
     """Load a GGUF with llama.cpp's logging kept off the user's terminal."""
     llama_cpp.llama_log_set(_quiet_log, ctypes.c_void_p(0))
     try:
-        with _sequences(n_seq):
+        with _ctrl_c_kept(), _sequences(n_seq):
             return llama_cpp.Llama(model_path=str(path), verbose=False, **params)
     except (ValueError, RuntimeError, OSError) as exc:
         raise ModelError(
