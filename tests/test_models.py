@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from codeassist import models
-from codeassist.errors import ModelError, UsageError
-from tests.helpers.cli import codeassist_exe, run_cli
+from codeassist.errors import Exit, ModelError, UsageError
+from tests.helpers.cli import assert_clean_error, codeassist_exe, run_cli
 
 
 def test_manifests_describe_the_three_models() -> None:
@@ -177,3 +177,13 @@ def test_a_model_whose_folder_cannot_take_its_stamp_is_verified_all_the_same(
     proc = run_cli("model", "path", "smollm2-135m")  # resolves it, as gen does
     assert proc.returncode == 0, proc.stderr
     assert cached[0].stat().st_mtime_ns == before  # read, not hashed and written again
+
+
+def test_a_folder_where_the_model_goes_is_named_before_any_download(home: Path) -> None:
+    blocking = models.get("smollm2-135m").path
+    blocking.mkdir(parents=True)
+    (blocking / "mine.txt").write_text("mine\n")
+    started = time.monotonic()
+    proc = run_cli("model", "install", "smollm2-135m", env={"PIP_INDEX_URL": "http://127.0.0.1:9"})
+    assert_clean_error(proc, Exit.INPUT, f"{blocking} is in the way")
+    assert time.monotonic() - started < 20 and (blocking / "mine.txt").read_text() == "mine\n"

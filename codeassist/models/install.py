@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from codeassist import paths
-from codeassist.errors import ModelError
+from codeassist.errors import InputError, ModelError
 from codeassist.models import scratch
 
 if TYPE_CHECKING:  # manifest.py imports this module: its types only, for the annotations
@@ -162,6 +162,11 @@ def install(manifest: Manifest, *, force: bool = False, progress: Progress | Non
     if target.is_file() and not force:
         verify(manifest, progress=progress)
         return target
+    if (target.exists() or target.is_symlink()) and not target.is_file():  # before downloading
+        raise InputError(
+            f"{target} is in the way: it is not a model file, and is left as it is",
+            hint=f"move it away, then run: codeassist model install {manifest.name}",
+        )
     digest = hashlib.sha256()
     written = 0
     with scratch.folder(target.parent, SCRATCH_PREFIX) as tmp:
