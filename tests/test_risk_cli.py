@@ -46,6 +46,22 @@ def test_sql_with_a_dialect() -> None:
                     "touches": ["orders", "payments"]}  # fmt: skip
 
 
+@pytest.mark.parametrize("dialect", ["nosuch", ""])
+def test_an_unknown_dialect_is_a_usage_error(dialect: str) -> None:
+    result = runner.invoke(app, ["risk", "--sql", "--dialect", dialect, "DROP TABLE x"])
+    assert result.exit_code == 2
+    lines = result.output.splitlines()
+    assert [line.split(" ", 1)[0] for line in lines] == ["error:", "hint:"]
+    assert "dialect" in lines[0] and "risk:" not in result.output
+    assert "postgres" in lines[1] and "sqlite" in lines[1] and "mysql" in lines[1]
+
+
+def test_other_names_of_a_dialect_are_known() -> None:
+    for dialect in ("postgresql", "PSQL", "sqlite3", "mariadb", "duckdb"):
+        result = runner.invoke(app, ["risk", "--sql", "--dialect", dialect, "DROP TABLE x"])
+        assert result.exit_code == 0 and "risk: high" in result.output, dialect
+
+
 def test_empty_input_is_a_usage_error() -> None:
     result = runner.invoke(app, ["risk", "  "])
     assert result.exit_code == 2

@@ -26,6 +26,14 @@ def risk(
 
     if not text.strip():
         raise UsageError("nothing to judge", hint='e.g. codeassist risk "rm -rf build"')
+    if sql:
+        from codeassist.safety import sql as sql_risk
+
+        if not sql_risk.knows(dialect):
+            raise UsageError(
+                f"unknown SQL dialect {dialect!r}",
+                hint="--dialect takes one of: " + ", ".join(sql_risk.dialects()),
+            )
     found = assess_sql(text, dialect) if sql else assess_shell(text)
     if as_json:
         typer.echo(json.dumps(found.to_json()))

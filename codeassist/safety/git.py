@@ -100,8 +100,22 @@ def clean(args: list[str]) -> list[Finding]:
 
 def discard(args: list[str]) -> list[Finding]:
     options, positionals = _split(args)
-    if options & {"-f", "--force"} or "." in positionals or "--" in args and "." in args:
+    forced = options & {"-f", "--force", "--discard-changes"}
+    if forced or "." in positionals or "--" in args and "." in args:
         return [Finding("medium", "discards uncommitted changes", ("working tree",))]
+    return []
+
+
+def remove(args: list[str]) -> list[Finding]:
+    """`git rm -f`, `git rm -r .`: tracked files deleted, changes not committed with them."""
+    options, positionals = _split(args)
+    if "--cached" in options or options & {"-n", "--dry-run"}:
+        return []  # the files stay where they are
+    if options & {"-f", "--force"}:
+        reason = "deletes files even with changes not committed"
+        return [Finding("medium", reason, ("working tree",))]
+    if "-r" in options and any(p in (".", "*", ":/") for p in positionals):
+        return [Finding("medium", "deletes every tracked file", ("working tree",))]
     return []
 
 
@@ -127,5 +141,6 @@ def commit(args: list[str]) -> list[Finding]:
 _SUBCOMMANDS = {
     "push": push, "reset": reset, "rebase": rebase, "filter-branch": filter_branch,
     "filter-repo": filter_branch, "clean": clean, "checkout": discard, "restore": discard,
+    "switch": discard, "rm": remove,
     "branch": branch, "stash": stash, "commit": commit,
 }  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import Enum
 
 
@@ -9,6 +10,7 @@ class Where(Enum):
     ROOT = "the whole filesystem"
     SYSTEM = "a system path"
     HOME = "your home directory"
+    USER_HOME = "a user's home directory"  # /home/NAME, /Users/NAME
     PARENT = "the parent directory"
     CWD = "everything in the current directory"
     UNSAFE_VAR = "a path built from a variable (if it is empty, this starts at /)"
@@ -28,7 +30,9 @@ _SYSTEM_TREES = frozenset({
 _SYSTEM_TOPS = frozenset({"home", "var", "opt", "root", "srv", "mnt", "media", "run", "snap",
                           "Users", "Volumes", "tmp"})  # fmt: skip
 _SYSTEM_SUBTREES = frozenset({("var", "lib"), ("var", "spool"), ("var", "db")})  # package state
-_HOME_WORDS = ("~", "$HOME", "${HOME}")
+# `~`, `$HOME`, `${HOME}` and `${HOME:?}`, `${HOME:-/x}`: the home directory (when set)
+_HOME_WORD = re.compile(r"~|\$HOME|\$\{HOME(:?[-?=][^}]*)?\}")
+_HOMES = frozenset({"home", "Users"})  # /home/NAME, /Users/NAME: someone's home directory
 _WIDE = frozenset({"*", ".*", "**", "", "."})
 _DISK_PREFIXES = ("sd", "hd", "vd", "xvd", "nvme", "mmcblk", "disk", "rdisk", "md", "dm-",
                   "mapper/", "loop", "nbd", "sr")  # fmt: skip
@@ -40,6 +44,7 @@ def where(path: str) -> Where:
     """Classify a path argument, globs and `~`/`$HOME` included."""
     if path.startswith(("$(", "`")):
         return Where.DYNAMIC
+    path = normalise(path)
     parts = path.split("/")
     absolute = path.startswith("/")
     while len(parts) > 1 and parts[-1] in _WIDE:
@@ -51,7 +56,7 @@ def where(path: str) -> Where:
         return _absolute(parts[1:])
     if head in _WIDE and len(parts) == 1:
         return Where.CWD
-    if head in _HOME_WORDS or (head.startswith("~") and "/" not in head and head != "~"):
+    if _HOME_WORD.fullmatch(head) or (head.startswith("~") and "/" not in head):
         deeper = [p for p in parts[1:] if p not in _WIDE]
         return Where.HOME_FILES if deeper else Where.HOME
     if head == "..":
@@ -63,11 +68,38 @@ def where(path: str) -> Where:
     return Where.HERE
 
 
+def normalise(path: str) -> str:
+    """`a/./b` is a/b and `a/b/..` is a; `..` climbs out of a home word (`~/..` is /home), and
+    above / stays at /. A leading `./` and a trailing `/` or `/.` are kept (they mean the
+    directory itself, and what is in it), and so is `$DIR/..` (where DIR is, the line does
+    not tell)."""
+    parts = path.split("/")
+    if ".." in parts and _HOME_WORD.fullmatch(parts[0]):
+        parts = ["", "home", "\0", *parts[1:]]  # \0: the user's name
+    out: list[str] = []
+    for i, part in enumerate(parts):
+        if part in (".", "") and 0 < i < len(parts) - 1:
+            continue  # `a/./b` and `a//b` are a/b
+        if part == ".." and out and out[-1] not in ("..", ".") and "$" not in out[-1]:
+            if out != [""]:  # /.. is /
+                out.pop()
+            continue
+        out.append(part)
+    if out == [""]:
+        return "/"
+    joined = "/".join(out)
+    if joined == "/home/\0" or joined.startswith("/home/\0/"):
+        return "~" + joined[len("/home/\0") :]
+    return joined or "."
+
+
 def _absolute(parts: list[str]) -> Where:
     parts = [p for p in parts if p not in ("", ".")]
     if not parts or parts[0] in _WIDE:
         return Where.ROOT
     top = parts[0]
+    if top in _HOMES and len(parts) == 2:
+        return Where.USER_HOME
     if top in _SYSTEM_TREES:
         return Where.SYSTEM
     if top in _SYSTEM_TOPS and len(parts) == 1 or tuple(parts[:2]) in _SYSTEM_SUBTREES:

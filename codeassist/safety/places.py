@@ -10,6 +10,8 @@ import re
 from enum import Enum
 from fnmatch import fnmatchcase
 
+from codeassist.safety.paths import normalise
+
 
 class Kind(Enum):
     SECRET = "a secret (keys, tokens, credentials)"
@@ -20,6 +22,8 @@ class Kind(Enum):
     LOG = "a system log"
     SHELL_RC = "a shell startup file"
     SCHEDULED = "a system schedule (cron, systemd, launchd)"
+    SSH_COMMANDS = "a file through which ssh runs commands (~/.ssh/rc, config)"
+    REPOSITORY = "the repository's history (.git)"
 
 
 _PLACES: tuple[tuple[str, Kind], ...] = (
@@ -28,6 +32,9 @@ _PLACES: tuple[tuple[str, Kind], ...] = (
     ("/etc/ssh/*authorized*", Kind.AUTHORIZED_KEYS),
     ("~/.ssh/id_*", Kind.SECRET),
     ("~/.ssh/*.pem", Kind.SECRET),
+    ("~/.ssh/rc", Kind.SSH_COMMANDS),
+    ("~/.ssh/config", Kind.SSH_COMMANDS),
+    ("~/.ssh/environment", Kind.SSH_COMMANDS),
     ("~/.ssh", Kind.SECRET),
     ("/etc/ssh/ssh_host_*key", Kind.SECRET),
     ("~/.aws/credentials", Kind.SECRET),
@@ -94,13 +101,17 @@ _PLACES: tuple[tuple[str, Kind], ...] = (
     ("/Library/LaunchDaemons/*", Kind.SCHEDULED),
     ("/Library/LaunchAgents/*", Kind.SCHEDULED),
     ("/etc/rc.local", Kind.SCHEDULED),
+    (".git", Kind.REPOSITORY),
+    ("*/.git", Kind.REPOSITORY),
 )
-_HOME = re.compile(r"^(~|\$HOME|\$\{HOME\}|/home/[^/]+|/Users/[^/]+|/root)(?=/|$)")
+_HOME_WORDS = r"~|\$HOME|\$\{HOME(:?[-?=][^}]*)?\}"  # ${HOME:?} and ${HOME:-x} too
+_HOME = re.compile(rf"^({_HOME_WORDS}|/home/[^/]+|/Users/[^/]+|/root)(?=/|$)")
 
 
 def kind_of(path: str) -> Kind | None:
     """What kind of important file the path names, if any."""
-    normal = _HOME.sub("~", path.strip("'\"")).replace("//", "/").rstrip("/") or "/"
+    normal = _HOME.sub("~", path.strip("'\"")).replace("//", "/")
+    normal = normalise(normal).rstrip("/") or "/"  # ~/.ssh/./x and ~/.ssh/../.ssh/x are ~/.ssh/x
     if normal.endswith(".pub"):
         return None  # a public key is meant to be shared
     for pattern, kind in _PLACES:

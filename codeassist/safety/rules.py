@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from codeassist.safety.argv import Command, find_exec
 from codeassist.safety.git import git
 from codeassist.safety.paths import Where, is_disk, is_harmless_device, where
 from codeassist.safety.risk import Finding
 
 Rule = Callable[[list[str], bool], list[Finding]]  # (argv, arguments come from stdin)
 
-_HIGH_RECURSIVE = {Where.ROOT, Where.SYSTEM, Where.HOME, Where.PARENT, Where.CWD, Where.UNSAFE_VAR}
+_HIGH_RECURSIVE = {Where.ROOT, Where.SYSTEM, Where.HOME, Where.USER_HOME, Where.PARENT, Where.CWD,
+                   Where.UNSAFE_VAR}  # fmt: skip
 _HIGH_ANY = {Where.ROOT, Where.SYSTEM}
 _LOW = {Where.TMP, Where.HERE}
 
@@ -64,7 +66,7 @@ def deletes_place(target: str) -> list[Finding]:
     from codeassist.safety.places import Kind, kind_of
 
     kind = kind_of(target)
-    if kind in (Kind.LOG, Kind.ACCOUNTS, Kind.SUDOERS, Kind.AUTHORIZED_KEYS):
+    if kind in (Kind.LOG, Kind.ACCOUNTS, Kind.SUDOERS, Kind.AUTHORIZED_KEYS, Kind.REPOSITORY):
         return [Finding("high", f"deletes {kind.value}", (target,))]
     if kind in (Kind.HISTORY, Kind.SECRET):
         return [Finding("medium", f"deletes {kind.value}", (target,))]
@@ -82,25 +84,38 @@ _FIND_FILTERS = frozenset({
     "-name", "-iname", "-path", "-ipath", "-regex", "-iregex", "-type", "-mtime", "-mmin",
     "-atime", "-ctime", "-size", "-newer", "-user", "-group", "-empty", "-perm", "-wholename",
 })  # fmt: skip
+_FIND_NAMES = frozenset({"-name", "-iname", "-path", "-ipath", "-wholename", "-regex", "-iregex"})
+_MATCH_ALL = frozenset({"*", ".*"})  # `-name '*'` and `-regex '.*'` let every file through
+FIND_DELETERS = frozenset({"rm", "unlink", "shred"})  # judged as -delete is
 
 
-def find(argv: list[str], from_input: bool) -> list[Finding]:
+def find_scope(argv: list[str]) -> tuple[list[str], list[str], bool]:
+    """The roots find walks, its expression, and whether a test narrows the files it acts on."""
     args = argv[1:]
     start = next((i for i, a in enumerate(args) if a.startswith(("-", "(", "!"))), len(args))
     roots, expression = args[:start] or ["."], args[start:]
-    exec_rm = any(
-        a in ("-exec", "-execdir", "-ok") and i + 1 < len(expression)
-        and expression[i + 1].rsplit("/", 1)[-1] in ("rm", "shred")
-        for i, a in enumerate(expression)
-    )  # fmt: skip
+    values = [*expression[1:], ""]
+    filtered = any(
+        test in _FIND_FILTERS and not (test in _FIND_NAMES and value in _MATCH_ALL)
+        for test, value in zip(expression, values, strict=True)
+    )
+    return roots, expression, filtered
+
+
+def _find_place(root: str, filtered: bool) -> Where:
+    if filtered and root.rstrip("/") in ("/tmp", "/var/tmp"):
+        return Where.TMP  # matching files in the shared temp dir, not the dir itself
+    return where(root)
+
+
+def find(argv: list[str], from_input: bool) -> list[Finding]:
+    roots, expression, filtered = find_scope(argv)
+    exec_rm = any(c.name in FIND_DELETERS for c in find_exec(Command(argv)))
     if "-delete" not in expression and not exec_rm:
         return []
-    filtered = bool(_FIND_FILTERS & set(expression))
     found = []
     for root in roots:
-        place = where(root)
-        if filtered and root.rstrip("/") in ("/tmp", "/var/tmp"):
-            place = Where.TMP  # matching files in the shared temp dir, not the dir itself
+        place = _find_place(root, filtered)
         if filtered:
             level = (
                 "high"
@@ -115,6 +130,18 @@ def find(argv: list[str], from_input: bool) -> list[Finding]:
         found.append(Finding(level, reason, (root,)))
         found.extend(deletes_place(root))
     return found
+
+
+def every_file(root: str, filtered: bool, name: str, found: list[Finding]) -> list[Finding]:
+    """`find ROOT -exec NAME … {} ;`: what NAME does to ROOT (`found`), done to every file
+    under it. Harm to a place that a recursive rm there would make high is high."""
+    risky = [f for f in found if f.level != "low"]
+    place = _find_place(root, filtered)
+    wide = _HIGH_ANY if filtered else _HIGH_RECURSIVE - {Where.CWD}
+    if place in wide and any(root in f.touches for f in risky):
+        reason = f"runs {name} on every file under {place.value}"
+        return [Finding("high", reason, (root,)), *risky]
+    return risky
 
 
 def chmod(argv: list[str], from_input: bool) -> list[Finding]:
@@ -192,11 +219,49 @@ def move(argv: list[str], from_input: bool) -> list[Finding]:
     from codeassist.safety.rules_exfil import place_write
 
     placed = place_write(destination, append=False)  # cp /dev/null ~/.bash_history
-    if argv[0].endswith(("cp", "ln")):
+    if argv[0].endswith(("cp", "ln", "install")):
+        emptied = any(s in ("/dev/null", "/dev/zero") for s in sources) and argv[0].endswith("cp")
+        if emptied and not placed and not destination.endswith("/"):
+            return [Finding("medium", "empties the file: what it held is lost", (destination,))]
         return placed
-    wide = _HIGH_ANY | {Where.HOME}
+    wide = _HIGH_ANY | {Where.HOME, Where.USER_HOME}
     moved = [Finding("high", f"moves {where(s).value}", (s,)) for s in sources if where(s) in wide]
     return moved + placed
+
+
+# downloaders' options that name the file they write: `curl -o FILE`, `wget -O FILE`
+_OUTPUT_OPTIONS = {
+    "curl": ("-o", "--output"), "wget": ("-O", "--output-document"), "http": ("-o", "--output"),
+    "https": ("-o", "--output"), "xh": ("-o", "--output"), "aria2c": ("-o", "--out"),
+}  # fmt: skip
+
+
+def download_to(argv: list[str], from_input: bool) -> list[Finding]:
+    """`curl -o ~/.ssh/authorized_keys URL`: a download written where a redirect would write."""
+    short, long = _OUTPUT_OPTIONS[argv[0].rsplit("/", 1)[-1]]
+    args, files = argv[1:], []
+    for i, arg in enumerate(args):
+        cluster = arg[:1] == "-" and arg[1:2] != "-"
+        if arg.startswith(long + "="):
+            files.append(arg.split("=", 1)[1])
+        elif cluster and arg.startswith(short) and len(arg) > 2:
+            files.append(arg[2:])  # `-oFILE`, `-O-`
+        elif (arg == long or cluster and arg.endswith(short[1])) and i + 1 < len(args):
+            files.append(args[i + 1])  # `-o FILE`, `-sSLo FILE`
+    return [f for file in files if file != "-" for f in redirect_findings(file)]
+
+
+_WIDE_FOR_ANY = {Where.ROOT, Where.SYSTEM, Where.HOME, Where.USER_HOME, Where.PARENT}
+
+
+def unknown_program(argv: list[str], from_input: bool) -> list[Finding]:
+    """`$(…) -rf ~`, `$cmd /`: the program is known only when the line runs. On a place that a
+    recursive rm there would make high, it is high: it may well be that rm."""
+    places = tuple(a for a in argv[1:] if where(a) in _WIDE_FOR_ANY)
+    if places:
+        reason = "runs a command known only when the line runs, on " + where(places[0]).value
+        return [Finding("high", reason, places)]
+    return [Finding("medium", "runs a command known only when the line runs: read it", ())]
 
 
 _FORMATTERS = frozenset({"mke2fs", "mkswap", "wipefs", "sfdisk", "cfdisk", "fdisk", "gdisk",
@@ -270,8 +335,8 @@ RULES: dict[str, Rule] = {
     "chmod": chmod, "chown": chmod, "chgrp": chmod, "mv": move, "cp": move, "ln": move,
     "shutdown": power, "reboot": power, "halt": power, "poweroff": power, "init": power,
     "telinit": power, "systemctl": power, "kill": kill, "killall": killall, "pkill": killall,
-    "killall5": killall, "crontab": crontab, "git": git,
-    **dict.fromkeys(_FORMATTERS, mkfs),
+    "killall5": killall, "crontab": crontab, "git": git, "install": move,
+    **dict.fromkeys(_FORMATTERS, mkfs), **dict.fromkeys(_OUTPUT_OPTIONS, download_to),
 }  # fmt: skip
 
 

@@ -124,6 +124,10 @@ WRITES: dict[Kind, tuple[str, str, str, str]] = {
                      "medium", "adds a job that runs by itself"),
     Kind.SECRET: ("high", "overwrites a key or credentials file",
                   "medium", "writes into a key or credentials file"),
+    Kind.SSH_COMMANDS: ("high", "rewrites a file that makes ssh run commands",
+                        "high", "adds to a file that makes ssh run commands (rc, config)"),
+    Kind.REPOSITORY: ("high", "overwrites the repository's history (.git)",
+                      "medium", "writes into the repository's .git"),
 }  # fmt: skip
 
 

@@ -30,6 +30,22 @@ TABLE: tuple[WordRule, ...] = (
     ("timeshift", "--delete*", "high", "deletes system snapshots"),
     ("vssadmin", "delete", "high", "deletes shadow copies (backups)"),
     ("wbadmin", "delete", "high", "deletes backups"),
+    # disks: encrypted, write-tested or erased by the drive itself (as mkfs and wipefs)
+    (
+        "cryptsetup",
+        "luksFormat|erase|luksErase|reencrypt",
+        "high",
+        "formats or erases an encrypted disk: its data is gone",
+    ),  # fmt: skip
+    ("badblocks", "-w|-[!-]*w*", "high", "write-tests the disk: overwrites all of it"),
+    (
+        "hdparm",
+        "--security-erase*|--trim-sector-ranges*|--write-sector|--make-bad-sector|--dco-restore",
+        "high",
+        "erases or overwrites the disk",
+    ),  # fmt: skip
+    ("nvme", "format|sanitize", "high", "erases the disk"),
+    ("sg_format", "--format|-F", "high", "formats the disk: erases it"),
     # databases
     ("dropdb", "*", "high", "drops a PostgreSQL database and all its data"),
     ("dropuser", "*", "medium", "drops a PostgreSQL role"),
@@ -71,6 +87,9 @@ TABLE: tuple[WordRule, ...] = (
     ("gcloud", "delete", "medium", "deletes a cloud resource"),
     # history and logs (T1070)
     ("history", "-c|-d*", "medium", "erases your shell history"),
+    ("set", "+o history", "medium", "stops saving your shell history"),
+    ("shopt", "-uo|-ou history", "medium", "stops saving your shell history"),
+    ("shopt", "-u -o history", "medium", "stops saving your shell history"),
     ("journalctl", "--vacuum-*", "medium", "deletes system journal entries for good"),
     ("logrotate", "-f|--force", "low", "rotates logs now"),
     ("wevtutil", "cl|clear-log", "high", "clears a Windows event log"),
@@ -99,6 +118,9 @@ def _empties(target: str) -> Finding:
     return Finding("medium", "cuts the file short: what is cut is lost", (target,))
 
 
+_WIDE = frozenset({Where.ROOT, Where.SYSTEM, Where.HOME, Where.USER_HOME, Where.PARENT})
+
+
 def rsync(argv: list[str], from_input: bool) -> list[Finding]:
     from codeassist.safety.places import is_secret
 
@@ -109,7 +131,7 @@ def rsync(argv: list[str], from_input: bool) -> list[Finding]:
         found.append(Finding("high", "copies a secret to another machine", tuple(operands)))
     if any(a.startswith("--delete") or a in ("--remove-source-files",) for a in args):
         target = operands[-1] if operands else ""
-        wide = where(target) in (Where.ROOT, Where.SYSTEM, Where.HOME, Where.PARENT)
+        wide = where(target) in _WIDE
         reason = "deletes files at the destination that the source lacks"
         found.append(Finding("high" if wide else "medium", reason, (target,)))
     return found

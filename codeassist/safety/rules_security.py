@@ -189,6 +189,7 @@ ENVIRONMENT: dict[str, tuple[str, str, str]] = {
     "HISTFILE": ("/dev/null ''", "medium", "stops saving your shell history"),
     "HISTSIZE": ("0 ''", "medium", "stops keeping your shell history"),
     "HISTFILESIZE": ("0 ''", "medium", "erases your shell history file"),
+    "HISTIGNORE": ("*", "medium", "stops saving commands to your shell history"),
     "LD_PRELOAD": ("", "medium", "loads a library into every program run"),
 }
 

@@ -1,37 +1,63 @@
 """Shell risk: walk the tree-sitter-bash syntax tree of a command line.
 
 Every simple command (in lists, pipelines, subshells, command substitutions, `sh -c` and
-`eval` strings) is reduced to its argv, wrappers such as sudo, env and xargs are peeled off
-(codeassist/safety/argv.py), and the per-program rules of codeassist/safety/rules.py judge
-what is left. Pipelines, redirections and function definitions are judged here, where their
-structure is visible.
+`eval` strings, `ssh HOST COMMAND`, aliases, traps and `find -exec`) is expanded as far as the
+line tells (codeassist/safety/expand.py), reduced to its argv, wrappers such as sudo, env and
+xargs are peeled off (codeassist/safety/argv.py), and the per-program rules of
+codeassist/safety/rules.py judge what is left. Pipelines, redirections and function
+definitions are judged here, where their structure is visible.
 """
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from codeassist import syntax
-from codeassist.safety import nodes
+from codeassist.safety import expand, nodes
 from codeassist.safety.argv import (
     MAX_DEPTH,
     SHELLS,
     Command,
     argv_of,
-    inline_script,
+    find_exec,
+    remote_script,
+    shell_options,
+    shell_script,
     text,
     unwrap,
 )
+from codeassist.safety.expand import Line, script_line
+from codeassist.safety.paths import Where, normalise, where
 from codeassist.safety.risk import Finding
-from codeassist.safety.rules import redirect_findings, rule_for
+from codeassist.safety.rules import (
+    FIND_DELETERS,
+    every_file,
+    find_scope,
+    redirect_findings,
+    rule_for,
+    unknown_program,
+)
 from codeassist.safety.rules_exfil import pipeline_sends
+from codeassist.safety.words import matches
 
 if TYPE_CHECKING:
     from tree_sitter import Node, Tree
 
 SCRIPTING = frozenset({"python", "python3", "perl", "ruby", "node", "php"})
-DOWNLOADERS = frozenset({"curl", "wget", "fetch", "aria2c"})
+DOWNLOADERS = frozenset({"curl", "wget", "fetch", "aria2c", "http", "https", "xh", "xhs"})
 SOURCING = frozenset({"source", ".", "eval"})
+ROOT_WRAPPERS = ("sudo", "doas", "pkexec", "run0")
+# programs whose output is code no one can read in the line: (program, words as in words.py)
+DECODERS = (
+    ("base64", "-d|-D|--decode|-[!-]*d*"), ("base32", "-d|--decode|-[!-]*d*"),
+    ("basenc", "-d|--decode"), ("xxd", "-r|-[!-]*r*"), ("openssl", "-d"), ("uudecode", ""),
+    ("gunzip", ""), ("zcat", ""), ("gzip", "-d|--decompress|-[!-]*d*"), ("bzcat", ""),
+    ("bunzip2", ""), ("xzcat", ""), ("unxz", ""), ("xz", "-d|--decompress|-[!-]*d*"),
+    ("zstdcat", ""), ("zstd", "-d|--decompress"), ("rev", ""),
+)  # fmt: skip
+CODE_VARIABLES = frozenset({"PROMPT_COMMAND"})  # the shell runs their value before each prompt
+_DYNAMIC = re.compile(r"[$`*?]")  # a program name with these is known only when it runs
 
 
 # What an unfinished line may lack at its end; the shell would wait for it (PS2), and the
@@ -39,7 +65,7 @@ SOURCING = frozenset({"source", ".", "eval"})
 CLOSERS = ('"', "'", "`", ")", "}", '")', "')", '"}', "))", "\n}")
 
 
-def findings(command: str, depth: int = 0) -> list[Finding]:
+def findings(command: str, depth: int = 0, line: Line | None = None) -> list[Finding]:
     """Every rule that matches somewhere in the command line (an unclosed one as if closed)."""
     tree = _parse(command)
     found: list[Finding] = []
@@ -47,7 +73,7 @@ def findings(command: str, depth: int = 0) -> list[Finding]:
         found.append(Finding("medium", "parts of the command do not parse as shell: read it"))
         tree = next((t for t in map(_parse, (command + c for c in CLOSERS))
                      if not t.root_node.has_error), tree)  # fmt: skip
-    _walk(tree.root_node, found, depth)
+    _walk(tree.root_node, found, depth, line if line is not None else Line())
     return found
 
 
@@ -71,7 +97,8 @@ def _head(node: Node) -> Command | None:
 def runs_stdin(cmd: Command) -> bool:
     """Does this command execute the script it reads on standard input?"""
     if cmd.name in SHELLS:
-        return "-c" not in cmd.args
+        letters, operands = shell_options(cmd.args)  # `bash -s -- ARG` reads it, `bash f` not
+        return "c" not in letters and ("s" in letters or not operands)
     if cmd.name in SCRIPTING:
         positional = [a for a in cmd.args if not a.startswith("-") or a == "-"]
         return not positional or positional[0] == "-" and not {"-c", "-e", "-m"} & set(cmd.args)
@@ -87,17 +114,43 @@ def _downloads(node: Node) -> bool:
     return any(_downloads(child) for child in node.children)
 
 
-def _pipeline(node: Node, found: list[Finding]) -> None:
-    heads = [_head(child) for child in node.named_children]
-    fetched = False
-    for cmd in heads:
+def _decodes(cmd: Command) -> bool:
+    return any(cmd.name == name and matches(words, cmd.args) for name, words in DECODERS)
+
+
+def _pipeline(node: Node, found: list[Finding], depth: int, line: Line) -> None:
+    elements = node.named_children
+    heads = [_head(child) for child in elements]
+    fetched = decoded = False
+    for k, cmd in enumerate(heads):
         if cmd is None:
             continue
-        if fetched and runs_stdin(cmd):
-            found.append(Finding("high", f"pipes a download into {cmd.name}: runs unseen code"))
+        if k and runs_stdin(cmd):
+            found.extend(_runs_input(cmd, elements[k - 1], fetched, decoded, depth, line))
         fetched = fetched or cmd.name in DOWNLOADERS
+        decoded = decoded or _decodes(cmd)
     argvs = [cmd.argv or cmd.wrappers[-1:] for cmd in heads if cmd is not None]  # `env |`
     found.extend(pipeline_sends(argvs[:-1], argvs[1:]))
+
+
+def _runs_input(
+    cmd: Command, before: Node, fetched: bool, decoded: bool, depth: int, line: Line
+) -> list[Finding]:
+    """A shell or interpreter runs what the pipeline before it writes: judge that, if it can be."""
+    if fetched:
+        return [Finding("high", f"pipes a download into {cmd.name}: runs unseen code")]
+    if decoded:
+        return [Finding("high", f"pipes decoded text into {cmd.name}: runs code no one has read")]
+    source = _head(before)
+    writer = " ".join(source.argv[:2]) if source is not None and source.argv else "what it reads"
+    unseen = Finding("medium", f"{cmd.name} runs the code {writer} writes: read it first")
+    if before.type == "redirected_statement":  # `echo 'SCRIPT' 2>/dev/null | sh`
+        before = before.named_children[0] if before.named_children else before
+    said = expand.printed(expand.argv(before, line)) if before.type == "command" else None
+    if said is None or cmd.name not in SHELLS:
+        return [unseen]
+    judged = findings(said, depth + 1) if depth < MAX_DEPTH else []  # `echo 'rm -rf ~' | bash`
+    return judged if expand.resolved(before, line) else [unseen, *judged]
 
 
 def _fork_bomb(node: Node, found: list[Finding]) -> None:
@@ -129,43 +182,129 @@ def _descendants(node: Node) -> list[Node]:
     return out
 
 
-def _command(node: Node, found: list[Finding], depth: int) -> None:
-    cmd = unwrap(argv_of(node))
-    if "sudo" in cmd.wrappers or "doas" in cmd.wrappers:
-        root = "opens a root shell" if cmd.name in ("sudo", "doas") else f"runs {cmd.name} as root"
-        found.append(Finding("medium", f"{root} (sudo)"))
-    if not cmd.argv:
-        return
+def _command(node: Node, found: list[Finding], depth: int, line: Line) -> None:
+    cmd = unwrap(expand.argv(node, line))
     name = cmd.name
     if name in SHELLS or name in SOURCING:
         nested = [c for c in node.children if c.type in ("command_substitution",
                   "process_substitution") or c.type in ("string", "concatenation")]  # fmt: skip
         if any(_downloads(c) for c in nested):
             found.append(Finding("high", f"{name} runs a script straight from a download"))
-        script = inline_script(cmd)
-        if script is not None and depth < MAX_DEPTH:
-            found.extend(findings(script, depth + 1))
+    if name in SHELLS and runs_stdin(cmd) and depth < MAX_DEPTH:  # `sh <<< 'SCRIPT'`
+        strings = [c.named_children[-1] for c in node.children
+                   if c.type == "herestring_redirect" and c.named_children]  # fmt: skip
+        for string in strings:
+            found.extend(findings(expand.expand(string, line), depth + 1))
+    _judge(cmd, found, depth, line)
+
+
+def _judge(cmd: Command, found: list[Finding], depth: int, line: Line) -> None:
+    """One simple command, expanded and unwrapped: the rules for its program, and the scripts
+    it runs (`sh -c`, `eval`, `ssh HOST CMD`, an alias, a trap, `find -exec`) judged too."""
+    root = next((w for w in cmd.wrappers if w in ROOT_WRAPPERS), None)
+    if root is not None and cmd.argv:
+        what = "opens a root shell" if cmd.name == root else f"runs {cmd.name} as root"
+        found.append(Finding("medium", f"{what} ({root})"))
+    if not cmd.argv:
+        return
+    name = cmd.name
+    if _DYNAMIC.search(name):
+        found.extend(unknown_program(cmd.argv, cmd.from_input))
+        return
+    if depth < MAX_DEPTH:
+        for script, inner in _scripts(cmd, line):
+            found.extend(findings(script, depth + 1, inner))
+        found.extend(_find_execs(cmd, depth))
+    if name in ("cd", "pushd"):
+        _change_directory(cmd, line)
     rule = rule_for(name)
     if rule is not None:
         found.extend(rule(cmd.argv, cmd.from_input))
 
 
-def _walk(node: Node, found: list[Finding], depth: int) -> None:
+def _scripts(cmd: Command, line: Line) -> list[tuple[str, Line]]:
+    """The scripts a command runs, now or later, each with what its shell knows."""
+    found: list[tuple[str, Line]] = []
+    inline = shell_script(cmd)
+    if inline is not None:
+        script, parameters = inline
+        found.append((script, line.inner() if cmd.name == "eval" else script_line(parameters)))
+    remote = remote_script(cmd)
+    if remote is not None:
+        found.append((remote, Line()))  # `ssh HOST rm -rf ~`: the other machine's shell
+    if cmd.name == "alias":  # `alias ls='rm -rf ~'`: what every later `ls` runs
+        found += [(a.split("=", 1)[1], line.inner()) for a in cmd.args if "=" in a]
+    if cmd.name == "trap":  # `trap 'SCRIPT' EXIT`: run when the shell exits or is signalled
+        words = [a for a in cmd.args if a != "--"]
+        if len(words) >= 2 and words[0] and not words[0].startswith("-"):
+            found.append((words[0], line.inner()))
+    return found
+
+
+def _find_execs(cmd: Command, depth: int) -> list[Finding]:
+    """`find ROOT -exec CMD {} ;` runs CMD on every file under ROOT: CMD is judged on ROOT
+    (rm and shred are the find rule's own, as -delete is)."""
+    if cmd.name != "find":
+        return []
+    roots, _, filtered = find_scope(cmd.argv)
+    found: list[Finding] = []
+    for each in find_exec(cmd):
+        if not each.argv or each.name in FIND_DELETERS:
+            continue
+        for root in roots:
+            applied = Command([w.replace("{}", root) for w in each.argv], list(each.wrappers))
+            judged: list[Finding] = []
+            _judge(applied, judged, depth + 1, Line())
+            found.extend(every_file(root, filtered, each.name, judged))
+    return found
+
+
+def _change_directory(cmd: Command, line: Line) -> None:
+    """`cd ~/.ssh && echo KEY >> authorized_keys`: relative paths after it are under ~/.ssh."""
+    target = next((a for a in cmd.args if not a.startswith("-")), "~")
+    if target.startswith("/") or where(target) in (Where.HOME, Where.HOME_FILES):
+        line.cwd = target
+    elif _DYNAMIC.search(target) or cmd.args[:1] == ["-"]:
+        line.cwd = ""  # somewhere the line does not tell
+    else:
+        line.cwd = normalise(f"{line.cwd}/{target}") if line.cwd else target
+
+
+def _remember(node: Node, found: list[Finding], depth: int, line: Line) -> None:
+    """Keep what an assignment tells for the words after it; judge code kept in a variable."""
+    if node.type == "unset_command":
+        for child in node.named_children:
+            line.assign(text(child), None)
+        return
+    name_node, value_node = node.child_by_field_name("name"), node.child_by_field_name("value")
+    if name_node is None:
+        return
+    name = text(name_node)
+    value = expand.expand(value_node, line) if value_node is not None else ""
+    if node.parent is None or node.parent.type != "command":  # `x=1 cmd`: for cmd alone
+        literal = value_node is None or value_node.type != "array"
+        line.assign(name, value if literal else None, any(c.type == "+=" for c in node.children))
+    if name in CODE_VARIABLES and depth < MAX_DEPTH:  # `PROMPT_COMMAND='rm -rf ~'`
+        found.extend(findings(value, depth + 1, line.inner()))
+
+
+def _walk(node: Node, found: list[Finding], depth: int, line: Line) -> None:
     if node.type == "command":
-        _command(node, found, depth)
+        _command(node, found, depth, line)
     elif node.type == "pipeline":
-        _pipeline(node, found)
+        _pipeline(node, found, depth, line)
     elif node.type == "function_definition":
         _fork_bomb(node, found)
     elif node.type == "file_redirect":
-        found.extend(_redirect(node))
+        found.extend(_redirect(node, line))
     elif node.type == "redirected_statement" and depth < MAX_DEPTH:
         found.extend(_heredoc_script(node, depth))
         found.extend(nodes.input_sent(node))
     elif node.type in ("variable_assignment", "unset_command"):
         found.extend(nodes.variables(node))
+        _remember(node, found, depth, line)
     for child in node.children:
-        _walk(child, found, depth)
+        _walk(child, found, depth, line)
 
 
 def _heredoc_script(node: Node, depth: int) -> list[Finding]:
@@ -177,11 +316,14 @@ def _heredoc_script(node: Node, depth: int) -> list[Finding]:
     return [f for body in bodies for f in findings(text(body), depth + 1)]
 
 
-def _redirect(node: Node) -> list[Finding]:
+def _redirect(node: Node, line: Line) -> list[Finding]:
     operator = next((c.type for c in node.children if not c.is_named), "")
     destination = node.child_by_field_name("destination")
     if destination is None or operator not in (">", ">|", "&>", ">>", "&>>", ">&"):
         return []
-    if operator == ">&" and text(destination).isdigit() or text(destination) == "-":
+    path = expand.expand(destination, line)
+    if operator == ">&" and path.isdigit() or path == "-":
         return []  # 2>&1, >&-: file descriptors, not files
-    return redirect_findings(text(destination), append=operator.endswith(">>"))
+    if line.cwd and not path.startswith(("/", "~", "$", "&")):
+        path = normalise(f"{line.cwd.rstrip('/')}/{path}")  # after a literal `cd DIR`
+    return redirect_findings(path, append=operator.endswith(">>"))

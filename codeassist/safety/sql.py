@@ -46,6 +46,26 @@ def findings(statement: str, dialect: str = "sqlite") -> list[Finding]:
     return found
 
 
+def dialects() -> list[str]:
+    """The SQL dialects sqlglot reads, by the names --dialect takes."""
+    from sqlglot.dialects.dialect import Dialects
+
+    return sorted(d.value for d in Dialects if d.value)
+
+
+def knows(dialect: str) -> bool:
+    """Does sqlglot read this dialect (`postgresql` and the other names of syntax.py too)?"""
+    from sqlglot.dialects.dialect import Dialect
+
+    if not dialect.strip():
+        return False  # sqlglot's own base dialect has no name to give
+    try:
+        Dialect.get_or_raise(sql_dialect(dialect))
+    except ValueError:
+        return False
+    return True
+
+
 _JUDGED_NAMES = ("Drop", "TruncateTable", "Delete", "Update", "Alter", "Merge", "Create",
                  "Command")  # fmt: skip
 
@@ -59,10 +79,31 @@ def _tables(tree: exp.Expr) -> tuple[str, ...]:
 
 
 def _constant(condition: exp.Expr) -> bool:
-    """A WHERE that names no column (`WHERE 1 = 1`, `WHERE true`) matches every row or none."""
+    """A WHERE that names no column (`WHERE 1 = 1`, `WHERE true`) matches every row or none;
+    so does one that ORs such a test in (`WHERE id = 1 OR 1 = 1`) or compares a column with
+    itself (`WHERE id = id`)."""
     from sqlglot import exp
 
+    if isinstance(condition, exp.Paren):
+        return _constant(condition.this)
+    if isinstance(condition, exp.Or):  # `OR 1 = 0` adds no row
+        return any(
+            _constant(side) and not _false(side) for side in (condition.left, condition.right)
+        )
+    if isinstance(condition, exp.And):
+        return _constant(condition.left) and _constant(condition.right)
+    if isinstance(condition, exp.EQ) and condition.left == condition.right:
+        return True
     return condition.find(exp.Column) is None
+
+
+def _false(condition: exp.Expr) -> bool:
+    """A constant test that holds for no row: `1 = 0`, `FALSE`, `0`, `NULL`."""
+    from sqlglot import exp
+    from sqlglot.optimizer.simplify import simplify
+
+    value = simplify(condition.copy())
+    return value.sql().upper() in ("FALSE", "0", "NULL") or isinstance(value, exp.Null)
 
 
 def _statement(tree: exp.Expr, explained: bool = False) -> list[Finding]:

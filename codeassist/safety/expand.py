@@ -1,0 +1,187 @@
+"""A command's words as the shell makes them before they run, as far as the line itself tells.
+
+The rules judge what runs, not how it is spelled, so what the line says literally is expanded
+here as the shell would: variables given a literal value earlier in the line (`x=rm; $x -rf ~`,
+and a `sh -c` script's $0, $1…), splitting on IFS (`rm${IFS}-rf${IFS}~`, `IFS=,;x=rm,-rf,/;$x`),
+`$(echo …)` and `$(printf …)` of literal text, and brace lists (`rm -rf {~,}`). Whatever the
+line does not tell (`$HOME`, `$(curl …)`, a variable set elsewhere) is kept as written, for the
+rules to judge as such.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from math import prod
+from typing import TYPE_CHECKING
+
+from codeassist.safety.argv import program, text, unescape_ansi, word_nodes
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+DEFAULT_IFS = " \t\n"
+_SPLIT = "\0"  # where an unquoted expansion's value breaks into words
+_EXPANSIONS = frozenset({"simple_expansion", "expansion", "command_substitution"})
+_QUOTED = frozenset({"string", "raw_string", "ansi_c_string", "translated_string"})
+_GROUP = re.compile(r"\{([^{}]*,[^{}]*)\}")
+_MAX_BRACE_WORDS = 64
+_UNRESOLVED = re.compile(r"[$`]")
+
+
+@dataclass
+class Line:
+    """What the line has said so far: variables with a literal value, a literal `cd`."""
+
+    variables: dict[str, str] = field(default_factory=lambda: {"IFS": DEFAULT_IFS})
+    cwd: str = ""  # "" for the directory the line starts in
+
+    def inner(self) -> Line:
+        """The same shell, later (`eval`, an alias, a trap): what it knows, copied."""
+        return Line(dict(self.variables), self.cwd)
+
+    def assign(self, name: str, value: str | None, append: bool = False) -> None:
+        """`name=value` (None: a value the line does not tell)."""
+        if value is None or _UNRESOLVED.search(value) or append and name not in self.variables:
+            self.variables.pop(name, None)
+        else:
+            self.variables[name] = self.variables.get(name, "") + value if append else value
+
+
+def script_line(parameters: list[str]) -> Line:
+    """The line of `sh -c SCRIPT NAME ARGS…`: a new shell; NAME is $0, ARGS are $1…"""
+    line = Line()
+    for i, value in enumerate(parameters):
+        line.variables[str(i)] = value
+    line.variables["@"] = line.variables["*"] = " ".join(parameters[1:])
+    return line
+
+
+def argv(node: Node, line: Line) -> list[str]:
+    """The words of a `command` node, expanded: its name and arguments."""
+    return [word for child in word_nodes(node) for word in fields(child, line)]
+
+
+def fields(node: Node, line: Line) -> list[str]:
+    """One word as the words it becomes: split where an unquoted expansion holds IFS
+    characters, brace lists expanded when nothing in it is quoted."""
+    value = expand(node, line, quoted=False)
+    words = [w for w in value.split(_SPLIT) if w] if _SPLIT in value else [value]
+    if node.type in _QUOTED or any(c.type in _QUOTED for c in node.children):
+        return words
+    return [each for word in words for each in braces(word)]
+
+
+def expand(node: Node, line: Line, quoted: bool = True) -> str:
+    """The text of a word, what the line tells of its expansions filled in (a split mark
+    where an unquoted value would break into words)."""
+    kind = node.type
+    if kind in _EXPANSIONS:
+        value = _value(node, line)
+        if value is None:
+            return _raw(node)
+        return value if quoted else _mark_splits(value, line)
+    if kind == "string":
+        return _filled(node, line)[1:-1]
+    if kind == "concatenation":
+        return "".join(expand(child, line, quoted) for child in node.children)
+    return text(node)
+
+
+def resolved(node: Node, line: Line) -> bool:
+    """Does the line tell the value of every expansion in the node? (`'$HOME'` has none.)"""
+    stack = list(node.children)
+    while stack:
+        child = stack.pop()
+        if child.type in ("process_substitution", "arithmetic_expansion"):
+            return False
+        if child.type in _EXPANSIONS:
+            if _value(child, line) is None:
+                return False
+        else:
+            stack.extend(child.children)
+    return True
+
+
+def _value(node: Node, line: Line) -> str | None:
+    if node.type == "command_substitution":
+        commands = [c for c in node.named_children if c.type == "command"]
+        if len(commands) != 1 or len(node.named_children) != 1:
+            return None
+        words = argv(commands[0], line)
+        said = printed(words) if not any(_UNRESOLVED.search(w) for w in words) else None
+        return said.rstrip("\n") if said is not None else None
+    names = [c for c in node.children if c.type in ("variable_name", "special_variable_name")]
+    plain = node.type == "simple_expansion" or [c.type for c in node.children] == [
+        "${",
+        "variable_name",
+        "}",
+    ]
+    if len(names) != 1 or not plain:
+        return None  # `${x:-default}`, `${#x}`: left to the rules as written
+    return line.variables.get(_raw(names[0]))
+
+
+def _filled(node: Node, line: Line) -> str:
+    """The node's text with each expansion inside it replaced by its value, where known."""
+    data, start = node.text or b"", node.start_byte
+    out, at = [], 0
+    for child in node.children:
+        if child.type in _EXPANSIONS:
+            out.append(data[at : child.start_byte - start].decode("utf-8", "replace"))
+            out.append(expand(child, line))
+            at = child.end_byte - start
+    out.append(data[at:].decode("utf-8", "replace"))
+    return "".join(out)
+
+
+def _mark_splits(value: str, line: Line) -> str:
+    ifs = line.variables.get("IFS", DEFAULT_IFS)
+    return re.sub(f"[{re.escape(ifs)}]+", _SPLIT, value) if ifs else value
+
+
+def _raw(node: Node) -> str:
+    return (node.text or b"").decode("utf-8", "replace")
+
+
+def braces(word: str) -> list[str]:
+    """`{~,}` is `~` and ``; `a{b,c}d` is abd and acd (not `${x,,}`, not `{}`). Past a few
+    dozen words, every alternative stands alone: none may hide in what is left out."""
+    groups = [m for m in _GROUP.finditer(word) if not word[: m.start()].endswith("$")]
+    if not groups:
+        return [word]
+    if prod(len(m[1].split(",")) for m in groups) > _MAX_BRACE_WORDS:
+        return [word, *(alt for m in groups for alt in m[1].split(","))]
+    words = [word]
+    for _ in groups:
+        words = [w for each in words for w in _expand_first(each)]
+    return words
+
+
+def _expand_first(word: str) -> list[str]:
+    found = next((m for m in _GROUP.finditer(word) if not word[: m.start()].endswith("$")), None)
+    if found is None:
+        return [word]
+    head, tail = word[: found.start()], word[found.end() :]
+    return [head + alt + tail for alt in found[1].split(",")]
+
+
+_FORMAT = re.compile(r"%%|%[-+ #0-9.]*[sbdiouxXcq]")
+
+
+def printed(words: list[str]) -> str | None:
+    """What `echo …` or `printf FORMAT …` of these words writes (None: another program)."""
+    name, args = (program(words[0]), words[1:]) if words else ("", [])
+    if name == "echo":
+        escapes = False
+        while args and re.fullmatch(r"-[neE]+", args[0]):
+            escapes = "e" in args[0] or escapes and "E" not in args[0]
+            args = args[1:]
+        said = " ".join(args)
+        return unescape_ansi(said) if escapes else said
+    args = args[1:] if name == "printf" and args[:1] == ["--"] else args
+    if name == "printf" and args and args[0] != "-v":
+        values = iter(args[1:])
+        said = _FORMAT.sub(lambda m: "%" if m[0] == "%%" else next(values, ""), args[0])
+        return unescape_ansi(said)
+    return None
