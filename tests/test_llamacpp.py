@@ -86,8 +86,8 @@ from pathlib import Path
 from codeassist.backends.llamacpp.loader import open_llama
 threading.Timer(float(sys.argv[2]), os.kill, (os.getpid(), signal.SIGINT)).start()
 try:
-    open_llama(Path(sys.argv[1]), n_ctx=512)
-    time.sleep(3)
+    llm = open_llama(Path(sys.argv[1]), n_ctx=512)  # kept: freeing it would run __del__,
+    time.sleep(3)  # where Python itself drops an exception, a Ctrl-C included
     print("not interrupted")
 except KeyboardInterrupt:
     print("interrupted")
