@@ -80,9 +80,11 @@ def shred(argv: list[str], from_input: bool) -> list[Finding]:
     return found or [Finding("medium", "overwrites files beyond recovery", tuple(targets))]
 
 
+# Tests that narrow what find acts on. Not -type, -user or -group: `find ~ -type f -delete`
+# deletes every file in your home, as `find ~ -delete` all but the folders.
 _FIND_FILTERS = frozenset({
-    "-name", "-iname", "-path", "-ipath", "-regex", "-iregex", "-type", "-mtime", "-mmin",
-    "-atime", "-ctime", "-size", "-newer", "-user", "-group", "-empty", "-perm", "-wholename",
+    "-name", "-iname", "-path", "-ipath", "-regex", "-iregex", "-mtime", "-mmin", "-atime",
+    "-ctime", "-size", "-newer", "-empty", "-perm", "-wholename",
 })  # fmt: skip
 _FIND_NAMES = frozenset({"-name", "-iname", "-path", "-ipath", "-wholename", "-regex", "-iregex"})
 _MATCH_ALL = frozenset({"*", ".*"})  # `-name '*'` and `-regex '.*'` let every file through
