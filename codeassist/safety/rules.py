@@ -80,11 +80,13 @@ def shred(argv: list[str], from_input: bool) -> list[Finding]:
     return found or [Finding("medium", "overwrites files beyond recovery", tuple(targets))]
 
 
-# Tests that narrow what find acts on. Not -type, -user or -group: `find ~ -type f -delete`
-# deletes every file in your home, as `find ~ -delete` all but the folders.
+# Tests that narrow what find acts on; `-type f` does not (`find ~ -type f -delete` deletes
+# every file in your home, as `find ~ -delete` does all but the folders).
 _FIND_FILTERS = frozenset({
-    "-name", "-iname", "-path", "-ipath", "-regex", "-iregex", "-mtime", "-mmin", "-atime",
-    "-ctime", "-size", "-newer", "-empty", "-perm", "-wholename",
+    "-name", "-iname", "-path", "-ipath", "-regex", "-iregex", "-type", "-mtime", "-mmin",
+    "-atime", "-amin", "-ctime", "-cmin", "-size", "-newer", "-newermt", "-newerct", "-newerat",
+    "-user", "-group", "-empty", "-perm", "-wholename", "-inum", "-samefile", "-links",
+    "-lname", "-ilname", "-used",
 })  # fmt: skip
 _FIND_NAMES = frozenset({"-name", "-iname", "-path", "-ipath", "-wholename", "-regex", "-iregex"})
 _MATCH_ALL = frozenset({"*", ".*"})  # `-name '*'` and `-regex '.*'` let every file through
@@ -96,9 +98,11 @@ def find_scope(argv: list[str]) -> tuple[list[str], list[str], bool]:
     args = argv[1:]
     start = next((i for i, a in enumerate(args) if a.startswith(("-", "(", "!"))), len(args))
     roots, expression = args[:start] or ["."], args[start:]
-    values = [*expression[1:], ""]
+    values = [*expression[1:], ""][: len(expression)]  # each test's value (`find .`: none)
     filtered = any(
-        test in _FIND_FILTERS and not (test in _FIND_NAMES and value in _MATCH_ALL)
+        test in _FIND_FILTERS
+        and not (test in _FIND_NAMES and value in _MATCH_ALL)
+        and not (test == "-type" and "f" in value)
         for test, value in zip(expression, values, strict=True)
     )
     return roots, expression, filtered

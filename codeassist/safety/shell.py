@@ -57,7 +57,8 @@ DECODERS = (
     ("zstdcat", ""), ("zstd", "-d|--decompress"), ("rev", ""),
 )  # fmt: skip
 CODE_VARIABLES = frozenset({"PROMPT_COMMAND"})  # the shell runs their value before each prompt
-_DYNAMIC = re.compile(r"[$`*?]")  # a program name with these is known only when it runs
+# A program name with an expansion or a glob is known only when it runs (a `$` alone is text).
+_DYNAMIC = re.compile(r"\$[\w{(@*#?!$-]|`|[*?]")
 
 
 # What an unfinished line may lack at its end; the shell would wait for it (PS2), and the
@@ -242,8 +243,9 @@ def _scripts(cmd: Command, line: Line) -> list[tuple[str, Line]]:
 
 
 def _find_execs(cmd: Command, depth: int) -> list[Finding]:
-    """`find ROOT -exec CMD {} ;` runs CMD on every file under ROOT: CMD is judged on ROOT
-    (rm and shred are the find rule's own, as -delete is)."""
+    """`find ROOT -exec CMD {} ;` runs CMD on every file under ROOT: CMD is judged on ROOT, or
+    on a file under it when a test narrows the files (rm and shred are the find rule's own,
+    as -delete is)."""
     if cmd.name != "find":
         return []
     roots, _, filtered = find_scope(cmd.argv)
@@ -252,7 +254,9 @@ def _find_execs(cmd: Command, depth: int) -> list[Finding]:
         if not each.argv or each.name in FIND_DELETERS:
             continue
         for root in roots:
-            applied = Command([w.replace("{}", root) for w in each.argv], list(each.wrappers))
+            # a filtered find hands CMD some files under ROOT; an unfiltered one, all of ROOT
+            target = f"{root.rstrip('/')}/FILE" if filtered else root
+            applied = Command([w.replace("{}", target) for w in each.argv], list(each.wrappers))
             judged: list[Finding] = []
             _judge(applied, judged, depth + 1, Line())
             found.extend(every_file(root, filtered, each.name, judged))
