@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from codeassist.shell import widgets
-from tests.helpers.shells import HISTORY, PROMPT, line_after_prompt, start_shell
+from tests.helpers.shells import HISTORY, PROMPT, abandon_line, line_after_prompt, start_shell
 from tests.helpers.tmux import Tmux, need
 
 LINE = "touch MARKER; du -sh /tmp"  # run, it would leave MARKER in the working dir
@@ -55,8 +55,7 @@ def test_the_key_explains_the_line_and_gives_it_back_unrun(
     tmux.wait_for(lambda s: line_after_prompt(s) == EDITED, 10, "X")
     assert not (work / "MARKER").exists(), "the line must not run"
 
-    tmux.keys("C-c")
-    tmux.wait_for(lambda s: s.endswith(PROMPT), 10, "an empty prompt")
+    abandon_line(tmux)
     tmux.type(f'clear; {HISTORY[shell]}; echo END-OF-""HISTORY')
     tmux.keys("Enter")
     listing = tmux.wait_for(lambda s: "END-OF-HISTORY" in s.splitlines(), 20, "the history")

@@ -69,3 +69,16 @@ def start_shell(
 def line_after_prompt(screen: str) -> str:
     """What is being edited: everything after the last prompt."""
     return screen.rsplit(PROMPT, 1)[-1].strip()
+
+
+def abandon_line(tmux: Tmux, tries: int = 3) -> str:
+    """Ctrl-C until the prompt is empty: fish now and then keeps the line after one (a Ctrl-C
+    that lands while it still redraws after a key binding), and gives a new prompt on the next."""
+    for attempt in range(tries):
+        tmux.keys("C-c")
+        try:
+            return tmux.wait_for(lambda s: s.endswith(PROMPT), 4, "an empty prompt")
+        except AssertionError:
+            if attempt == tries - 1:
+                raise
+    raise AssertionError("unreachable")
