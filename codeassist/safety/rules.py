@@ -336,7 +336,18 @@ def crontab(argv: list[str], from_input: bool) -> list[Finding]:
     return []
 
 
+def su(argv: list[str], from_input: bool) -> list[Finding]:
+    """`su` and `su -` open another user's shell (root's by default), as `sudo -s` does; with
+    -c the command is judged instead (argv.shell_script)."""
+    flags, operands = split_options(argv[1:], frozenset({"-c", "-s", "-g", "-G", "-w"}))
+    if _has(flags, "c", "--command") or "--session-command" in flags:
+        return []
+    user = next((o for o in operands if o != "-"), "root")
+    return [Finding("medium", f"opens a shell as {user} (su)", ())]
+
+
 RULES: dict[str, Rule] = {
+    "su": su,
     "rm": rm, "unlink": rm, "shred": shred, "find": find, "tee": tee, "dd": dd,
     "chmod": chmod, "chown": chmod, "chgrp": chmod, "mv": move, "cp": move, "ln": move,
     "shutdown": power, "reboot": power, "halt": power, "poweroff": power, "init": power,

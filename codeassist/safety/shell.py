@@ -229,6 +229,8 @@ def _scripts(cmd: Command, line: Line) -> list[tuple[str, Line]]:
     inline = shell_script(cmd)
     if inline is not None:
         script, parameters = inline
+        if cmd.from_input:  # `xargs -I{} sh -c 'rm -rf {}'`: {} is whatever the input says
+            script = script.replace("{}", '"$XARGS_INPUT"')
         found.append((script, line.inner() if cmd.name == "eval" else script_line(parameters)))
     remote = remote_script(cmd)
     if remote is not None:
