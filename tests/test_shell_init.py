@@ -107,6 +107,39 @@ def test_keys_we_cannot_bind_are_refused(spec: str) -> None:
         widgets.Key.parse(spec)
 
 
+@pytest.mark.parametrize(
+    ("spec", "says"),
+    [("ctrl-m", "Enter"), ("^M", "Enter"), ("\\C-j", "Enter"), ("ctrl-i", "Tab"),
+     ("ctrl-h", "Backspace"), ("ctrl-c", "interrupt"), ("ctrl-d", "end of input")],
+)  # fmt: skip
+def test_ctrl_keys_the_terminal_needs_are_refused(spec: str, says: str) -> None:
+    """Bound to the widget, Ctrl-M took Enter away: no line could be run any more."""
+    proc = run_cli("shell-init", "bash", "--key", spec)
+    assert_clean_error(proc, Exit.USAGE, "as the widget key", says)
+    assert widgets.Key.parse("alt-m") == widgets.Key(alt=True, letter="m")  # Alt-M is free
+
+
+@pytest.mark.parametrize("spec", ["^é", "ctrl-é", "alt-é"])
+def test_keys_no_keyboard_types_as_a_letter_are_refused(spec: str) -> None:
+    with pytest.raises(UsageError):
+        widgets.Key.parse(spec)
+
+
+def test_install_refuses_keys_that_would_fail_at_every_shell_start(tmp_path: Path) -> None:
+    for args in (["--key", "alt-e"], ["--key", "ctrl-x", "--explain-key", "^X"]):
+        proc = run_cli("shell-init", "bash", "--install", *args, env={"HOME": str(tmp_path)})
+        assert_clean_error(proc, Exit.USAGE, "cannot be both the widget key and the explain key")
+        assert not (tmp_path / ".bashrc").exists()
+
+
+def test_an_rc_file_that_cannot_be_read_is_one_line_and_a_hint(tmp_path: Path) -> None:
+    rc = tmp_path / ".bashrc"
+    rc.write_bytes(b"# caf\xe9 latin-1\n")
+    proc = run_cli("shell-init", "bash", "--install", env={"HOME": str(tmp_path)})
+    assert_clean_error(proc, Exit.INPUT, "cannot read", "by hand")
+    assert rc.read_bytes() == b"# caf\xe9 latin-1\n"
+
+
 def test_an_unknown_shell_is_a_usage_error() -> None:
     result = CliRunner().invoke(app, ["shell-init", "powershell"])
     assert result.exit_code == 2

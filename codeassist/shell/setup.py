@@ -44,9 +44,7 @@ def edit_rc(
     rc = widgets.rc_file(shell)
     if not install:
         return RcEdit(rc, False, widgets.uninstall(rc))
-    for given, role in ((key, "widget key"), (explain_key, "explain key")):
-        if given is not None:
-            widgets.Key.parse(given, role)
+    script(shell, key, explain_key, None)  # what each new shell will run: its errors now
     block = widgets.block(shell, key, explain_key=explain_key)
     return RcEdit(rc, True, widgets.install(rc, block))
 

@@ -78,7 +78,7 @@ __codeassist_widget() {
     local errfile out rc
     errfile=$(mktemp "${TMPDIR:-/tmp}/codeassist.XXXXXX") || return 0
     __codeassist_errfile=$errfile
-    printf ' \e[2m[codeassist…]\e[0m' >/dev/tty 2>/dev/null
+    printf ' \e[2m[codeassist...]\e[0m' >/dev/tty 2>/dev/null
     local bin=${CODEASSIST_BIN:-}
     [[ -n $bin ]] || bin=@EXE@
     out=$("$bin" "${args[@]}" 2>"$errfile" </dev/null)

@@ -60,7 +60,7 @@ function __codeassist_widget
     __codeassist_clean
     set -l errfile (mktemp)
     set -g __codeassist_errfile $errfile
-    printf ' \e[2m[codeassist…]\e[0m' >/dev/tty 2>/dev/null
+    printf ' \e[2m[codeassist...]\e[0m' >/dev/tty 2>/dev/null
     set -l out ($bin $args 2>$errfile </dev/null | string collect)
     set -l rc $pipestatus[1]
     __codeassist_start $bin

@@ -61,7 +61,7 @@ __codeassist_widget() {
     local errfile out rc
     errfile=$(mktemp "${TMPDIR:-/tmp}/codeassist.XXXXXX") || return 0
     __codeassist_errfile=$errfile
-    zle -R "[codeassist…]"
+    zle -R "[codeassist...]"
     local bin=${CODEASSIST_BIN:-}
     [[ -n $bin ]] || bin=@EXE@
     out=$("$bin" "${args[@]}" 2>"$errfile" </dev/null)

@@ -30,6 +30,13 @@ _KEY = re.compile(
 )
 
 
+# Ctrl letters a terminal or line editor needs for itself (the widget would take them away).
+RESERVED = {
+    "m": "Enter", "j": "Enter (newline)", "i": "Tab", "h": "Backspace", "c": "interrupt",
+    "d": "end of input", "z": "suspend", "s": "stop output", "q": "resume output",
+}  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Key:
     """One key chord: Ctrl or Alt plus a letter."""
@@ -39,18 +46,28 @@ class Key:
 
     @classmethod
     def parse(cls, text: str, role: str = "widget key") -> Key:
-        """Accepts readline (`\\C-g`, `\\M-g`, `\\eg`), `ctrl-g`, `alt+g`, caret (`^G`, `^[g`)."""
+        """Accepts readline (`\\C-g`, `\\M-g`, `\\eg`), `ctrl-g`, `alt+g`, caret (`^G`, `^[g`).
+
+        Not the Ctrl letters that are the terminal's or the line editor's own: bound to the
+        widget, Ctrl-M would take Enter away from the user (the line could no longer be run).
+        """
         spec = text.strip()
-        if len(spec) == 2 and spec[0] == "^" and spec[1].isalpha():
-            return cls(False, spec[1].lower())
-        match = _KEY.match(spec)
-        if not match:
+        if len(spec) == 2 and spec[0] == "^" and spec[1].isascii() and spec[1].isalpha():
+            key = cls(False, spec[1].lower())
+        elif (match := _KEY.match(spec)) and match["key"].isascii():
+            alt = bool(match["esc"]) or match["mod"].lower() in ("m", "alt", "meta")
+            key = cls(alt, match["key"].lower())
+        else:
             raise UsageError(
                 f"cannot use {text!r} as the {role}",
                 hint="use Ctrl or Alt plus a letter: ctrl-g, alt-g, \\C-g or ^G",
             )
-        alt = bool(match["esc"]) or match["mod"].lower() in ("m", "alt", "meta")
-        return cls(alt, match["key"].lower())
+        if not key.alt and key.letter in RESERVED:
+            raise UsageError(
+                f"cannot use {key.name} as the {role}: it is {RESERVED[key.letter]}",
+                hint="pick another, e.g. ctrl-g or alt-g",
+            )
+        return key
 
     def for_shell(self, shell: str) -> str:
         if shell == "bash":
@@ -175,7 +192,11 @@ def _read(rc: Path) -> str:
     try:
         return rc.read_bytes().decode("utf-8") if rc.exists() else ""
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {rc}: {exc}") from exc
+        raise InputError(
+            f"cannot read {rc}: {exc}",
+            hint="codeassist edits only a readable UTF-8 file: add the line by hand instead "
+            "(README: In your shell)",
+        ) from exc
 
 
 def _write(rc: Path, text: str) -> None:
@@ -183,4 +204,6 @@ def _write(rc: Path, text: str) -> None:
         with rc.open("w", encoding="utf-8", newline="") as handle:
             handle.write(text)
     except OSError as exc:
-        raise InputError(f"cannot write {rc}: {exc}") from exc
+        raise InputError(
+            f"cannot write {rc}: {exc}", hint="check the file and its folder, then try again"
+        ) from exc
