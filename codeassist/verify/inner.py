@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from codeassist import syntax
-from codeassist.safety.argv import ARG_NODES, SHELLS, program, text, unwrap
+from codeassist.safety.argv import ARG_NODES, SHELLS, program, text, unescape_ansi, unwrap
 from codeassist.verify import Check
 
 if TYPE_CHECKING:
@@ -247,7 +247,7 @@ def _decode(node: Node) -> str:
     if node.type == "string":
         return _expanded(node, _unescape_double)[1:-1]
     if node.type == "ansi_c_string":
-        return _unescape_ansi(raw[2:-1])
+        return unescape_ansi(raw[2:-1])
     if node.type == "concatenation":
         return "".join(_decode(child) for child in node.children)
     if node.type == "word":
@@ -279,19 +279,6 @@ def _unescape_double(text: str) -> str:
 
 def _unescape_heredoc(text: str) -> str:
     return re.sub(r"\\([$`\\\n])", lambda m: "" if m[1] == "\n" else m[1], text)
-
-
-_ANSI = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v": "\v",
-         "e": "\x1b", "E": "\x1b", "\\": "\\", "'": "'", '"': '"', "?": "?"}  # fmt: skip
-
-
-def _unescape_ansi(text: str) -> str:
-    def one(m: re.Match[str]) -> str:
-        if m[2] or m[3]:
-            return chr(int(m[2], 16) if m[2] else int(m[3], 8))
-        return _ANSI.get(m[1], "\\" + m[1])
-
-    return re.sub(r"\\(x([0-9a-fA-F]{1,2})|([0-7]{1,3})|.)", one, text)
 
 
 if TYPE_CHECKING:
