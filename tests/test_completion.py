@@ -107,3 +107,42 @@ def test_tab_completes_commands_lang_values_and_db_files(
     tmux.wait_for(lambda s: "--db shop.db" in s.rsplit(PROMPT, 1)[-1], 10, "the file name")
     time.sleep(0.2)
     assert not any(line.startswith(("error", "codeassist:")) for line in tmux.screen().splitlines())
+
+
+NEWLINE_NAME = "new\nline.db"
+
+
+def test_bash_never_splits_a_file_name_into_bogus_candidates(tmp_path: Path) -> None:
+    """`compgen -f` prints one name a line: a name with a newline came back as two names."""
+    script = tmp_path / "init.bash"
+    script.write_text(init_script("bash"))
+    (tmp_path / NEWLINE_NAME).write_text("")
+    probe = (
+        f"source {script} 2>/dev/null; cd {tmp_path}; "
+        "COMP_WORDS=(codeassist gen --db ne); COMP_CWORD=3; __codeassist_complete; "
+        "printf '<%s>' \"${COMPREPLY[@]}\""
+    )
+    proc = subprocess.run(["bash", "-c", probe], capture_output=True, text=True, check=True)
+    assert "<new>" not in proc.stdout and "<line.db>" not in proc.stdout
+
+
+def test_bash_completes_a_file_name_with_a_space_or_a_newline_as_one_word(
+    tmux: Tmux, tmp_path: Path
+) -> None:
+    need("bash")
+    words = "codeassist() { printf '<%s>\\n' \"$@\"; }\n"  # shows the words the command gets
+    work = start_shell(tmux, "bash", tmp_path, "unused", script=init_script("bash") + words)
+    (work / "my file.db").write_text("")
+    (work / NEWLINE_NAME).write_text("")
+
+    tmux.type("codeassist gen --db my")
+    tmux.keys("Tab")
+    tmux.wait_for(lambda s: "--db my\\ file.db" in s, 10, "the name, its space quoted")
+    tmux.keys("Enter")
+    tmux.wait_for(lambda s: "<my file.db>" in s, 10, "one word")
+
+    tmux.type("clear; codeassist gen --db=ne")
+    tmux.keys("Tab")
+    tmux.wait_for(lambda s: "--db='new\nline.db'" in s, 10, "the name, its newline quoted")
+    tmux.keys("Enter")
+    tmux.wait_for(lambda s: "<--db=new\nline.db>" in s, 10, "one word")

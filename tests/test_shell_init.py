@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from codeassist.cli import app
 from codeassist.errors import Exit, UsageError
 from codeassist.shell import widgets
+from codeassist.shell.rcfile import BACKUP_SUFFIX, Change, install, uninstall
 from tests.helpers.cli import assert_clean_error, run_cli
 from tests.helpers.tmux import need
 
@@ -133,11 +134,11 @@ def test_install_refuses_keys_that_would_fail_at_every_shell_start(tmp_path: Pat
 
 
 def test_an_rc_file_that_cannot_be_read_is_one_line_and_a_hint(tmp_path: Path) -> None:
-    rc = tmp_path / ".bashrc"
-    rc.write_bytes(b"# caf\xe9 latin-1\n")
-    proc = run_cli("shell-init", "bash", "--install", env={"HOME": str(tmp_path)})
-    assert_clean_error(proc, Exit.INPUT, "cannot read", "by hand")
-    assert rc.read_bytes() == b"# caf\xe9 latin-1\n"
+    (tmp_path / ".bashrc").mkdir()
+    for mode in ("--install", "--uninstall"):
+        proc = run_cli("shell-init", "bash", mode, env={"HOME": str(tmp_path)})
+        assert_clean_error(proc, Exit.INPUT, "not a regular file", "by hand")
+    assert (tmp_path / ".bashrc").is_dir()
 
 
 def test_an_unknown_shell_is_a_usage_error() -> None:
@@ -151,33 +152,34 @@ BASHRC = "# my bashrc\nalias ll='ls -l'\nexport EDITOR=vim"  # no final newline,
 def test_install_adds_the_eval_line_once_and_keeps_a_backup(tmp_path: Path) -> None:
     rc = tmp_path / ".bashrc"
     rc.write_text(BASHRC)
-    block = widgets.block("bash", exe="codeassist")
-    assert widgets.install(rc, block) is True
-    assert widgets.install(rc, block) is False, "a second install changes nothing"
+    line = widgets.eval_line("bash", exe="codeassist")
+    assert install(rc, line).change is Change.ADDED
+    assert install(rc, line).change is Change.UNCHANGED, "a second install changes nothing"
     text = rc.read_text()
     assert text.startswith(BASHRC)
     assert text.count('eval "$(codeassist shell-init bash)"') == 1
-    assert (tmp_path / ".bashrc.codeassist-backup").read_text() == BASHRC
+    assert (tmp_path / f".bashrc{BACKUP_SUFFIX}").read_text() == BASHRC
 
 
 def test_uninstall_restores_the_file_byte_for_byte(tmp_path: Path) -> None:
     rc = tmp_path / ".bashrc"
     original = b"# windows line ends\r\nset -o vi\r\n\r\n"
     rc.write_bytes(original)
-    widgets.install(rc, widgets.block("bash", key="alt-g", exe="/usr/local/bin/codeassist",
-                                      explain_key="alt-x"))  # fmt: skip
+    install(rc, widgets.eval_line("bash", key="alt-g", exe="/usr/local/bin/codeassist",
+                                  explain_key="alt-x"))  # fmt: skip
     assert "--key alt-g --explain-key alt-x" in rc.read_text()
-    assert widgets.uninstall(rc) is True
+    assert b"\r\n# <<< codeassist shell widget <<<\r\n" in rc.read_bytes(), "the file's line ends"
+    assert uninstall(rc).change is Change.REMOVED
     assert rc.read_bytes() == original
-    assert widgets.uninstall(rc) is False, "nothing left to remove"
+    assert uninstall(rc).change is Change.ABSENT, "nothing left to remove"
 
 
 def test_install_creates_a_missing_fish_config(tmp_path: Path) -> None:
     rc = widgets.rc_file("fish", home=tmp_path, environ={})
     assert rc == tmp_path / ".config" / "fish" / "config.fish"
-    assert widgets.install(rc, widgets.block("fish", exe="codeassist"))
+    assert install(rc, widgets.eval_line("fish", exe="codeassist")).backup is None
     assert "codeassist shell-init fish | source" in rc.read_text()
-    assert not rc.with_name("config.fish.codeassist-backup").exists(), "nothing to back up"
+    assert not rc.with_name(f"config.fish{BACKUP_SUFFIX}").exists(), "nothing to back up"
 
 
 def test_install_and_uninstall_through_the_cli(
@@ -201,7 +203,7 @@ def test_installed_line_loads_the_widget_in_a_real_bash(tmp_path: Path) -> None:
     rc = tmp_path / ".bashrc"
     from tests.helpers.cli import codeassist_exe
 
-    widgets.install(rc, widgets.block("bash", exe=codeassist_exe()))
+    install(rc, widgets.eval_line("bash", exe=codeassist_exe()))
     proc = subprocess.run(
         ["bash", "--noprofile", "--rcfile", str(rc), "-i", "-c",
          "bind -X; type -t __codeassist_widget"],

@@ -24,7 +24,8 @@ def shell_init(
     The line you typed is replaced by the command; nothing runs until you press Enter.
     Load it with `eval "$(codeassist shell-init bash)"` (zsh alike) or
     `codeassist shell-init fish | source`, or let --install add that line to your rc file
-    (idempotent, with a backup; --uninstall removes it). On an empty line right after a
+    (idempotent, with a backup; again with other keys, it replaces the line; --uninstall
+    removes it, and only it). On an empty line right after a
     failed command, the key puts that command, corrected, on the line (codeassist fix).
     Alt-E (--explain-key) prints what the command on the line does (codeassist explain)
     below it, and leaves the line as it was.

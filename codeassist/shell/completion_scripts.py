@@ -4,6 +4,10 @@ Each script finds the command being typed by walking the words before the cursor
 known command paths (`/model/install`), then offers the values of the option before the
 cursor, else options (after `-`), else subcommands and argument values. Words and names are
 plain (letters, digits, dashes), so they need no quoting; descriptions were made safe.
+
+File names are the shell's own completion (bash: readline's, through `compopt -o default`;
+zsh `_files`; fish `-F`): a name with a space or a newline stays one word, quoted as it must be.
+bash's `compgen -f` prints one name a line, so a name with a newline came back as two.
 """
 
 from __future__ import annotations
@@ -51,9 +55,9 @@ def bash(nodes: list[Node], prog: str) -> str:
     lines += [
         "        esac ;;",
         "    esac",
-        "    if [[ -n $files ]]; then",
-        "        compopt -o filenames 2>/dev/null",
-        '        mapfile -t COMPREPLY < <(compgen -f -- "$cur")',
+        "    if [[ -n $files ]]; then # no match of ours: readline completes the file name itself",
+        "        compopt -o default 2>/dev/null",
+        "        COMPREPLY=()",
         "    else",
         '        mapfile -t COMPREPLY < <(compgen -W "$vals" -- "$cur")',
         "    fi",

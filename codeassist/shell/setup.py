@@ -2,34 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from codeassist.errors import CodeassistError, UsageError
-from codeassist.shell import widgets
+from codeassist.errors import CodeassistError, InputError, UsageError
+from codeassist.shell import rcfile, widgets
 
 if TYPE_CHECKING:
     import click
 
     from codeassist.config import Config
-
-
-@dataclass(frozen=True)
-class RcEdit:
-    """The widget's line added to (or removed from) a shell's rc file, or found already so."""
-
-    rc: Path
-    install: bool
-    changed: bool
-
-    @property
-    def note(self) -> str:
-        if self.install:
-            if self.changed:
-                return f"added the widget to {self.rc}; open a new shell to use it"
-            return f"the widget is already in {self.rc}"
-        return f"removed the widget from {self.rc}" if self.changed else f"no widget in {self.rc}"
 
 
 def shell_name(shell: str | None) -> str:
@@ -39,14 +20,16 @@ def shell_name(shell: str | None) -> str:
 
 def edit_rc(
     shell: str, install: bool, key: str | None = None, explain_key: str | None = None
-) -> RcEdit:
-    """Install (or uninstall) the line that loads the widget; keys are checked before writing."""
+) -> rcfile.Edit:
+    """Install (or uninstall) the line that loads the widget; keys are checked before writing.
+
+    Installing again with other keys replaces the line, where it is.
+    """
     rc = widgets.rc_file(shell)
     if not install:
-        return RcEdit(rc, False, widgets.uninstall(rc))
+        return rcfile.uninstall(rc)
     script(shell, key, explain_key, None)  # what each new shell will run: its errors now
-    block = widgets.block(shell, key, explain_key=explain_key)
-    return RcEdit(rc, True, widgets.install(rc, block))
+    return rcfile.install(rc, widgets.eval_line(shell, key, explain_key=explain_key))
 
 
 def edit_mode(install: bool, uninstall: bool) -> bool | None:
@@ -63,8 +46,7 @@ def script(
     from codeassist import config
 
     cfg = config.load()
-    key = cfg.shell_key if key is None else key
-    explain_key = cfg.explain_key if explain_key is None else explain_key
+    key, explain_key = keys(cfg, key, explain_key)
     text = widgets.widget(
         shell, key, explain_key, socket=server_socket(cfg), autostart=cfg.shell_autostart
     )
@@ -73,6 +55,40 @@ def script(
 
         text += completion_script(shell, completion)
     return text
+
+
+def keys(cfg: Config, key: str | None, explain_key: str | None) -> tuple[str, str]:
+    """The options' keys, else the config's: a config key that cannot be bound (alone, or as
+    the other key too) is an error naming the config file and the key, as config.py's are."""
+    from codeassist import paths
+
+    path = paths.config_file()
+    chosen, chords = [], []
+    sources = [("shell_key", key, cfg.shell_key, "widget key"),
+               ("explain_key", explain_key, cfg.explain_key, "explain key")]  # fmt: skip
+    for name, given, value, role in sources:
+        chosen.append(value if given is None else given)
+        try:
+            chords.append(widgets.Key.parse(chosen[-1], role))
+        except UsageError as exc:
+            if given is not None:
+                raise
+            raise InputError(
+                f"config file {path}: {name}: {exc.message}",
+                hint=f"edit {name} in {path}: {exc.hint}",
+            ) from exc
+    if (key is None or explain_key is None) and chords[0] == chords[1]:
+        if key is None and explain_key is None:
+            raise InputError(
+                f"config file {path}: shell_key and explain_key are both {chords[0].name}",
+                hint=f"edit one of them in {path}",
+            )
+        flag, other = ("--key", "explain_key") if key else ("--explain-key", "shell_key")
+        raise UsageError(
+            f"{chords[0].name} cannot be both the widget key and the explain key",
+            hint=f"pick another {flag}, or another {other} in {path}",
+        )
+    return chosen[0], chosen[1]
 
 
 def server_socket(cfg: Config) -> str:

@@ -3,8 +3,8 @@
 The widget scripts are package data next to this module; `widget()` fills in the key and
 the codeassist executable. One key turns the line into a command (or fixes the last
 failure); the other prints `codeassist explain` of the line and leaves it as it was.
-`install()` / `uninstall()` edit the rc file between two marker lines, idempotently, leaving
-a backup; uninstall restores the file exactly as it was.
+`eval_line()` is what loads the widget from the shell's rc file (`rc_file()`); rcfile.py puts
+it there between two marker lines.
 """
 
 from __future__ import annotations
@@ -17,14 +17,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from codeassist.errors import InputError, UsageError
+from codeassist.errors import UsageError
 
 SHELLS = ("bash", "zsh", "fish")
-BEGIN = "# >>> codeassist shell widget >>>"
-END = "# <<< codeassist shell widget <<<"
-BACKUP_SUFFIX = ".codeassist-backup"
 EXPLAIN_KEY = "alt-e"  # the config's explain_key default
-_BLOCK = re.compile("\n" + re.escape(BEGIN) + "\n.*?" + re.escape(END) + "\n", re.DOTALL)
 _KEY = re.compile(
     r"^(?:\\?(?P<mod>C|M|ctrl|alt|control|meta)[-+]|(?P<esc>\\e|\^\[))(?P<key>[a-z])$", re.I
 )
@@ -154,56 +150,3 @@ def eval_line(
     if shell == "fish":
         return f"{cmd} {args} | source"
     return f'eval "$({cmd} {args})"'
-
-
-def block(
-    shell: str, key: str | None = None, exe: str | None = None, explain_key: str | None = None
-) -> str:
-    return f"\n{BEGIN}\n{eval_line(shell, key, exe, explain_key)}\n{END}\n"
-
-
-def install(rc: Path, text: str) -> bool:
-    """Append the block to the rc file unless it is there; back the file up first.
-
-    Returns False when there was nothing to do.
-    """
-    old = _read(rc)
-    if _BLOCK.search(old) or BEGIN in old:
-        return False
-    if rc.exists():
-        shutil.copy2(rc, rc.with_name(rc.name + BACKUP_SUFFIX))
-    rc.parent.mkdir(parents=True, exist_ok=True)
-    _write(rc, old + text)
-    return True
-
-
-def uninstall(rc: Path) -> bool:
-    """Remove the block (the file becomes what it was before install); False if absent."""
-    old = _read(rc)
-    new = _BLOCK.sub("", old)
-    if new == old:
-        return False
-    shutil.copy2(rc, rc.with_name(rc.name + BACKUP_SUFFIX))
-    _write(rc, new)
-    return True
-
-
-def _read(rc: Path) -> str:
-    try:
-        return rc.read_bytes().decode("utf-8") if rc.exists() else ""
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(
-            f"cannot read {rc}: {exc}",
-            hint="codeassist edits only a readable UTF-8 file: add the line by hand instead "
-            "(README: In your shell)",
-        ) from exc
-
-
-def _write(rc: Path, text: str) -> None:
-    try:
-        with rc.open("w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-    except OSError as exc:
-        raise InputError(
-            f"cannot write {rc}: {exc}", hint="check the file and its folder, then try again"
-        ) from exc

@@ -1,0 +1,241 @@
+"""The widget's block in a shell's rc file: added, replaced or removed, the rest left as it was.
+
+The block is the lines from BEGIN to the next END. Install and uninstall find it with one
+function, line by line: a marker line counts with blanks around it and either line end (CRLF:
+a file edited on Windows), anywhere in the file, so uninstall removes exactly what install
+calls "already in". Outside the block nothing changes, byte for byte: the file is read as bytes
+(what is not UTF-8 comes back as it was) and keeps its own line ends; a new block takes the
+file's (CRLF or LF).
+
+Install puts the block after a blank line (or after the line end the last line lacked); uninstall
+takes that blank line or line end away with it, so install then uninstall gives the file back
+exactly, and an rc file that held only the widget is left empty, not deleted. The file is
+rewritten in place (through a symlink, its target; a read-only file is refused), after a backup
+next to it: `.bashrc.codeassist-backup`, then `-2`, `-3`…; an older backup is never overwritten,
+and one that already holds the same bytes is not written again.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+from codeassist.errors import InputError
+
+BEGIN = "# >>> codeassist shell widget >>>"
+END = "# <<< codeassist shell widget <<<"
+BACKUP_SUFFIX = ".codeassist-backup"
+BY_HAND = "add the line by hand instead (README: In your shell)"
+
+
+class Change(Enum):
+    ADDED = "added"
+    UPDATED = "updated"  # a block with other keys (or another executable) was replaced
+    UNCHANGED = "unchanged"
+    REMOVED = "removed"
+    ABSENT = "absent"
+
+
+@dataclass(frozen=True)
+class Edit:
+    """What install or uninstall did to the rc file, and where the file as it was is kept."""
+
+    rc: Path
+    change: Change
+    backup: Path | None = None
+
+    @property
+    def note(self) -> str:
+        kept = f" (the file as it was: {self.backup})" if self.backup else ""
+        new_shell = "; open a new shell to use it"
+        return {
+            Change.ADDED: f"added the widget to {self.rc}{kept}{new_shell}",
+            Change.UPDATED: f"updated the widget in {self.rc}{kept}{new_shell}",
+            Change.UNCHANGED: f"the widget is already in {self.rc}",
+            Change.REMOVED: f"removed the widget from {self.rc}{kept}",
+            Change.ABSENT: f"no widget in {self.rc}",
+        }[self.change]
+
+
+def install(rc: Path, line: str) -> Edit:
+    """Add the block that runs `line`; a block already there that differs is replaced in place."""
+    text = _read(rc)
+    blocks = find(text, rc)
+    lines = [BEGIN, line, END]
+    if not blocks:
+        nl = _newline(text)
+        new, change = text + (nl if text else "") + nl.join(lines) + nl, Change.ADDED
+    else:
+        start, end = blocks[0]
+        if len(blocks) == 1 and _marks(text[start:end]) == lines:
+            return Edit(rc, Change.UNCHANGED)
+        nl = "\r\n" if text[start : text.index("\n", start) + 1].endswith("\r\n") else "\n"
+        block = nl.join(lines) + (nl if text.endswith("\n", start, end) else "")
+        cuts = [(start, end, block)] + _cuts(text, blocks[1:], floor=end)  # one block is enough
+        new, change = _splice(text, cuts), Change.UPDATED
+    return Edit(rc, change, _save(rc, text, new))
+
+
+def uninstall(rc: Path) -> Edit:
+    """Remove every block with the blank line (or line end) install put before it."""
+    text = _read(rc)
+    blocks = find(text, rc)
+    if not blocks:
+        return Edit(rc, Change.ABSENT)
+    return Edit(rc, Change.REMOVED, _save(rc, text, _splice(text, _cuts(text, blocks))))
+
+
+def find(text: str, rc: Path) -> list[tuple[int, int]]:
+    """(start, end) of each block: its BEGIN line to its END line, END's line end included."""
+    blocks: list[tuple[int, int]] = []
+    begin: int | None = None
+    for start, end in _lines(text):
+        mark = text[start:end].strip()
+        if begin is None and mark == BEGIN:
+            begin = start
+        elif begin is not None and mark == END:
+            blocks.append((begin, end))
+            begin = None
+    if begin is not None:
+        raise InputError(
+            f"{rc} has the codeassist widget's first marker line but not its last",
+            hint=f"remove the lines from {BEGIN!r} on that codeassist added, or end them with "
+            f"{END!r}, then try again",
+        )
+    return blocks
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each line, its "\\n" included (a lone CR does not end a line)."""
+    spans, start = [], 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end + 1
+        spans.append((start, end))
+        start = end
+    return spans
+
+
+def _marks(block: str) -> list[str]:
+    """The block's lines without their blanks and line ends."""
+    return [part.strip() for part in block.removesuffix("\n").split("\n")]
+
+
+def _newline(text: str) -> str:
+    """The file's line end: CRLF if its first line ends so."""
+    first = text.find("\n")
+    return "\r\n" if first > 0 and text[first - 1] == "\r" else "\n"
+
+
+def _cuts(text: str, blocks: list[tuple[int, int]], floor: int = 0) -> list[tuple[int, int, str]]:
+    """What removing each block deletes: its lines, and the blank line just before it, or (last
+    in the file) the line end before it, as install added them; never text before `floor`."""
+    cuts = []
+    for start, end in blocks:
+        cut = start
+        if start > floor:
+            before = text[text.rfind("\n", 0, start - 1) + 1 : start]
+            if before in ("\n", "\r\n"):
+                cut = start - len(before)
+            elif end == len(text):
+                cut = start - (2 if before.endswith("\r\n") else 1)
+        cuts.append((cut, end, ""))
+        floor = end
+    return cuts
+
+
+def _splice(text: str, cuts: list[tuple[int, int, str]]) -> str:
+    """`text` with each (start, end) range, in order and apart, replaced by its string."""
+    out, at = [], 0
+    for start, end, new in cuts:
+        out += [text[at:start], new]
+        at = end
+    return "".join(out) + text[at:]
+
+
+def _read(rc: Path) -> str:
+    """The rc file's text ("" when missing); bytes that are not UTF-8 round-trip as they were."""
+    try:
+        if not rc.exists():
+            return ""
+        if not rc.is_file():
+            raise InputError(
+                f"cannot edit {rc}: it is not a regular file",
+                hint=f"codeassist edits only a plain file: {BY_HAND}",
+            )
+        return rc.read_bytes().decode("utf-8", "surrogateescape")
+    except OSError as exc:
+        raise InputError(
+            f"cannot read {rc}: {exc.strerror or exc}",
+            hint=f"check the file's and its folder's permissions, or {BY_HAND}",
+        ) from exc
+
+
+def _save(rc: Path, old: str, new: str) -> Path | None:
+    """Write `new` over the file in place, after a backup of `old`; returns the backup."""
+    _check_writable(rc)
+    backup = _backup(rc, old.encode("utf-8", "surrogateescape")) if rc.exists() else None
+    try:
+        rc.parent.mkdir(parents=True, exist_ok=True)
+        with open(rc, "wb") as handle:  # not a new file renamed over it: a symlink stays one
+            handle.write(new.encode("utf-8", "surrogateescape"))
+    except OSError as exc:
+        kept = f"; the file as it was is in {backup}" if backup else ""
+        raise InputError(
+            f"cannot write {rc}: {exc}",  # the path that failed: the file, or a folder above it
+            hint=f"check the file and its folders, then try again{kept}",
+        ) from exc
+    return backup
+
+
+def _check_writable(rc: Path) -> None:
+    """A read-only rc file is the user's choice (even for root): refuse rather than override."""
+    try:
+        read_only = rc.exists() and (not os.access(rc, os.W_OK) or not rc.stat().st_mode & 0o222)
+    except OSError:
+        read_only = False  # the write will say what is wrong
+    if read_only:
+        raise InputError(
+            f"cannot write {rc}: it is read-only",
+            hint=f"make it writable (chmod u+w {rc}) for codeassist to edit it, or {BY_HAND}",
+        )
+
+
+def _backup(rc: Path, data: bytes) -> Path:
+    """A copy of `data` next to the file, under the first free backup name (or the backup that
+    already holds these bytes), with the file's permissions: never over an older one."""
+    for n in itertools.count(1):
+        path = rc.with_name(rc.name + BACKUP_SUFFIX + (f"-{n}" if n > 1 else ""))
+        try:
+            if os.path.lexists(path):
+                if _holds(path, data):
+                    return path
+                continue
+            mode = rc.stat().st_mode & 0o666
+            with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode), "wb") as out:
+                out.write(data)
+            return path
+        except FileExistsError:  # made meanwhile: the next name
+            continue
+        except OSError as exc:
+            raise InputError(
+                f"cannot back up {rc} to {path}: {exc.strerror or exc}",
+                hint=f"check the folder's permissions (nothing was changed), or {BY_HAND}",
+            ) from exc
+    raise AssertionError("unreachable")
+
+
+def _holds(path: Path, data: bytes) -> bool:
+    """Whether `path` is a plain file (not a link) with exactly these bytes."""
+    try:
+        return (
+            not path.is_symlink()
+            and path.is_file()
+            and path.stat().st_size == len(data)
+            and path.read_bytes() == data
+        )
+    except OSError:
+        return False

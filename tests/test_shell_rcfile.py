@@ -1,0 +1,247 @@
+"""`codeassist shell-init --install/--uninstall` in a real home: the rc file is the user's, and
+only the widget's block in it is codeassist's.
+
+Install and uninstall agree on what the block is, however the file was edited around it; the
+rest of the file stays byte for byte (line ends, final newline, bytes that are not UTF-8).
+"""
+
+from __future__ import annotations
+
+import stat
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+from typer.testing import CliRunner
+
+from codeassist.cli import app
+from codeassist.errors import Exit
+from codeassist.shell import widgets
+from tests.helpers.cli import assert_clean_error, run_cli
+
+BEGIN = "# >>> codeassist shell widget >>>"
+END = "# <<< codeassist shell widget <<<"
+
+
+@pytest.fixture
+def user(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A home of its own, with bash as the login shell."""
+    home = tmp_path / "user"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("SHELL", "/bin/bash")
+    for var in ("ZDOTDIR", "XDG_CONFIG_HOME"):
+        monkeypatch.delenv(var, raising=False)
+    return home
+
+
+def init(*args: str) -> Result:
+    return CliRunner().invoke(app, ["shell-init", *args], catch_exceptions=False)
+
+
+def block(*args: str, nl: str = "\n") -> bytes:
+    """The block --install writes for bash with these options."""
+    line = widgets.eval_line("bash", *args)
+    return nl.join([BEGIN, line, END]).encode() + nl.encode()
+
+
+def installed(rc: Path, before: bytes) -> bytes:
+    """The rc file after `--install` from `before`."""
+    rc.write_bytes(before)
+    assert init("--install").exit_code == 0
+    return rc.read_bytes()
+
+
+def crlf(data: bytes) -> bytes:
+    return data.replace(b"\n", b"\r\n")
+
+
+# Each: the file before install, a hand edit after it, the file after uninstall.
+EDITS: dict[str, tuple[bytes, Callable[[bytes], bytes], bytes]] = {
+    "block moved to the very top": (
+        b"alias ll='ls -l'\n",
+        lambda d: block() + b"alias ll='ls -l'\n",
+        b"alias ll='ls -l'\n",
+    ),
+    "CRLF line ends after install": (b"set -o vi\n", crlf, b"set -o vi\r\n"),
+    "CRLF before install": (b"set -o vi\r\n\r\nx=1\r\n", lambda d: d, b"set -o vi\r\n\r\nx=1\r\n"),
+    "CRLF, at the top": (b"x=1\n", lambda d: crlf(block() + b"x=1\n"), b"x=1\r\n"),
+    "trailing blanks on the marker lines": (
+        b"x=1\n",
+        lambda d: d.replace(b">>>\n", b">>>  \n").replace(b"<<<\n", b"<<< \t\n"),
+        b"x=1\n",
+    ),
+    "no line end after the last marker": (b"x=1\n", lambda d: d[:-1], b"x=1\n"),
+    "lines added after the block": (b"x=1\n", lambda d: d + b"y=2\n", b"x=1\ny=2\n"),
+    "no final newline, lines added after": (b"x=1", lambda d: d + b"y=2", b"x=1\ny=2"),
+    "no final newline": (b"x=1", lambda d: d, b"x=1"),
+    "not UTF-8": (b"# caf\xe9 \xff\xfe\n", lambda d: d, b"# caf\xe9 \xff\xfe\n"),
+}
+
+
+@pytest.mark.parametrize("edit", EDITS)
+def test_install_and_uninstall_agree_on_a_hand_edited_block(user: Path, edit: str) -> None:
+    before, hand_edit, after = EDITS[edit]
+    rc = user / ".bashrc"
+    rc.write_bytes(hand_edit(installed(rc, before)))
+    edited = rc.read_bytes()
+    again = init("--install")
+    assert "already in" in again.output, "install knows its block"
+    assert rc.read_bytes() == edited, "and leaves it be"
+    assert "removed the widget" in init("--uninstall").output
+    assert rc.read_bytes() == after, "uninstall removes it, and only it"
+    assert "no widget" in init("--uninstall").output
+
+
+def test_a_file_with_crlf_line_ends_gets_a_crlf_block(user: Path) -> None:
+    rc = user / ".bashrc"
+    assert installed(rc, b"set -o vi\r\n") == b"set -o vi\r\n\r\n" + block(nl="\r\n")
+
+
+def test_non_utf8_bytes_survive_install_byte_for_byte(user: Path) -> None:
+    rc = user / ".bashrc"
+    assert installed(rc, b"# caf\xe9\n") == b"# caf\xe9\n\n" + block()
+
+
+def test_a_marker_inside_a_line_is_not_the_block(user: Path) -> None:
+    rc = user / ".bashrc"
+    mention = f"echo '{BEGIN}'\n".encode()
+    assert installed(rc, mention) == mention + b"\n" + block(), "install adds the block"
+    init("--uninstall")
+    assert rc.read_bytes() == mention
+
+
+def test_a_block_without_its_last_marker_line_is_refused_both_ways(user: Path) -> None:
+    rc = user / ".bashrc"
+    broken = f"x=1\n{BEGIN}\neval whatever\ny=2\n".encode()
+    rc.write_bytes(broken)
+    for mode in ("--install", "--uninstall"):
+        proc = run_cli("shell-init", "bash", mode, env={"HOME": str(user)})
+        assert_clean_error(proc, Exit.INPUT, str(rc), "marker line", END)
+    assert rc.read_bytes() == broken
+
+
+def test_installing_with_other_keys_replaces_the_block_where_it_is(user: Path) -> None:
+    rc = user / ".bashrc"
+    rc.write_bytes(installed(rc, b"x=1\n") + b"y=2\n")
+    result = init("--install", "--key", "ctrl-t")
+    assert f"updated the widget in {rc}" in result.output
+    assert rc.read_bytes() == b"x=1\n\n" + block("ctrl-t") + b"y=2\n"
+    assert "already in" in init("--install", "--key", "ctrl-t").output
+    init("--install", "--key", "ctrl-t", "--explain-key", "alt-x")
+    assert rc.read_bytes() == b"x=1\n\n" + block("ctrl-t", None, "alt-x") + b"y=2\n"
+    init("--uninstall")
+    assert rc.read_bytes() == b"x=1\ny=2\n"
+
+
+def test_a_replaced_block_keeps_its_crlf_line_ends(user: Path) -> None:
+    rc = user / ".bashrc"
+    rc.write_bytes(crlf(installed(rc, b"x=1\n")))
+    assert "updated" in init("--install", "--key", "alt-g").output
+    assert rc.read_bytes() == b"x=1\r\n\r\n" + block("alt-g", nl="\r\n")
+
+
+def test_a_pasted_second_block_goes_when_the_first_is_replaced(user: Path) -> None:
+    rc = user / ".bashrc"
+    rc.write_bytes(installed(rc, b"x=1\n") + b"y=2\n\n" + block())
+    assert "updated" in init("--install").output
+    assert rc.read_bytes() == b"x=1\n\n" + block() + b"y=2\n"
+    rc.write_bytes(rc.read_bytes() + b"\n" + block())
+    init("--uninstall")
+    assert rc.read_bytes() == b"x=1\ny=2\n", "uninstall removes every block"
+
+
+@pytest.mark.parametrize("shell", widgets.SHELLS)
+def test_an_rc_file_that_held_only_the_widget_is_left_empty(user: Path, shell: str) -> None:
+    """Created by install, the file is kept by uninstall (it is the user's now), and empty:
+    no blank line from install left behind."""
+    rc = widgets.rc_file(shell)
+    assert init(shell, "--install").exit_code == 0
+    assert rc.read_bytes().startswith(BEGIN.encode()), "no blank line above the block"
+    init(shell, "--uninstall")
+    assert rc.is_file() and rc.read_bytes() == b""
+
+
+def test_backups_never_overwrite_an_older_one(user: Path) -> None:
+    rc = user / ".bashrc"
+    first = installed(rc, b"x=1\n")
+    backup = user / ".bashrc.codeassist-backup"
+    assert backup.read_bytes() == b"x=1\n"
+    assert "codeassist-backup-2" in init("--uninstall").output
+    assert backup.read_bytes() == b"x=1\n", "the first backup is kept"
+    assert (user / ".bashrc.codeassist-backup-2").read_bytes() == first
+    init("--install")  # the file is x=1 again: backed up already, no third copy
+    init("--uninstall")
+    assert sorted(p.name for p in user.glob(".bashrc.*")) == [backup.name, backup.name + "-2"]
+    rc.write_bytes(b"x=2\n")
+    init("--install")
+    assert (user / ".bashrc.codeassist-backup-3").read_bytes() == b"x=2\n"
+
+
+def test_a_backup_is_as_private_as_the_rc_file(user: Path) -> None:
+    rc = user / ".bashrc"
+    rc.write_bytes(b"export TOKEN=secret\n")
+    rc.chmod(0o600)
+    init("--install")
+    assert stat.S_IMODE((user / ".bashrc.codeassist-backup").stat().st_mode) == 0o600
+    assert stat.S_IMODE(rc.stat().st_mode) == 0o600
+
+
+def test_a_symlinked_rc_file_stays_a_link_and_its_target_is_edited(user: Path) -> None:
+    target = user / "dotfiles" / "bashrc"
+    target.parent.mkdir()
+    target.write_bytes(b"x=1\n")
+    rc = user / ".bashrc"
+    rc.symlink_to(target)
+    init("--install")
+    assert rc.is_symlink() and rc.resolve() == target
+    assert target.read_bytes() == b"x=1\n\n" + block()
+    init("--uninstall")
+    assert rc.is_symlink() and target.read_bytes() == b"x=1\n"
+
+
+def test_a_read_only_rc_file_is_left_alone(user: Path) -> None:
+    """Even for root, who could write it: read-only is the user's choice."""
+    rc = user / ".bashrc"
+    rc.write_bytes(b"x=1\n")
+    rc.chmod(0o444)
+    proc = run_cli("shell-init", "bash", "--install", env={"HOME": str(user)})
+    assert_clean_error(proc, Exit.INPUT, "read-only", "chmod u+w")
+    assert rc.read_bytes() == b"x=1\n"
+    assert not list(user.glob(".bashrc.*")), "no backup either"
+
+
+def test_a_folder_that_cannot_be_made_is_one_line_and_a_hint(user: Path) -> None:
+    (user / ".config").write_text("not a folder")
+    proc = run_cli("shell-init", "fish", "--install", env={"HOME": str(user)})
+    assert_clean_error(proc, Exit.INPUT, "cannot write", ".config")
+    assert (user / ".config").read_text() == "not a folder"
+
+
+@pytest.mark.parametrize(
+    ("setting", "key"),
+    [('shell_key = "F5"', "shell_key"), ('shell_key = "ctrl-m"', "shell_key"),
+     ('explain_key = "shift-e"', "explain_key"), ('explain_key = "^C"', "explain_key"),
+     ('shell_key = "alt-e"', "explain_key")],  # the same as the explain key's default
+)  # fmt: skip
+def test_a_bad_key_in_the_config_names_the_file_and_the_key(
+    home: Path, user: Path, setting: str, key: str
+) -> None:
+    config = home / "config" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(setting + "\n")
+    for args in ([], ["--install"]):
+        proc = run_cli("shell-init", "bash", *args, env={"HOME": str(user)})
+        assert_clean_error(proc, Exit.INPUT, f"config file {config}", key, f"in {config}")
+    assert not (user / ".bashrc").exists(), "nothing written"
+
+
+def test_an_option_key_the_config_already_uses_names_both(home: Path, user: Path) -> None:
+    config = home / "config" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('explain_key = "ctrl-t"\n')
+    proc = run_cli("shell-init", "bash", "--key", "ctrl-t", env={"HOME": str(user)})
+    assert_clean_error(
+        proc, Exit.USAGE, "Ctrl-T cannot be both", "--key", f"explain_key in {config}"
+    )
