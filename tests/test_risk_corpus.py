@@ -2,7 +2,8 @@
 
 Each entry is filed with the level `codeassist risk` should give. The rules must catch the
 dangerous ones (filed high or medium: at least that level) and rarely alarm on the rest (an
-entry judged above its level is a false alarm); every miss and false alarm is printed.
+entry judged above its level is a false alarm); every miss and false alarm is printed. An
+entry marked `exact = true` pins a case down: it must get exactly its level.
 """
 
 from __future__ import annotations
@@ -58,6 +59,15 @@ def test_dangerous_entries_are_caught_and_harmless_ones_rarely_alarm(
     assert len(misses) <= (1 - CAUGHT) * dangerous, misses
     assert len(alarms) <= FALSE_ALARMS * len(entries), alarms
     assert exact >= EXACT * len(entries)
+
+
+EXACT_ENTRIES = [entry for entry in CORPUS["shell"] if entry.get("exact")]
+
+
+@pytest.mark.parametrize("entry", EXACT_ENTRIES, ids=[e["cmd"] for e in EXACT_ENTRIES])
+def test_entries_marked_exact_get_exactly_their_level(entry: dict[str, str]) -> None:
+    risk = judge("shell", entry)
+    assert risk.level == entry["level"], risk
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from codeassist import syntax
+from codeassist.safety import backticks
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -344,7 +345,7 @@ def find_exec(cmd: Command) -> list[Command]:
 
 def _scan(code: str, depth: int, found: list[Command], defined: set[str]) -> None:
     """Every simple command of `code` into `found`, the functions and aliases into `defined`."""
-    for node in syntax.walk(syntax.parser("bash").parse(code.encode("utf-8")).root_node):
+    for node in syntax.walk(backticks.parse(code).root_node):
         if node.type == "function_definition":
             defined.add(syntax.text_of(node.child_by_field_name("name")))
         if node.type != "command":

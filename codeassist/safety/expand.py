@@ -3,9 +3,10 @@
 The rules judge what runs, not how it is spelled, so what the line says literally is expanded
 here as the shell would: variables given a literal value earlier in the line (`x=rm; $x -rf ~`,
 and a `sh -c` script's $0, $1…), splitting on IFS (`rm${IFS}-rf${IFS}~`, `IFS=,;x=rm,-rf,/;$x`),
-`$(echo …)` and `$(printf …)` of literal text, and brace lists (`rm -rf {~,}`). Whatever the
-line does not tell (`$HOME`, `$(curl …)`, a variable set elsewhere) is kept as written, for the
-rules to judge as such.
+`$(echo …)` and `$(printf …)` of literal text, decoded too (`$(echo cm0= | base64 -d)` is rm:
+codeassist/safety/decode.py), and brace lists (`rm -rf {~,}`). Whatever the line does not tell
+(`$HOME`, `$(curl …)`, a variable set elsewhere) is kept as written, for the rules to judge as
+such. `written` is what a pipeline writes, for the shell it is piped into (safety/feeds.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from math import prod
 from typing import TYPE_CHECKING
 
+from codeassist.safety import decode
 from codeassist.safety.argv import program, text, unescape_ansi, word_nodes
 
 if TYPE_CHECKING:
@@ -105,11 +107,10 @@ def resolved(node: Node, line: Line) -> bool:
 
 def _value(node: Node, line: Line) -> str | None:
     if node.type == "command_substitution":
-        commands = [c for c in node.named_children if c.type == "command"]
-        if len(commands) != 1 or len(node.named_children) != 1:
+        inner = node.named_children
+        if len(inner) != 1:
             return None
-        words = argv(commands[0], line)
-        said = printed(words) if not any(_UNRESOLVED.search(w) for w in words) else None
+        said = written(pipeline_elements(inner[0]), line, exact=True)
         return said.rstrip("\n") if said is not None else None
     names = [c for c in node.children if c.type in ("variable_name", "special_variable_name")]
     plain = node.type == "simple_expansion" or [c.type for c in node.children] == [
@@ -185,3 +186,76 @@ def printed(words: list[str]) -> str | None:
         said = _FORMAT.sub(lambda m: "%" if m[0] == "%%" else next(values, ""), args[0])
         return unescape_ansi(said)
     return None
+
+
+_INPUTS = frozenset({"<", "<&", "<>"})
+
+
+def pipeline_elements(node: Node) -> list[Node]:
+    """The statements a pipeline runs, in order (one for anything else)."""
+    return node.named_children if node.type == "pipeline" else [node]
+
+
+def written(elements: list[Node], line: Line, exact: bool = False) -> str | None:
+    """The text a pipeline's elements write, when the line tells (see `writes`)."""
+    return writes(elements, line, exact)[0]
+
+
+def writes(elements: list[Node], line: Line, exact: bool = False) -> tuple[str | None, list[Node]]:
+    """The text a pipeline's elements write, when the line tells, and the elements it comes
+    from: what `echo` or `printf` print, or a here-string or here-document, passed on through
+    cat, rev and the decoders of safety/decode.py. None when it does not tell, or is not text.
+    `exact`: None too when a word holds an expansion the line does not tell (else it is kept
+    as written)."""
+    data: bytes | None = None
+    start = 0
+    for k, node in enumerate(elements):
+        command, given, known = _command_input(node, line)
+        if command is None:
+            data = None
+            continue
+        words = argv(command, line)
+        if exact and any(_UNRESOLVED.search(w) for w in [*words, (given or b"").decode()]):
+            return None, []
+        said = printed(words)
+        if said is not None:  # echo and printf write their words, whatever they are given
+            data, start = said.encode("utf-8"), k
+            continue
+        if given is not None:
+            start = k
+        source = given if given is not None else data if known else None
+        data = decode.filtered(words, source) if source is not None else None
+    text = decode.script(data) if data is not None else None
+    return text, elements[start:] if text is not None else []
+
+
+def _command_input(node: Node, line: Line) -> tuple[Node | None, bytes | None, bool]:
+    """A pipeline element's command, the input the line gives it (a here-string or
+    here-document; None: what the pipe brings), and whether that input is known (not a file)."""
+    redirects: list[Node] = []
+    if node.type == "redirected_statement":
+        redirects = node.children
+        node = node.named_children[0] if node.named_children else node
+    if node.type != "command":
+        return None, None, False
+    given: bytes | None = None
+    for child in [*node.children, *redirects]:
+        if child.type == "herestring_redirect" and child.named_children:
+            given = (expand(child.named_children[-1], line) + "\n").encode("utf-8")
+        elif child.type == "heredoc_redirect":
+            given = _heredoc(child, line)
+            if given is None:
+                return node, None, False
+        elif child.type == "file_redirect" and any(c.type in _INPUTS for c in child.children):
+            return node, None, False  # `base64 -d < payload.b64`: a file the line does not show
+    return node, given, True
+
+
+def _heredoc(node: Node, line: Line) -> bytes | None:
+    """A here-document's text: as written under a quoted delimiter, expanded under a bare one."""
+    body = next((c for c in node.named_children if c.type == "heredoc_body"), None)
+    start = next((c for c in node.named_children if c.type == "heredoc_start"), None)
+    if body is None or start is None:
+        return None
+    quoted = any(q in _raw(start) for q in "'\"\\")
+    return (_raw(body) if quoted else _filled(body, line)).encode("utf-8")

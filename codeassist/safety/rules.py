@@ -263,7 +263,7 @@ _WIDE_FOR_ANY = {Where.ROOT, Where.SYSTEM, Where.HOME, Where.USER_HOME, Where.PA
 def unknown_program(argv: list[str], from_input: bool) -> list[Finding]:
     """`$(…) -rf ~`, `$cmd /`: the program is known only when the line runs. On a place that a
     recursive rm there would make high, it is high: it may well be that rm."""
-    places = tuple(a for a in argv[1:] if where(a) in _WIDE_FOR_ANY)
+    places = tuple(a for a in argv[1:] if a and where(a) in _WIDE_FOR_ANY)  # "" is no place
     if places:
         reason = "runs a command known only when the line runs, on " + where(places[0]).value
         return [Finding("high", reason, places)]

@@ -4,17 +4,19 @@ Every simple command (in lists, pipelines, subshells, command substitutions, `sh
 `eval` strings, `ssh HOST COMMAND`, aliases, traps and `find -exec`) is expanded as far as the
 line tells (codeassist/safety/expand.py), reduced to its argv, wrappers such as sudo, env and
 xargs are peeled off (codeassist/safety/argv.py), and the per-program rules of
-codeassist/safety/rules.py judge what is left. Pipelines, redirections and function
-definitions are judged here, where their structure is visible.
+codeassist/safety/rules.py judge what is left. Redirections and function definitions are
+judged here, where their structure is visible; what a shell runs from its input (a pipe, `<`,
+a here-document, `<(…)`) in codeassist/safety/feeds.py. Lines are parsed with backquotes read
+as bash reads them (codeassist/safety/backticks.py).
 """
 
 from __future__ import annotations
 
 import re
+from contextlib import nullcontext
 from typing import TYPE_CHECKING
 
-from codeassist import syntax
-from codeassist.safety import expand, nodes
+from codeassist.safety import backticks, decode, expand, feeds, nodes
 from codeassist.safety.argv import (
     MAX_DEPTH,
     SHELLS,
@@ -22,7 +24,6 @@ from codeassist.safety.argv import (
     argv_of,
     find_exec,
     remote_script,
-    shell_options,
     shell_script,
     text,
     unwrap,
@@ -38,24 +39,11 @@ from codeassist.safety.rules import (
     rule_for,
     unknown_program,
 )
-from codeassist.safety.rules_exfil import pipeline_sends
-from codeassist.safety.words import matches
 
 if TYPE_CHECKING:
     from tree_sitter import Node, Tree
 
-SCRIPTING = frozenset({"python", "python3", "perl", "ruby", "node", "php"})
-DOWNLOADERS = frozenset({"curl", "wget", "fetch", "aria2c", "http", "https", "xh", "xhs"})
-SOURCING = frozenset({"source", ".", "eval"})
 ROOT_WRAPPERS = ("sudo", "doas", "pkexec", "run0")
-# programs whose output is code no one can read in the line: (program, words as in words.py)
-DECODERS = (
-    ("base64", "-d|-D|--decode|-[!-]*d*"), ("base32", "-d|--decode|-[!-]*d*"),
-    ("basenc", "-d|--decode"), ("xxd", "-r|-[!-]*r*"), ("openssl", "-d"), ("uudecode", ""),
-    ("gunzip", ""), ("zcat", ""), ("gzip", "-d|--decompress|-[!-]*d*"), ("bzcat", ""),
-    ("bunzip2", ""), ("xzcat", ""), ("unxz", ""), ("xz", "-d|--decompress|-[!-]*d*"),
-    ("zstdcat", ""), ("zstd", "-d|--decompress"), ("rev", ""),
-)  # fmt: skip
 CODE_VARIABLES = frozenset({"PROMPT_COMMAND"})  # the shell runs their value before each prompt
 # A program name with an expansion or a glob is known only when it runs (a `$` alone is text).
 _DYNAMIC = re.compile(r"\$[\w{(@*#?!$-]|`|[*?]")
@@ -68,90 +56,19 @@ CLOSERS = ('"', "'", "`", ")", "}", '")', "')", '"}', "))", "\n}")
 
 def findings(command: str, depth: int = 0, line: Line | None = None) -> list[Finding]:
     """Every rule that matches somewhere in the command line (an unclosed one as if closed)."""
-    tree = _parse(command)
     found: list[Finding] = []
-    if tree.root_node.has_error:
-        found.append(Finding("medium", "parts of the command do not parse as shell: read it"))
-        tree = next((t for t in map(_parse, (command + c for c in CLOSERS))
-                     if not t.root_node.has_error), tree)  # fmt: skip
-    _walk(tree.root_node, found, depth, line if line is not None else Line())
+    with decode.one_line() if depth == 0 else nullcontext():  # one budget for the whole line
+        tree = _parse(command)
+        if tree.root_node.has_error:
+            found.append(Finding("medium", "parts of the command do not parse as shell: read it"))
+            tree = next((t for t in map(_parse, (command + c for c in CLOSERS))
+                         if not t.root_node.has_error), tree)  # fmt: skip
+        _walk(tree.root_node, found, depth, line if line is not None else Line())
     return found
 
 
 def _parse(command: str) -> Tree:
-    return syntax.parser("bash").parse(command.encode("utf-8"))
-
-
-def _head(node: Node) -> Command | None:
-    """The command a pipeline element runs (the first simple command inside it)."""
-    if node.type == "command":
-        return unwrap(argv_of(node))
-    for child in node.children:
-        if child.type in ("command_substitution", "process_substitution"):
-            continue
-        found = _head(child)
-        if found is not None:
-            return found
-    return None
-
-
-def runs_stdin(cmd: Command) -> bool:
-    """Does this command execute the script it reads on standard input?"""
-    if cmd.name in SHELLS:
-        letters, operands = shell_options(cmd.args)  # `bash -s -- ARG` reads it, `bash f` not
-        return "c" not in letters and ("s" in letters or not operands)
-    if cmd.name in SCRIPTING:
-        positional = [a for a in cmd.args if not a.startswith("-") or a == "-"]
-        return not positional or positional[0] == "-" and not {"-c", "-e", "-m"} & set(cmd.args)
-    return False
-
-
-def _downloads(node: Node) -> bool:
-    """Is there a downloader anywhere inside this node?"""
-    if node.type == "command":
-        cmd = unwrap(argv_of(node))
-        if cmd.name in DOWNLOADERS:
-            return True
-    return any(_downloads(child) for child in node.children)
-
-
-def _decodes(cmd: Command) -> bool:
-    return any(cmd.name == name and matches(words, cmd.args) for name, words in DECODERS)
-
-
-def _pipeline(node: Node, found: list[Finding], depth: int, line: Line) -> None:
-    elements = node.named_children
-    heads = [_head(child) for child in elements]
-    fetched = decoded = False
-    for k, cmd in enumerate(heads):
-        if cmd is None:
-            continue
-        if k and runs_stdin(cmd):
-            found.extend(_runs_input(cmd, elements[k - 1], fetched, decoded, depth, line))
-        fetched = fetched or cmd.name in DOWNLOADERS
-        decoded = decoded or _decodes(cmd)
-    argvs = [cmd.argv or cmd.wrappers[-1:] for cmd in heads if cmd is not None]  # `env |`
-    found.extend(pipeline_sends(argvs[:-1], argvs[1:]))
-
-
-def _runs_input(
-    cmd: Command, before: Node, fetched: bool, decoded: bool, depth: int, line: Line
-) -> list[Finding]:
-    """A shell or interpreter runs what the pipeline before it writes: judge that, if it can be."""
-    if fetched:
-        return [Finding("high", f"pipes a download into {cmd.name}: runs unseen code")]
-    if decoded:
-        return [Finding("high", f"pipes decoded text into {cmd.name}: runs code no one has read")]
-    source = _head(before)
-    writer = " ".join(source.argv[:2]) if source is not None and source.argv else "what it reads"
-    unseen = Finding("medium", f"{cmd.name} runs the code {writer} writes: read it first")
-    if before.type == "redirected_statement":  # `echo 'SCRIPT' 2>/dev/null | sh`
-        before = before.named_children[0] if before.named_children else before
-    said = expand.printed(expand.argv(before, line)) if before.type == "command" else None
-    if said is None or cmd.name not in SHELLS:
-        return [unseen]
-    judged = findings(said, depth + 1) if depth < MAX_DEPTH else []  # `echo 'rm -rf ~' | bash`
-    return judged if expand.resolved(before, line) else [unseen, *judged]
+    return backticks.parse(command)
 
 
 def _fork_bomb(node: Node, found: list[Finding]) -> None:
@@ -186,12 +103,17 @@ def _descendants(node: Node) -> list[Node]:
 def _command(node: Node, found: list[Finding], depth: int, line: Line) -> None:
     cmd = unwrap(expand.argv(node, line))
     name = cmd.name
-    if name in SHELLS or name in SOURCING:
+    if name in SHELLS or name in feeds.SOURCING:
         nested = [c for c in node.children if c.type in ("command_substitution",
                   "process_substitution") or c.type in ("string", "concatenation")]  # fmt: skip
-        if any(_downloads(c) for c in nested):
+        if any(feeds.downloads(c) for c in nested):
             found.append(Finding("high", f"{name} runs a script straight from a download"))
-    if name in SHELLS and runs_stdin(cmd) and depth < MAX_DEPTH:  # `sh <<< 'SCRIPT'`
+    script = feeds.script_operand(node, cmd)
+    if script is not None and not feeds.downloads(
+        script
+    ):  # `bash <(echo cm0gLXJmIH4= | base64 -d)`
+        found.extend(feeds.substituted(cmd, script, depth, line))
+    if name in SHELLS and feeds.runs_stdin(cmd) and depth < MAX_DEPTH:  # `sh <<< 'SCRIPT'`
         strings = [c.named_children[-1] for c in node.children
                    if c.type == "herestring_redirect" and c.named_children]  # fmt: skip
         for string in strings:
@@ -297,29 +219,25 @@ def _remember(node: Node, found: list[Finding], depth: int, line: Line) -> None:
 def _walk(node: Node, found: list[Finding], depth: int, line: Line) -> None:
     if node.type == "command":
         _command(node, found, depth, line)
-    elif node.type == "pipeline":
-        _pipeline(node, found, depth, line)
+    elif node.type == "pipeline" and not feeds.after_heredoc(node):
+        feeds.pipeline(node.named_children, found, depth, line)
     elif node.type == "function_definition":
         _fork_bomb(node, found)
     elif node.type == "file_redirect":
         found.extend(_redirect(node, line))
     elif node.type == "redirected_statement" and depth < MAX_DEPTH:
-        found.extend(_heredoc_script(node, depth))
+        found.extend(feeds.heredoc_script(node, depth))
         found.extend(nodes.input_sent(node))
+        found.extend(feeds.stdin_script(node, depth, line))
+        feeds.heredoc_pipeline(node, found, depth, line)
+    elif node.type == "command_substitution" and depth < MAX_DEPTH:
+        nested = backticks.nested(node)  # `echo `echo \`rm -rf /\``: bash runs the inner one
+        found.extend(findings(nested, depth + 1, line.inner()) if nested is not None else [])
     elif node.type in ("variable_assignment", "unset_command"):
         found.extend(nodes.variables(node))
         _remember(node, found, depth, line)
     for child in node.children:
         _walk(child, found, depth, line)
-
-
-def _heredoc_script(node: Node, depth: int) -> list[Finding]:
-    """`bash <<EOF … EOF` runs the here-document: judge it as a script."""
-    head = _head(node)
-    if head is None or not runs_stdin(head) or head.name not in SHELLS:
-        return []
-    bodies = [n for n in _descendants(node) if n.type == "heredoc_body"]
-    return [f for body in bodies for f in findings(text(body), depth + 1)]
 
 
 def _redirect(node: Node, line: Line) -> list[Finding]:

@@ -1,0 +1,201 @@
+"""What a shell runs besides its arguments: its input, as a pipe, a redirect or a here-document.
+
+`curl … | sh`, `echo cm0gLXJmIH4= | base64 -d | sh`, `bash < <(…)`, `bash <(…)`, `sh <<EOF`: the
+text a shell (or `source`) runs is judged as a script when the line tells what it is (literal
+text, decoded by codeassist/safety/decode.py), and is a risk of its own when it does not: a
+download, decoded data no one has read, the network. codeassist/safety/shell.py walks the tree
+and calls these where the structure is.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from codeassist import syntax
+from codeassist.safety import decode, expand
+from codeassist.safety.argv import (
+    MAX_DEPTH,
+    SHELLS,
+    Command,
+    argv_of,
+    shell_options,
+    text,
+    unwrap,
+)
+from codeassist.safety.expand import Line
+from codeassist.safety.risk import Finding
+from codeassist.safety.rules_exfil import pipeline_sends
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+SCRIPTING = frozenset({"python", "python3", "perl", "ruby", "node", "php"})
+DOWNLOADERS = frozenset({"curl", "wget", "fetch", "aria2c", "http", "https", "xh", "xhs"})
+SOURCING = frozenset({"source", ".", "eval"})
+_SHOWN = 80  # characters of a decoded script quoted in a reason
+
+
+def head(node: Node) -> Command | None:
+    """The command a pipeline element runs (the first simple command inside it)."""
+    if node.type == "command":
+        return unwrap(argv_of(node))
+    for child in node.children:
+        if child.type in ("command_substitution", "process_substitution"):
+            continue
+        found = head(child)
+        if found is not None:
+            return found
+    return None
+
+
+def runs_stdin(cmd: Command) -> bool:
+    """Does this command execute the script it reads on standard input?"""
+    if cmd.name in SHELLS:
+        letters, operands = shell_options(cmd.args)  # `bash -s -- ARG` reads it, `bash f` not
+        return "c" not in letters and ("s" in letters or not operands)
+    if cmd.name in SCRIPTING:
+        positional = [a for a in cmd.args if not a.startswith("-") or a == "-"]
+        return not positional or positional[0] == "-" and not {"-c", "-e", "-m"} & set(cmd.args)
+    return False
+
+
+def downloads(node: Node) -> bool:
+    """Is there a downloader anywhere inside this node?"""
+    if node.type == "command":
+        cmd = unwrap(argv_of(node))
+        if cmd.name in DOWNLOADERS:
+            return True
+    return any(downloads(child) for child in node.children)
+
+
+def pipeline(elements: list[Node], found: list[Finding], depth: int, line: Line) -> None:
+    """A pipeline's elements, in order: what each shell in it runs, secrets sent on."""
+    heads = [head(child) for child in elements]
+    fetched = decoded = False
+    for k, cmd in enumerate(heads):
+        if cmd is None:
+            continue
+        if k and runs_stdin(cmd):
+            found.extend(runs_input(cmd, elements[:k], fetched, decoded, depth, line))
+        fetched = fetched or cmd.name in DOWNLOADERS
+        decoded = decoded or decode.decodes(cmd)
+    argvs = [cmd.argv or cmd.wrappers[-1:] for cmd in heads if cmd is not None]  # `env |`
+    found.extend(pipeline_sends(argvs[:-1], argvs[1:]))
+
+
+def runs_input(
+    cmd: Command, before: list[Node], fetched: bool, decoded: bool, depth: int, line: Line
+) -> list[Finding]:
+    """A shell or interpreter runs what the pipeline before it writes: judge that, if it can be
+    (`echo 'rm -rf ~' | bash`, `echo cm0gLXJmIH4= | base64 -d | sh`)."""
+    from codeassist.safety.shell import findings
+
+    if fetched:
+        return [Finding("high", f"pipes a download into {cmd.name}: runs unseen code")]
+    runs_code = cmd.name in SHELLS or cmd.name in SOURCING  # not python: its code is not read
+    said, used = expand.writes(before, line) if runs_code else (None, [])
+    if said is None and decoded:
+        return [Finding("high", f"pipes decoded text into {cmd.name}: runs code no one has read")]
+    source = head(before[-1]) if before else None
+    writer = " ".join(source.argv[:2]) if source is not None and source.argv else "what it reads"
+    unseen = Finding("medium", f"{cmd.name} runs the code {writer} writes: read it first")
+    if said is None:
+        return [unseen]
+    if depth >= MAX_DEPTH:  # a payload that decodes to another, and so on: past reading
+        return [Finding("high" if decoded else "medium", f"{cmd.name} runs code nested too deep "
+                        "to read")]  # fmt: skip
+    judged = findings(said, depth + 1)
+    if decoded:  # what it decodes to, for the reader to see
+        shown = " ".join(said.split())
+        shown = shown if len(shown) <= _SHOWN else shown[: _SHOWN - 1] + "…"
+        judged.insert(0, Finding("low", f"{cmd.name} runs the decoded text: {shown}"))
+    resolved = all(expand.resolved(node, line) for node in used)
+    return judged if resolved else [unseen, *judged]
+
+
+def substituted(cmd: Command, node: Node, depth: int, line: Line) -> list[Finding]:
+    """`bash <(PIPELINE)` and `bash < <(PIPELINE)` run what PIPELINE writes, as
+    `PIPELINE | bash` does: judged when the line tells what that is (a download is judged by
+    shell._command and stdin_script; other programs' output is not known, and not judged)."""
+    inner = node.named_children
+    elements = expand.pipeline_elements(inner[0]) if len(inner) == 1 else []
+    decoded = any(h is not None and decode.decodes(h) for h in map(head, elements))
+    if downloads(node) or not decoded and expand.written(elements, line) is None:
+        return []
+    return runs_input(cmd, elements, False, decoded, depth, line)
+
+
+def stdin_script(node: Node, depth: int, line: Line) -> list[Finding]:
+    """`bash < FILE` runs FILE as `bash FILE` does: a process substitution is judged as it is
+    there; the network (/dev/tcp) is a download."""
+    cmd = head(node)
+    if cmd is None or not runs_stdin(cmd) or not (cmd.name in SHELLS or cmd.name in SCRIPTING):
+        return []
+    inputs = [r for r in node.children if r.type == "file_redirect"
+              and any(c.type == "<" for c in r.children) and _on_stdin(r)]  # fmt: skip
+    source = inputs[-1].child_by_field_name("destination") if inputs else None
+    if source is None:
+        return []
+    if source.type == "process_substitution":
+        if downloads(source):
+            return [Finding("high", f"{cmd.name} runs a script straight from a download")]
+        return substituted(cmd, source, depth, line)
+    path = expand.expand(source, line)
+    if path.startswith(("/dev/tcp/", "/dev/udp/")):
+        return [Finding("high", f"{cmd.name} runs code read from the network", (path,))]
+    return []
+
+
+def _on_stdin(redirect: Node) -> bool:
+    """`< FILE` and `0< FILE` (not `3< FILE`)."""
+    descriptor = redirect.child_by_field_name("descriptor")
+    return descriptor is None or text(descriptor) == "0"
+
+
+def heredoc_pipeline(node: Node, found: list[Finding], depth: int, line: Line) -> None:
+    """`base64 -d <<EOF | sh`: tree-sitter-bash puts `| sh` inside the here-document's
+    redirect; the pipeline is the statement, then what that pipes into."""
+    for redirect in node.children:
+        pipes = [c for c in redirect.named_children if c.type == "pipeline"]
+        if redirect.type == "heredoc_redirect" and pipes:
+            pipeline([node, *_flat(pipes[0])], found, depth, line)
+
+
+def _flat(node: Node) -> list[Node]:
+    """The statements of a pipeline, those of a pipeline in it too (`<<EOF | a | b`)."""
+    if node.type != "pipeline":
+        return [node]
+    return [each for child in node.named_children for each in _flat(child)]
+
+
+def after_heredoc(node: Node) -> bool:
+    """Is this pipeline the part after `<<EOF` (judged whole by heredoc_pipeline)?"""
+    while node.parent is not None and node.parent.type == "pipeline":
+        node = node.parent
+    return node.parent is not None and node.parent.type == "heredoc_redirect"
+
+
+def heredoc_script(node: Node, depth: int) -> list[Finding]:
+    """`bash <<EOF … EOF` runs the here-document: judge it as a script."""
+    from codeassist.safety.shell import findings
+
+    cmd = head(node)
+    if cmd is None or not runs_stdin(cmd) or cmd.name not in SHELLS:
+        return []
+    bodies = [n for n in syntax.walk(node) if n.type == "heredoc_body"]
+    return [f for body in bodies for f in findings(text(body), depth + 1)]
+
+
+def script_operand(node: Node, cmd: Command) -> Node | None:
+    """The process substitution a shell runs as its script, or `source` reads: `bash <(…)`."""
+    if cmd.name in SHELLS:
+        letters, operands = shell_options(cmd.args)
+        if "c" in letters or "s" in letters or not operands:
+            return None
+        script = operands[0]
+    elif cmd.name in ("source", "."):
+        script = cmd.args[0] if cmd.args else ""
+    else:
+        return None
+    subs = [n for n in node.children if n.type == "process_substitution" and text(n) == script]
+    return subs[0] if subs else None
