@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from codeassist.errors import CodeassistError
+from codeassist.verify.unpack import unpack
 
 OUTPUT_LIMIT = 64 * 1024  # characters of stdout / stderr kept
 INIT = Path(__file__).with_name("sandbox_init.py")
@@ -280,32 +281,6 @@ def _launch(
             stdout=_read(Path(tmp, "stdout")), stderr=_read(Path(tmp, "stderr")),
             timed_out=timed_out, duration_s=duration, started=set_up,
         )  # fmt: skip
-
-
-def unpack(archive: Path | None, into: Path) -> None:
-    """The tree a run left, unpacked member by member under tarfile's `data` filter (which
-    refuses absolute paths, `..`, links out of `into` and devices); permission bits are kept
-    (of folders too, though the filter drops them; the owner's stay rwx, so it can be removed)."""
-    if into.exists():
-        shutil.rmtree(into)
-    into.mkdir(parents=True)
-    if archive is None or archive.stat().st_size == 0:
-        return
-    dirs: list[tuple[Path, int]] = []  # their modes are set last, once their files are in
-    with tarfile.open(archive) as tar, suppress(tarfile.TarError):  # cut short: what came
-        for member in tar:
-            try:
-                safe = tarfile.data_filter(member, str(into))
-            except tarfile.FilterError:
-                continue
-            if safe.mode is not None:
-                safe = safe.replace(mode=member.mode & 0o777, deep=False)
-            tar.extract(safe, into, filter="fully_trusted")
-            if member.isdir():
-                dirs.append((into / safe.name, member.mode & 0o777 | 0o700))
-    for path, mode in reversed(dirs):
-        with suppress(OSError):
-            path.chmod(mode)
 
 
 def _kill_group(pgid: int) -> None:

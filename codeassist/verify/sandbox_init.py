@@ -130,7 +130,11 @@ def build(config: dict[str, Any]) -> str:
     work: str = config["workdir"]
     tmpfs(work, size)
     with os.fdopen(config["in_fd"], "rb") as f, tarfile.open(fileobj=f, mode="r|") as tar:
-        tar.extractall(work, filter="fully_trusted")  # packed by sandbox.py, not by the code
+        # packed by sandbox.py, not by the code; Python before 3.11.4 has no filters
+        if hasattr(tarfile, "fully_trusted_filter"):
+            tar.extractall(work, filter="fully_trusted")
+        else:
+            tar.extractall(work)
     return work
 
 
