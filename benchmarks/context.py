@@ -29,6 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from codeassist.verify.unpack import extract_all
+
 DATA = Path(__file__).resolve().parent / ".data"
 REQUEST = "add a method to QuerySet that counts distinct values of a field"
 EDITED = "django/db/models/query.py"
@@ -47,7 +49,7 @@ def django_tree() -> Path:
     )  # fmt: skip
     archive = sorted(DATA.glob("django-*.tar.gz"))[-1]
     with tarfile.open(archive) as tar:
-        tar.extractall(DATA, filter="data")
+        extract_all(tar, DATA)  # what stays inside, on any Python 3.11
     return sorted(DATA.glob("django-*/django"))[-1].parent
 
 

@@ -18,6 +18,8 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+from codeassist.verify.unpack import extract_all
+
 PROJECTS = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "codeassist-grounded"
 CODEASSIST = Path(__file__).resolve().parents[1]  # for projects given by `path`
 IDENTITY = ["-c", "user.name=bench", "-c", "user.email=bench@example.com"]
@@ -41,7 +43,7 @@ def fetch(project: Mapping[str, str], into: Path = PROJECTS) -> Path:
             )  # fmt: skip
             sdist = next(Path(tmp).glob("*.tar.gz"))
             with tarfile.open(sdist) as tar:
-                tar.extractall(tmp, filter="data")
+                extract_all(tar, Path(tmp))  # what stays inside, on any Python 3.11
             shutil.move(next(p for p in Path(tmp).iterdir() if p.is_dir()), source)
         commit = [*IDENTITY, "commit", "-qm", project["name"]]
         for args in (["init", "-q", "-b", "main"], ["add", "-A"], commit):

@@ -26,18 +26,24 @@ def unpack(archive: Path | None, into: Path) -> None:
     into.mkdir(parents=True)
     if archive is None or archive.stat().st_size == 0:
         return
-    dirs: list[tuple[Path, int]] = []  # their modes are set last, once their files are in
     with tarfile.open(archive) as tar, suppress(tarfile.TarError):  # cut short: what came
+        extract_all(tar, into)
+
+
+def extract_all(tar: tarfile.TarFile, into: Path) -> None:
+    """Every member `safe` lets through, unpacked into `into` (an sdist, a run's tree)."""
+    dirs: list[tuple[Path, int]] = []  # their modes are set last, once their files are in
+    try:
         for member in tar:
             kept = safe(member, into)
-            if kept is None:
-                continue
-            extract(tar, kept, into)
-            if member.isdir():
-                dirs.append((into / kept.name, member.mode & 0o777 | 0o700))
-    for path, mode in reversed(dirs):
-        with suppress(OSError):
-            path.chmod(mode)
+            if kept is not None:
+                extract(tar, kept, into)
+                if member.isdir():
+                    dirs.append((into / kept.name, member.mode & 0o777 | 0o700))
+    finally:
+        for path, mode in reversed(dirs):
+            with suppress(OSError):
+                path.chmod(mode)
 
 
 def safe(member: tarfile.TarInfo, into: Path) -> tarfile.TarInfo | None:
