@@ -5,6 +5,7 @@ with tarfile's filters (Python 3.11.4+) and with the checks made by hand where t
 from __future__ import annotations
 
 import io
+import os
 import stat
 import tarfile
 from pathlib import Path
@@ -32,7 +33,7 @@ def hostile_tar(path: Path) -> Path:
 
     with tarfile.open(path, "w") as tar:
         add("./out", tarfile.DIRTYPE, mode=0o750)
-        add("./out/result.txt", data=b"42\n", mode=0o644)
+        add("./out/result.txt", data=b"42\n", mode=0o644, uid=4321, gid=4321, uname="someone")
         add("./out/run.sh", data=b"echo hi\n", mode=0o4755)  # setuid: dropped
         add("./out/near", tarfile.SYMTYPE, linkname="result.txt")
         add("/etc/evil", data=b"x")
@@ -55,6 +56,7 @@ def test_only_what_stays_inside_comes_back(
     found = sorted(p.relative_to(into).as_posix() for p in into.rglob("*"))
     assert found == ["out", "out/near", "out/result.txt", "out/run.sh"]
     assert (into / "out" / "result.txt").read_text() == "42\n"
+    assert (into / "out" / "result.txt").stat().st_uid == os.getuid()  # not the tar's owner
     assert (into / "out" / "near").resolve() == (into / "out" / "result.txt").resolve()
     mode = (into / "out" / "run.sh").stat().st_mode
     assert stat.S_IMODE(mode) == 0o755  # the permission bits, not setuid

@@ -65,7 +65,7 @@ def extract(tar: tarfile.TarFile, member: tarfile.TarInfo, into: Path) -> None:
 
 
 def _checked(member: tarfile.TarInfo, into: Path) -> tarfile.TarInfo | None:
-    """The `data` filter's refusals, for Pythons without it."""
+    """The `data` filter's refusals, for Pythons without it; owned by whoever unpacks it."""
     if not (member.isreg() or member.isdir() or member.issym() or member.islnk()):
         return None  # devices, fifos
     root = os.path.realpath(into)
@@ -82,6 +82,7 @@ def _checked(member: tarfile.TarInfo, into: Path) -> tarfile.TarInfo | None:
         return None
     kept = copy.copy(member)
     kept.name, kept.mode = name, member.mode & 0o777  # no setuid, setgid or sticky bits
+    kept.uid, kept.gid, kept.uname, kept.gname = os.getuid(), os.getgid(), "", ""  # ours
     return kept
 
 
