@@ -12,10 +12,14 @@ import subprocess
 from pathlib import Path
 
 RECENT_COMMITS = 5
+# A commit touching more files is an import, a vendored tree or a mass reformat, not what the
+# user works on: its files are not "recent" (an sdist committed at once would make all so).
+RECENT_MAX_FILES = 100
 TIMEOUT_S = 5.0
+COMMIT = "\x1e"  # starts each commit's file list in the log's output
 _ASKS = (
     ("status", "--porcelain", "-z", "--untracked-files=all"),
-    ("log", f"-n{RECENT_COMMITS}", "--name-only", "--format="),
+    ("log", f"-n{RECENT_COMMITS}", "--name-only", "--format=%x1e"),
 )
 Changed = tuple[frozenset[str], frozenset[str]]
 NONE: Changed = (frozenset(), frozenset())
@@ -59,7 +63,7 @@ class GitChanges:
             outputs.append(out.decode("utf-8", "surrogateescape"))
         if len(outputs) != len(_ASKS):
             return NONE
-        return _changed(outputs[0]), frozenset(line for line in outputs[1].splitlines() if line)
+        return _changed(outputs[0]), _recent(outputs[1])
 
     def close(self) -> None:
         for proc in self.procs:
@@ -79,3 +83,13 @@ def _changed(status: str) -> frozenset[str]:
             if entry[0] in "RC":  # a rename is followed by its old path
                 next(entries, None)
     return frozenset(changed)
+
+
+def _recent(log: str) -> frozenset[str]:
+    """The files of the logged commits, but for commits of more than RECENT_MAX_FILES."""
+    recent: set[str] = set()
+    for commit in log.split(COMMIT):
+        files = [line for line in commit.splitlines() if line]
+        if len(files) <= RECENT_MAX_FILES:
+            recent.update(files)
+    return frozenset(recent)

@@ -5,6 +5,9 @@ references (weight: square root of the count); a name points at the files defini
 random walk restarts at what the request is about: files and names it mentions, the current
 directory, files changed in the working tree or in recent commits. A definition then scores
 the rank of its name (shared among the files defining it) plus a share of its file's rank.
+Definitions in a file the request names (its path, or a dotted module path: `django.utils.
+dateparse`), and a class the request names with its members (`Truncator`: its `words` and
+`chars`), come before all others: the user pointed there.
 """
 
 from __future__ import annotations
@@ -15,13 +18,14 @@ from typing import Any
 
 from codeassist.ctx.graph import Graph, build_graph
 from codeassist.ctx.signals import Signals, restart, words_of
-from codeassist.ctx.tags import FileTags
+from codeassist.ctx.tags import SCOPE_KINDS, FileTags
 
 DAMPING = 0.85
 ITERATIONS = 40
 TOLERANCE = 1e-8
 WEIGHT_MENTIONED = 10.0  # a reference to a name the request mentions
 FILE_SHARE = 0.5  # part of a file's rank spread over its definitions
+MEMBERS_OF = 3  # a scope named in the request brings its members when defined in so few files
 # The reason given for a file the request does not point at (see signals.REASON_TEXT).
 CENTRAL_TEXT = "used across the repository (graph rank {rank:.4f})"
 
@@ -72,6 +76,13 @@ def rank(
     start = restart(g, signals, tokens, words)
     r = _walk(g, weight, start.weights)
     scores = _scores(g, r)
+    # What the request points at itself comes first: a named class's members in a named file,
+    # then either, then the rest; best first within each.
+    tier = np.zeros(len(scores))
+    if start.named:
+        tier += np.isin(np.asarray(g.paths, dtype=object), list(start.named))[g.def_file]
+    tier[_members(g, files, mentioned)] += 1
+    scores = scores + tier * (scores.max(initial=0.0) + 1.0)
     order = np.argsort(-scores, kind="stable")
     if limit is not None:
         order = order[:limit]
@@ -81,6 +92,25 @@ def rank(
     ]
     file_rank = dict(zip(g.paths, r[: len(g.paths)].tolist(), strict=True))
     return Ranking(tags, file_rank, start.reasons)
+
+
+def _members(g: Graph, files: Mapping[str, FileTags], mentioned: list[int]) -> list[int]:
+    """The definitions of the classes (and other scopes) the request names, with their
+    members; names defined in more than MEMBERS_OF files are too common to say which."""
+    found: list[int] = []
+    for u in mentioned:
+        owners = g.files_defining(u)
+        if len(owners) > MEMBERS_OF:
+            continue
+        for f in owners:
+            tags = files.get(g.paths[f])
+            defs = tags.definitions if tags is not None else ()
+            offset = int(g.def_offset[f])
+            for i, d in enumerate(defs):
+                if d.name == g.unique[u] and d.kind in SCOPE_KINDS:
+                    inside = [offset + j for j, m in enumerate(defs) if m.parent == i]
+                    found += [offset + i, *inside]
+    return found
 
 
 def _walk(g: Graph, weight: Any, restart: Any) -> Any:

@@ -105,14 +105,18 @@ class Restart:
 
     weights: Any  # per node: its part of the restart mass (not normalized)
     reasons: dict[str, str]  # path → reason
+    named: frozenset[str] = frozenset()  # files the request names by path or dotted module
 
 
 def words_of(request: str) -> tuple[set[str], set[str]]:
-    """Names written like code (snake_case, CamelCase, `quoted`, call()), and plain words."""
+    """Names written like code (snake_case, CamelCase, `quoted`, call(), a dotted path's last
+    part), and plain words; a dotted path itself (`django.utils.text.slugify`) is a name."""
     names: set[str] = set(re.findall(r"`([^`\s]+)`", request))
     words: set[str] = set()
     for position, match in enumerate(re.finditer(r"[A-Za-z_][A-Za-z0-9_.]*(\()?", request)):
         token = match.group(0).rstrip("(.")
+        if dotted(token):
+            names.update((token, token.rsplit(".", 1)[1]))  # the module path, the name in it
         for part in {token, *token.split(".")}:
             looks_like_code = (
                 "_" in part
@@ -128,13 +132,45 @@ def words_of(request: str) -> tuple[set[str], set[str]]:
     return names, words
 
 
+FILE_SUFFIXES = frozenset(
+    "py pyi txt md rst json toml yaml yml cfg ini sh bash sql js ts html css csv lock log "
+    "c h cc cpp go rs java rb xml".split()
+)
+
+
+def dotted(token: str) -> bool:
+    """Whether a word is a dotted path written like code (`os.path.join`, `click.echo`), not
+    an abbreviation (`e.g`, `i.e`) or a file name, which the path rule finds (`setup.py`)."""
+    parts = token.split(".")
+    return (
+        len(parts) >= 2
+        and all(len(p) >= 2 and p.isidentifier() for p in parts)
+        and parts[-1].lower() not in FILE_SUFFIXES
+    )
+
+
+def module_paths(tokens: set[str]) -> set[str]:
+    """The files a dotted path may name, longest first per path: `django.utils.text.slugify`
+    gives django/utils/text/slugify.py, django/utils/text.py, django/utils.py and each as a
+    package's __init__.py (the first one the repository has counts: see _point_files)."""
+    found: set[str] = set()
+    for token in filter(dotted, tokens):
+        parts = token.split(".")
+        for n in range(len(parts), 1, -1):
+            base = "/".join(parts[:n])
+            found.update((f"{base}.py", f"{base}/__init__.py"))
+    return found
+
+
 def restart(g: Graph, signals: Signals, tokens: set[str], words: set[str]) -> Restart:
     """The restart weights for a request's names (`tokens`), `words` and other `signals`."""
     seeds = _Seeds(g.size)
     _point_files(seeds, g, tokens, signals)
     _point_names(seeds, g, tokens, words)
     inside = _point_inside_names(seeds, g, words)
-    return Restart(seeds.restart(inside), {p: why.text for p, why in seeds.reasons.items()})
+    reasons = {p: why.text for p, why in seeds.reasons.items()}
+    named = frozenset(p for p, why in seeds.reasons.items() if why.priority is Priority.PATH_NAMED)
+    return Restart(seeds.restart(inside), reasons, named)
 
 
 class _Seeds:
@@ -176,10 +212,20 @@ def _point_files(seeds: _Seeds, g: Graph, tokens: set[str], signals: Signals) ->
     """
     paths = g.paths
     request, ends = signals.request, tuple(f"/{t}" for t in tokens)
+    modules = module_paths(tokens)
+    module_ends = tuple(f"/{m}" for m in modules)
+    as_module: dict[str, list[int]] = {}  # module file → the files that are it
     for f, path in enumerate(paths):
         if (len(path) > 3 and path in request) or path in tokens or path.endswith(ends):
             seeds.point(Signal.NAMED, f)
             seeds.why(path, Priority.PATH_NAMED)
+        elif path in modules or path.endswith(module_ends):
+            for m in modules:
+                if path == m or path.endswith(f"/{m}"):
+                    as_module.setdefault(m, []).append(f)
+    for f in _longest_modules(tokens, as_module):
+        seeds.point(Signal.NAMED, f)
+        seeds.why(paths[f], Priority.PATH_NAMED)
     for signal, chosen, priority in (
         (Signal.CHANGED, signals.changed, Priority.CHANGED),
         (Signal.RECENT, signals.recent, Priority.RECENT),
@@ -197,6 +243,21 @@ def _point_files(seeds: _Seeds, g: Graph, tokens: set[str], signals: Signals) ->
     wanted = LANGUAGE_FILES.get(signals.language or "", set())
     for f in [f for f, lang in enumerate(g.languages) if lang in wanted] if wanted else []:
         seeds.point(Signal.LANGUAGE, f)
+
+
+def _longest_modules(tokens: set[str], as_module: dict[str, list[int]]) -> list[int]:
+    """Per dotted path of the request, the files of its longest part that is a module here:
+    django/utils/text.py for `django.utils.text.slugify`, not django/utils/__init__.py too."""
+    found: list[int] = []
+    for token in sorted(filter(dotted, tokens)):
+        parts = token.split(".")
+        for n in range(len(parts), 1, -1):
+            base = "/".join(parts[:n])
+            hits = as_module.get(f"{base}.py", []) + as_module.get(f"{base}/__init__.py", [])
+            if hits:
+                found += hits
+                break
+    return found
 
 
 def _point_names(seeds: _Seeds, g: Graph, tokens: set[str], words: set[str]) -> None:

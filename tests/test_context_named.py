@@ -1,0 +1,153 @@
+"""What the request names itself comes first in its part of the context: a module written as
+a dotted path (`pkg.utils.dateparse`), a class with its members (`Truncator`: `words`); and
+the files of a commit that imported a whole tree are not "recent"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from codeassist.backends.base import estimate_tokens
+from codeassist.context import ContextPack, build_context
+from codeassist.ctx import changes
+from codeassist.ctx.signals import dotted, module_paths, words_of
+from tests.helpers.repos import git
+
+TEXT = '''\
+def add_truncation_text(text, truncate=None):
+    return text + (truncate or "...")
+
+
+def capfirst(text):
+    return text[:1].upper() + text[1:]
+
+
+def wrap(text, width):
+    return text
+
+
+class Truncator:
+    """Truncate text, either by characters or words."""
+
+    def chars(self, num, truncate=None):
+        return self.text[:num]
+
+    def words(self, num, truncate=None, html=False):
+        """Truncate a string after a certain number of words."""
+        return " ".join(self.text.split()[:num])
+'''
+DATEPARSE = '''\
+def parse_date(value):
+    """Parse a string and return a datetime.date."""
+
+
+def parse_time(value):
+    """Parse a string and return a datetime.time."""
+
+
+def parse_duration(value):
+    """Parse a duration string and return a datetime.timedelta."""
+'''
+FILTERS = """\
+from pkg.utils.text import Truncator, capfirst, wrap
+
+
+def date(value, arg=None):
+    return capfirst(wrap(value, 10))
+
+
+def time(value, arg=None):
+    return date(value)
+
+
+def truncatewords(value, arg):
+    return Truncator(value).words(int(arg))
+"""
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A package whose filters module defines `date` and `time` and uses the text helpers
+    everywhere, so the plain words of a request point there unless the request names more."""
+    root = tmp_path_factory.mktemp("named") / "repo"
+    (root / "pkg" / "utils").mkdir(parents=True)
+    (root / "pkg" / "template").mkdir()
+    for folder in ("pkg", "pkg/utils", "pkg/template"):
+        (root / folder / "__init__.py").write_text("")
+    (root / "pkg" / "utils" / "text.py").write_text(TEXT)
+    (root / "pkg" / "utils" / "dateparse.py").write_text(DATEPARSE)
+    (root / "pkg" / "template" / "filters.py").write_text(FILTERS)
+    for n in range(8):  # users of the filters and text helpers: the graph ranks those high
+        (root / "pkg" / f"view{n}.py").write_text(
+            "from pkg.template.filters import date, time\nfrom pkg.utils.text import capfirst\n\n"
+            f"def show{n}(v):\n    return capfirst(date(v)) + time(v)\n"
+        )
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "import")
+    return root
+
+
+def own_part(repo: Path, request: str, budget: int = 60) -> ContextPack:
+    return build_context(repo, request, budget=budget, count_tokens=estimate_tokens)
+
+
+def test_a_dotted_module_path_puts_that_module_first(repo: Path) -> None:
+    pack = own_part(repo, "read a date and a time from ISO strings with pkg.utils.dateparse")
+    assert pack.files[0].path == "pkg/utils/dateparse.py"
+    assert pack.files[0].reason == "named in the request"
+    assert "def parse_date(value):" in pack.text and "def parse_time(value):" in pack.text
+
+
+def test_without_the_dotted_path_the_plain_words_win(repo: Path) -> None:
+    """The control: the same words without the module path point at the filters."""
+    pack = own_part(repo, "read a date and a time from ISO strings")
+    assert pack.files[0].path != "pkg/utils/dateparse.py"
+
+
+def test_a_named_class_brings_its_members_first(repo: Path) -> None:
+    pack = own_part(repo, "cut a text down to 10 words with pkg.utils.text.Truncator", budget=70)
+    assert "class Truncator:" in pack.text
+    assert "def words(self, num, truncate=None, html=False):" in pack.text
+    assert "def capfirst" not in pack.text  # the module's other helpers wait their turn
+
+
+@pytest.mark.parametrize(
+    ("token", "is_dotted"),
+    [("django.utils.text.slugify", True), ("os.path", True), ("click.echo", True),
+     ("e.g", False), ("i.e", False), ("setup.py", False), ("notes.txt", False),
+     ("v1.2", False), ("slugify", False)],
+)  # fmt: skip
+def test_what_counts_as_a_dotted_path(token: str, is_dotted: bool) -> None:
+    assert dotted(token) is is_dotted
+
+
+def test_a_dotted_path_is_a_name_and_maps_to_module_files() -> None:
+    names, words = words_of("escape it with django.utils.html.escape, e.g. in a view")
+    assert {"django.utils.html.escape", "escape"} <= names
+    assert "e.g" not in names
+    assert {"django/utils/html.py", "django/utils/html/escape.py", "django/utils/__init__.py"} <= (
+        module_paths(names)
+    )
+
+
+def test_a_commit_of_a_whole_tree_is_not_recent(tmp_path: Path) -> None:
+    root = tmp_path / "r"
+    (root / "vendor").mkdir(parents=True)
+    for n in range(changes.RECENT_MAX_FILES + 1):
+        (root / "vendor" / f"m{n}.py").write_text(f"X = {n}\n")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "vendor a tree")
+    (root / "app.py").write_text("print(1)\n")
+    (root / "vendor" / "m1.py").write_text("X = 'one'\n")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "a change")
+    found = changes.GitChanges(root)
+    try:
+        changed, recent = found.result()
+    finally:
+        found.close()
+    assert recent == {"app.py", "vendor/m1.py"}
+    assert changed == frozenset()
