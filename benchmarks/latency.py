@@ -2,7 +2,7 @@
 
     python benchmarks/latency.py [--model M] [--repos django,click] [--quick] [--threads N]
         [--max-tokens N] [--out results.jsonl] [--data latency.toml] [--projects DIR]
-        [--langs shell,python,sql] [--no-in-process]
+        [--langs shell,python,sql] [--no-in-process] [--set KEY=VALUE ...]
 
 Every request runs the real CLI as the shell widget calls it (`codeassist gen --lang L --json
 -- "request"`, stdout piped, no stdin) in a checkout of a real project: sdists from the
@@ -21,7 +21,8 @@ The benchmark's server state is its own (a fresh CODEASSIST_HOME in /tmp, with l
 installed models and default settings); the context caches are built before the timing.
 `--threads N` pins this process and everything it starts to N CPUs. `--quick` runs a few
 requests per language (a smoke run: `--model smollm2-135m --quick`). `--langs` and
-`--no-in-process` narrow a run to what a change touched.
+`--no-in-process` narrow a run to what a change touched. `--set flash_attn=off` (repeatable)
+writes a setting into the benchmark's config: two runs compare two settings on the real path.
 """
 
 from __future__ import annotations
@@ -187,6 +188,8 @@ def main() -> None:
     p.add_argument("--projects", type=Path, default=PROJECTS, help="where projects are kept")
     p.add_argument("--langs", default=",".join(LANGS), help="comma-separated languages")
     p.add_argument("--no-in-process", action="store_true", help="skip table 3 (no server)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="a config setting for the benchmark's home (repeatable)")  # fmt: skip
     args = p.parse_args()
     args.langs = [lang for lang in args.langs.split(",") if lang]
     if unknown := set(args.langs) - set(LANGS):
@@ -197,7 +200,10 @@ def main() -> None:
         os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[: args.threads])
     model = args.model or config.load().model
     repos, asks = setup(args)
-    home = Home(model, paths.models_dir(), paths.cache_dir())
+    settings = dict(item.split("=", 1) for item in args.set if "=" in item)
+    if bad := [item for item in args.set if "=" not in item]:
+        p.error(f"--set takes KEY=VALUE, not {bad[0]!r}")
+    home = Home(model, paths.models_dir(), paths.cache_dir(), settings)
 
     def log(s: Sample) -> None:
         print(f"{s.path} {s.repo} {s.lang} {'ctx' if s.context else 'bare'} {s.wall:.2f}s "
@@ -223,7 +229,8 @@ def main() -> None:
         kit.cli(["serve", "--stop"], home.env(), Path.cwd(), timeout=60)
         home.remove()
     cpus = len(os.sched_getaffinity(0))
-    print(f"\nmodel {model}, {cpus} CPUs{' (quick)' if args.quick else ''}\n")
+    chosen = "".join(f", {k}={v}" for k, v in settings.items())
+    print(f"\nmodel {model}{chosen}, {cpus} CPUs{' (quick)' if args.quick else ''}\n")
     local_table = [*table(local), ""] if local else []
     print("\n".join([*table(served), "", *first_table(rows), "", *local_table]))
     print("\n".join(goals(served, rows)))

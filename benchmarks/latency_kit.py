@@ -1,8 +1,9 @@
 """The parts of benchmarks/latency.py: its own codeassist home, the CLI calls, the statistics.
 
 The benchmark's server state lives in a fresh home (`CODEASSIST_HOME`): its own config (the
-model to measure, nothing else), socket, prompt-cache store and context caches. The models
-are the installed ones: the home's data/models is a link to them, nothing is copied.
+model to measure and the settings given with --set, nothing else), socket, prompt-cache store
+and context caches. The models are the installed ones: the home's data/models is a link to
+them, nothing is copied.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -52,12 +54,16 @@ class Sample:
 class Home:
     """A fresh codeassist home for the benchmark, its models linked from the installed ones."""
 
-    def __init__(self, model: str, models: Path, cache_from: Path) -> None:
+    def __init__(
+        self, model: str, models: Path, cache_from: Path, settings: Mapping[str, str] | None = None
+    ) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="ca-lat-", dir="/tmp"))  # short socket paths
         (self.root / "data").mkdir()
         (self.root / "data" / "models").symlink_to(models.resolve(), target_is_directory=True)
         (self.root / "config").mkdir()
-        (self.root / "config" / "config.toml").write_text(f"model = {json.dumps(model)}\n")
+        chosen = {"model": json.dumps(model), **{k: _toml(v) for k, v in (settings or {}).items()}}
+        lines = [f"{k} = {v}" for k, v in chosen.items()]
+        (self.root / "config" / "config.toml").write_text("\n".join(lines) + "\n")
         self.cache = self.root / "cache"
         self.cache.mkdir()
         if (cache_from / "prefill.json").is_file():  # measured once per machine: not again here
@@ -78,6 +84,15 @@ class Home:
 
     def remove(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _toml(value: str) -> str:
+    """A --set value as TOML: as written when it is one (4096, true, "x"), else a string."""
+    try:
+        tomllib.loads(f"v = {value}")
+    except tomllib.TOMLDecodeError:
+        return json.dumps(value)
+    return value
 
 
 def cli(

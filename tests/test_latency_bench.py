@@ -34,11 +34,13 @@ def test_the_latency_benchmark_prints_its_tables(tmp_path: Path, small_model: Pa
     done = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "latency.py"), "--quick", "--model",
          "smollm2-135m", "--data", str(SMOKE), "--projects", str(tmp_path / "p"),
-         "--max-tokens", "24", "--threads", "1", "--out", str(out_file)],
+         "--max-tokens", "24", "--threads", "1", "--out", str(out_file),
+         "--set", "flash_attn=off", "--set", "n_ctx=2048"],
         capture_output=True, text=True, timeout=1400, env=os.environ, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     out = done.stdout
+    assert "model smollm2-135m, flash_attn=off, n_ctx=2048, 1 CPUs" in out  # its own config
     assert out.count("| path | repo | lang | n | wall median | wall p90 | ttft median |") == 2
     for path in ("server", "in-process"):
         table = rows(out, path)
