@@ -134,7 +134,8 @@ def request_context(
             facts = git_state(root.resolve())
             return RequestContext(part.text, part.tokens, empty, facts, "", [])
         own = max(0, budget - stable_budget(budget) - count(f"{OWN_HEAD}\n\n"))
-        pack = for_request(index, request, own, count, cwd, language, part.shown, changes)
+        pack = for_request(index, request, own, count, cwd, language, part.shown, changes,
+                           pointed=True)  # fmt: skip
         from codeassist.ctx.files import shown
 
         overview = [shown(p) for p in part.paths]  # names that are not UTF-8, as \xNN

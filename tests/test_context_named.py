@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from codeassist.backends.base import estimate_tokens
-from codeassist.context import ContextPack, build_context
+from codeassist.context import ContextPack, build_context, request_context
 from codeassist.ctx import changes
 from codeassist.ctx.signals import dotted, module_paths, words_of
 from tests.helpers.repos import git
@@ -86,6 +86,10 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     git(root, "init", "-q", "-b", "main")
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "import")
+    for n in range(changes.RECENT_COMMITS):  # the import is older than the recent commits
+        (root / "NEWS.txt").write_text(f"release {n}\n")
+        git(root, "add", "-A")
+        git(root, "commit", "-q", "-m", f"release {n}")
     return root
 
 
@@ -151,3 +155,21 @@ def test_a_commit_of_a_whole_tree_is_not_recent(tmp_path: Path) -> None:
         found.close()
     assert recent == {"app.py", "vendor/m1.py"}
     assert changed == frozenset()
+
+
+def test_the_request_part_holds_only_what_the_request_points_at(repo: Path) -> None:
+    """Beside the stable part (what the repository uses most), the request's own part adds no
+    definition for its rank alone: a request that points at nothing adds nothing."""
+    vague = request_context(repo, "make it nicer", "python", budget=160,
+                            count_tokens=estimate_tokens)  # fmt: skip
+    assert vague.specific.text == "" and vague.specific.files == []
+    assert vague.stable  # the overview still says what the repository has
+    named = request_context(repo, "read an ISO date with pkg.utils.dateparse", "python",
+                            budget=160, count_tokens=estimate_tokens)  # fmt: skip
+    assert "parse_date" not in named.stable
+    assert [f.reason for f in named.specific.files] == ["named in the request"] * len(
+        named.specific.files
+    )
+    assert "def parse_date(value):" in named.specific.text
+    ranked = build_context(repo, "make it nicer", budget=60, count_tokens=estimate_tokens)
+    assert ranked.files  # `codeassist context` on its own still ranks the whole repository

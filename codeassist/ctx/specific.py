@@ -33,9 +33,12 @@ def for_request(
     language: str | None,
     exclude: frozenset[tuple[str, int]] = frozenset(),
     changes: GitChanges | None = None,
+    pointed: bool = False,
 ) -> ContextPack:
     """The pack of `request` from an index; definitions in `exclude` are shown elsewhere;
-    `changes`: git's answer, asked for already (else asked here)."""
+    `changes`: git's answer, asked for already (else asked here). `pointed`: only files the
+    request points at (named, its words, changed, recent, the current folder), none for their
+    rank alone: beside a stable part, which shows what the repository uses most already."""
     from codeassist.ctx.changes import NONE, GitChanges
     from codeassist.ctx.files import shown
 
@@ -47,11 +50,12 @@ def for_request(
         if asked and changes is not None:
             changes.close()
     where = _relative(index.root, cwd)
-    key = _key(index, request, budget, count_tokens, where, language, exclude, changed, recent)
+    key = _key(index, request, budget, count_tokens, where, language, exclude, changed, recent,
+               pointed)  # fmt: skip
     found = _recall(key) if key else None
     if found is None:
         found = _ranked(index, request, budget, count_tokens, where, language, exclude,
-                        (changed, recent))  # fmt: skip
+                        (changed, recent), pointed)  # fmt: skip
         if key:
             _remember(key, found)
     notes = [shown(note) for note in index.notes]  # names that are not UTF-8, as \xNN
@@ -67,6 +71,7 @@ def _ranked(
     language: str | None,
     exclude: frozenset[tuple[str, int]],
     changes: tuple[frozenset[str], frozenset[str]],
+    pointed: bool,
 ) -> ContextPack:
     from codeassist.ctx.pack import pack
     from codeassist.ctx.rank import rank
@@ -75,7 +80,11 @@ def _ranked(
 
     signals = Signals(request, where, *changes, language)
     ranking = rank(index.files, signals, limit=max(budget, 1) + len(exclude), graph=index.graph)
-    tags = [t for t in ranking.tags if (t.path, t.index) not in exclude]
+    tags = [
+        t
+        for t in ranking.tags
+        if (t.path, t.index) not in exclude and (not pointed or t.path in ranking.reasons)
+    ]
     files = index.files
     if isinstance(files, TagMap):  # one cache query for the files the pack may show
         files.preload(dict.fromkeys(tag.path for tag in tags))
@@ -99,6 +108,7 @@ def _key(
     exclude: frozenset[tuple[str, int]],
     changed: frozenset[str],
     recent: frozenset[str],
+    pointed: bool,
 ) -> str:
     """The cache key of a request's part; "" when it is not to be kept (no counter key)."""
     from codeassist.ctx.index import rendering_version
@@ -107,7 +117,8 @@ def _key(
     if not index.state_key or getattr(count_tokens, "store", None) is None:
         return ""
     asked = (index.root.as_posix(), index.state_key, request, budget, counter, where, language,
-             sorted(exclude), sorted(changed), sorted(recent), rendering_version())  # fmt: skip
+             sorted(exclude), sorted(changed), sorted(recent), pointed,
+             rendering_version())  # fmt: skip
     return "request|" + hashlib.blake2b(repr(asked).encode(), digest_size=16).hexdigest()
 
 
