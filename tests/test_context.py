@@ -227,15 +227,15 @@ def test_context_off_is_the_decision_gen_makes(tmp_path: Path) -> None:
 
 
 def many_definitions(tmp_path: Path) -> Path:
-    """A git repository of 8 modules calling each other: far more overview than any budget."""
+    """A git repository of 12 modules calling each other: far more overview than any budget."""
     from tests.helpers.repos import git
 
     repo = tmp_path / "many"
     repo.mkdir()
-    for m in range(8):
-        defs = [f"def w{m}_{i}(x):\n    return w{(m + 1) % 8}_{i}(x)\n\n"
+    for m in range(12):
+        defs = [f"def w{m}_{i}(x):\n    return w{(m + 1) % 12}_{i}(x)\n\n"
                 f"class K{m}_{i}:\n    def meth(self):\n        return w{m}_{i}(1)\n"
-                for i in range(30)]  # fmt: skip
+                for i in range(40)]  # fmt: skip
         (repo / f"mod{m}.py").write_text("\n".join(defs))
     (repo / "schema.sql").write_text("CREATE TABLE w5 (id INT, name TEXT);\n")
     git(repo, "init", "-q", "-b", "main")
