@@ -39,7 +39,7 @@ class Config:
     # (spread 100, qwen2.5-coder-1.5b) 3 rows scored 74% against 78% without, 1.2 s slower.
     schema_rows: int = 0
     gpu_layers: int = -1  # -1: all layers when the build supports offload
-    flash_attn: str = "auto"  # on | off | auto: on where layers are offloaded (docs/cpu.md)
+    flash_attn: str = "on"  # on | off | auto (on where layers are offloaded); docs/cpu.md
     kv_cache_type: str = "f16"  # f16 | q8_0 | q4_0 (quantized caches turn flash attention on)
     # Prompt-lookup decoding at temperature 0: on | off | auto (on with a GPU where it keeps
     # the output bit-identical; see LlamaCppBackend.exact_batch).

@@ -43,7 +43,7 @@ class LlamaCppBackend:
         *,
         n_ctx: int = 4096,
         gpu_layers: int = -1,
-        flash_attn: str = "auto",
+        flash_attn: str = "on",
         kv_type: str = "f16",
         prefill_mode: str = "off",
         speculation: Speculation = NO_SPECULATION,

@@ -39,7 +39,7 @@ class LoadSettings:
 
     n_ctx: int = 4096
     gpu_layers: int = -1
-    flash_attn: str = "auto"  # on | off | auto (on where layers are offloaded to a GPU)
+    flash_attn: str = "on"  # on | off | auto (on where layers are offloaded to a GPU)
     kv_type: str = "f16"  # f16 | q8_0 | q4_0 (a quantized V cache needs flash attention)
     prefill: str = "off"  # on | off | auto: prompts through unrepacked weights on a CPU
     n_seq: int = MAX_CANDIDATES  # sequences decoded side by side (LlamaCppBackend.complete_many)
