@@ -11,7 +11,11 @@ import pytest
 from codeassist.backends.base import estimate_tokens
 from codeassist.context import ContextPack, build_context, request_context
 from codeassist.ctx import changes
-from codeassist.ctx.signals import dotted, module_paths, words_of
+from codeassist.ctx.index import build_index
+from codeassist.ctx.pack import pack
+from codeassist.ctx.rank import RankedTag
+from codeassist.ctx.signals import dotted, module_paths, modules_named, words_of
+from codeassist.ctx.tags import FileTags
 from tests.helpers.repos import git
 
 TEXT = '''\
@@ -78,6 +82,8 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "pkg" / "utils" / "text.py").write_text(TEXT)
     (root / "pkg" / "utils" / "dateparse.py").write_text(DATEPARSE)
     (root / "pkg" / "template" / "filters.py").write_text(FILTERS)
+    (root / "pkg" / "utils" / "proc.py").write_text("def run(*argv):\n    return argv\n")
+    (root / "pkg" / "jobs.py").write_text("from pkg.utils.proc import run\n\nrun('make')\n")
     for n in range(8):  # users of the filters and text helpers: the graph ranks those high
         (root / "pkg" / f"view{n}.py").write_text(
             "from pkg.template.filters import date, time\nfrom pkg.utils.text import capfirst\n\n"
@@ -129,11 +135,34 @@ def test_what_counts_as_a_dotted_path(token: str, is_dotted: bool) -> None:
 
 def test_a_dotted_path_is_a_name_and_maps_to_module_files() -> None:
     names, words = words_of("escape it with django.utils.html.escape, e.g. in a view")
-    assert {"django.utils.html.escape", "escape"} <= names
+    assert "django.utils.html.escape" in names
     assert "e.g" not in names
-    assert {"django/utils/html.py", "django/utils/html/escape.py", "django/utils/__init__.py"} <= (
+    assert {"django/utils/html.py", "django/utils/html/escape.py", "django/__init__.py"} <= (
         module_paths(names)
     )
+    assert "django.py" not in module_paths(names)  # a first part alone: only a package
+
+
+def test_a_dotted_path_names_its_attribute_only_where_its_module_is_here(repo: Path) -> None:
+    graph = build_index(repo).graph
+    assert graph is not None
+    found = modules_named(graph, {"pkg.utils.text.Truncator", "os.path.join", "json.dumps"})
+    assert [(sorted(graph.paths[f] for f in m.files), m.attribute) for m in found] == [
+        (["pkg/utils/text.py"], "Truncator")
+    ]
+    package = modules_named(graph, {"pkg.capfirst"})  # a package's own name
+    assert [(sorted(graph.paths[f] for f in m.files), m.attribute) for m in package] == [
+        (["pkg/__init__.py"], "capfirst")
+    ]
+
+
+def test_a_dotted_path_from_elsewhere_pulls_in_nothing_new(repo: Path) -> None:
+    """`subprocess.run`: no module of the repository, so `run` stays a plain word (too short to
+    look for) rather than a name of the request, which would bring pkg/utils/proc.py's `run`."""
+    with_path = own_part(repo, "start the worker with subprocess.run")
+    without = own_part(repo, "start the worker")
+    assert with_path.text == without.text
+    assert "def run" not in with_path.text
 
 
 def test_a_commit_of_a_whole_tree_is_not_recent(tmp_path: Path) -> None:
@@ -173,3 +202,30 @@ def test_the_request_part_holds_only_what_the_request_points_at(repo: Path) -> N
     assert "def parse_date(value):" in named.specific.text
     ranked = build_context(repo, "make it nicer", budget=60, count_tokens=estimate_tokens)
     assert ranked.files  # `codeassist context` on its own still ranks the whole repository
+
+
+def test_a_one_word_package_counts_only_near_the_top(tmp_path: Path) -> None:
+    """`json.dumps` names a `json` package at the top (or under src/), not tests/db/json/."""
+    root = tmp_path / "r"
+    for folder in ("tests/db/json", "src/mylib"):
+        (root / folder).mkdir(parents=True)
+        (root / folder / "__init__.py").write_text("def dumps(value):\n    return value\n")
+    graph = build_index(root).graph
+    assert graph is not None
+    assert modules_named(graph, {"json.dumps"}) == []
+    found = modules_named(graph, {"mylib.dumps"})
+    assert [([graph.paths[f] for f in m.files], m.attribute) for m in found] == [
+        (["src/mylib/__init__.py"], "dumps")
+    ]
+
+
+def test_a_definition_too_large_alone_is_passed_over() -> None:
+    """A long typed signature that alone overflows the request's part does not leave it empty."""
+    long = "def secho(" + ", ".join(f"arg{i}: t.Optional[t.Any] = None" for i in range(20)) + "):"
+    defs = (("secho", "function", 1, 0, -1, long, ""),
+            ("style", "function", 9, 0, -1, "def style(text):", ""))  # fmt: skip
+    files = {"m.py": FileTags("python", defs)}
+    tags = [RankedTag("m.py", 0, 2.0), RankedTag("m.py", 1, 1.0)]
+    assert pack(tags, files, 30, estimate_tokens).text == ""  # as the overview packs
+    kept = pack(tags, files, 30, estimate_tokens, pass_over=8)
+    assert kept.text == "m.py:\n  def style(text):\n"

@@ -79,9 +79,14 @@ def pack(
     budget: int,
     count: CountTokens,
     by_path: bool = False,
+    pass_over: int = 0,
 ) -> Packed:
     """The most top-ranked tags whose rendering is at most `budget` tokens (`by_path`: files in
-    path order, so that an edit changes the text only from the edited file's block on)."""
+    path order, so that an edit changes the text only from the edited file's block on).
+    `pass_over`: up to this many leading tags too large for the budget on their own are left
+    out (`used` then counts from the first one kept), rather than leaving the text empty."""
+    while pass_over > 0 and tags and count(join(render(tags[:1], files, by_path))) > budget:
+        tags, pass_over = tags[1:], pass_over - 1
     best = Packed("", 0, [])
     low, high = 1, min(len(tags), max(budget, 0))
     while low <= high:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from codeassist.ctx.graph import Graph
     from codeassist.ctx.overview import Overview
 
-OWN_SHARE = 0.08  # of the context budget, for the request's own part; the rest: the overview
+OWN_SHARE = 0.10  # of the context budget, for the request's own part; the rest: the overview
 OWN_LEAST = 64  # tokens the request's own part gets at least (half the budget at most)
 OVERVIEW_HEAD = "The most used definitions in the repository:"
 SCHEMA_HEAD = "Database schema found in the repository:"

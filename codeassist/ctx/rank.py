@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from codeassist.ctx.graph import Graph, build_graph
-from codeassist.ctx.signals import Signals, restart, words_of
+from codeassist.ctx.signals import Signals, modules_named, restart, words_of
 from codeassist.ctx.tags import SCOPE_KINDS, FileTags
 
 DAMPING = 0.85
@@ -67,13 +67,15 @@ def rank(
 
     g = graph if graph is not None else build_graph(files)
     tokens, words = words_of(signals.request)
+    modules = modules_named(g, tokens)
+    tokens |= {m.attribute for m in modules if m.attribute}  # slugify of django.utils.text.slugify
     mentioned = [u for u in map(g.find, tokens) if u is not None]
     weight = g.base.copy()
     if mentioned:
         targets = g.node_of[np.asarray(mentioned)]
         hit = np.isin(g.dst, targets[targets >= 0]) & (g.src < len(g.paths))
         weight[hit] *= WEIGHT_MENTIONED
-    start = restart(g, signals, tokens, words)
+    start = restart(g, signals, tokens, words, modules)
     r = _walk(g, weight, start.weights)
     scores = _scores(g, r)
     # What the request points at itself comes first: a named class's members in a named file,

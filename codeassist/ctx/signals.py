@@ -109,14 +109,15 @@ class Restart:
 
 
 def words_of(request: str) -> tuple[set[str], set[str]]:
-    """Names written like code (snake_case, CamelCase, `quoted`, call(), a dotted path's last
-    part), and plain words; a dotted path itself (`django.utils.text.slugify`) is a name."""
+    """Names written like code (snake_case, CamelCase, `quoted`, call(), a dotted path:
+    `django.utils.text.slugify`, resolved against the repository by `modules_named`), and
+    plain words."""
     names: set[str] = set(re.findall(r"`([^`\s]+)`", request))
     words: set[str] = set()
     for position, match in enumerate(re.finditer(r"[A-Za-z_][A-Za-z0-9_.]*(\()?", request)):
         token = match.group(0).rstrip("(.")
         if dotted(token):
-            names.update((token, token.rsplit(".", 1)[1]))  # the module path, the name in it
+            names.add(token)
         for part in {token, *token.split(".")}:
             looks_like_code = (
                 "_" in part
@@ -150,22 +151,69 @@ def dotted(token: str) -> bool:
 
 
 def module_paths(tokens: set[str]) -> set[str]:
-    """The files a dotted path may name, longest first per path: `django.utils.text.slugify`
-    gives django/utils/text/slugify.py, django/utils/text.py, django/utils.py and each as a
-    package's __init__.py (the first one the repository has counts: see _point_files)."""
+    """The files a dotted path may name: `django.utils.text.slugify` gives
+    django/utils/text/slugify.py, django/utils/text.py, django/utils.py, each as a package's
+    __init__.py too, and django/__init__.py (a first part alone names only a package)."""
     found: set[str] = set()
     for token in filter(dotted, tokens):
         parts = token.split(".")
-        for n in range(len(parts), 1, -1):
+        for n in range(len(parts), 0, -1):
             base = "/".join(parts[:n])
-            found.update((f"{base}.py", f"{base}/__init__.py"))
+            found.update(
+                (f"{base}.py", f"{base}/__init__.py") if n > 1 else (f"{base}/__init__.py",)
+            )
     return found
 
 
-def restart(g: Graph, signals: Signals, tokens: set[str], words: set[str]) -> Restart:
-    """The restart weights for a request's names (`tokens`), `words` and other `signals`."""
+@dataclass(frozen=True)
+class Module:
+    """A dotted path of the request found in the repository: the files of its longest part
+    that is a module here, and the name right after that part ("" where the path ends there)."""
+
+    files: tuple[int, ...]
+    attribute: str
+
+
+def modules_named(g: Graph, tokens: set[str]) -> list[Module]:
+    """The request's dotted paths that lead into this repository (`django.utils.text.slugify`
+    in Django: django/utils/text.py, `slugify`); `os.path.join` leads nowhere here, so its
+    parts stay plain words. One pass over the paths, and none without a dotted path."""
+    wanted = module_paths(tokens)
+    if not wanted:
+        return []
+    ends = tuple(f"/{m}" for m in wanted)
+    as_module: dict[str, list[int]] = {}  # a module file's path in the request → its files
+    for f, path in enumerate(g.paths):
+        if path in wanted or path.endswith(ends):
+            for m in wanted:
+                if path == m or (path.endswith(f"/{m}") and _deep_enough(path, m)):
+                    as_module.setdefault(m, []).append(f)
+    found = []
+    for token in sorted(filter(dotted, tokens)):
+        parts = token.split(".")
+        for n in range(len(parts), 0, -1):
+            base = "/".join(parts[:n])
+            hits = as_module.get(f"{base}.py", []) + as_module.get(f"{base}/__init__.py", [])
+            if hits:
+                found.append(Module(tuple(hits), parts[n] if n < len(parts) else ""))
+                break
+    return found
+
+
+def _deep_enough(path: str, module: str) -> bool:
+    """A package named by one word (`json` of `json.dumps`) counts at the top of the
+    repository or one folder down (src/click/__init__.py), not anywhere (tests/json/)."""
+    one_word = module.endswith("/__init__.py") and module.count("/") == 1
+    return not one_word or path.count("/") <= 2
+
+
+def restart(
+    g: Graph, signals: Signals, tokens: set[str], words: set[str], modules: list[Module]
+) -> Restart:
+    """The restart weights for a request's names (`tokens`), `words`, the `modules` its dotted
+    paths name, and other `signals`."""
     seeds = _Seeds(g.size)
-    _point_files(seeds, g, tokens, signals)
+    _point_files(seeds, g, tokens, signals, modules)
     _point_names(seeds, g, tokens, words)
     inside = _point_inside_names(seeds, g, words)
     reasons = {p: why.text for p, why in seeds.reasons.items()}
@@ -205,25 +253,21 @@ class _Seeds:
         return restart
 
 
-def _point_files(seeds: _Seeds, g: Graph, tokens: set[str], signals: Signals) -> None:
-    """Files named in the request, changed, recent, under the current folder, in the language.
+def _point_files(
+    seeds: _Seeds, g: Graph, tokens: set[str], signals: Signals, modules: list[Module]
+) -> None:
+    """Files named in the request (by path or dotted module), changed, recent, under the
+    current folder, in the language.
 
     One pass each over the sorted paths and languages; none per file in Python.
     """
     paths = g.paths
     request, ends = signals.request, tuple(f"/{t}" for t in tokens)
-    modules = module_paths(tokens)
-    module_ends = tuple(f"/{m}" for m in modules)
-    as_module: dict[str, list[int]] = {}  # module file → the files that are it
     for f, path in enumerate(paths):
         if (len(path) > 3 and path in request) or path in tokens or path.endswith(ends):
             seeds.point(Signal.NAMED, f)
             seeds.why(path, Priority.PATH_NAMED)
-        elif path in modules or path.endswith(module_ends):
-            for m in modules:
-                if path == m or path.endswith(f"/{m}"):
-                    as_module.setdefault(m, []).append(f)
-    for f in _longest_modules(tokens, as_module):
+    for f in (f for module in modules for f in module.files):
         seeds.point(Signal.NAMED, f)
         seeds.why(paths[f], Priority.PATH_NAMED)
     for signal, chosen, priority in (
@@ -243,21 +287,6 @@ def _point_files(seeds: _Seeds, g: Graph, tokens: set[str], signals: Signals) ->
     wanted = LANGUAGE_FILES.get(signals.language or "", set())
     for f in [f for f, lang in enumerate(g.languages) if lang in wanted] if wanted else []:
         seeds.point(Signal.LANGUAGE, f)
-
-
-def _longest_modules(tokens: set[str], as_module: dict[str, list[int]]) -> list[int]:
-    """Per dotted path of the request, the files of its longest part that is a module here:
-    django/utils/text.py for `django.utils.text.slugify`, not django/utils/__init__.py too."""
-    found: list[int] = []
-    for token in sorted(filter(dotted, tokens)):
-        parts = token.split(".")
-        for n in range(len(parts), 1, -1):
-            base = "/".join(parts[:n])
-            hits = as_module.get(f"{base}.py", []) + as_module.get(f"{base}/__init__.py", [])
-            if hits:
-                found += hits
-                break
-    return found
 
 
 def _point_names(seeds: _Seeds, g: Graph, tokens: set[str], words: set[str]) -> None:

@@ -15,6 +15,10 @@ from typing import TYPE_CHECKING
 
 from codeassist.context import ContextFile, ContextPack
 
+# Leading definitions too large for the request's part on their own (a long typed signature)
+# that are passed over for the next ones, rather than leaving the part empty.
+PASS_OVER = 8
+
 if TYPE_CHECKING:
     from codeassist.ctx.changes import GitChanges
     from codeassist.ctx.graph import Graph
@@ -89,7 +93,7 @@ def _ranked(
     if isinstance(files, TagMap):  # one cache query for the files the pack may show
         files.preload(dict.fromkeys(tag.path for tag in tags))
     try:
-        packed = pack(tags, files, budget, count_tokens)
+        packed = pack(tags, files, budget, count_tokens, pass_over=PASS_OVER)
         schema = "" if language not in (None, "sql") else _schema(files, index.graph)
     finally:
         if isinstance(files, TagMap):
