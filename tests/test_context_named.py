@@ -37,6 +37,10 @@ class Truncator:
     def chars(self, num, truncate=None):
         return self.text[:num]
 
+    def _text_chars(self, length, truncate):
+        """Truncate a string after a certain number of chars."""
+        return self.text[:length]
+
     def words(self, num, truncate=None, html=False):
         """Truncate a string after a certain number of words."""
         return " ".join(self.text.split()[:num])
@@ -121,6 +125,7 @@ def test_a_named_class_brings_its_members_first(repo: Path) -> None:
     assert "class Truncator:" in pack.text
     assert "def words(self, num, truncate=None, html=False):" in pack.text
     assert "def capfirst" not in pack.text  # the module's other helpers wait their turn
+    assert "_text_chars" not in pack.text  # a private helper of the class, too
 
 
 @pytest.mark.parametrize(
@@ -229,3 +234,14 @@ def test_a_definition_too_large_alone_is_passed_over() -> None:
     assert pack(tags, files, 30, estimate_tokens).text == ""  # as the overview packs
     kept = pack(tags, files, 30, estimate_tokens, pass_over=8)
     assert kept.text == "m.py:\n  def style(text):\n"
+
+
+def test_a_named_class_brings_its_public_members_not_its_private_helpers(repo: Path) -> None:
+    from codeassist.ctx.rank import rank
+    from codeassist.ctx.signals import Signals
+
+    index = build_index(repo)
+    request = "cut a text down to 10 words with pkg.utils.text.Truncator"
+    ranking = rank(index.files, Signals(request, language="python"), graph=index.graph)
+    names = [index.files[t.path].definitions[t.index].name for t in ranking.tags]
+    assert set(names[:3]) == {"Truncator", "chars", "words"}  # the class and what users call

@@ -97,7 +97,7 @@ def rank(
 
 
 def _members(g: Graph, files: Mapping[str, FileTags], mentioned: list[int]) -> list[int]:
-    """The definitions of the classes (and other scopes) the request names, with their
+    """The definitions of the classes (and other scopes) the request names, with their public
     members; names defined in more than MEMBERS_OF files are too common to say which."""
     found: list[int] = []
     for u in mentioned:
@@ -110,9 +110,15 @@ def _members(g: Graph, files: Mapping[str, FileTags], mentioned: list[int]) -> l
             offset = int(g.def_offset[f])
             for i, d in enumerate(defs):
                 if d.name == g.unique[u] and d.kind in SCOPE_KINDS:
-                    inside = [offset + j for j, m in enumerate(defs) if m.parent == i]
+                    inside = [offset + j for j, m in enumerate(defs) if m.parent == i
+                              and not _private(m.name)]  # fmt: skip
                     found += [offset + i, *inside]
     return found
+
+
+def _private(name: str) -> bool:
+    """`_helper`, not `__init__`: a member the class's users do not call."""
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
 
 
 def _walk(g: Graph, weight: Any, restart: Any) -> Any:
