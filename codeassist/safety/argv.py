@@ -167,9 +167,22 @@ def word_nodes(node: Node) -> list[Node]:
     for child in node.children:
         if child.type == "command_name":
             nodes.extend(child.children)
-        elif child.type in ARG_NODES:
+        elif child.type in ARG_NODES and not _descriptor(child):
             nodes.append(child)
     return nodes
+
+
+def _descriptor(node: Node) -> bool:
+    """Is this the 0 of `sh 0< FILE`? tree-sitter-bash reads it as the command's last
+    argument, the redirect after it; bash reads `0<` as one redirect, of descriptor 0."""
+    after = node.parent.next_sibling if node.parent is not None else None
+    return (
+        node.type == "number"
+        and node.next_sibling is None
+        and after is not None
+        and after.type.endswith("_redirect")
+        and after.start_byte == node.end_byte
+    )
 
 
 def words_of(node: Node) -> list[tuple[str, str]]:

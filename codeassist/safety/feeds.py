@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 SCRIPTING = frozenset({"python", "python3", "perl", "ruby", "node", "php"})
 DOWNLOADERS = frozenset({"curl", "wget", "fetch", "aria2c", "http", "https", "xh", "xhs"})
 SOURCING = frozenset({"source", ".", "eval"})
+STDIN_FILES = frozenset({"/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"})  # a script path: the input
 _SHOWN = 80  # characters of a decoded script quoted in a reason
 
 
@@ -52,11 +53,20 @@ def runs_stdin(cmd: Command) -> bool:
     """Does this command execute the script it reads on standard input?"""
     if cmd.name in SHELLS:
         letters, operands = shell_options(cmd.args)  # `bash -s -- ARG` reads it, `bash f` not
-        return "c" not in letters and ("s" in letters or not operands)
+        reads = "s" in letters or not operands or operands[0] in STDIN_FILES
+        return "c" not in letters and reads
+    if cmd.name in ("source", "."):  # `source /dev/stdin`
+        return bool(cmd.args) and cmd.args[0] in STDIN_FILES
     if cmd.name in SCRIPTING:
         positional = [a for a in cmd.args if not a.startswith("-") or a == "-"]
-        return not positional or positional[0] == "-" and not {"-c", "-e", "-m"} & set(cmd.args)
+        reads = not positional or positional[0] == "-" or positional[0] in STDIN_FILES
+        return reads and not {"-c", "-e", "-m"} & set(cmd.args)
     return False
+
+
+def reads_code(cmd: Command) -> bool:
+    """Does this command run its standard input as shell code (which the rules can read)?"""
+    return cmd.name not in SCRIPTING and runs_stdin(cmd)
 
 
 def downloads(node: Node) -> bool:
@@ -129,7 +139,7 @@ def stdin_script(node: Node, depth: int, line: Line) -> list[Finding]:
     """`bash < FILE` runs FILE as `bash FILE` does: a process substitution is judged as it is
     there; the network (/dev/tcp) is a download."""
     cmd = head(node)
-    if cmd is None or not runs_stdin(cmd) or not (cmd.name in SHELLS or cmd.name in SCRIPTING):
+    if cmd is None or not runs_stdin(cmd):
         return []
     inputs = [r for r in node.children if r.type == "file_redirect"
               and any(c.type == "<" for c in r.children) and _on_stdin(r)]  # fmt: skip
@@ -180,7 +190,7 @@ def heredoc_script(node: Node, depth: int) -> list[Finding]:
     from codeassist.safety.shell import findings
 
     cmd = head(node)
-    if cmd is None or not runs_stdin(cmd) or cmd.name not in SHELLS:
+    if cmd is None or not reads_code(cmd):
         return []
     bodies = [n for n in syntax.walk(node) if n.type == "heredoc_body"]
     return [f for body in bodies for f in findings(text(body), depth + 1)]

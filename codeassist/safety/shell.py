@@ -113,7 +113,7 @@ def _command(node: Node, found: list[Finding], depth: int, line: Line) -> None:
         script
     ):  # `bash <(echo cm0gLXJmIH4= | base64 -d)`
         found.extend(feeds.substituted(cmd, script, depth, line))
-    if name in SHELLS and feeds.runs_stdin(cmd) and depth < MAX_DEPTH:  # `sh <<< 'SCRIPT'`
+    if feeds.reads_code(cmd) and depth < MAX_DEPTH:  # `sh <<< 'SCRIPT'`
         strings = [c.named_children[-1] for c in node.children
                    if c.type == "herestring_redirect" and c.named_children]  # fmt: skip
         for string in strings:
