@@ -245,3 +245,47 @@ def test_a_named_class_brings_its_public_members_not_its_private_helpers(repo: P
     ranking = rank(index.files, Signals(request, language="python"), graph=index.graph)
     names = [index.files[t.path].definitions[t.index].name for t in ranking.tags]
     assert set(names[:3]) == {"Truncator", "chars", "words"}  # the class and what users call
+
+
+def test_a_definition_named_one_by_one_is_the_request_part_alone(repo: Path) -> None:
+    """`pkg.utils.dateparse.parse_duration` names one function: the part shows it alone, not
+    its module's other functions (fewer tokens for the server to evaluate)."""
+
+    def part(request: str) -> str:
+        return request_context(repo, request, "python", budget=160,
+                               count_tokens=estimate_tokens).specific.text  # fmt: skip
+
+    one = part("read a duration with pkg.utils.dateparse.parse_duration")
+    assert one == (
+        "pkg/utils/dateparse.py:\n  def parse_duration(value):\n"
+        "    # Parse a duration string and return a datetime.timedelta.\n"
+    )
+    assert "def parse_date(" in part("read a duration with pkg.utils.dateparse")  # the control
+    assert part("read a time of day with parse_time") == (
+        "pkg/utils/dateparse.py:\n  def parse_time(value):\n"
+        "    # Parse a string and return a datetime.time.\n"
+    )
+    assert "parse_time" not in part("read a time of day with parse time")  # plain words
+
+
+def test_a_capitalized_word_does_not_count_one_by_one(repo: Path) -> None:
+    """`Truncator` may be a word capitalized: it comes first, and the rest still counts."""
+    text = request_context(repo, "cut words with a Truncator", "python", budget=160,
+                           count_tokens=estimate_tokens).specific.text  # fmt: skip
+    assert "class Truncator:" in text and "def add_truncation_text(" in text
+
+
+def test_what_the_part_shows_is_worth_showing() -> None:
+    """A function's local helper and a second definition of a name in one scope (a typed
+    overload, a property's setter) say nothing more."""
+    from codeassist.ctx.pack import worth_showing
+
+    defs = (("Group", "class", 1, 0, -1, "class Group:", ""),
+            ("group", "method", 2, 1, 0, "def group(self, f: F) -> G:", ""),
+            ("group", "method", 4, 1, 0, "def group(self, *a: t.Any) -> G:", ""),
+            ("test_it", "function", 9, 0, -1, "def test_it():", ""),
+            ("command", "function", 10, 1, 3, "def command():", ""))  # fmt: skip
+    files = {"m.py": FileTags("python", defs)}
+    tags = [RankedTag("m.py", i, 1.0) for i in range(5)]
+    kept = [files["m.py"].definitions[t.index].signature for t in worth_showing(tags, files)]
+    assert kept == ["class Group:", "def group(self, f: F) -> G:", "def test_it():"]

@@ -19,10 +19,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from codeassist.ctx.graph import Graph
-from codeassist.ctx.pack import CountTokens, pack
+from codeassist.ctx.pack import CountTokens, pack, worth_showing
 from codeassist.ctx.rank import RankedTag, rank
 from codeassist.ctx.signals import Signals
-from codeassist.ctx.tags import SCOPE_KINDS, FileTags
+from codeassist.ctx.tags import FileTags
 
 BUCKETS_PER_DOUBLING = 4
 CANDIDATES_PER_TOKEN = 2  # definitions ranked per token of budget (the pack uses fewer)
@@ -63,19 +63,10 @@ def overview(
     tags = [t for t in tags if not TESTS.search(t.path)]
     if hasattr(files, "preload"):  # one cache query for the files the pack may show
         files.preload(dict.fromkeys(tag.path for tag in tags))
-    tags = [t for t in tags if not _nested(files[t.path], t.index)]
+    tags = worth_showing(tags, files)
     packed = pack(tags, files, budget, count, by_path=True)
     shown = frozenset((t.path, t.index) for t in tags[: packed.used])
     return Overview(packed.text, packed.tokens, shown, [b.path for b in packed.blocks])
-
-
-def _nested(tagged: FileTags, index: int) -> bool:
-    """A definition inside a function (a helper of its body): not part of an overview."""
-    defs = tagged.definitions
-    d = defs[index] if index < len(defs) else None
-    if d is None or d.parent < 0 or d.kind == "column":  # a column is shown as its table
-        return False
-    return defs[d.parent].kind not in SCOPE_KINDS
 
 
 def _stable_key(tag: RankedTag) -> tuple[int, str, int]:

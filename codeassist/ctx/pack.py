@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from codeassist.ctx.files import shown
 from codeassist.ctx.rank import RankedTag
-from codeassist.ctx.tags import COMMENT, Definition, FileTags
+from codeassist.ctx.tags import COMMENT, SCOPE_KINDS, Definition, FileTags
 
 CountTokens = Callable[[str], int]
 INDENT = "  "
@@ -39,6 +39,25 @@ def _owner(defs: Sequence[Definition], index: int) -> int:
     """A column is shown as its table."""
     d = defs[index]
     return d.parent if d.kind == "column" and d.parent >= 0 else index
+
+
+def worth_showing(tags: Sequence[RankedTag], files: Mapping[str, FileTags]) -> list[RankedTag]:
+    """`tags` without the definitions that tell a reader nothing more: one nested in a function
+    (a helper of its body), and a name's second definition in the same scope of a file (the
+    overloads of a typed signature, a property's setter)."""
+    seen: set[tuple[str, int, str]] = set()
+    kept = []
+    for tag in tags:
+        defs = files[tag.path].definitions
+        d = defs[tag.index] if tag.index < len(defs) else None
+        if d is None or (
+            d.parent >= 0 and d.kind != "column" and defs[d.parent].kind not in SCOPE_KINDS
+        ):
+            continue
+        if (tag.path, d.parent, d.name) not in seen:
+            seen.add((tag.path, d.parent, d.name))
+            kept.append(tag)
+    return kept
 
 
 def render(

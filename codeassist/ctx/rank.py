@@ -7,7 +7,9 @@ directory, files changed in the working tree or in recent commits. A definition 
 the rank of its name (shared among the files defining it) plus a share of its file's rank.
 Definitions in a file the request names (its path, or a dotted module path: `django.utils.
 dateparse`), and a class the request names with its members (`Truncator`: its `words` and
-`chars`), come before all others: the user pointed there.
+`chars`), come before all others: the user pointed there. Before those still come the
+definitions the request names one by one (`exact`): a name written like code, or the name
+after a dotted module path (`slugify` of `django.utils.text.slugify`: the one in text.py).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from codeassist.ctx.graph import Graph, build_graph
-from codeassist.ctx.signals import Signals, modules_named, restart, words_of
+from codeassist.ctx.signals import Module, Signals, modules_named, restart, words_of
 from codeassist.ctx.tags import SCOPE_KINDS, FileTags
 
 DAMPING = 0.85
@@ -46,6 +48,7 @@ class Ranking:
     tags: list[RankedTag]  # best first
     file_rank: dict[str, float]  # path → the walk's rank of the file
     reasons: dict[str, str] = field(default_factory=dict)  # path → why the request points at it
+    exact: frozenset[tuple[str, int]] = frozenset()  # (path, index): named one by one
 
     def why(self, path: str) -> str:
         """Why `path` is in the context: what the request points at, else its rank."""
@@ -68,6 +71,7 @@ def rank(
     g = graph if graph is not None else build_graph(files)
     tokens, words = words_of(signals.request)
     modules = modules_named(g, tokens)
+    exact = _exact(g, files, {t for t in tokens if _spelled(t, signals.request)}, modules)
     tokens |= {m.attribute for m in modules if m.attribute}  # slugify of django.utils.text.slugify
     mentioned = [u for u in map(g.find, tokens) if u is not None]
     weight = g.base.copy()
@@ -78,12 +82,13 @@ def rank(
     start = restart(g, signals, tokens, words, modules)
     r = _walk(g, weight, start.weights)
     scores = _scores(g, r)
-    # What the request points at itself comes first: a named class's members in a named file,
-    # then either, then the rest; best first within each.
+    # What the request points at itself comes first: what it names one by one, then a named
+    # class's members in a named file, then either, then the rest; best first within each.
     tier = np.zeros(len(scores))
     if start.named:
         tier += np.isin(np.asarray(g.paths, dtype=object), list(start.named))[g.def_file]
     tier[_members(g, files, mentioned)] += 1
+    tier[exact] += 3
     scores = scores + tier * (scores.max(initial=0.0) + 1.0)
     order = np.argsort(-scores, kind="stable")
     if limit is not None:
@@ -93,7 +98,8 @@ def rank(
         for k, f in zip(order.tolist(), g.def_file[order].tolist(), strict=True)
     ]
     file_rank = dict(zip(g.paths, r[: len(g.paths)].tolist(), strict=True))
-    return Ranking(tags, file_rank, start.reasons)
+    named = frozenset((g.paths[g.def_file[k]], int(k - g.def_offset[g.def_file[k]])) for k in exact)
+    return Ranking(tags, file_rank, start.reasons, named)
 
 
 def _members(g: Graph, files: Mapping[str, FileTags], mentioned: list[int]) -> list[int]:
@@ -102,17 +108,61 @@ def _members(g: Graph, files: Mapping[str, FileTags], mentioned: list[int]) -> l
     found: list[int] = []
     for u in mentioned:
         owners = g.files_defining(u)
-        if len(owners) > MEMBERS_OF:
-            continue
-        for f in owners:
-            tags = files.get(g.paths[f])
-            defs = tags.definitions if tags is not None else ()
-            offset = int(g.def_offset[f])
-            for i, d in enumerate(defs):
-                if d.name == g.unique[u] and d.kind in SCOPE_KINDS:
-                    inside = [offset + j for j, m in enumerate(defs) if m.parent == i
-                              and not _private(m.name)]  # fmt: skip
-                    found += [offset + i, *inside]
+        if len(owners) <= MEMBERS_OF:
+            found += _defined(g, files, u, owners, scopes_only=True)
+    return found
+
+
+def _exact(
+    g: Graph, files: Mapping[str, FileTags], names: set[str], modules: list[Module]
+) -> list[int]:
+    """The definitions the request names one by one, a class with its public members: the name
+    after a dotted module path, in that module's files (`slugify` of django.utils.text.slugify);
+    else that name, or one written like code, where MEMBERS_OF files or fewer define it."""
+    found: list[int] = []
+    names = set(names)
+    for m in modules:
+        u = g.find(m.attribute) if m.attribute else None
+        there = _defined(g, files, u, list(m.files), scopes_only=False) if u is not None else []
+        found += there
+        if m.attribute and not there:
+            names.add(m.attribute)
+    for name in sorted(names):
+        u = g.find(name)
+        owners = g.files_defining(u) if u is not None else []
+        if u is not None and len(owners) <= MEMBERS_OF:
+            found += _defined(g, files, u, owners, scopes_only=False)
+    return found
+
+
+def _spelled(name: str, request: str) -> bool:
+    """Whether the request spells `name` as only code is spelled (`slug_field`, `JsonResponse`,
+    `slugify`, slugify()), not as a word that may only be capitalized (`Order`)."""
+    return (
+        "_" in name
+        or any(c.isupper() for c in name[1:])
+        or f"`{name}`" in request
+        or (f"{name}(" in request)
+    )
+
+
+def _defined(
+    g: Graph, files: Mapping[str, FileTags], u: int, owners: list[int], scopes_only: bool
+) -> list[int]:
+    """Name `u`'s definitions in the files `owners` (`scopes_only`: its classes and other
+    scopes alone), each scope with its public members."""
+    found: list[int] = []
+    for f in owners:
+        tags = files.get(g.paths[f])
+        defs = tags.definitions if tags is not None else ()
+        offset = int(g.def_offset[f])
+        for i, d in enumerate(defs):
+            if d.name != g.unique[u] or (scopes_only and d.kind not in SCOPE_KINDS):
+                continue
+            found.append(offset + i)
+            if d.kind in SCOPE_KINDS:
+                found += [offset + j for j, m in enumerate(defs) if m.parent == i
+                          and not _private(m.name)]  # fmt: skip
     return found
 
 

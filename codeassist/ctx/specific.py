@@ -77,7 +77,7 @@ def _ranked(
     changes: tuple[frozenset[str], frozenset[str]],
     pointed: bool,
 ) -> ContextPack:
-    from codeassist.ctx.pack import pack
+    from codeassist.ctx.pack import pack, worth_showing
     from codeassist.ctx.rank import rank
     from codeassist.ctx.signals import Signals
     from codeassist.ctx.tagmap import TagMap
@@ -93,6 +93,10 @@ def _ranked(
     if isinstance(files, TagMap):  # one cache query for the files the pack may show
         files.preload(dict.fromkeys(tag.path for tag in tags))
     try:
+        tags = worth_showing(tags, files)
+        named = [t for t in tags if (t.path, t.index) in ranking.exact]
+        if pointed and named:  # what the request names one by one, not shown yet: that alone
+            tags = named
         packed = pack(tags, files, budget, count_tokens, pass_over=PASS_OVER)
         schema = "" if language not in (None, "sql") else _schema(files, index.graph)
     finally:
