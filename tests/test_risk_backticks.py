@@ -3,7 +3,8 @@
 tree-sitter-bash takes `` (an empty command substitution) for a joint between two words,
 the blanks around it included: `echo `` rm -rf /` was one program, echo``rm, known only when
 the line runs, on / (high). And \\` inside backquotes, which bash runs as a nested
-substitution, was text (low).
+substitution, was text (low). An empty `$( )` it reads as a command with no name, an error
+(medium); bash as nothing, as ``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import pytest
 from codeassist import syntax
 from codeassist.safety.argv import argv_of, programs
 from codeassist.safety.backticks import nested, parse
+from codeassist.safety.risk import assess_shell
 
 
 def commands(line: str) -> list[list[str]]:
@@ -36,6 +38,29 @@ def commands(line: str) -> list[list[str]]:
 def test_an_empty_pair_of_backquotes_adds_no_word(line: str, expected: list[list[str]]) -> None:
     assert commands(line) == expected
     assert not parse(line).root_node.has_error
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("echo $( ) rm -rf /", [["echo", "rm", "-rf", "/"]]),
+        ("$() rm -rf /", [["rm", "-rf", "/"]]),
+        ("echo a$( )b", [["echo", "ab"]]),
+        ('echo "$( )"', [["echo", ""]]),
+        ("cat <<< $( )", [["cat"]]),
+        ("echo $(\n) done", [["echo", "done"]]),
+    ],
+)
+def test_an_empty_dollar_substitution_adds_no_word(line: str, expected: list[list[str]]) -> None:
+    assert commands(line) == expected
+    assert not parse(line).root_node.has_error
+
+
+def test_an_empty_substitution_is_judged_as_what_bash_runs() -> None:
+    assert assess_shell("$( ) rm -rf /").reasons == ("recursively deletes the whole filesystem",)
+    assert assess_shell("x=$( ); $x rm -rf /").reasons == (
+        "recursively deletes the whole filesystem",
+    )
 
 
 def test_two_substitutions_side_by_side_stay_two() -> None:

@@ -1,11 +1,12 @@
-"""Backquotes read as bash reads them, where tree-sitter-bash reads them otherwise.
+"""Backquotes (and empty `$( )`) read as bash reads them, where tree-sitter-bash does not.
 
 Its grammar takes an empty pair of backquotes for a joint between two parts of one word (the
 `/`\\s*`/` of its concatenation rule), and the whitespace around it with it: `echo `` rm -rf /`
 parses as the one word echo``rm, a program known only when the line runs, given `/`. Bash
 reads `` as an empty command substitution, gone from an unquoted line. And inside backquotes a
 \\` starts a nested substitution, which tree-sitter-bash reads as text: `echo `echo \\`rm -rf /\\``
-runs rm -rf /.
+runs rm -rf /. An empty `$( )` it reads as a substitution of a command with no name, an
+error; bash as nothing, as ``.
 """
 
 from __future__ import annotations
@@ -22,16 +23,17 @@ _EMPTY_PAIR = "``"  # the node type tree-sitter-bash gives `` (and ` `) between 
 _WORD_END = re.compile(rb"[\s;&|()<>]")  # what ends a word: an empty pair beside it stands alone
 _COMMAND_START = frozenset({b"", b";", b"&", b"|", b"(", b"\n"})  # what may come before a command
 _COMMAND_END = frozenset({b"", b";", b"&", b"|", b")", b"\n"})  # and after it
+_EMPTY_DOLLAR = re.compile(rb"\$\(\s*\)")
 _SCOPES = frozenset({"string", "command_substitution", "process_substitution"})
-_MAX_REPAIRS = 8  # parses of one line, each with the empty pairs it shows read as bash does
+_MAX_REPAIRS = 8  # parses of one line, each with the empty ones it shows read as bash does
 
 
 def parse(command: str) -> Tree:
-    """The syntax tree of a command line, each empty pair of backquotes read as bash does."""
+    """The syntax tree of a command line, each empty substitution read as bash does."""
     data = command.encode("utf-8")
     tree = syntax.parser("bash").parse(data)
     for _ in range(_MAX_REPAIRS):  # a repair may show another pair (`` `` ``), or end an error
-        repaired = _without_empty_pairs(data, tree)
+        repaired = _without_empty(data, tree)
         if repaired == data:
             break
         data = repaired
@@ -39,8 +41,28 @@ def parse(command: str) -> Tree:
     return tree
 
 
-def _without_empty_pairs(data: bytes, tree: Tree) -> bytes:
-    """The line with each empty pair of backquotes made what it is to bash: nothing. Bash
+def _without_empty(data: bytes, tree: Tree) -> bytes:
+    """The line with each empty substitution (``, `$( )`) made what it is to bash: nothing."""
+    fillers = _empty_pairs(data, tree)
+    for start, end in _empty_dollars(data, tree):
+        fillers.setdefault(start, (end, _filler(data, start, end)))
+    out, at = bytearray(), 0
+    for start in sorted(fillers):
+        end, filler = fillers[start]
+        out += data[at:start] + filler
+        at = end
+    return bytes(out + data[at:])
+
+
+def _empty_dollars(data: bytes, tree: Tree) -> list[tuple[int, int]]:
+    """Where each `$( )` is, nothing but blanks in it (`$()` too)."""
+    nodes = (n for n in syntax.walk(tree.root_node) if n.type == "command_substitution")
+    spans = [(n.start_byte, n.end_byte) for n in nodes]
+    return [(start, end) for start, end in spans if _EMPTY_DOLLAR.fullmatch(data[start:end])]
+
+
+def _empty_pairs(data: bytes, tree: Tree) -> dict[int, tuple[int, bytes]]:
+    """Where each empty pair of backquotes is: (where it ends, what bash makes of it). Bash
     pairs backquotes from the left (each one it acts on opens or closes a substitution);
     tree-sitter-bash's tokens are those it acts on (not \\`, not in '…' or a comment)."""
     ticks: list[int] = []
@@ -62,21 +84,17 @@ def _without_empty_pairs(data: bytes, tree: Tree) -> bytes:
     for run in _runs(pairs):  # side by side, ```` is as empty as ``
         start, end = run[0][0], run[-1][1]
         fillers[start] = (end, _filler(data, start, end))
-    out, at = bytearray(), 0
-    for start in sorted(fillers):
-        end, filler = fillers[start]
-        out += data[at:start] + filler
-        at = end
-    return bytes(out + data[at:])
+    return fillers
 
 
 def _filler(data: bytes, start: int, end: int) -> bytes:
-    """What tree-sitter-bash must read for empty pairs from start to end, to read what bash
-    does: in a word, nothing (""); alone, no word (blanks); a command alone (`` ; a), one that
-    does nothing (:)."""
-    if not all(not c or _WORD_END.match(c) for c in (data[start - 1 : start], data[end:][:1])):
-        return b'""'
+    """What tree-sitter-bash must read for empty substitutions from start to end, to read what
+    bash does: in a word or as a redirect's word (`<<< $( )`), nothing (""); alone, no word
+    (blanks); a command alone (`` ; a), one that does nothing (:)."""
     before, after = data[:start].rstrip(b" \t")[-1:], data[end:].lstrip(b" \t")[:1]
+    beside = (data[start - 1 : start], data[end:][:1])
+    if before in (b"<", b">") or not all(not c or _WORD_END.match(c) for c in beside):
+        return b'""'
     alone = before in _COMMAND_START and after in _COMMAND_END
     return (b":" if alone else b" ") + b" " * (end - start - 1)
 

@@ -66,10 +66,12 @@ def argv(node: Node, line: Line) -> list[str]:
 
 def fields(node: Node, line: Line) -> list[str]:
     """One word as the words it becomes: split where an unquoted expansion holds IFS
-    characters, brace lists expanded when nothing in it is quoted."""
+    characters, brace lists expanded when nothing in it is quoted, and gone when nothing in
+    it is quoted and it expands to nothing (`x=; $x rm -rf /` runs rm)."""
     value = expand(node, line, quoted=False)
-    words = [w for w in value.split(_SPLIT) if w] if _SPLIT in value else [value]
-    if node.type in _QUOTED or any(c.type in _QUOTED for c in node.children):
+    quoted = node.type in _QUOTED or any(c.type in _QUOTED for c in node.children)
+    words = [w for w in value.split(_SPLIT) if w] if _SPLIT in value or not quoted else [value]
+    if quoted:
         return words
     return [each for word in words for each in braces(word)]
 
@@ -171,8 +173,11 @@ _FORMAT = re.compile(r"%%|%[-+ #0-9.]*[sbdiouxXcq]")
 
 
 def printed(words: list[str]) -> str | None:
-    """What `echo …` or `printf FORMAT …` of these words writes (None: another program)."""
+    """What `echo …` or `printf FORMAT …` of these words writes, `:` nothing (None: another
+    program)."""
     name, args = (program(words[0]), words[1:]) if words else ("", [])
+    if name in (":", "true"):
+        return ""
     if name == "echo":
         escapes = False
         while args and re.fullmatch(r"-[neE]+", args[0]):

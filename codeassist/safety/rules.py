@@ -183,8 +183,8 @@ def redirect_findings(destination: str, append: bool = False) -> list[Finding]:
     if destination.startswith(("/dev/tcp/", "/dev/udp/")):
         return [Finding("medium", "connects to the network through /dev/tcp (a remote shell?)",
                         (destination,))]  # fmt: skip
-    if is_harmless_device(destination) or destination.startswith("&"):
-        return []
+    if not destination or is_harmless_device(destination) or destination.startswith("&"):
+        return []  # "" is no file: the shell or the program refuses it
     from codeassist.safety.rules_exfil import place_write
 
     placed = place_write(destination, append)
