@@ -2,12 +2,17 @@
 only the widget's block in it is codeassist's.
 
 Install and uninstall agree on what the block is, however the file was edited around it; the
-rest of the file stays byte for byte (line ends, final newline, bytes that are not UTF-8).
+rest of the file stays byte for byte (line ends, final newline, bytes that are not UTF-8),
+and a write that fails midway leaves the file as it was.
 """
 
 from __future__ import annotations
 
+import os
+import resource
+import signal
 import stat
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,9 +21,9 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from codeassist.cli import app
-from codeassist.errors import Exit
-from codeassist.shell import widgets
-from tests.helpers.cli import assert_clean_error, run_cli
+from codeassist.errors import Exit, InputError
+from codeassist.shell import rcfile, widgets
+from tests.helpers.cli import assert_clean_error, codeassist_exe, run_cli
 
 BEGIN = "# >>> codeassist shell widget >>>"
 END = "# <<< codeassist shell widget <<<"
@@ -179,13 +184,66 @@ def test_backups_never_overwrite_an_older_one(user: Path) -> None:
     assert (user / ".bashrc.codeassist-backup-3").read_bytes() == b"x=2\n"
 
 
-def test_a_backup_is_as_private_as_the_rc_file(user: Path) -> None:
+@pytest.mark.parametrize("mode", [0o600, 0o640, 0o664])
+def test_the_rc_file_and_its_backup_keep_its_permissions(user: Path, mode: int) -> None:
     rc = user / ".bashrc"
     rc.write_bytes(b"export TOKEN=secret\n")
-    rc.chmod(0o600)
+    rc.chmod(mode)
     init("--install")
-    assert stat.S_IMODE((user / ".bashrc.codeassist-backup").stat().st_mode) == 0o600
-    assert stat.S_IMODE(rc.stat().st_mode) == 0o600
+    backup = stat.S_IMODE((user / ".bashrc.codeassist-backup").stat().st_mode)
+    assert backup & ~mode == 0, "the backup is as private as the rc file"
+    assert stat.S_IMODE(rc.stat().st_mode) == mode
+    init("--uninstall")
+    assert stat.S_IMODE(rc.stat().st_mode) == mode
+
+
+def test_a_new_rc_file_gets_the_permissions_the_umask_allows(user: Path) -> None:
+    umask = os.umask(0o022)
+    try:
+        init("--install")
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE((user / ".bashrc").stat().st_mode) == 0o644
+
+
+def test_a_write_that_fails_midway_leaves_the_rc_file_as_it_was(user: Path) -> None:
+    """The disk fills up mid-write (here: a file size limit just above the file's size)."""
+    rc = user / ".bashrc"
+    original = b"# my settings\nalias ll='ls -l'\n" * 30
+    rc.write_bytes(original)
+
+    def small_disk() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails instead of killing us
+        limit = len(original) + 16
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    proc = subprocess.run(
+        [codeassist_exe(), "shell-init", "bash", "--install"],
+        env={**os.environ, "HOME": str(user)}, capture_output=True, text=True, timeout=60,
+        preexec_fn=small_disk, check=False,
+    )  # fmt: skip
+    assert rc.read_bytes() == original, "not cut short"
+    assert_clean_error(proc, Exit.INPUT, f"cannot write {rc}", f"{rc} is as it was")
+    assert sorted(p.name for p in user.iterdir()) == [".bashrc", ".bashrc.codeassist-backup"]
+
+
+@pytest.mark.parametrize("step", ["fsync", "replace"])
+def test_a_failed_write_leaves_no_new_file_behind(
+    user: Path, monkeypatch: pytest.MonkeyPatch, step: str
+) -> None:
+    rc = user / ".bashrc"
+    rc.write_bytes(b"x=1\n")
+
+    def fail(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, step, fail)
+    with pytest.raises(InputError) as error:
+        rcfile.install(rc, "eval whatever")
+    assert "No space left on device" in error.value.message
+    assert f"{rc} is as it was" in error.value.hint
+    assert rc.read_bytes() == b"x=1\n"
+    assert sorted(p.name for p in user.iterdir()) == [".bashrc", ".bashrc.codeassist-backup"]
 
 
 def test_a_symlinked_rc_file_stays_a_link_and_its_target_is_edited(user: Path) -> None:
@@ -193,12 +251,37 @@ def test_a_symlinked_rc_file_stays_a_link_and_its_target_is_edited(user: Path) -
     target.parent.mkdir()
     target.write_bytes(b"x=1\n")
     rc = user / ".bashrc"
-    rc.symlink_to(target)
+    rc.symlink_to("dotfiles/bashrc")
     init("--install")
-    assert rc.is_symlink() and rc.resolve() == target
+    assert rc.is_symlink() and os.readlink(rc) == "dotfiles/bashrc"
     assert target.read_bytes() == b"x=1\n\n" + block()
     init("--uninstall")
     assert rc.is_symlink() and target.read_bytes() == b"x=1\n"
+    assert [p.name for p in target.parent.iterdir()] == ["bashrc"], "no new file left there"
+
+
+def test_a_hard_linked_rc_file_is_edited_in_place(user: Path) -> None:
+    """A new file renamed over one name would leave the other name with the old text."""
+    rc = user / ".bashrc"
+    rc.write_bytes(b"x=1\n")
+    other = user / "bashrc-linked"
+    os.link(rc, other)
+    init("--install")
+    assert other.read_bytes() == rc.read_bytes() == b"x=1\n\n" + block()
+    assert os.path.samefile(rc, other)
+    init("--uninstall")
+    assert other.read_bytes() == b"x=1\n"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a file to another user")
+def test_another_users_rc_file_keeps_its_owner(user: Path) -> None:
+    """Root editing a user's rc file: a new file would be root's, and the user could not edit it."""
+    rc = user / ".bashrc"
+    rc.write_bytes(b"x=1\n")
+    os.chown(rc, 4321, 4321)
+    init("--install")
+    assert (rc.stat().st_uid, rc.stat().st_gid) == (4321, 4321)
+    assert rc.read_bytes() == b"x=1\n\n" + block()
 
 
 def test_a_read_only_rc_file_is_left_alone(user: Path) -> None:

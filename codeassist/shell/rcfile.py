@@ -9,16 +9,25 @@ file's (CRLF or LF).
 
 Install puts the block after a blank line (or after the line end the last line lacked); uninstall
 takes that blank line or line end away with it, so install then uninstall gives the file back
-exactly, and an rc file that held only the widget is left empty, not deleted. The file is
-rewritten in place (through a symlink, its target; a read-only file is refused), after a backup
-next to it: `.bashrc.codeassist-backup`, then `-2`, `-3`…; an older backup is never overwritten,
-and one that already holds the same bytes is not written again.
+exactly, and an rc file that held only the widget is left empty, not deleted.
+
+Each edit first makes a backup next to the file: `.bashrc.codeassist-backup`, then `-2`, `-3`…;
+an older backup is never overwritten, and one that already holds the same bytes is not written
+again. The new text then goes to a new file in the real file's folder (through a symlink, its
+target's: the link stays a link to the same file), with its permission bits, flushed to disk,
+and renamed over it: a failure midway (disk full, killed) leaves the file as it was. A file
+with other names (hard links), or with another owner or group than ours, is rewritten in place
+instead: a new file renamed over it would split it from its other names, or be ours. A
+read-only file is refused.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
+import secrets
+import stat
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -28,6 +37,7 @@ from codeassist.errors import InputError
 BEGIN = "# >>> codeassist shell widget >>>"
 END = "# <<< codeassist shell widget <<<"
 BACKUP_SUFFIX = ".codeassist-backup"
+NEW_SUFFIX = ".codeassist-new"  # the new text, before it is renamed over the file
 BY_HAND = "add the line by hand instead (README: In your shell)"
 
 
@@ -175,20 +185,73 @@ def _read(rc: Path) -> str:
 
 
 def _save(rc: Path, old: str, new: str) -> Path | None:
-    """Write `new` over the file in place, after a backup of `old`; returns the backup."""
+    """Write `new` over the file, after a backup of `old`; returns the backup."""
     _check_writable(rc)
     backup = _backup(rc, old.encode("utf-8", "surrogateescape")) if rc.exists() else None
+    real = Path(os.path.realpath(rc))  # through a symlink, its target: the link stays one
+    data, in_place = new.encode("utf-8", "surrogateescape"), False
     try:
         rc.parent.mkdir(parents=True, exist_ok=True)
-        with open(rc, "wb") as handle:  # not a new file renamed over it: a symlink stays one
-            handle.write(new.encode("utf-8", "surrogateescape"))
+        in_place = _in_place(real)
+        (_rewrite if in_place else _replace)(real, data)
     except OSError as exc:
-        kept = f"; the file as it was is in {backup}" if backup else ""
+        if not in_place:
+            kept = f"; {rc} is as it was"
+        else:
+            kept = f"; the file as it was is in {backup}" if backup else ""
         raise InputError(
             f"cannot write {rc}: {exc}",  # the path that failed: the file, or a folder above it
             hint=f"check the file and its folders, then try again{kept}",
         ) from exc
     return backup
+
+
+def _in_place(real: Path) -> bool:
+    """Whether the file must be rewritten where it is: a new file renamed over it would split
+    it from its other names (hard links), or take our owner and group instead of its own."""
+    try:
+        st = real.stat()
+    except FileNotFoundError:
+        return False  # a new file: nothing to keep
+    theirs = st.st_uid != os.geteuid() or st.st_gid != os.getegid()
+    return st.st_nlink > 1 or theirs
+
+
+def _rewrite(real: Path, data: bytes) -> None:
+    """Write `data` over the file itself (a failure midway leaves it cut short)."""
+    with open(real, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _replace(real: Path, data: bytes) -> None:
+    """Write `data` to a new file next to `real`, with its permission bits, and rename it over
+    `real`: a failure midway leaves `real` as it was, and no new file."""
+    mode = stat.S_IMODE(real.stat().st_mode) if real.exists() else None
+    new, fd = _new_file(real)
+    try:
+        with open(fd, "wb") as handle:
+            if mode is not None:
+                os.fchmod(handle.fileno(), mode)
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(new, real)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            new.unlink(missing_ok=True)
+        raise
+
+
+def _new_file(real: Path) -> tuple[Path, int]:
+    """An empty file of ours next to `real`, under a free name, as the umask allows."""
+    while True:
+        path = real.with_name(f"{real.name}{NEW_SUFFIX}-{secrets.token_hex(4)}")
+        try:
+            return path, os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
 
 
 def _check_writable(rc: Path) -> None:
