@@ -2,8 +2,8 @@
 only the widget's block in it is codeassist's.
 
 Install and uninstall agree on what the block is, however the file was edited around it; the
-rest of the file stays byte for byte (line ends, final newline, bytes that are not UTF-8),
-and a write that fails midway leaves the file as it was.
+rest of the file stays byte for byte (line ends, final newline, lone CRs, a BOM, bytes that
+are not UTF-8), and a write that fails midway leaves the file as it was.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from tests.helpers.cli import assert_clean_error, codeassist_exe, run_cli
 
 BEGIN = "# >>> codeassist shell widget >>>"
 END = "# <<< codeassist shell widget <<<"
+BOM = b"\xef\xbb\xbf"
 
 
 @pytest.fixture
@@ -58,6 +59,14 @@ def installed(rc: Path, before: bytes) -> bytes:
     return rc.read_bytes()
 
 
+def installed_output(rc: Path, before: bytes) -> str:
+    """What `--install` says for the rc file `before`."""
+    rc.write_bytes(before)
+    result = init("--install")
+    assert result.exit_code == 0
+    return result.output
+
+
 def crlf(data: bytes) -> bytes:
     return data.replace(b"\n", b"\r\n")
 
@@ -82,6 +91,13 @@ EDITS: dict[str, tuple[bytes, Callable[[bytes], bytes], bytes]] = {
     "no final newline, lines added after": (b"x=1", lambda d: d + b"y=2", b"x=1\ny=2"),
     "no final newline": (b"x=1", lambda d: d, b"x=1"),
     "not UTF-8": (b"# caf\xe9 \xff\xfe\n", lambda d: d, b"# caf\xe9 \xff\xfe\n"),
+    "UTF-8 BOM": (BOM + b"x=1\n", lambda d: d, BOM + b"x=1\n"),
+    "UTF-8 BOM, block moved to the very top": (
+        BOM + b"x=1\n",
+        lambda d: BOM + block() + b"x=1\n",
+        BOM + b"x=1\n",
+    ),
+    "a stray CR inside a line": (b"x=1\ry=2\n", lambda d: d, b"x=1\ry=2\n"),
 }
 
 
@@ -115,6 +131,23 @@ def test_a_marker_inside_a_line_is_not_the_block(user: Path) -> None:
     assert installed(rc, mention) == mention + b"\n" + block(), "install adds the block"
     init("--uninstall")
     assert rc.read_bytes() == mention
+
+
+def test_a_marker_after_a_lone_cr_is_not_the_block(user: Path) -> None:
+    """To bash that line is the command `$'\\r#'`, not a comment: it is the user's line."""
+    rc = user / ".bashrc"
+    theirs = b"x=1\n\r" + block()
+    assert "added the widget" in installed_output(rc, theirs)
+    assert rc.read_bytes() == theirs + b"\n" + block()
+    init("--uninstall")
+    assert rc.read_bytes() == theirs
+
+
+def test_a_bom_stays_first_and_a_file_of_only_a_bom_is_empty_for_install(user: Path) -> None:
+    rc = user / ".bashrc"
+    assert installed(rc, BOM) == BOM + block(), "no blank line above the block"
+    init("--uninstall")
+    assert rc.read_bytes() == BOM
 
 
 def test_a_block_without_its_last_marker_line_is_refused_both_ways(user: Path) -> None:

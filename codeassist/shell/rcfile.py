@@ -1,11 +1,13 @@
 """The widget's block in a shell's rc file: added, replaced or removed, the rest left as it was.
 
 The block is the lines from BEGIN to the next END. Install and uninstall find it with one
-function, line by line: a marker line counts with blanks around it and either line end (CRLF:
-a file edited on Windows), anywhere in the file, so uninstall removes exactly what install
-calls "already in". Outside the block nothing changes, byte for byte: the file is read as bytes
-(what is not UTF-8 comes back as it was) and keeps its own line ends; a new block takes the
-file's (CRLF or LF).
+function, line by line: a marker line counts with blanks (spaces, tabs) around it and either
+line end (CRLF: a file edited on Windows), anywhere in the file, also first after a UTF-8 BOM,
+so uninstall removes exactly what install calls "already in". Only "\\n" ends a line: a lone
+CR (old Mac line ends, a stray one) is part of its line, and one before a marker makes it no
+marker, as it does for the shell (`$'\\r#': command not found`). Outside the block nothing
+changes, byte for byte: the file is read as bytes (what is not UTF-8 comes back as it was,
+a BOM stays) and keeps its own line ends; a new block takes the file's (CRLF or LF).
 
 Install puts the block after a blank line (or after the line end the last line lacked); uninstall
 takes that blank line or line end away with it, so install then uninstall gives the file back
@@ -38,6 +40,7 @@ BEGIN = "# >>> codeassist shell widget >>>"
 END = "# <<< codeassist shell widget <<<"
 BACKUP_SUFFIX = ".codeassist-backup"
 NEW_SUFFIX = ".codeassist-new"  # the new text, before it is renamed over the file
+BOM = "\ufeff"
 BY_HAND = "add the line by hand instead (README: In your shell)"
 
 
@@ -72,7 +75,7 @@ class Edit:
 
 def install(rc: Path, line: str) -> Edit:
     """Add the block that runs `line`; a block already there that differs is replaced in place."""
-    text = _read(rc)
+    bom, text = _split_bom(_read(rc))
     blocks = find(text, rc)
     lines = [BEGIN, line, END]
     if not blocks:
@@ -86,24 +89,26 @@ def install(rc: Path, line: str) -> Edit:
         block = nl.join(lines) + (nl if text.endswith("\n", start, end) else "")
         cuts = [(start, end, block)] + _cuts(text, blocks[1:], floor=end)  # one block is enough
         new, change = _splice(text, cuts), Change.UPDATED
-    return Edit(rc, change, _save(rc, text, new))
+    return Edit(rc, change, _save(rc, bom + text, bom + new))
 
 
 def uninstall(rc: Path) -> Edit:
     """Remove every block with the blank line (or line end) install put before it."""
-    text = _read(rc)
+    bom, text = _split_bom(_read(rc))
     blocks = find(text, rc)
     if not blocks:
         return Edit(rc, Change.ABSENT)
-    return Edit(rc, Change.REMOVED, _save(rc, text, _splice(text, _cuts(text, blocks))))
+    new = _splice(text, _cuts(text, blocks))
+    return Edit(rc, Change.REMOVED, _save(rc, bom + text, bom + new))
 
 
 def find(text: str, rc: Path) -> list[tuple[int, int]]:
-    """(start, end) of each block: its BEGIN line to its END line, END's line end included."""
+    """(start, end) of each block: its BEGIN line to its END line, END's line end included
+    (in `text` without its BOM)."""
     blocks: list[tuple[int, int]] = []
     begin: int | None = None
     for start, end in _lines(text):
-        mark = text[start:end].strip()
+        mark = _bare(text[start:end])
         if begin is None and mark == BEGIN:
             begin = start
         elif begin is not None and mark == END:
@@ -129,9 +134,20 @@ def _lines(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _bare(line: str) -> str:
+    """The line without its line end (LF or CRLF) and the blanks (spaces, tabs) around it."""
+    return line.removesuffix("\n").removesuffix("\r").strip(" \t")
+
+
 def _marks(block: str) -> list[str]:
     """The block's lines without their blanks and line ends."""
-    return [part.strip() for part in block.removesuffix("\n").split("\n")]
+    return [_bare(block[start:end]) for start, end in _lines(block)]
+
+
+def _split_bom(text: str) -> tuple[str, str]:
+    """The file's UTF-8 BOM ("" if none) and its text after it: the BOM is no part of a line."""
+    bom = BOM if text.startswith(BOM) else ""
+    return bom, text[len(bom) :]
 
 
 def _newline(text: str) -> str:
