@@ -2,8 +2,8 @@
 only the widget's block in it is codeassist's.
 
 Install and uninstall agree on what the block is, however the file was edited around it; the
-rest of the file stays byte for byte (line ends, final newline, lone CRs, a BOM, bytes that
-are not UTF-8), and a write that fails midway leaves the file as it was.
+rest of the file stays byte for byte (line ends, lone CRs, a BOM, bytes that are not UTF-8),
+and a write that fails midway leaves the file as it was.
 """
 
 from __future__ import annotations
@@ -89,7 +89,19 @@ EDITS: dict[str, tuple[bytes, Callable[[bytes], bytes], bytes]] = {
     "no line end after the last marker": (b"x=1\n", lambda d: d[:-1], b"x=1\n"),
     "lines added after the block": (b"x=1\n", lambda d: d + b"y=2\n", b"x=1\ny=2\n"),
     "no final newline, lines added after": (b"x=1", lambda d: d + b"y=2", b"x=1\ny=2"),
-    "no final newline": (b"x=1", lambda d: d, b"x=1"),
+    # the line end install gave the last line stays: the same bytes as the next case's
+    "no final newline": (b"x=1", lambda d: d, b"x=1\n"),
+    "blank line above deleted": (b"x=1\n", lambda d: d.replace(b"\n\n", b"\n"), b"x=1\n"),
+    "blank line above deleted, CRLF": (
+        b"x=1\r\n",
+        lambda d: d.replace(b"\r\n\r\n", b"\r\n"),
+        b"x=1\r\n",
+    ),
+    "blank line above deleted, lines after": (
+        b"x=1\n",
+        lambda d: d.replace(b"\n\n", b"\n") + b"y=2\n",
+        b"x=1\ny=2\n",
+    ),
     "not UTF-8": (b"# caf\xe9 \xff\xfe\n", lambda d: d, b"# caf\xe9 \xff\xfe\n"),
     "UTF-8 BOM": (BOM + b"x=1\n", lambda d: d, BOM + b"x=1\n"),
     "UTF-8 BOM, block moved to the very top": (
@@ -98,6 +110,9 @@ EDITS: dict[str, tuple[bytes, Callable[[bytes], bytes], bytes]] = {
         BOM + b"x=1\n",
     ),
     "a stray CR inside a line": (b"x=1\ry=2\n", lambda d: d, b"x=1\ry=2\n"),
+    # a lone CR is the user's byte, not a line end; the line end install gave after it stays
+    "a last line that is a lone CR": (b"x=1\n\r", lambda d: d, b"x=1\n\r\n"),
+    "old Mac line ends (lone CRs)": (b"a=1\rb=2\r", lambda d: d, b"a=1\rb=2\r\n"),
 }
 
 

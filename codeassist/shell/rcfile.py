@@ -9,9 +9,12 @@ marker, as it does for the shell (`$'\\r#': command not found`). Outside the blo
 changes, byte for byte: the file is read as bytes (what is not UTF-8 comes back as it was,
 a BOM stays) and keeps its own line ends; a new block takes the file's (CRLF or LF).
 
-Install puts the block after a blank line (or after the line end the last line lacked); uninstall
-takes that blank line or line end away with it, so install then uninstall gives the file back
-exactly, and an rc file that held only the widget is left empty, not deleted.
+Install puts the block after a blank line (or after the line end the last line lacked);
+uninstall takes that blank line away with it, so install then uninstall gives the file back
+exactly, except that a last line that lacked its line end keeps the one install gave it: the
+same bytes come from a user who deleted the blank line, whose last line must keep its line end
+(or a line added later, `echo … >> ~/.bashrc`, would join it). An rc file that held only the
+widget is left empty, not deleted.
 
 Each edit first makes a backup next to the file: `.bashrc.codeassist-backup`, then `-2`, `-3`…;
 an older backup is never overwritten, and one that already holds the same bytes is not written
@@ -85,7 +88,7 @@ def install(rc: Path, line: str) -> Edit:
         start, end = blocks[0]
         if len(blocks) == 1 and _marks(text[start:end]) == lines:
             return Edit(rc, Change.UNCHANGED)
-        nl = "\r\n" if text[start : text.index("\n", start) + 1].endswith("\r\n") else "\n"
+        nl = _block_newline(text, start)
         block = nl.join(lines) + (nl if text.endswith("\n", start, end) else "")
         cuts = [(start, end, block)] + _cuts(text, blocks[1:], floor=end)  # one block is enough
         new, change = _splice(text, cuts), Change.UPDATED
@@ -93,7 +96,7 @@ def install(rc: Path, line: str) -> Edit:
 
 
 def uninstall(rc: Path) -> Edit:
-    """Remove every block with the blank line (or line end) install put before it."""
+    """Remove every block with the blank line install put before it."""
     bom, text = _split_bom(_read(rc))
     blocks = find(text, rc)
     if not blocks:
@@ -156,19 +159,24 @@ def _newline(text: str) -> str:
     return "\r\n" if first > 0 and text[first - 1] == "\r" else "\n"
 
 
+def _block_newline(text: str, start: int) -> str:
+    """The line end of the block at `start`: its BEGIN line's (an END line follows it)."""
+    end = text.index("\n", start)
+    return "\r\n" if text[end - 1] == "\r" else "\n"
+
+
 def _cuts(text: str, blocks: list[tuple[int, int]], floor: int = 0) -> list[tuple[int, int, str]]:
-    """What removing each block deletes: its lines, and the blank line just before it, or (last
-    in the file) the line end before it, as install added them; never text before `floor`."""
+    """What removing each block deletes: its lines, and the blank line just before it that
+    install put there (a line end alone, the block's own); never text before `floor`.
+
+    Without that blank line (the user deleted it, or install added the line end the last line
+    lacked) the line above keeps its line end: "x=1\\n" is the user's line, "\\r" the user's byte.
+    """
     cuts = []
     for start, end in blocks:
-        cut = start
-        if start > floor:
-            before = text[text.rfind("\n", 0, start - 1) + 1 : start]
-            if before in ("\n", "\r\n"):
-                cut = start - len(before)
-            elif end == len(text):
-                cut = start - (2 if before.endswith("\r\n") else 1)
-        cuts.append((cut, end, ""))
+        above = start - len(nl := _block_newline(text, start))
+        blank = above >= floor and text.startswith(nl, above) and text.endswith("\n", 0, above)
+        cuts.append((above if blank else start, end, ""))
         floor = end
     return cuts
 
