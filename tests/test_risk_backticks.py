@@ -72,6 +72,13 @@ def test_the_programs_of_a_line_see_past_an_empty_pair() -> None:
     assert programs("echo `` rm -rf /") == ["echo"]
 
 
+def test_an_escaped_backquote_is_text_that_double_quotes_unescape() -> None:
+    assert commands("echo \\`date\\`") == [["echo", "`date`"]]
+    assert commands('sh -c "echo \\`date\\` \\"\\$HOME\\""') == [
+        ["sh", "-c", 'echo `date` "$HOME"']
+    ]
+
+
 def substitution(line: str) -> str | None:
     found = [n for n in syntax.walk(parse(line).root_node) if n.type == "command_substitution"]
     return nested(found[0])

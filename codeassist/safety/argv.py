@@ -129,7 +129,7 @@ def text(node: Node) -> str:
     """The word a node stands for, quotes removed (expansions kept as written)."""
     raw = (node.text or b"").decode("utf-8", "replace")
     if node.type == "string" and len(raw) >= 2:
-        return raw[1:-1]
+        return unescape_double(raw[1:-1])
     if node.type == "raw_string" and len(raw) >= 2:
         return raw[1:-1]
     if node.type == "ansi_c_string" and len(raw) >= 3:
@@ -139,6 +139,17 @@ def text(node: Node) -> str:
     if node.type == "word":
         return raw.replace("\\", "")
     return raw
+
+
+# what a backslash escapes in double quotes (a newline it escapes is gone), and in a
+# here-document with a bare delimiter (`"` is not escaped there)
+DOUBLE_QUOTED = re.compile(r'\\([$`"\\]|\n)')
+HEREDOC = re.compile(r"\\([$`\\]|\n)")
+
+
+def unescape_double(quoted: str, escapes: re.Pattern[str] = DOUBLE_QUOTED) -> str:
+    """What the text between double quotes stands for: `\\`` is a backquote, `\\$` a dollar."""
+    return escapes.sub(lambda m: "" if m[1] == "\n" else m[1], quoted)
 
 
 _ANSI = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v": "\v",

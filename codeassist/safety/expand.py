@@ -17,7 +17,15 @@ from math import prod
 from typing import TYPE_CHECKING
 
 from codeassist.safety import decode
-from codeassist.safety.argv import program, text, unescape_ansi, word_nodes
+from codeassist.safety.argv import (
+    DOUBLE_QUOTED,
+    HEREDOC,
+    program,
+    text,
+    unescape_ansi,
+    unescape_double,
+    word_nodes,
+)
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -29,6 +37,8 @@ _QUOTED = frozenset({"string", "raw_string", "ansi_c_string", "translated_string
 _GROUP = re.compile(r"\{([^{}]*,[^{}]*)\}")
 _MAX_BRACE_WORDS = 64
 _UNRESOLVED = re.compile(r"[$`]")
+_GLOB = re.compile(r"[*?]")
+_ESCAPED = re.compile(r"\\.", re.DOTALL)
 
 
 @dataclass
@@ -86,10 +96,20 @@ def expand(node: Node, line: Line, quoted: bool = True) -> str:
             return _raw(node)
         return value if quoted else _mark_splits(value, line)
     if kind == "string":
-        return _filled(node, line)[1:-1]
+        return _filled(node, line, DOUBLE_QUOTED)[1:-1]
     if kind == "concatenation":
         return "".join(expand(child, line, quoted) for child in node.children)
     return text(node)
+
+
+def literal(node: Node) -> bool:
+    """Is the word its text alone, no expansion or glob in it? A backquote or `$` escaped or
+    quoted is text (`\\`date\\``, `'$x'`), not a substitution."""
+    if node.type == "word":
+        return not _GLOB.search(_ESCAPED.sub("", _raw(node)))
+    if node.type in ("raw_string", "ansi_c_string", "string_content"):
+        return True
+    return node.type in ("string", "concatenation") and all(map(literal, node.named_children))
 
 
 def resolved(node: Node, line: Line) -> bool:
@@ -125,17 +145,22 @@ def _value(node: Node, line: Line) -> str | None:
     return line.variables.get(_raw(names[0]))
 
 
-def _filled(node: Node, line: Line) -> str:
-    """The node's text with each expansion inside it replaced by its value, where known."""
+def _filled(node: Node, line: Line, escapes: re.Pattern[str]) -> str:
+    """The node's text with each expansion inside it replaced by its value, where known, and
+    the backslashes of its text that `escapes` matches taken out (`\\`` is a backquote)."""
     data, start = node.text or b"", node.start_byte
     out, at = [], 0
     for child in node.children:
         if child.type in _EXPANSIONS:
-            out.append(data[at : child.start_byte - start].decode("utf-8", "replace"))
+            out.append(_unescaped(data[at : child.start_byte - start], escapes))
             out.append(expand(child, line))
             at = child.end_byte - start
-    out.append(data[at:].decode("utf-8", "replace"))
+    out.append(_unescaped(data[at:], escapes))
     return "".join(out)
+
+
+def _unescaped(data: bytes, escapes: re.Pattern[str]) -> str:
+    return unescape_double(data.decode("utf-8", "replace"), escapes)
 
 
 def _mark_splits(value: str, line: Line) -> str:
@@ -248,7 +273,7 @@ def _command_input(node: Node, line: Line) -> tuple[Node | None, bytes | None, b
         if child.type == "herestring_redirect" and child.named_children:
             given = (expand(child.named_children[-1], line) + "\n").encode("utf-8")
         elif child.type == "heredoc_redirect":
-            given = _heredoc(child, line)
+            given = heredoc(child, line)
             if given is None:
                 return node, None, False
         elif child.type == "file_redirect" and any(c.type in _INPUTS for c in child.children):
@@ -256,11 +281,11 @@ def _command_input(node: Node, line: Line) -> tuple[Node | None, bytes | None, b
     return node, given, True
 
 
-def _heredoc(node: Node, line: Line) -> bytes | None:
+def heredoc(node: Node, line: Line) -> bytes | None:
     """A here-document's text: as written under a quoted delimiter, expanded under a bare one."""
     body = next((c for c in node.named_children if c.type == "heredoc_body"), None)
     start = next((c for c in node.named_children if c.type == "heredoc_start"), None)
     if body is None or start is None:
         return None
     quoted = any(q in _raw(start) for q in "'\"\\")
-    return (_raw(body) if quoted else _filled(body, line)).encode("utf-8")
+    return (_raw(body) if quoted else _filled(body, line, HEREDOC)).encode("utf-8")

@@ -185,15 +185,17 @@ def after_heredoc(node: Node) -> bool:
     return node.parent is not None and node.parent.type == "heredoc_redirect"
 
 
-def heredoc_script(node: Node, depth: int) -> list[Finding]:
-    """`bash <<EOF … EOF` runs the here-document: judge it as a script."""
+def heredoc_script(node: Node, depth: int, line: Line) -> list[Finding]:
+    """`bash <<EOF … EOF` runs the here-document: judge it as a script (as the shell reads
+    it: under a bare delimiter, `\\`` is a backquote)."""
     from codeassist.safety.shell import findings
 
     cmd = head(node)
     if cmd is None or not reads_code(cmd):
         return []
-    bodies = [n for n in syntax.walk(node) if n.type == "heredoc_body"]
-    return [f for body in bodies for f in findings(text(body), depth + 1)]
+    redirects = [n for n in syntax.walk(node) if n.type == "heredoc_redirect"]
+    bodies = [b for b in (expand.heredoc(r, line) for r in redirects) if b is not None]
+    return [f for body in bodies for f in findings(body.decode("utf-8", "replace"), depth + 1)]
 
 
 def script_operand(node: Node, cmd: Command) -> Node | None:

@@ -27,6 +27,7 @@ from codeassist.safety.argv import (
     shell_script,
     text,
     unwrap,
+    word_nodes,
 )
 from codeassist.safety.expand import Line, script_line
 from codeassist.safety.paths import Where, normalise, where
@@ -118,12 +119,21 @@ def _command(node: Node, found: list[Finding], depth: int, line: Line) -> None:
                    if c.type == "herestring_redirect" and c.named_children]  # fmt: skip
         for string in strings:
             found.extend(findings(expand.expand(string, line), depth + 1))
-    _judge(cmd, found, depth, line)
+    _judge(cmd, found, depth, line, _literal_name(node, cmd))
 
 
-def _judge(cmd: Command, found: list[Finding], depth: int, line: Line) -> None:
+def _literal_name(node: Node, cmd: Command) -> bool:
+    """Is the program's name as written (`\\`date\\``: a backquote escaped is text)?"""
+    words = word_nodes(node)
+    return bool(words) and not cmd.wrappers and expand.literal(words[0])
+
+
+def _judge(
+    cmd: Command, found: list[Finding], depth: int, line: Line, literal: bool = False
+) -> None:
     """One simple command, expanded and unwrapped: the rules for its program, and the scripts
-    it runs (`sh -c`, `eval`, `ssh HOST CMD`, an alias, a trap, `find -exec`) judged too."""
+    it runs (`sh -c`, `eval`, `ssh HOST CMD`, an alias, a trap, `find -exec`) judged too.
+    `literal`: its name is text as written, whatever `$` or backquote it holds."""
     root = next((w for w in cmd.wrappers if w in ROOT_WRAPPERS), None)
     if root is not None and cmd.argv:
         what = "opens a root shell" if cmd.name == root else f"runs {cmd.name} as root"
@@ -131,7 +141,7 @@ def _judge(cmd: Command, found: list[Finding], depth: int, line: Line) -> None:
     if not cmd.argv:
         return
     name = cmd.name
-    if _DYNAMIC.search(name):
+    if _DYNAMIC.search(name) and not literal:
         found.extend(unknown_program(cmd.argv, cmd.from_input))
         return
     if depth < MAX_DEPTH:
@@ -226,7 +236,7 @@ def _walk(node: Node, found: list[Finding], depth: int, line: Line) -> None:
     elif node.type == "file_redirect":
         found.extend(_redirect(node, line))
     elif node.type == "redirected_statement" and depth < MAX_DEPTH:
-        found.extend(feeds.heredoc_script(node, depth))
+        found.extend(feeds.heredoc_script(node, depth, line))
         found.extend(nodes.input_sent(node))
         found.extend(feeds.stdin_script(node, depth, line))
         feeds.heredoc_pipeline(node, found, depth, line)
