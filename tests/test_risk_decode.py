@@ -1,9 +1,9 @@
 """Encoded payloads piped into a shell are judged as what they decode to (safety/decode.py).
 
-The literal is decoded as base64, openssl, xxd, gunzip or rev would; whatever a decoder would
-reject, or a payload too large, is not decoded (and a shell running it stays high). The work
-is bounded: a size limit per payload, a budget per command line, a depth for payloads that
-decode to more payloads.
+The literal is decoded as base64, openssl, xxd, gunzip, rev or tr (rot13) would; whatever a
+decoder would reject, or a payload too large, is not decoded (and a shell running it stays
+high). The work is bounded: a size limit per payload, a budget per command line, a depth for
+payloads that decode to more payloads.
 """
 
 from __future__ import annotations
@@ -40,6 +40,9 @@ def b64(data: bytes | str) -> str:
         (["gunzip"], gzip.compress(RM_HOME)),
         (["gzip", "-dc"], gzip.compress(RM_HOME)),
         (["rev"], b"~ fr- mr"),
+        (["tr", "A-Za-z", "N-ZA-Mn-za-m"], b"ez -es ~"),  # rot13
+        (["tr", "[a-z]", "[n-za-m]"], b"ez -es ~"),  # the brackets map to themselves
+        (["tr", "!-~", "P-~!-O"], b"C> \\C7 O"),  # rot47
         (["cat"], RM_HOME),
     ],
 )
@@ -58,7 +61,12 @@ def test_each_decoder_gives_back_the_script(argv: list[str], data: bytes) -> Non
         (["xxd", "-r"], b"00000000: 726d 202d  rm -"),  # the hexdump form is not read
         (["xxd", "-r", "-p"], b"726"),
         (["gunzip"], b"not gzip"),
-        (["tr", "a-z", "n-za-m"], b"ez -es ~"),  # not a decoder known here
+        (["tr", "-d", "a-z"], b"ez -es ~"),  # deletes, does not swap
+        (["tr", "[:lower:]", "[:upper:]"], b"rm -rf ~"),  # classes are not read here
+        (["tr", "z-a", "a-z"], b"ez -es ~"),  # a range backwards: tr refuses it
+        (["tr", "\\162", "x"], b"rm"),  # octal escapes are not read here
+        (["tr", "a-z" * 20, "n-za-m"], b"ez -es ~"),  # a set past MAX_SET
+        (["sed", "y/abc/xyz/"], b"abc"),  # not a decoder known here
     ],
 )
 def test_input_a_decoder_would_reject_or_another_program_is_not_decoded(
@@ -100,6 +108,14 @@ def test_the_decoded_script_is_judged_and_shown() -> None:
         "recursively deletes your home directory",
     )
     assert risk.touches == ("~",)
+
+
+def test_rot13_through_tr_is_judged_and_shown() -> None:
+    risk = assess_shell("echo 'ez -es ~' | tr 'A-Za-z' 'N-ZA-Mn-za-m' | sh")
+    assert risk.reasons[:2] == (
+        "sh runs the decoded text: rm -rf ~",
+        "recursively deletes your home directory",
+    )
 
 
 def wrapped(script: str, times: int) -> str:

@@ -1,11 +1,11 @@
 """What decoders make of text the line gives them: `echo cm0gLXJmIH4= | base64 -d` is `rm -rf ~`.
 
-A script hidden in base64 (base32, hex for `xxd -r -p`, gzip, reversed) and piped into a shell is
-judged as what it decodes to. The work is bounded: input or output past MAX_BYTES is not decoded,
-nor is anything past MAX_TOTAL decoded bytes for one command line (payloads that unpack into
-more payloads), nor anything a decoder would reject (bash still runs what it wrote before the
-error); a script that is not printable text is not read. Each such case is None: the line does
-not tell.
+A script hidden in base64 (base32, hex for `xxd -r -p`, gzip, reversed, rot13 and other letter
+swaps through `tr`) and piped into a shell is judged as what it decodes to. The work is bounded:
+input or output past MAX_BYTES is not decoded, nor is anything past MAX_TOTAL decoded bytes for
+one command line (payloads that unpack into more payloads), nor anything a decoder would reject
+(bash still runs what it wrote before the error), nor a tr set past MAX_SET; a script that is
+not printable text is not read. Each such case is None: the line does not tell.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from codeassist.safety.words import matches
 
 MAX_BYTES = 64 * 1024  # a payload larger than this, before or after decoding, is not decoded
 MAX_TOTAL = 256 * 1024  # bytes decoded for one command line, every payload in it together
+MAX_SET = 256  # bytes in one of tr's sets, its ranges spelled out (past it, not decoded)
 _SPENT: ContextVar[list[int]] = ContextVar("decoded bytes")
 
 # programs whose output is code no one can read in the line: (program, words as in words.py)
@@ -38,8 +39,9 @@ Filter = Callable[[list[str], bytes], bytes | None]  # (arguments, input) -> out
 
 
 def decodes(cmd: Command) -> bool:
-    """Does this command write decoded (or decompressed, reversed) text?"""
-    return any(cmd.name == name and matches(words, cmd.args) for name, words in DECODERS)
+    """Does this command write decoded (or decompressed, reversed, letter-swapped) text?"""
+    swaps = cmd.name == "tr" and len(_tr_operands(cmd.args) or ()) == 2  # not `tr -d '\r'`
+    return swaps or any(cmd.name == name and matches(words, cmd.args) for name, words in DECODERS)
 
 
 @contextmanager
@@ -174,6 +176,54 @@ def _rev(args: list[str], data: bytes) -> bytes | None:
     return "\n".join(line[::-1] for line in text.split("\n")).encode("utf-8")
 
 
+_TR_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v": "\v"}
+_TR_CLASSES = re.compile(r"\[[:=]|\[.\*")  # [:alpha:], [=a=], [a*3]: not read here
+
+
+def _tr(args: list[str], data: bytes) -> bytes | None:
+    """`tr SET1 SET2`: each byte of SET1 becomes the one at its place in SET2 (the last one
+    of SET2 when it is shorter), as `tr 'A-Za-z' 'N-ZA-Mn-za-m'` undoes rot13."""
+    operands = _tr_operands(args)
+    if operands is None or len(operands) != 2:
+        return None
+    source, target = _tr_set(operands[0]), _tr_set(operands[1])
+    if not source or not target:
+        return None
+    target = (target + target[-1:] * len(source))[: len(source)]
+    return data.translate(bytes.maketrans(source, target))
+
+
+def _tr_operands(args: list[str]) -> list[str] | None:
+    """tr's sets, or None when an option is given (-d, -s, -c, -t change what it does)."""
+    if args[:1] == ["--"]:
+        return args[1:]
+    return None if args and args[0].startswith("-") and args[0] != "-" else args
+
+
+def _tr_set(spec: str) -> bytes | None:
+    """One of tr's sets as its bytes: characters, ranges (`a-z`) and backslash escapes. None
+    for classes and repeats, octal escapes, a range backwards, text not ASCII, or past MAX_SET."""
+    if _TR_CLASSES.search(spec) or not spec.isascii():
+        return None
+    chars: list[tuple[str, bool]] = []  # each character, and whether it stands for itself
+    for escaped, plain in re.findall(r"\\(.)|(.)", spec, re.DOTALL):
+        if escaped.isdigit():
+            return None
+        chars.append((_TR_ESCAPES.get(escaped, escaped), True) if escaped else (plain, False))
+    out, i = bytearray(), 0
+    while i < len(chars) and len(out) <= MAX_SET:
+        if i + 2 < len(chars) and chars[i + 1] == ("-", False):  # a range, `a-z`
+            first, last = ord(chars[i][0]), ord(chars[i + 2][0])
+            if first > last:
+                return None
+            out += bytes(range(first, last + 1))
+            i += 3
+        else:
+            out.append(ord(chars[i][0]))
+            i += 1
+    return bytes(out) if len(out) <= MAX_SET else None
+
+
 def _cat(args: list[str], data: bytes) -> bytes | None:
     return data if set(args) <= {"-", "-u"} else None
 
@@ -181,5 +231,5 @@ def _cat(args: list[str], data: bytes) -> bytes | None:
 _FILTERS: dict[str, Filter] = {
     "cat": _cat, "rev": _rev, "base64": _base(_b64, "dDi"),
     "base32": _base(base64.b32decode, "di"), "basenc": _basenc, "openssl": _openssl,
-    "xxd": _xxd, "gunzip": _gunzip, "zcat": _gunzip, "gzip": _gzip,
+    "xxd": _xxd, "gunzip": _gunzip, "zcat": _gunzip, "gzip": _gzip, "tr": _tr,
 }  # fmt: skip
