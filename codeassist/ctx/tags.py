@@ -23,6 +23,7 @@ from codeassist import syntax
 FORMAT = 2  # bump when the stored tag layout changes
 PARSE_TIMEOUT_S = 2.0  # a file that takes longer is skipped with a note
 SIG_MAX = 200  # characters of a signature line
+LONG_SIGNATURE = 90  # characters: a longer Python signature is shown without its annotations
 SQL_STATEMENT_MAX = 4000  # characters of a CREATE TABLE/VIEW kept for the schema
 DOC_MAX = 120
 SCOPE_KINDS = frozenset({"class", "interface", "impl", "trait", "struct", "namespace", "module"})
@@ -144,10 +145,44 @@ def _signature(node: Any, data: bytes, kind: str) -> str:
     if body is None and (value := node.child_by_field_name("value")) is not None:
         body = value.child_by_field_name("body")
     if body is not None and body.start_byte > start:
-        return _collapse(_text(data, start, _header_end(node, body)), SIG_MAX)
+        end = _header_end(node, body)
+        header = _collapse(_one_line(_text(data, start, end)), SIG_MAX)
+        if len(header) > LONG_SIGNATURE and node.type == "function_definition":
+            return _collapse(_one_line(_unannotated(node, data, start, end)), SIG_MAX)
+        return header
     end = data.find(b"\n", start, node.end_byte)
     line = _text(data, start, node.end_byte if end < 0 else end).rstrip(" {")
     return _collapse(line, SIG_MAX)
+
+
+def _unannotated(node: Any, data: bytes, start: int, end: int) -> str:
+    """A Python function's header without its type annotations: `def secho(message=None,
+    file=None, nl=True, err=False, color=None, **styles):`, a third of the tokens typed."""
+    cuts: list[tuple[int, int, str]] = []
+    params = node.child_by_field_name("parameters")
+    for param in params.named_children if params is not None else ():
+        kind, colon = param.type, next((c for c in param.children if c.type == ":"), None)
+        typed = param.child_by_field_name("type")
+        if colon is None or typed is None:
+            continue
+        if kind == "typed_default_parameter" and (value := param.child_by_field_name("value")):
+            cuts.append((colon.start_byte, value.start_byte, "="))
+        elif kind == "typed_parameter":
+            cuts.append((colon.start_byte, typed.end_byte, ""))
+    returns = node.child_by_field_name("return_type")
+    if returns is not None and params is not None:
+        cuts.append((params.end_byte, returns.end_byte, ""))
+    out, at = [], start
+    for cut_start, cut_end, new in sorted(cuts):
+        if at <= cut_start and cut_end <= end:
+            out += [_text(data, at, cut_start), new]
+            at = cut_end
+    return "".join(out) + _text(data, at, end)
+
+
+def _one_line(header: str) -> str:
+    """A header written over several lines, as one: `def f(a, b)`, not `def f( a, b, )`."""
+    return re.sub(r",?[ \t]*\n\s*\)", ")", re.sub(r"\([ \t]*\n\s*", "(", header))
 
 
 def _header_end(node: Any, body: Any) -> int:
