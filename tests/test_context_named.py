@@ -289,3 +289,26 @@ def test_what_the_part_shows_is_worth_showing() -> None:
     tags = [RankedTag("m.py", i, 1.0) for i in range(5)]
     kept = [files["m.py"].definitions[t.index].signature for t in worth_showing(tags, files)]
     assert kept == ["class Group:", "def group(self, f: F) -> G:", "def test_it():"]
+
+
+def test_a_named_class_shows_how_to_make_one_first(tmp_path: Path) -> None:
+    """`__init__` is defined everywhere, so its name ranks low; for a class the request names,
+    it is what a caller needs first."""
+    from codeassist.ctx.rank import rank
+    from codeassist.ctx.signals import Signals
+
+    (tmp_path / "pages.py").write_text(
+        "class Paginator:\n"
+        "    def page(self, number):\n        return number\n"
+        "    def count(self):\n        return 0\n"
+        "    def __init__(self, object_list, per_page):\n        self.n = per_page\n"
+    )
+    for n in range(6):  # __init__ is a common name; page and count are used
+        (tmp_path / f"m{n}.py").write_text(
+            f"class M{n}:\n    def __init__(self):\n        pass\n"
+            "def use(p):\n    return p.page(1) + p.count()\n"
+        )
+    index = build_index(tmp_path)
+    ranking = rank(index.files, Signals("paginate with a Paginator"), graph=index.graph)
+    names = [index.files[t.path].definitions[t.index].name for t in ranking.tags[:2]]
+    assert sorted(names) == ["Paginator", "__init__"]

@@ -87,8 +87,12 @@ def rank(
     tier = np.zeros(len(scores))
     if start.named:
         tier += np.isin(np.asarray(g.paths, dtype=object), list(start.named))[g.def_file]
-    tier[_members(g, files, mentioned)] += 1
+    members = _members(g, files, mentioned)
+    tier[members] += 1
     tier[exact] += 3
+    tier[[k for k in members + exact if g.unique[g.def_uid[k]] == "__init__"]] += (
+        0.5  # how to make one
+    )
     scores = scores + tier * (scores.max(initial=0.0) + 1.0)
     order = np.argsort(-scores, kind="stable")
     if limit is not None:
