@@ -6,7 +6,8 @@ and a `sh -c` script's $0, $1…), splitting on IFS (`rm${IFS}-rf${IFS}~`, `IFS=
 `$(echo …)` and `$(printf …)` of literal text, decoded too (`$(echo cm0= | base64 -d)` is rm:
 codeassist/safety/decode.py), and brace lists (`rm -rf {~,}`). Whatever the line does not tell
 (`$HOME`, `$(curl …)`, a variable set elsewhere) is kept as written, for the rules to judge as
-such. `written` is what a pipeline writes, for the shell it is piped into (safety/feeds.py).
+such. `written` is what a pipeline writes, for the shell it is piped into (safety/feeds.py);
+the Line keeps what it wrote to files, for a shell that runs one later in the line.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from codeassist.safety.argv import (
     unescape_double,
     word_nodes,
 )
+from codeassist.safety.paths import normalise
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -41,16 +43,54 @@ _GLOB = re.compile(r"[*?]")
 _ESCAPED = re.compile(r"\\.", re.DOTALL)
 
 
+@dataclass(frozen=True)
+class Output:
+    """What a pipeline writes, as far as the line tells: its text (None: the line does not
+    tell), the program that writes it, whether it is decoded or downloaded, and whether the
+    line tells every expansion in the words it comes from."""
+
+    text: str | None
+    writer: str
+    decoded: bool = False
+    fetched: bool = False
+    resolved: bool = True
+
+    def then(self, more: Output) -> Output:
+        """This, and `more` appended to it (`>>`)."""
+        both = self.text + more.text if self.text is not None and more.text is not None else None
+        return Output(both, more.writer, self.decoded or more.decoded,
+                      self.fetched or more.fetched, self.resolved and more.resolved)  # fmt: skip
+
+
 @dataclass
 class Line:
-    """What the line has said so far: variables with a literal value, a literal `cd`."""
+    """What the line has said so far: variables with a literal value, a literal `cd`, and
+    what it wrote to files (`> run.sh`)."""
 
     variables: dict[str, str] = field(default_factory=lambda: {"IFS": DEFAULT_IFS})
     cwd: str = ""  # "" for the directory the line starts in
+    files: dict[str, Output] = field(default_factory=dict)
 
     def inner(self) -> Line:
         """The same shell, later (`eval`, an alias, a trap): what it knows, copied."""
-        return Line(dict(self.variables), self.cwd)
+        return Line(dict(self.variables), self.cwd, dict(self.files))
+
+    def wrote(self, path: str, output: Output | None, append: bool = False) -> None:
+        """The line wrote `output` to the file (None: what the line does not tell)."""
+        key, before = self._file(path), self.written(path)
+        if output is None:
+            self.files.pop(key, None)
+        else:
+            self.files[key] = before.then(output) if append and before is not None else output
+
+    def written(self, path: str) -> Output | None:
+        """What the line wrote to the file, when it did."""
+        return self.files.get(self._file(path))
+
+    def _file(self, path: str) -> str:
+        if self.cwd and not path.startswith(("/", "~", "$")):
+            path = f"{self.cwd.rstrip('/')}/{path}"
+        return normalise(path).removeprefix("./")
 
     def assign(self, name: str, value: str | None, append: bool = False) -> None:
         """`name=value` (None: a value the line does not tell)."""
@@ -204,12 +244,13 @@ def printed(words: list[str]) -> str | None:
     if name in (":", "true"):
         return ""
     if name == "echo":
-        escapes = False
+        escapes, end = False, "\n"
         while args and re.fullmatch(r"-[neE]+", args[0]):
             escapes = "e" in args[0] or escapes and "E" not in args[0]
+            end = "" if "n" in args[0] else end
             args = args[1:]
         said = " ".join(args)
-        return unescape_ansi(said) if escapes else said
+        return (unescape_ansi(said) if escapes else said) + end
     args = args[1:] if name == "printf" and args[:1] == ["--"] else args
     if name == "printf" and args and args[0] != "-v":
         values = iter(args[1:])

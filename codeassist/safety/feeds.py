@@ -22,7 +22,7 @@ from codeassist.safety.argv import (
     text,
     unwrap,
 )
-from codeassist.safety.expand import Line
+from codeassist.safety.expand import Line, Output
 from codeassist.safety.risk import Finding
 from codeassist.safety.rules_exfil import pipeline_sends
 
@@ -81,46 +81,88 @@ def downloads(node: Node) -> bool:
 def pipeline(elements: list[Node], found: list[Finding], depth: int, line: Line) -> None:
     """A pipeline's elements, in order: what each shell in it runs, secrets sent on."""
     heads = [head(child) for child in elements]
-    fetched = decoded = False
     for k, cmd in enumerate(heads):
-        if cmd is None:
-            continue
-        if k and runs_stdin(cmd):
-            found.extend(runs_input(cmd, elements[:k], fetched, decoded, depth, line))
-        fetched = fetched or cmd.name in DOWNLOADERS
-        decoded = decoded or decode.decodes(cmd)
+        if cmd is not None and k and runs_stdin(cmd):
+            found.extend(runs_input(cmd, elements[:k], depth, line))
     argvs = [cmd.argv or cmd.wrappers[-1:] for cmd in heads if cmd is not None]  # `env |`
     found.extend(pipeline_sends(argvs[:-1], argvs[1:]))
 
 
-def runs_input(
-    cmd: Command, before: list[Node], fetched: bool, decoded: bool, depth: int, line: Line
-) -> list[Finding]:
+def runs_input(cmd: Command, before: list[Node], depth: int, line: Line) -> list[Finding]:
     """A shell or interpreter runs what the pipeline before it writes: judge that, if it can be
-    (`echo 'rm -rf ~' | bash`, `echo cm0gLXJmIH4= | base64 -d | sh`)."""
+    (`echo 'rm -rf ~' | bash`, `echo cm0gLXJmIH4= | base64 -d | sh`); `cat FILE | sh` runs
+    FILE, as `sh FILE` does."""
+    files = copied_files(before)
+    if files is not None:
+        return [f for path in files for f in ran_file(cmd, path, depth, line)]
+    return runs_output(cmd.name, read_by(cmd, output(before, line)), depth)
+
+
+def output(elements: list[Node], line: Line) -> Output:
+    """What a pipeline's elements write, as far as the line tells (a download's text is not
+    read: it is the network's)."""
+    heads = [h for h in map(head, elements) if h is not None]
+    source = head(elements[-1]) if elements else None
+    writer = " ".join(source.argv[:2]) if source is not None and source.argv else "what it reads"
+    decoded = any(decode.decodes(h) for h in heads)
+    if any(h.name in DOWNLOADERS for h in heads):
+        return Output(None, writer, decoded, fetched=True)
+    said, used = expand.writes(elements, line)
+    return Output(said, writer, decoded, resolved=all(expand.resolved(n, line) for n in used))
+
+
+def read_by(cmd: Command, out: Output) -> Output:
+    """The output as `cmd` reads it: shell code, read here (a shell's, `./x.sh`'s); python's,
+    perl's… not."""
+    reads = cmd.name not in SCRIPTING
+    return out if reads else Output(None, out.writer, out.decoded, out.fetched)
+
+
+def runs_output(name: str, out: Output, depth: int, path: str = "") -> list[Finding]:
+    """`name` runs what `out` holds, through a pipe or from the file `path` the line wrote
+    it to: what it decodes to judged, shown too; a download or what no one can read is high."""
     from codeassist.safety.shell import findings
 
-    if fetched:
-        return [Finding("high", f"pipes a download into {cmd.name}: runs unseen code")]
-    runs_code = cmd.name in SHELLS or cmd.name in SOURCING  # not python: its code is not read
-    said, used = expand.writes(before, line) if runs_code else (None, [])
-    if said is None and decoded:
-        return [Finding("high", f"pipes decoded text into {cmd.name}: runs code no one has read")]
-    source = head(before[-1]) if before else None
-    writer = " ".join(source.argv[:2]) if source is not None and source.argv else "what it reads"
-    unseen = Finding("medium", f"{cmd.name} runs the code {writer} writes: read it first")
-    if said is None:
+    runs = f"runs {path}, which holds" if path else f"{name} runs"
+    if out.fetched:
+        what = f"{runs} a download" if path else f"pipes a download into {name}"
+        return [Finding("high", f"{what}: runs unseen code")]
+    if out.text is None and out.decoded:
+        what = f"{runs} decoded text" if path else f"pipes decoded text into {name}"
+        return [Finding("high", f"{what}: runs code no one has read")]
+    unseen = Finding("medium", f"{runs} the code {out.writer} writes: read it first")
+    if out.text is None:
         return [unseen]
     if depth >= MAX_DEPTH:  # a payload that decodes to another, and so on: past reading
-        return [Finding("high" if decoded else "medium", f"{cmd.name} runs code nested too deep "
-                        "to read")]  # fmt: skip
-    judged = findings(said, depth + 1)
-    if decoded:  # what it decodes to, for the reader to see
-        shown = " ".join(said.split())
-        shown = shown if len(shown) <= _SHOWN else shown[: _SHOWN - 1] + "…"
-        judged.insert(0, Finding("low", f"{cmd.name} runs the decoded text: {shown}"))
-    resolved = all(expand.resolved(node, line) for node in used)
-    return judged if resolved else [unseen, *judged]
+        level = "high" if out.decoded else "medium"
+        return [Finding(level, f"{runs} code nested too deep to read")]
+    judged = findings(out.text, depth + 1)
+    if out.decoded:  # what it decodes to, for the reader to see
+        judged.insert(0, Finding("low", f"{runs} the decoded text: {shown(out.text)}"))
+    return judged if out.resolved else [unseen, *judged]
+
+
+def shown(script: str) -> str:
+    """A script on one line, cut to _SHOWN characters, to quote in a reason."""
+    one_line = " ".join(script.split())
+    return one_line if len(one_line) <= _SHOWN else one_line[: _SHOWN - 1] + "…"
+
+
+def ran_file(cmd: Command, path: str, depth: int, line: Line) -> list[Finding]:
+    """`cmd` runs the file: judged as what the line wrote to it, if it did (a file the line
+    does not write is the user's own, as in `bash script.sh`)."""
+    out = line.written(path)
+    return runs_output(cmd.name, read_by(cmd, out), depth, path) if out is not None else []
+
+
+def copied_files(elements: list[Node]) -> list[str] | None:
+    """The files `cat FILE…` writes, when that ends the elements (not - or a device)."""
+    cmd = head(elements[-1]) if elements else None
+    if cmd is None or cmd.name != "cat" or not cmd.args:
+        return None
+    if any(a.startswith("-") or a.startswith("/dev/") for a in cmd.args):
+        return None
+    return cmd.args
 
 
 def substituted(cmd: Command, node: Node, depth: int, line: Line) -> list[Finding]:
@@ -132,7 +174,7 @@ def substituted(cmd: Command, node: Node, depth: int, line: Line) -> list[Findin
     decoded = any(h is not None and decode.decodes(h) for h in map(head, elements))
     if downloads(node) or not decoded and expand.written(elements, line) is None:
         return []
-    return runs_input(cmd, elements, False, decoded, depth, line)
+    return runs_input(cmd, elements, depth, line)
 
 
 def stdin_script(node: Node, depth: int, line: Line) -> list[Finding]:
@@ -153,7 +195,7 @@ def stdin_script(node: Node, depth: int, line: Line) -> list[Finding]:
     path = expand.expand(source, line)
     if path.startswith(("/dev/tcp/", "/dev/udp/")):
         return [Finding("high", f"{cmd.name} runs code read from the network", (path,))]
-    return []
+    return ran_file(cmd, path, depth, line)
 
 
 def _on_stdin(redirect: Node) -> bool:

@@ -16,7 +16,7 @@ import re
 from contextlib import nullcontext
 from typing import TYPE_CHECKING
 
-from codeassist.safety import backticks, decode, expand, feeds, nodes
+from codeassist.safety import backticks, decode, expand, feeds, files, nodes
 from codeassist.safety.argv import (
     MAX_DEPTH,
     SHELLS,
@@ -114,6 +114,7 @@ def _command(node: Node, found: list[Finding], depth: int, line: Line) -> None:
         script
     ):  # `bash <(echo cm0gLXJmIH4= | base64 -d)`
         found.extend(feeds.substituted(cmd, script, depth, line))
+    found.extend(files.runs_file(cmd, depth, line))  # `… > x.sh && sh x.sh`
     if feeds.reads_code(cmd) and depth < MAX_DEPTH:  # `sh <<< 'SCRIPT'`
         strings = [c.named_children[-1] for c in node.children
                    if c.type == "herestring_redirect" and c.named_children]  # fmt: skip
@@ -234,7 +235,7 @@ def _walk(node: Node, found: list[Finding], depth: int, line: Line) -> None:
     elif node.type == "function_definition":
         _fork_bomb(node, found)
     elif node.type == "file_redirect":
-        found.extend(_redirect(node, line))
+        found.extend(_redirect(node, depth, line))
     elif node.type == "redirected_statement" and depth < MAX_DEPTH:
         found.extend(feeds.heredoc_script(node, depth, line))
         found.extend(nodes.input_sent(node))
@@ -250,7 +251,7 @@ def _walk(node: Node, found: list[Finding], depth: int, line: Line) -> None:
         _walk(child, found, depth, line)
 
 
-def _redirect(node: Node, line: Line) -> list[Finding]:
+def _redirect(node: Node, depth: int, line: Line) -> list[Finding]:
     operator = next((c.type for c in node.children if not c.is_named), "")
     destination = node.child_by_field_name("destination")
     if destination is None or operator not in (">", ">|", "&>", ">>", "&>>", ">&"):
@@ -258,6 +259,7 @@ def _redirect(node: Node, line: Line) -> list[Finding]:
     path = expand.expand(destination, line)
     if operator == ">&" and path.isdigit() or path == "-":
         return []  # 2>&1, >&-: file descriptors, not files
+    written = files.record(node, path, depth, line)  # for a shell that runs it later
     if line.cwd and not path.startswith(("/", "~", "$", "&")):
         path = normalise(f"{line.cwd.rstrip('/')}/{path}")  # after a literal `cd DIR`
-    return redirect_findings(path, append=operator.endswith(">>"))
+    return redirect_findings(path, append=operator.endswith(">>")) + written
