@@ -185,8 +185,11 @@ def word_nodes(node: Node) -> list[Node]:
 
 def _descriptor(node: Node) -> bool:
     """Is this the 0 of `sh 0< FILE`? tree-sitter-bash reads it as the command's last
-    argument, the redirect after it; bash reads `0<` as one redirect, of descriptor 0."""
-    after = node.parent.next_sibling if node.parent is not None else None
+    argument, the redirect after it (after the list, in `a && sh 0< FILE`); bash reads `0<`
+    as one redirect, of descriptor 0."""
+    after, parent = None, node.parent
+    while after is None and parent is not None:
+        after, parent = parent.next_sibling, parent.parent
     return (
         node.type == "number"
         and node.next_sibling is None

@@ -262,6 +262,16 @@ def printed(words: list[str]) -> str | None:
 _INPUTS = frozenset({"<", "<&", "<>"})
 
 
+def redirected(statement: Node) -> Node | None:
+    """What a redirected statement's redirects are for: its body, or the last statement of a
+    list in it (tree-sitter-bash puts `a && b < f`'s redirect around the list; bash gives it
+    to b)."""
+    body = statement.child_by_field_name("body")
+    while body is not None and body.type == "list" and body.named_children:
+        body = body.named_children[-1]
+    return body
+
+
 def pipeline_elements(node: Node) -> list[Node]:
     """The statements a pipeline runs, in order (one for anything else)."""
     return node.named_children if node.type == "pipeline" else [node]
@@ -306,7 +316,7 @@ def _command_input(node: Node, line: Line) -> tuple[Node | None, bytes | None, b
     redirects: list[Node] = []
     if node.type == "redirected_statement":
         redirects = node.children
-        node = node.named_children[0] if node.named_children else node
+        node = redirected(node) or node
     if node.type != "command":
         return None, None, False
     given: bytes | None = None

@@ -37,9 +37,14 @@ _SHOWN = 80  # characters of a decoded script quoted in a reason
 
 
 def head(node: Node) -> Command | None:
-    """The command a pipeline element runs (the first simple command inside it)."""
+    """The command a pipeline element runs (the first simple command inside it); of a
+    redirected statement, the command its redirects are for (`a | sh < f`: sh)."""
     if node.type == "command":
         return unwrap(argv_of(node))
+    if node.type == "redirected_statement":
+        body = expand.redirected(node)
+        body = body.named_children[-1] if body is not None and body.type == "pipeline" else body
+        return head(body) if body is not None else None
     for child in node.children:
         if child.type in ("command_substitution", "process_substitution"):
             continue

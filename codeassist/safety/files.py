@@ -41,7 +41,7 @@ def record(redirect: Node, path: str, depth: int, line: Line) -> list[Finding]:
 def _writers(redirect: Node) -> list[Node]:
     """The pipeline elements whose output a redirect sends to its file (`a | b > f`: a, b)."""
     statement = redirect.parent
-    body = statement.child_by_field_name("body") if statement is not None else None
+    body = expand.redirected(statement) if statement is not None else None
     if statement is None or body is None or statement.type != "redirected_statement":
         return []
     before: list[Node] = []

@@ -236,11 +236,6 @@ def _walk(node: Node, found: list[Finding], depth: int, line: Line) -> None:
         _fork_bomb(node, found)
     elif node.type == "file_redirect":
         found.extend(_redirect(node, depth, line))
-    elif node.type == "redirected_statement" and depth < MAX_DEPTH:
-        found.extend(feeds.heredoc_script(node, depth, line))
-        found.extend(nodes.input_sent(node))
-        found.extend(feeds.stdin_script(node, depth, line))
-        feeds.heredoc_pipeline(node, found, depth, line)
     elif node.type == "command_substitution" and depth < MAX_DEPTH:
         nested = backticks.nested(node)  # `echo `echo \`rm -rf /\``: bash runs the inner one
         found.extend(findings(nested, depth + 1, line.inner()) if nested is not None else [])
@@ -249,6 +244,17 @@ def _walk(node: Node, found: list[Finding], depth: int, line: Line) -> None:
         _remember(node, found, depth, line)
     for child in node.children:
         _walk(child, found, depth, line)
+    if node.type == "redirected_statement" and depth < MAX_DEPTH:
+        _fed(node, found, depth, line)
+
+
+def _fed(node: Node, found: list[Finding], depth: int, line: Line) -> None:
+    """What a redirected statement's command is fed: a here-document, a file, `<(…)`. Judged
+    after its body (`a > x.sh && sh < x.sh`: tree-sitter-bash puts `< x.sh` around both)."""
+    found.extend(feeds.heredoc_script(node, depth, line))
+    found.extend(nodes.input_sent(node))
+    found.extend(feeds.stdin_script(node, depth, line))
+    feeds.heredoc_pipeline(node, found, depth, line)
 
 
 def _redirect(node: Node, depth: int, line: Line) -> list[Finding]:
