@@ -1,9 +1,10 @@
 """Files a line writes, then runs: `echo cm0gLXJmIH4= | base64 -d > x.sh && sh x.sh` runs rm -rf ~.
 
 What a redirect writes to a file is kept in the Line (codeassist/safety/expand.py), as
-codeassist/safety/feeds.py tells what a pipeline writes; a shell (or `source`, python, `./x.sh`)
-that runs the file later in the line runs that, judged as if piped into it. Decoded text
-written to a file is shown, and is medium when it would be high risk to run.
+codeassist/safety/feeds.py tells what a pipeline writes, and so is a download `curl -o` writes;
+a shell (or `source`, python, `./x.sh`) that runs the file later in the line runs that, judged
+as if piped into it. Decoded text written to a file is shown, and is medium when it would be
+high risk to run.
 """
 
 from __future__ import annotations
@@ -60,6 +61,14 @@ def _written(elements: list[Node], redirect: Node, line: Line) -> Output | None:
     if copied is not None:
         return line.written(copied[0]) if len(copied) == 1 else None
     return feeds.output(elements, line)
+
+
+def downloads_to(cmd: Command, line: Line) -> None:
+    """`curl -o i.sh URL`: i.sh holds a download (as `curl URL > i.sh` makes it)."""
+    from codeassist.safety.rules import downloaded_files
+
+    for path in downloaded_files(cmd.argv):
+        line.wrote(path, Output(None, cmd.name, fetched=True))
 
 
 def script_file(cmd: Command) -> str | None:

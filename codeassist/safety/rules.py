@@ -244,8 +244,15 @@ _OUTPUT_OPTIONS = {
 
 def download_to(argv: list[str], from_input: bool) -> list[Finding]:
     """`curl -o ~/.ssh/authorized_keys URL`: a download written where a redirect would write."""
-    short, long = _OUTPUT_OPTIONS[argv[0].rsplit("/", 1)[-1]]
-    args, files = argv[1:], []
+    return [f for file in downloaded_files(argv) for f in redirect_findings(file)]
+
+
+def downloaded_files(argv: list[str]) -> list[str]:
+    """The files a downloader's argv names for what it downloads (`-o FILE`; not `-o -`)."""
+    options = _OUTPUT_OPTIONS.get(argv[0].rsplit("/", 1)[-1]) if argv else None
+    if options is None:
+        return []
+    (short, long), args, files = options, argv[1:], []
     for i, arg in enumerate(args):
         cluster = arg[:1] == "-" and arg[1:2] != "-"
         if arg.startswith(long + "="):
@@ -254,7 +261,7 @@ def download_to(argv: list[str], from_input: bool) -> list[Finding]:
             files.append(arg[2:])  # `-oFILE`, `-O-`
         elif (arg == long or cluster and arg.endswith(short[1])) and i + 1 < len(args):
             files.append(args[i + 1])  # `-o FILE`, `-sSLo FILE`
-    return [f for file in files if file != "-" for f in redirect_findings(file)]
+    return [file for file in files if file != "-"]
 
 
 _WIDE_FOR_ANY = {Where.ROOT, Where.SYSTEM, Where.HOME, Where.USER_HOME, Where.PARENT}

@@ -151,6 +151,7 @@ def _judge(
         found.extend(_find_execs(cmd, depth))
     if name in ("cd", "pushd"):
         _change_directory(cmd, line)
+    files.downloads_to(cmd, line)  # `curl -o i.sh URL && sh i.sh`
     rule = rule_for(name)
     if rule is not None:
         found.extend(rule(cmd.argv, cmd.from_input))
