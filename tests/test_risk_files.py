@@ -7,11 +7,19 @@ given it (`bash script.sh`, `bash < script.sh`, `cat script.sh | bash`).
 
 from __future__ import annotations
 
+import base64
+import gzip
+import time
+
 import pytest
 
 from codeassist.safety.risk import assess_shell
 
 PAYLOAD = "echo cm0gLXJmIH4= | base64 -d"  # rm -rf ~
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
 
 
 def test_decoded_text_written_to_a_file_is_shown_and_medium_when_high_risk_to_run() -> None:
@@ -64,3 +72,29 @@ def test_a_local_file_given_to_a_shell_is_judged_as_the_shell_running_it(
     line: str, same_as: str
 ) -> None:
     assert assess_shell(line) == assess_shell(same_as)
+
+
+def written_then_run(script: str, times: int) -> str:
+    """The script encoded `times` times over, each a line that decodes it to a file and runs it."""
+    for i in range(times):
+        script = f"echo {b64(script.encode())} | base64 -d > x{i}.sh && sh x{i}.sh"
+    return script
+
+
+def test_files_within_files_are_read_to_a_depth_then_high() -> None:
+    assert "~" in assess_shell(written_then_run("rm -rf ~", 2)).touches
+    start = time.perf_counter()
+    risk = assess_shell(written_then_run("ls", 8))
+    assert time.perf_counter() - start < 5
+    assert risk.level == "high"
+    assert any(r.endswith("which holds code nested too deep to read") for r in risk.reasons)
+
+
+def test_payloads_written_to_files_stop_at_the_budget() -> None:
+    inner = f"echo {b64(gzip.compress(b'ls;' * 20_000))} | base64 -d | gunzip > y.sh; sh y.sh\n"
+    outer = gzip.compress(inner.encode() * 300)  # 300 payloads of 60 kB each, from 1 kB
+    start = time.perf_counter()
+    risk = assess_shell(f"echo {b64(outer)} | base64 -d | gunzip > z.sh; sh z.sh")
+    assert time.perf_counter() - start < 20
+    assert risk.level == "high"
+    assert "runs y.sh, which holds decoded text: runs code no one has read" in risk.reasons

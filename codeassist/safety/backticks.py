@@ -56,6 +56,8 @@ def _without_empty(data: bytes, tree: Tree) -> bytes:
 
 def _empty_dollars(data: bytes, tree: Tree) -> list[tuple[int, int]]:
     """Where each `$( )` is, nothing but blanks in it (`$()` too)."""
+    if not _EMPTY_DOLLAR.search(data):
+        return []
     nodes = (n for n in syntax.walk(tree.root_node) if n.type == "command_substitution")
     spans = [(n.start_byte, n.end_byte) for n in nodes]
     return [(start, end) for start, end in spans if _EMPTY_DOLLAR.fullmatch(data[start:end])]

@@ -56,13 +56,14 @@ def head(node: Node) -> Command | None:
 
 def runs_stdin(cmd: Command) -> bool:
     """Does this command execute the script it reads on standard input?"""
-    if cmd.name in SHELLS:
+    name = cmd.name
+    if name in SHELLS:
         letters, operands = shell_options(cmd.args)  # `bash -s -- ARG` reads it, `bash f` not
         reads = "s" in letters or not operands or operands[0] in STDIN_FILES
         return "c" not in letters and reads
-    if cmd.name in ("source", "."):  # `source /dev/stdin`
+    if name in ("source", "."):  # `source /dev/stdin`
         return bool(cmd.args) and cmd.args[0] in STDIN_FILES
-    if cmd.name in SCRIPTING:
+    if name in SCRIPTING:
         positional = [a for a in cmd.args if not a.startswith("-") or a == "-"]
         reads = not positional or positional[0] == "-" or positional[0] in STDIN_FILES
         return reads and not {"-c", "-e", "-m"} & set(cmd.args)

@@ -15,6 +15,7 @@ from codeassist.safety import expand, feeds
 from codeassist.safety.argv import MAX_DEPTH, SHELLS, Command, shell_options, text
 from codeassist.safety.expand import Line, Output
 from codeassist.safety.risk import Finding
+from codeassist.safety.rules import downloaded_files
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -65,8 +66,6 @@ def _written(elements: list[Node], redirect: Node, line: Line) -> Output | None:
 
 def downloads_to(cmd: Command, line: Line) -> None:
     """`curl -o i.sh URL`: i.sh holds a download (as `curl URL > i.sh` makes it)."""
-    from codeassist.safety.rules import downloaded_files
-
     for path in downloaded_files(cmd.argv):
         line.wrote(path, Output(None, cmd.name, fetched=True))
 
@@ -74,12 +73,13 @@ def downloads_to(cmd: Command, line: Line) -> None:
 def script_file(cmd: Command) -> str | None:
     """The file a command runs as its script: `sh FILE`, `source FILE`, `python3 FILE`,
     `./FILE` (a program named by its path)."""
-    if cmd.name in SHELLS:
+    name = cmd.name
+    if name in SHELLS:
         letters, operands = shell_options(cmd.args)
         return operands[0] if operands and not {"c", "s"} & set(letters) else None
-    if cmd.name in ("source", "."):
+    if name in ("source", "."):
         return cmd.args[0] if cmd.args else None
-    if cmd.name in feeds.SCRIPTING:
+    if name in feeds.SCRIPTING:
         positional = [a for a in cmd.args if not a.startswith("-")]
         return positional[0] if positional and not {"-c", "-e", "-m"} & set(cmd.args) else None
     return cmd.argv[0] if cmd.argv and "/" in cmd.argv[0] else None

@@ -115,12 +115,13 @@ def _command(node: Node, found: list[Finding], depth: int, line: Line) -> None:
     ):  # `bash <(echo cm0gLXJmIH4= | base64 -d)`
         found.extend(feeds.substituted(cmd, script, depth, line))
     found.extend(files.runs_file(cmd, depth, line))  # `… > x.sh && sh x.sh`
-    if feeds.reads_code(cmd) and depth < MAX_DEPTH:  # `sh <<< 'SCRIPT'`
+    reads = (name in SHELLS or name in feeds.SOURCING) and feeds.runs_stdin(cmd)
+    if reads and depth < MAX_DEPTH:  # `sh <<< 'SCRIPT'`
         strings = [c.named_children[-1] for c in node.children
                    if c.type == "herestring_redirect" and c.named_children]  # fmt: skip
         for string in strings:
             found.extend(findings(expand.expand(string, line), depth + 1))
-    _judge(cmd, found, depth, line, _literal_name(node, cmd))
+    _judge(cmd, found, depth, line, bool(_DYNAMIC.search(name)) and _literal_name(node, cmd))
 
 
 def _literal_name(node: Node, cmd: Command) -> bool:
@@ -151,7 +152,8 @@ def _judge(
         found.extend(_find_execs(cmd, depth))
     if name in ("cd", "pushd"):
         _change_directory(cmd, line)
-    files.downloads_to(cmd, line)  # `curl -o i.sh URL && sh i.sh`
+    if name in feeds.DOWNLOADERS:  # `curl -o i.sh URL && sh i.sh`
+        files.downloads_to(cmd, line)
     rule = rule_for(name)
     if rule is not None:
         found.extend(rule(cmd.argv, cmd.from_input))
