@@ -6,8 +6,9 @@ line tells (codeassist/safety/expand.py), reduced to its argv, wrappers such as 
 xargs are peeled off (codeassist/safety/argv.py), and the per-program rules of
 codeassist/safety/rules.py judge what is left. Redirections and function definitions are
 judged here, where their structure is visible; what a shell runs from its input (a pipe, `<`,
-a here-document, `<(…)`) in codeassist/safety/feeds.py. Lines are parsed with backquotes read
-as bash reads them (codeassist/safety/backticks.py).
+a here-document, `<(…)`) in codeassist/safety/feeds.py; a file the line writes, then runs, in
+codeassist/safety/files.py. Lines are parsed with backquotes (and empty `$( )`) read as bash
+reads them (codeassist/safety/backticks.py).
 """
 
 from __future__ import annotations
