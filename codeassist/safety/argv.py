@@ -9,13 +9,14 @@ that shell: `su -c 'SCRIPT'` is judged as `sh -c 'SCRIPT'`.
 
 from __future__ import annotations
 
-import re
 import shlex
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from codeassist import syntax
 from codeassist.safety import backticks
+from codeassist.safety.quotes import unescape_ansi as unescape_ansi  # verify/inner.py's too
+from codeassist.safety.quotes import unescape_double
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -139,32 +140,6 @@ def text(node: Node) -> str:
     if node.type == "word":
         return raw.replace("\\", "")
     return raw
-
-
-# what a backslash escapes in double quotes (a newline it escapes is gone), and in a
-# here-document with a bare delimiter (`"` is not escaped there)
-DOUBLE_QUOTED = re.compile(r'\\([$`"\\]|\n)')
-HEREDOC = re.compile(r"\\([$`\\]|\n)")
-
-
-def unescape_double(quoted: str, escapes: re.Pattern[str] = DOUBLE_QUOTED) -> str:
-    """What the text between double quotes stands for: `\\`` is a backquote, `\\$` a dollar."""
-    return escapes.sub(lambda m: "" if m[1] == "\n" else m[1], quoted)
-
-
-_ANSI = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v": "\v",
-         "e": "\x1b", "E": "\x1b", "\\": "\\", "'": "'", '"': '"', "?": "?"}  # fmt: skip
-
-
-def unescape_ansi(quoted: str) -> str:
-    """What `$'…'` (or printf's format) stands for: `\\x20` is a space, `\\n` a newline."""
-
-    def one(m: re.Match[str]) -> str:
-        if m[2] or m[3]:
-            return chr(int(m[2], 16) if m[2] else int(m[3], 8))
-        return _ANSI.get(m[1], "\\" + m[1])
-
-    return re.sub(r"\\(x([0-9a-fA-F]{1,2})|0?([0-7]{1,3})|.)", one, quoted)
 
 
 def argv_of(node: Node) -> list[str]:

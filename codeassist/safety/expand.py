@@ -18,16 +18,9 @@ from math import prod
 from typing import TYPE_CHECKING
 
 from codeassist.safety import decode
-from codeassist.safety.argv import (
-    DOUBLE_QUOTED,
-    HEREDOC,
-    program,
-    text,
-    unescape_ansi,
-    unescape_double,
-    word_nodes,
-)
+from codeassist.safety.argv import program, text, word_nodes
 from codeassist.safety.paths import normalise
+from codeassist.safety.quotes import DOUBLE_QUOTED, HEREDOC, unescape_ansi, unescape_double
 
 if TYPE_CHECKING:
     from tree_sitter import Node
