@@ -1,7 +1,8 @@
 """The tree a sandboxed run left, unpacked where nothing in it can reach outside its folder.
 
 Each member goes through tarfile's `data` filter (Python 3.11.4 and later), which refuses
-absolute paths, `..`, links out of the folder and devices. Python 3.11.0 to 3.11.3 (Debian 12's
+`..`, links out of the folder and devices (an absolute name, which it would make relative, is
+refused before it). Python 3.11.0 to 3.11.3 (Debian 12's
 3.11.2 among them) have no filters; there `safe` makes the same refusals itself.
 """
 
@@ -48,7 +49,10 @@ def extract_all(tar: tarfile.TarFile, into: Path) -> None:
 
 def safe(member: tarfile.TarInfo, into: Path) -> tarfile.TarInfo | None:
     """`member` as it may be unpacked into `into`, its mode the plain permission bits; None
-    when it must not be (outside the folder, a link out of it, a device or fifo)."""
+    when it must not be (an absolute name, which the filter would only make relative, outside
+    the folder, a link out of it, a device or fifo)."""
+    if os.path.isabs(member.name):
+        return None
     if not HAS_FILTERS:
         return _checked(member, into)
     try:
