@@ -84,6 +84,7 @@ CTRL_C_DURING_LOAD = """
 import os, signal, sys, threading, time
 from pathlib import Path
 from codeassist.backends.llamacpp.loader import open_llama
+signal.signal(signal.SIGINT, signal.default_int_handler)  # a test run with `&` ignores it
 threading.Timer(float(sys.argv[2]), os.kill, (os.getpid(), signal.SIGINT)).start()
 try:
     llm = open_llama(Path(sys.argv[1]), n_ctx=512)  # kept: freeing it would run __del__,
