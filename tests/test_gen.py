@@ -96,9 +96,8 @@ def _streaming_on_a_terminal() -> tuple[int, int, bytes]:
     once it has shown a few bytes."""
     pid, fd = pty.fork()
     if pid == 0:  # the child: codeassist on a terminal, streaming a long answer
-        signal.signal(
-            signal.SIGINT, signal.SIG_DFL
-        )  # as at a prompt: a test run with `&` ignores it
+        # Ctrl-C as at a prompt: a test run started with `&` ignores it, and so would the child
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
         request = "write a long python module with many functions"
         argv = ["gen", *SMALL, "--max-tokens", "4000", "--explain", request]
         os.execv(codeassist_exe(), [codeassist_exe(), *argv])
