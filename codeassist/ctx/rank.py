@@ -90,9 +90,8 @@ def rank(
     members = _members(g, files, mentioned)
     tier[members] += 1
     tier[exact] += 3
-    tier[[k for k in members + exact if g.unique[g.def_uid[k]] == "__init__"]] += (
-        0.5  # how to make one
-    )
+    made = [k for k in members + exact if g.unique[g.def_uid[k]] == "__init__"]
+    tier[made] += 0.5  # how to make one: its constructor first
     scores = scores + tier * (scores.max(initial=0.0) + 1.0)
     order = np.argsort(-scores, kind="stable")
     if limit is not None:
@@ -102,8 +101,13 @@ def rank(
         for k, f in zip(order.tolist(), g.def_file[order].tolist(), strict=True)
     ]
     file_rank = dict(zip(g.paths, r[: len(g.paths)].tolist(), strict=True))
-    named = frozenset((g.paths[g.def_file[k]], int(k - g.def_offset[g.def_file[k]])) for k in exact)
-    return Ranking(tags, file_rank, start.reasons, named)
+    return Ranking(tags, file_rank, start.reasons, frozenset(_where(g, k) for k in exact))
+
+
+def _where(g: Graph, k: int) -> tuple[str, int]:
+    """Definition `k`'s file and its index among that file's definitions (as RankedTag)."""
+    f = int(g.def_file[k])
+    return g.paths[f], int(k - g.def_offset[f])
 
 
 def _members(g: Graph, files: Mapping[str, FileTags], mentioned: list[int]) -> list[int]:
