@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from codeassist.safety.risk import LEVELS, Risk, assess_shell, assess_sql
+from codeassist.safety.risk import LEVELS, Risk, assess_python, assess_shell, assess_sql
 
 CORPUS = tomllib.loads((Path(__file__).parent / "data" / "risk_corpus.toml").read_text("utf-8"))
 CAUGHT = 0.95  # of the dangerous entries, at least their level
@@ -24,19 +24,21 @@ EXACT = 0.90  # of all entries, exactly their level
 def judge(kind: str, entry: dict[str, str]) -> Risk:
     if kind == "shell":
         return assess_shell(entry["cmd"])
+    if kind == "python":
+        return assess_python(entry["code"])
     return assess_sql(entry["sql"], entry.get("dialect", "sqlite"))
 
 
 def test_the_corpus_is_big_enough_and_balanced() -> None:
-    shell, sql = CORPUS["shell"], CORPUS["sql"]
-    assert len(shell) >= 300 and len(sql) >= 80
-    for entries in (shell, sql):
+    shell, sql, python = CORPUS["shell"], CORPUS["sql"], CORPUS["python"]
+    assert len(shell) >= 300 and len(sql) >= 80 and len(python) >= 40
+    for entries in (shell, sql, python):
         high = sum(e["level"] == "high" for e in entries)
         assert 0.35 <= high / len(entries) <= 0.65, "about half dangerous, half look-alikes"
         assert sum(e["level"] == "low" for e in entries) >= len(entries) / 4
 
 
-@pytest.mark.parametrize("kind", ["shell", "sql"])
+@pytest.mark.parametrize("kind", ["shell", "sql", "python"])
 def test_dangerous_entries_are_caught_and_harmless_ones_rarely_alarm(
     kind: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -45,7 +47,7 @@ def test_dangerous_entries_are_caught_and_harmless_ones_rarely_alarm(
     for entry in entries:
         risk = judge(kind, entry)
         filed, got = LEVELS.index(entry["level"]), LEVELS.index(risk.level)
-        text = entry.get("cmd") or entry["sql"]
+        text = entry.get("cmd") or entry.get("code") or entry["sql"]
         exact += got == filed
         if got < filed:
             misses.append(f"  miss: {text!r} filed {entry['level']}, got {risk.level}")

@@ -1,4 +1,5 @@
-"""`codeassist risk "COMMAND"` / `--sql "STATEMENT"`: how risky it is to run, and why."""
+"""`codeassist risk "COMMAND"` / `--sql "STATEMENT"` / `--python CODE`: how risky it is to run,
+and why. `-` reads the text from stdin."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ import typer
 
 
 def risk(
-    text: str = typer.Argument(..., help="A shell command line (or SQL with --sql)."),
+    text: str = typer.Argument(
+        ..., help="A shell command line (SQL with --sql, Python with --python); - reads stdin."
+    ),
     sql: bool = typer.Option(False, "--sql", help="Judge TEXT as SQL instead of shell."),
+    python: bool = typer.Option(False, "--python", help="Judge TEXT as Python code."),
     dialect: str = typer.Option("sqlite", "--dialect", help="SQL dialect: sqlite, postgres…"),
     as_json: bool = typer.Option(
         False, "--json", help='Print {"level", "reasons", "touches"} as one JSON object.'
@@ -22,8 +26,12 @@ def risk(
     level from the output, e.g. with --json.
     """
     from codeassist.errors import UsageError
-    from codeassist.safety.risk import assess_shell, assess_sql
+    from codeassist.safety.risk import assess_python, assess_shell, assess_sql
 
+    if sql and python:
+        raise UsageError("--sql and --python cannot go together", hint="pick the one TEXT is")
+    if text == "-":
+        text = sys.stdin.read()
     if not text.strip():
         raise UsageError("nothing to judge", hint='e.g. codeassist risk "rm -rf build"')
     if sql:
@@ -34,7 +42,10 @@ def risk(
                 f"unknown SQL dialect {dialect!r}",
                 hint="--dialect takes one of: " + ", ".join(sql_risk.dialects()),
             )
-    found = assess_sql(text, dialect) if sql else assess_shell(text)
+    if sql:
+        found = assess_sql(text, dialect)
+    else:
+        found = assess_python(text) if python else assess_shell(text)
     if as_json:
         typer.echo(json.dumps(found.to_json()))
         return

@@ -8,11 +8,10 @@ from typing import Any
 from codeassist import syntax
 from codeassist.review.diff import FileChange
 from codeassist.review.findings import Finding
+from codeassist.safety.python import PROCESS_CALLS as _SUBPROCESS
+from codeassist.safety.python import SHELL_CALLS as _SHELL_CALLS
 
 SEVERITY = {"high": "warning", "medium": "info"}  # low risk is no finding
-_SHELL_CALLS = {"os.system", "os.popen", "subprocess.getoutput", "subprocess.getstatusoutput"}
-_SUBPROCESS = {"subprocess.run", "subprocess.call", "subprocess.check_call",
-               "subprocess.check_output", "subprocess.Popen"}  # fmt: skip
 _SQL_METHODS = {"execute", "executemany", "executescript", "exec_driver_sql"}
 
 Assess = Callable[[str], Any]

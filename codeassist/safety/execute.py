@@ -24,12 +24,14 @@ DECLINED = 1  # the exit code of a front door when the user says no
 
 
 def risk_of(code: str, language: str) -> Risk:
-    from codeassist.safety.risk import Finding, assess_shell, assess_sql, combine
+    from codeassist.safety.risk import Finding, assess_python, assess_shell, assess_sql, combine
 
     if language == "shell":
         return assess_shell(code)
     if language == "sql":
         return assess_sql(code)
+    if language == "python":
+        return assess_python(code)
     return combine([Finding("medium", f"{language} code is not risk-checked: read it first")])
 
 

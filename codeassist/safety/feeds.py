@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from codeassist import syntax
-from codeassist.safety import decode, expand
+from codeassist.safety import decode, expand, inline
 from codeassist.safety.argv import (
     MAX_DEPTH,
     SHELLS,
@@ -66,7 +66,8 @@ def runs_stdin(cmd: Command) -> bool:
     if name in SCRIPTING:
         positional = [a for a in cmd.args if not a.startswith("-") or a == "-"]
         reads = not positional or positional[0] == "-" or positional[0] in STDIN_FILES
-        return reads and not {"-c", "-e", "-m"} & set(cmd.args)
+        # `perl -lane CODE`, `python3 -Ic CODE`: the code comes from the option
+        return reads and "-m" not in cmd.args and inline.code_of(cmd) is None
     return False
 
 

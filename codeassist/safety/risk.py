@@ -1,7 +1,8 @@
 """How risky a shell command or SQL statement is, decided from its parsed syntax tree.
 
 `assess_shell` parses with tree-sitter-bash (codeassist/safety/shell.py), `assess_sql` with
-sqlglot (codeassist/safety/sql.py). Both return a `Risk`: the highest level found, every
+sqlglot (codeassist/safety/sql.py), `assess_python` with Python's `ast`
+(codeassist/safety/python.py). Both return a `Risk`: the highest level found, every
 reason in the order found, and what the command would touch (paths, devices, tables, remotes).
 """
 
@@ -11,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 LEVELS = ("low", "medium", "high")
+SHELL_PARSE_ERROR = "parts of the command do not parse as shell: read it"
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,15 @@ def assess_shell(command: str) -> Risk:
     from codeassist.safety.shell import findings
 
     return combine(findings(command))
+
+
+def assess_python(code: str) -> Risk:
+    """The risk of running Python code: what it deletes, writes or runs, as the shell rules
+    judge the same done by a shell command (codeassist/safety/python.py)."""
+    from codeassist.safety import python
+    from codeassist.safety.shell import findings
+
+    return combine(python.findings(code, findings))
 
 
 def assess_sql(statement: str, dialect: str = "sqlite") -> Risk:

@@ -1,7 +1,8 @@
 """Shell risk: walk the tree-sitter-bash syntax tree of a command line.
 
 Every simple command (in lists, pipelines, subshells, command substitutions, `sh -c` and
-`eval` strings, `ssh HOST COMMAND`, aliases, traps and `find -exec`) is expanded as far as the
+`eval` strings, `ssh HOST COMMAND`, aliases, traps, `find -exec`, and the code of `python3 -c`,
+`perl -e` and awk: codeassist/safety/inline.py) is expanded as far as the
 line tells (codeassist/safety/expand.py), reduced to its argv, wrappers such as sudo, env and
 xargs are peeled off (codeassist/safety/argv.py), and the per-program rules of
 codeassist/safety/rules.py judge what is left. Redirections and function definitions are
@@ -17,7 +18,7 @@ import re
 from contextlib import nullcontext
 from typing import TYPE_CHECKING
 
-from codeassist.safety import backticks, decode, expand, feeds, files, nodes
+from codeassist.safety import backticks, decode, expand, feeds, files, inline, nodes
 from codeassist.safety.argv import (
     MAX_DEPTH,
     SHELLS,
@@ -32,7 +33,7 @@ from codeassist.safety.argv import (
 )
 from codeassist.safety.expand import Line, script_line
 from codeassist.safety.paths import Where, normalise, where
-from codeassist.safety.risk import Finding
+from codeassist.safety.risk import SHELL_PARSE_ERROR, Finding
 from codeassist.safety.rules import (
     FIND_DELETERS,
     every_file,
@@ -62,7 +63,7 @@ def findings(command: str, depth: int = 0, line: Line | None = None) -> list[Fin
     with decode.one_line() if depth == 0 else nullcontext():  # one budget for the whole line
         tree = _parse(command)
         if tree.root_node.has_error:
-            found.append(Finding("medium", "parts of the command do not parse as shell: read it"))
+            found.append(Finding("medium", SHELL_PARSE_ERROR))
             tree = next((t for t in map(_parse, (command + c for c in CLOSERS))
                          if not t.root_node.has_error), tree)  # fmt: skip
         _walk(tree.root_node, found, depth, line if line is not None else Line())
@@ -151,6 +152,7 @@ def _judge(
         for script, inner in _scripts(cmd, line):
             found.extend(findings(script, depth + 1, inner))
         found.extend(_find_execs(cmd, depth))
+        found.extend(inline.findings(cmd, lambda script: findings(script, depth + 1)))
     if name in ("cd", "pushd"):
         _change_directory(cmd, line)
     if name in feeds.DOWNLOADERS:  # `curl -o i.sh URL && sh i.sh`

@@ -1,0 +1,286 @@
+"""Python risk: what Python code would do to files, programs and the shell, judged by the
+shell rules.
+
+Python's own parser (`ast`) reads the code; nothing of it runs. Each call that deletes, moves,
+writes or runs something becomes the shell command that does the same, and the shell rules
+judge that: `shutil.rmtree(os.path.expanduser("~"))` is `rm -rf "$HOME"`, `os.system(CMD)` is
+CMD, `subprocess.run(["git", "push", "-f"])` is `git push -f`. A value known only when the code
+runs is a shell variable there (`rm -rf "$VALUE"`), judged as the shell rules judge one.
+Code handed to `exec`/`eval` is judged the same way, and code from a download run there is high.
+"""
+
+from __future__ import annotations
+
+import ast
+import shlex
+from collections.abc import Callable, Iterator
+
+from codeassist.safety.risk import Finding
+
+UNKNOWN = "VALUE"  # the shell variable that stands for a value known only at run time
+Part = tuple[bool, str]  # (is a shell variable, text)
+Value = list[Part]
+
+SHELL_CALLS = frozenset({"os.system", "os.popen", "subprocess.getoutput",
+                         "subprocess.getstatusoutput", "commands.getoutput"})  # fmt: skip
+PROCESS_CALLS = frozenset({"subprocess.run", "subprocess.call", "subprocess.check_call",
+                           "subprocess.check_output", "subprocess.Popen"})  # fmt: skip
+_EXEC_ARGV = {"os.execv": 1, "os.execve": 1, "os.execvp": 1, "os.execvpe": 1}  # argv's index
+_SHELL_FORMS = {  # a call on paths, and the shell command that does the same
+    "shutil.rmtree": "rm -rf {0}",
+    "os.remove": "rm -f {0}", "os.unlink": "rm -f {0}", ".unlink": "rm -f {self}",
+    "os.rmdir": "rmdir {0}", "os.removedirs": "rmdir {0}", ".rmdir": "rmdir {self}",
+    "shutil.move": "mv {0} {1}", "os.rename": "mv {0} {1}", "os.replace": "mv {0} {1}",
+    ".rename": "mv {self} {0}", ".replace": "mv {self} {0}",
+    "shutil.copy": "cp {0} {1}", "shutil.copy2": "cp {0} {1}", "shutil.copyfile": "cp {0} {1}",
+    "shutil.copytree": "cp -r {0} {1}",
+    ".write_text": ": > {self}", ".write_bytes": ": > {self}",
+    "os.symlink": "ln -s {0} {1}", ".symlink_to": "ln -s {0} {self}",
+}  # fmt: skip
+_OPENS = frozenset({"open", "io.open", "builtins.open", "codecs.open"})  # path, then mode
+# names that are modules (or pathlib's class) even where the code does not import them
+_ROOTS = frozenset({"os", "shutil", "subprocess", "pathlib", "io", "builtins", "codecs",
+                    "importlib", "urllib", "requests", "httpx", "commands", "Path"})  # fmt: skip
+_CHMODS = {"os.chmod": ("{0}", 1), ".chmod": ("{self}", 0)}  # path, the mode's index
+_DOWNLOADS = ("urlopen", "urlretrieve", "requests.get", "requests.post", "httpx.get",
+              "urllib.request.urlopen")  # fmt: skip
+_IMPORTERS = ("__import__", "importlib.import_module")
+_RUN_CODE = frozenset({"exec", "eval", "builtins.exec", "builtins.eval"})
+
+Judge = Callable[[str], list[Finding]]  # a shell command's findings
+
+
+def findings(code: str, judge: Judge) -> list[Finding]:
+    """What running `code` would do, as findings; `judge` gives a shell command's findings."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):  # ValueError: a NUL byte in the source
+        return [Finding("medium", "the code does not parse as Python: read it")]
+    return list(_Reader(tree, judge).findings())
+
+
+def parses(code: str) -> bool:
+    """Whether Python 3 reads `code`."""
+    try:
+        ast.parse(code)
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
+class _Reader:
+    """One module's imports (which name is which module's function), then its calls."""
+
+    def __init__(self, tree: ast.Module, judge: Judge) -> None:
+        self.tree, self.judge = tree, judge
+        self.names: dict[str, str] = {}  # local name -> dotted name it stands for
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    local = alias.asname or alias.name.split(".")[0]
+                    self.names[local] = alias.name if alias.asname else local
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                for alias in node.names:
+                    self.names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+
+    def findings(self) -> Iterator[Finding]:
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Call):
+                yield from self._call(node)
+
+    def _call(self, call: ast.Call) -> Iterator[Finding]:
+        name = self.dotted(call.func)
+        where = f"line {call.lineno}, {(name or _source(call.func)).lstrip('.')}"
+        if name is None:
+            if isinstance(call.func, ast.Call) and self.dotted(call.func.func) == "getattr":
+                yield Finding("medium", f"{where}: calls a function chosen at run time: read it")
+            return
+        if name in _RUN_CODE:
+            yield from self._run_code(call, where)
+            return
+        script = self._shell_form(name, call)
+        if script is not None:
+            for found in self.judge(script):
+                yield Finding(found.level, f"{where}: {found.reason}", found.touches)
+        elif name.startswith(("os.exec", "os.spawn", "os.posix_spawn")):
+            yield Finding("medium", f"{where}: starts a program: read it")
+
+    def _shell_form(self, name: str, call: ast.Call) -> str | None:
+        """The shell command that does what the call does; None when it runs nothing."""
+        args = call.args
+        if name in SHELL_CALLS or (name in PROCESS_CALLS and _keyword_true(call, "shell")):
+            return _script(self.value(args[0])) if args else None
+        if name in PROCESS_CALLS and args:
+            return self._argv(args[0])
+        if name in _EXEC_ARGV and len(args) > _EXEC_ARGV[name]:
+            return self._argv(args[_EXEC_ARGV[name]])
+        if name in _OPENS or name == ".open":
+            return self._open(name, call)
+        form = _SHELL_FORMS.get(name)
+        if name in _CHMODS:
+            path, at = _CHMODS[name]
+            mode = args[at] if len(args) > at else None
+            if isinstance(mode, ast.Constant) and isinstance(mode.value, int):
+                form = f"chmod {mode.value:o} {path}"
+        if form is None:
+            return None
+        first, second = (self._word(a) for a in (*args[:2], None, None)[:2])
+        return form.format(first, second, self=self._word(_receiver(call)))
+
+    def _open(self, name: str, call: ast.Call) -> str | None:
+        """`open(P, "w")` writes P: `: > P` (`: >> P` to append); reading opens nothing."""
+        mode_at = 1 if name in _OPENS else 0
+        mode = call.args[mode_at] if len(call.args) > mode_at else _keyword(call, "mode")
+        if not isinstance(mode, ast.Constant) or not isinstance(mode.value, str):
+            return None
+        if not set(mode.value) & set("wax+"):
+            return None
+        path = (call.args[0] if call.args else None) if name in _OPENS else _receiver(call)
+        return f": {'>>' if 'a' in mode.value else '>'} {self._word(path)}"
+
+    def _argv(self, node: ast.expr) -> str:
+        if isinstance(node, (ast.List, ast.Tuple)):
+            return " ".join(self._word(e) for e in node.elts if not isinstance(e, ast.Starred))
+        return self._word(node)  # a program's name alone
+
+    def _run_code(self, call: ast.Call, where: str) -> Iterator[Finding]:
+        if not call.args:
+            return
+        code = call.args[0]
+        if isinstance(code, ast.Constant) and isinstance(code.value, str):
+            for found in findings(code.value, self.judge):
+                yield Finding(found.level, f"{where}: {found.reason}", found.touches)
+        elif any(self._downloads(n) for n in ast.walk(code) if isinstance(n, ast.Call)):
+            yield Finding("high", f"{where}: runs Python code straight from a download")
+        else:
+            yield Finding("medium", f"{where}: runs Python code built at run time: read it")
+
+    def _downloads(self, call: ast.Call) -> bool:
+        name = self.dotted(call.func) or ""
+        return name.endswith(_DOWNLOADS)
+
+    def dotted(self, node: ast.expr) -> str | None:
+        """`sp.run` -> subprocess.run (imports followed); `.unlink` for a method of a value."""
+        if isinstance(node, ast.Name):
+            return self.names.get(node.id, node.id)
+        if isinstance(node, ast.Attribute):
+            inner = node.value
+            if isinstance(inner, ast.Call) and self.dotted(inner.func) in _IMPORTERS:
+                # `__import__("os").system`
+                module = inner.args[0] if inner.args else None
+                if isinstance(module, ast.Constant) and isinstance(module.value, str):
+                    return f"{module.value}.{node.attr}"
+            if isinstance(inner, ast.Name) and not (inner.id in self.names or inner.id in _ROOTS):
+                return f".{node.attr}"  # a method of a value: `path.unlink`
+            base = self.dotted(inner) if isinstance(inner, (ast.Name, ast.Attribute)) else None
+            return f"{base}.{node.attr}" if base and base[0] != "." else f".{node.attr}"
+        return None
+
+    def value(self, node: ast.expr | None) -> Value:
+        """A string or path as far as the code tells: unknown parts are shell variables."""
+        if node is None:
+            return [(True, UNKNOWN)]
+        if isinstance(node, ast.Constant) and isinstance(node.value, str | bytes):
+            text = node.value if isinstance(node.value, str) else node.value.decode("latin-1")
+            return [(False, text)]
+        if isinstance(node, ast.JoinedStr):
+            return [p for v in node.values for p in self.value(v)]
+        if isinstance(node, ast.FormattedValue):
+            return self.value(node.value)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            return self.value(node.left) + self.value(node.right)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):  # Path / "x"
+            return _joined([self.value(node.left), self.value(node.right)])
+        if isinstance(node, ast.Subscript) and self.dotted(node.value) == "os.environ":
+            return self._variable(node.slice)
+        if isinstance(node, ast.Call):
+            return self._called_value(node)
+        return [(True, UNKNOWN)]
+
+    def _called_value(self, call: ast.Call) -> Value:
+        name = self.dotted(call.func) or ""
+        args = call.args
+        if name in ("os.getenv", "os.environ.get") and args:
+            return self._variable(args[0])
+        if name in ("pathlib.Path.home", "Path.home"):
+            return [(True, "HOME")]
+        if name in ("os.path.expanduser", ".expanduser"):
+            return _expanded(self.value(args[0] if args else _receiver(call)))
+        if name in ("os.path.join", "pathlib.Path", "Path", "pathlib.PurePath", ".joinpath"):
+            parts = [self.value(a) for a in args]
+            if name == ".joinpath":
+                parts.insert(0, self.value(_receiver(call)))
+            return _joined(parts) if parts else [(False, ".")]
+        if name in ("os.getcwd", "pathlib.Path.cwd", "Path.cwd"):
+            return [(False, ".")]
+        if name in ("str", "os.fspath", "os.path.abspath", ".resolve", ".absolute", "os.fsencode",
+                    ".encode", ".decode", ".strip"):  # fmt: skip
+            return self.value(args[0] if args and not name.startswith(".") else _receiver(call))
+        return [(True, UNKNOWN)]
+
+    def _variable(self, key: ast.expr | None) -> Value:
+        name = key.value if isinstance(key, ast.Constant) else None
+        if isinstance(name, str) and name.isidentifier():
+            return [(True, name)]
+        return [(True, UNKNOWN)]
+
+    def _word(self, node: ast.expr | None) -> str:
+        """One shell word that stands for the value: literal text quoted, variables in "…"."""
+        return "".join(f'"${text}"' if var else shlex.quote(text) for var, text in
+                       _merged(self.value(node)) if var or text) or "''"  # fmt: skip
+
+
+def _script(value: Value) -> str:
+    """A shell command line from a string the code builds: unknown parts as "$VALUE"."""
+    return "".join(f'"${text}"' if var else text for var, text in value)
+
+
+def _joined(parts: list[Value]) -> Value:
+    """os.path.join: an absolute part starts over, others are joined by one slash."""
+    out: Value = []
+    for part in parts:
+        if part and not part[0][0] and part[0][1].startswith("/"):
+            out = []
+        if out and not (not out[-1][0] and out[-1][1].endswith("/")):
+            out.append((False, "/"))
+        out.extend(part)
+    return out
+
+
+def _expanded(value: Value) -> Value:
+    """os.path.expanduser: a leading ~ is the home folder."""
+    if value and not value[0][0] and value[0][1].startswith("~"):
+        head, _, rest = value[0][1].partition("/")
+        if head == "~":
+            return [(True, "HOME"), (False, "/" + rest if rest or _ else "")] + value[1:]
+    return value
+
+
+def _merged(value: Value) -> Value:
+    out: Value = []
+    for var, text in value:
+        if out and not var and not out[-1][0]:
+            out[-1] = (False, out[-1][1] + text)
+        else:
+            out.append((var, text))
+    return out
+
+
+def _receiver(call: ast.Call) -> ast.expr | None:
+    return call.func.value if isinstance(call.func, ast.Attribute) else None
+
+
+def _keyword(call: ast.Call, name: str) -> ast.expr | None:
+    return next((k.value for k in call.keywords if k.arg == name), None)
+
+
+def _keyword_true(call: ast.Call, name: str) -> bool:
+    value = _keyword(call, name)
+    return value is not None and not (isinstance(value, ast.Constant) and not value.value)
+
+
+def _source(node: ast.expr) -> str:
+    try:
+        return ast.unparse(node)[:40]
+    except (ValueError, RecursionError):  # pragma: no cover - unparse of a parsed tree
+        return "a call"
