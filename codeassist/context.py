@@ -119,20 +119,30 @@ def request_context(
     cwd: Path | None = None,
 ) -> RequestContext:
     """The stable part for `language`, and the part that is about `request`."""
-    from codeassist.ctx.changes import GitChanges
     from codeassist.ctx.counts import counter
-    from codeassist.ctx.parts import stable_budget
-    from codeassist.ctx.specific import for_request
-    from codeassist.ctx.workspace import git_state
 
     count = counter(count_tokens)
-    changes = GitChanges(root.resolve()) if language != "shell" else None
+    if language == "shell":  # facts, no code: nothing of the code's parsers is imported
+        from codeassist.ctx.workspace import GitState
+
+        pending = GitState.start(root.resolve())  # `git status` runs while the facts are read
+        try:
+            part, _ = _stable(root, language, budget, count, cwd)
+        except BaseException:
+            pending.close()
+            raise
+        finally:
+            count.save()
+        empty = ContextPack("", 0, [], [], "")
+        return RequestContext(part.text, part.tokens, empty, pending.line(), "", [])
+    from codeassist.ctx.changes import GitChanges
+    from codeassist.ctx.parts import stable_budget
+    from codeassist.ctx.specific import for_request
+
+    changes = GitChanges(root.resolve())
     try:
         part, index = _stable(root, language, budget, count, cwd)
-        if index is None:  # shell: facts, no code
-            empty = ContextPack("", 0, [], [], "")
-            facts = git_state(root.resolve())
-            return RequestContext(part.text, part.tokens, empty, facts, "", [])
+        assert index is not None  # only shell has none
         own = max(0, budget - stable_budget(budget) - count(f"{OWN_HEAD}\n\n"))
         pack = for_request(index, request, own, count, cwd, language, part.shown, changes,
                            pointed=True)  # fmt: skip
@@ -144,8 +154,7 @@ def request_context(
         )
     finally:
         count.save()
-        if changes is not None:
-            changes.close()
+        changes.close()
 
 
 def _stable(

@@ -9,12 +9,10 @@ the risk rules; tests/data/secrets_corpus.toml holds secrets and the look-alikes
 from __future__ import annotations
 
 import bisect
-import hashlib
 import math
 import re
 from collections import Counter
 from functools import cache
-from pathlib import Path
 from typing import NamedTuple
 
 from codeassist.secret_rules import (
@@ -85,13 +83,6 @@ class Hit(NamedTuple):
 
 
 @cache
-def rules_version() -> str:
-    """A digest of these rules: what was redacted under other rules is redacted again."""
-    here = Path(__file__).parent
-    code = b"".join((here / name).read_bytes() for name in ("secrets.py", "secret_rules.py"))
-    return hashlib.blake2b(code, digest_size=8).hexdigest()
-
-
 def entropy(text: str) -> float:
     """Shannon entropy in bits per character."""
     if not text:

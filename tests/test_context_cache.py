@@ -13,7 +13,8 @@ import pytest
 
 from codeassist.ctx.cache import TagCache
 from codeassist.ctx.cachefile import BUSY_TIMEOUT_MS
-from codeassist.ctx.index import build_index, cache_path
+from codeassist.ctx.index import build_index
+from codeassist.ctx.store import cache_path
 from tests.helpers.repos import make_repo
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -96,18 +98,31 @@ def test_comments_opening_a_body_are_not_part_of_the_header() -> None:
 def test_a_change_to_how_tags_are_read_invalidates_the_tag_cache(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from codeassist.ctx import tags
+    from codeassist.ctx import store, tags
 
-    tags.queries_version.cache_clear()
-    before = tags.queries_version()
+    store.queries_version.cache_clear()
+    before = store.cache_version()
     changed = tmp_path / "tags.py"
     changed.write_bytes(Path(tags.__file__).read_bytes() + b"\n# changed\n")
-    monkeypatch.setattr(tags, "__file__", str(changed))
-    tags.queries_version.cache_clear()
+    monkeypatch.setattr(store, "TAGS", changed)
+    store.queries_version.cache_clear()
     try:
-        assert tags.queries_version() != before
+        assert store.cache_version() != before
     finally:
-        tags.queries_version.cache_clear()
+        store.queries_version.cache_clear()
+
+
+def test_the_cache_version_is_learned_without_importing_the_parsers() -> None:
+    # a shell request opens the cache for its token counts alone: the version must not cost
+    # the import of tree-sitter's tags, the graph and the secret rules (about 60 ms)
+    code = (
+        "import sys\nfrom codeassist.ctx import counts, store\nstore.cache_version()\n"
+        "heavy = {'codeassist.ctx.tags', 'codeassist.ctx.index', 'codeassist.secrets'}\n"
+        "print(sorted(heavy & set(sys.modules)))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)  # fmt: skip
+    assert done.stdout.strip() == "[]"
 
 
 LONG_TYPED = b'''\

@@ -15,7 +15,8 @@ import pytest
 
 from codeassist.ctx import files
 from codeassist.ctx.files import read_regular
-from codeassist.ctx.index import build_index, cache_path
+from codeassist.ctx.index import build_index
+from codeassist.ctx.store import cache_path
 from codeassist.ctx.tags import DOC_MAX
 from tests.helpers.cli import run_cli
 from tests.helpers.repos import git

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from codeassist.backends.base import estimate_tokens
 from codeassist.ctx.tasks import MAX_FOUND, nox_sessions, tasks, tox_envs
-from codeassist.ctx.workspace import git_branch, stable_facts
+from codeassist.ctx.workspace import GitState, git_branch, stable_facts
 from tests.helpers.cli import run_cli
 from tests.helpers.repos import git
 
@@ -102,6 +102,27 @@ def test_names_that_are_not_utf8_are_shown_as_escapes(tmp_path: Path) -> None:
     assert "Files here: a\\xff.txt" in done.stdout
     assert "Git working tree: 1 changed file." in done.stdout
     assert done.stdout.startswith("# " + str(tmp_path) + "/p\\xffq: shell, ")  # not \udcff
+
+
+def _children() -> set[str]:
+    pid = os.getpid()
+    return set(Path(f"/proc/{pid}/task/{pid}/children").read_text().split())
+
+
+def test_git_status_runs_while_other_work_is_done_and_is_reaped_either_way(
+    tmp_path: Path,
+) -> None:
+    repo = repo_at(tmp_path / "r")
+    (repo / "new.txt").write_text("x\n")
+    before = _children()
+    pending = GitState.start(repo)
+    assert _children() - before  # running now, before anyone asks for its answer
+    assert pending.line() == "Git working tree: 1 changed file."
+    assert pending.line() == ""  # read once
+    unread = GitState.start(repo)
+    unread.close()  # the request failed before it needed the state
+    assert _children() == before  # nothing left running, no zombie
+    assert GitState.start(tmp_path).line() == ""  # not a repository: git never starts
 
 
 def test_tox_factor_groups_stop_being_expanded_at_the_cap() -> None:

@@ -65,7 +65,7 @@ class TokenCounter:
             return None
         if self._open is None:
             from codeassist.ctx.cache import TagCache
-            from codeassist.ctx.index import cache_version
+            from codeassist.ctx.store import cache_version
 
             self._open = TagCache.open(self.store, cache_version())
         return self._open
@@ -87,7 +87,7 @@ def counter(count: CountTokens | TokenCounter, key: str | None = None) -> TokenC
         return count
     store = None
     if key is not None:
-        from codeassist.ctx.index import cache_path
+        from codeassist.ctx.store import cache_path
 
         store = cache_path()
     return TokenCounter(key or "memory", lambda: count, store=store)
@@ -102,7 +102,7 @@ def model_counter(name: str, path: Path, load: Callable[[], CountTokens]) -> Tok
     """A remembering counter for the GGUF at `path` whose tokenizer `load` gives: keyed as
     `backend_key` keys the loaded model, with the probe counts kept in the cache, so this
     needs no tokenizer once the model was counted with here before."""
-    from codeassist.ctx.index import cache_path
+    from codeassist.ctx.store import cache_path
 
     st = path.stat()
     file_key = f"file|{path.resolve()}|{st.st_size}|{st.st_mtime_ns}"

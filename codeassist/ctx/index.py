@@ -19,15 +19,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from codeassist import paths, secrets
 from codeassist.ctx import files as fileset
 from codeassist.ctx.cache import Snapshot, Stat, TagCache
 from codeassist.ctx.graph import Graph, graph_of
 from codeassist.ctx.pool import ParseJob, parse_all
 from codeassist.ctx.state import GraphInputs, RepoState
+from codeassist.ctx.store import cache_path, cache_version
 from codeassist.ctx.tables import Tables
 from codeassist.ctx.tagmap import TagMap
-from codeassist.ctx.tags import FORMAT, FileTags, queries_version
+from codeassist.ctx.tags import FORMAT, FileTags
 from codeassist.syntax import EXTENSIONS, FILENAMES, language_of
 
 TABLES_LAG = 64  # changed files the stored graph inputs may lag behind before stored again
@@ -61,15 +61,6 @@ class Index:
             except Exception:  # noqa: BLE001 - damaged: the ranker builds one from the tags
                 self.graph_blob = b""
         return self._graph
-
-
-def cache_path() -> Path:
-    return paths.cache_dir() / "context.sqlite"
-
-
-def cache_version() -> str:
-    """What cached tags were made with: the queries, the grammars and the secret rules."""
-    return f"{queries_version()}-{secrets.rules_version()}"
 
 
 # The modules that turn tags into a context's text: a cached part made by other code is stale.

@@ -62,7 +62,8 @@ def stable_budget(budget: int) -> int:
 def code_stable(index: Index, language: str, budget: int, count: TokenCounter) -> Stable:
     """The stable part for `language` (python, sql) from `index`, read from the cache if there."""
     from codeassist.ctx.cache import TagCache
-    from codeassist.ctx.index import cache_path, cache_version, rendering_version
+    from codeassist.ctx.index import rendering_version
+    from codeassist.ctx.store import cache_path, cache_version
 
     key = f"stable|{index.root}|{language}|{budget}|{count.key}|{rendering_version()}"
     persist = count.store is not None and bool(index.state_key)

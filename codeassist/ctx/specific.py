@@ -132,7 +132,7 @@ def _key(
 
 def _recall(key: str) -> ContextPack | None:
     from codeassist.ctx.cache import TagCache
-    from codeassist.ctx.index import cache_path, cache_version
+    from codeassist.ctx.store import cache_path, cache_version
 
     cache = TagCache.open(cache_path(), cache_version())
     try:
@@ -150,7 +150,7 @@ def _recall(key: str) -> ContextPack | None:
 
 def _remember(key: str, pack: ContextPack) -> None:
     from codeassist.ctx.cache import TagCache
-    from codeassist.ctx.index import cache_path, cache_version
+    from codeassist.ctx.store import cache_path, cache_version
 
     files = [tuple(f) for f in pack.files]
     cache = TagCache.open(cache_path(), cache_version())

@@ -6,19 +6,15 @@ The queries live next to this module as package data, one `.scm` file per langua
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
-import os
 import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache, cached_property
-from importlib import resources
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from codeassist import syntax
+from codeassist.ctx.store import queries_folder
 
 FORMAT = 2  # bump when the stored tag layout changes
 PARSE_TIMEOUT_S = 2.0  # a file that takes longer is skipped with a note
@@ -78,35 +74,13 @@ class FileTags:
         return FileTags(language, defs, refs, note)
 
 
-def _queries() -> Any:
-    """The query folder: a plain folder next to this module (cheap), else package data."""
-    here = Path(__file__).with_name("queries")
-    return here if here.is_dir() else resources.files(__package__).joinpath("queries")
-
-
-@cache
-def queries_version() -> str:
-    """A digest of every query file, of this module (how tags are read from a tree) and of the
-    grammar package: a change to any invalidates the cache."""
-    digest = hashlib.blake2b(f"{FORMAT}".encode(), digest_size=8)
-    digest.update(Path(__file__).read_bytes())
-    spec = importlib.util.find_spec("tree_sitter_language_pack")  # located, not imported
-    if spec is not None and spec.origin:
-        info = os.stat(spec.origin)
-        digest.update(f"{spec.origin}:{info.st_size}:{info.st_mtime_ns}".encode())
-    for item in sorted(_queries().iterdir(), key=str):
-        if item.name.endswith(".scm"):
-            digest.update(item.name.encode() + item.read_bytes())
-    return digest.hexdigest()
-
-
 @cache
 def _query(language: str) -> tuple[Any, bool]:
     """The tags query, and whether every definition's @name is its node's `name` field."""
     import tree_sitter
 
     name = QUERY_FILE.get(language, language)
-    text = _queries().joinpath(f"{name}.scm").read_bytes()
+    text = queries_folder().joinpath(f"{name}.scm").read_bytes()
     query = tree_sitter.Query(syntax.language(language), text.decode("utf-8"))
     patterns = [
         text[query.start_byte_for_pattern(n) : query.end_byte_for_pattern(n)].decode("utf-8")

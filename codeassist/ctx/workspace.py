@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -167,20 +168,59 @@ def _git_file(folder: Path, name: str) -> str:
 
 def git_state(root: Path) -> str:
     """Changed files and ahead/behind, in one line; "" outside git or when git is slow."""
-    if _git_dir(root) is None:
-        return ""
-    try:
-        done = subprocess.run(
-            ["git", "--no-optional-locks", "-C", str(root), "status", "--porcelain=v2", "--branch"],
-            capture_output=True, encoding="utf-8", errors="replace", timeout=GIT_TIMEOUT_S,
-            check=False,
-        )  # fmt: skip
-    except (OSError, subprocess.TimeoutExpired):
-        return ""
-    if done.returncode != 0:
-        return ""
+    return GitState.start(root).line()
+
+
+class GitState:
+    """`git status`, started now and read later (`line`), so that it runs while the caller
+    does other work: in a large repository it takes longer than anything else a shell
+    request does before the model (70 ms in Django, most of it finding untracked files)."""
+
+    def __init__(self, proc: subprocess.Popen[str] | None) -> None:
+        self._proc = proc
+        self._started = time.monotonic()
+
+    @classmethod
+    def start(cls, root: Path) -> GitState:
+        if _git_dir(root) is None:
+            return cls(None)
+        argv = ["git", "--no-optional-locks", "-C", str(root), "status", "--porcelain=v2",
+                "--branch"]  # fmt: skip
+        try:
+            proc = subprocess.Popen(
+                argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL, encoding="utf-8", errors="replace",
+            )  # fmt: skip
+        except OSError:
+            return cls(None)
+        return cls(proc)
+
+    def line(self) -> str:
+        """The state in one line; "" outside git, on git's failure, or past the time limit."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return ""
+        left = max(0.0, GIT_TIMEOUT_S - (time.monotonic() - self._started))
+        try:
+            out, _ = proc.communicate(timeout=left)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            return ""
+        return _state_line(out) if proc.returncode == 0 else ""
+
+    def close(self) -> None:
+        """Stop git if its answer was not read (the request failed before it was needed)."""
+        proc, self._proc = self._proc, None
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+        if proc is not None:
+            proc.communicate()
+
+
+def _state_line(out: str) -> str:
     changed, ahead, behind = 0, "", ""
-    for line in done.stdout.splitlines():
+    for line in out.splitlines():
         if line.startswith("# branch.ab "):
             ahead, behind = (part.lstrip("+-") for part in line.split()[2:4])
         elif not line.startswith("#"):

@@ -36,13 +36,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import tarfile
 from typing import TYPE_CHECKING
 
 from codeassist import syntax
 from codeassist.safety import argv
 from codeassist.safety.risk import assess_shell
-from codeassist.verify import Check, Subject, sandbox, shell_runs
+from codeassist.verify import Check, Subject, shell_runs
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -51,7 +50,6 @@ NAME = "shell.run"
 TIMEOUT_S = 1.5  # a longer run is not judged: the answer must not wait on the check
 MAX_BYTES = 8 * 1024 * 1024  # of the copied directory (and shell_runs.MAX_FILES entries)
 MAX_LINES = 3  # of stderr, in the finding
-LIMITS = sandbox.Limits(timeout_s=TIMEOUT_S, memory_mb=512, file_mb=8, disk_mb=64, processes=32)
 
 # Programs whose run in the sandbox says nothing of their run in the user's shell.
 ELSEWHERE = frozenset({
@@ -102,9 +100,15 @@ def check(subject: Subject) -> Check | None:
     """The command's run in the sandbox, as a finding; None where a run cannot tell."""
     if why_not_run(subject):
         return None
+    import tarfile
+
+    from codeassist.verify import sandbox
+
+    limits = sandbox.Limits(timeout_s=TIMEOUT_S, memory_mb=512, file_mb=8, disk_mb=64,
+                            processes=32)  # fmt: skip
     try:
         outcome = sandbox.run(
-            [subject.shell, "-c", subject.code], workdir=subject.cwd, limits=LIMITS,
+            [subject.shell, "-c", subject.code], workdir=subject.cwd, limits=limits,
             leave_out=VCS,
         )  # fmt: skip
     except (sandbox.Unavailable, OSError, tarfile.TarError):  # an unreadable file: not copied
@@ -143,6 +147,8 @@ def why_not_run(subject: Subject) -> str:
         return f"it uses {', '.join('$' + n for n in outside)}, set outside the command"
     if not shell_runs.copyable(subject.cwd, MAX_BYTES, links_inside=True):
         return "the working directory is too large to copy, or links out of itself"
+    from codeassist.verify import sandbox  # imported only for a command it may try
+
     reason = sandbox.unavailable()  # last: probing costs a sandbox start, once per process
     return f"no sandbox here ({reason})" if reason else ""
 
