@@ -127,14 +127,15 @@ def request_context(
 
         pending = GitState.start(root.resolve())  # `git status` runs while the facts are read
         try:
-            part, _ = _stable(root, language, budget, count, cwd)
+            text = _shell_stable(root, budget, count, cwd)
+            tokens = count(text)
         except BaseException:
             pending.close()
             raise
         finally:
             count.save()
         empty = ContextPack("", 0, [], [], "")
-        return RequestContext(part.text, part.tokens, empty, pending.line(), "", [])
+        return RequestContext(text, tokens, empty, pending.line(), "", [])
     from codeassist.ctx.changes import GitChanges
     from codeassist.ctx.parts import stable_budget
     from codeassist.ctx.specific import for_request
@@ -163,14 +164,20 @@ def _stable(
     """The stable part, with the index it came from (None for shell, which needs none)."""
     from codeassist.ctx.index import build_index
     from codeassist.ctx.parts import Stable, code_stable
+
+    if language == "shell":
+        text = _shell_stable(root, budget, count, cwd)
+        return Stable(text, count(text), frozenset(), "", []), None
+    index = build_index(_checked_root(root, budget))
+    return code_stable(index, language, budget, count), index
+
+
+def _shell_stable(root: Path, budget: int, count: TokenCounter, cwd: Path | None) -> str:
+    """A shell request's stable part: the workspace facts (no code, so no index)."""
     from codeassist.ctx.workspace import MAX_TOKENS, stable_facts
 
     root = _checked_root(root, budget)
-    if language == "shell":
-        text = stable_facts(root, cwd or root, count, min(budget, MAX_TOKENS))
-        return Stable(text, count(text), frozenset(), "", []), None
-    index = build_index(root)
-    return code_stable(index, language, budget, count), index
+    return stable_facts(root, cwd or root, count, min(budget, MAX_TOKENS))
 
 
 def find_root(cwd: Path) -> Path:

@@ -20,10 +20,12 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from codeassist.ctx.cachefile import open_cache, remove, write
-from codeassist.ctx.tags import FileTags
+
+if TYPE_CHECKING:  # the tags' code is imported when tags are read: token counts need none
+    from codeassist.ctx.tags import FileTags
 
 LOOKUP_CHUNK = 500  # content hashes per query (SQLite allows a limited number of parameters)
 
@@ -124,6 +126,8 @@ class TagCache:
 
     def lookup(self, digests: Iterable[str]) -> dict[str, FileTags]:
         """Tags already known for these content hashes (a file copied, or only touched)."""
+        from codeassist.ctx.tags import FileTags
+
         found: dict[str, FileTags] = {}
         wanted = list(digests)
         for start in range(0, len(wanted), LOOKUP_CHUNK):

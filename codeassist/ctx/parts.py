@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from codeassist.ctx.counts import TokenCounter
-from codeassist.ctx.index import Index
 
 if TYPE_CHECKING:
     from codeassist.ctx.graph import Graph
+    from codeassist.ctx.index import Index
     from codeassist.ctx.overview import Overview
 
 OWN_SHARE = 0.10  # of the context budget, for the request's own part; the rest: the overview

@@ -15,16 +15,13 @@ from __future__ import annotations
 
 import os
 import stat
-import tarfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from codeassist.safety.risk import assess_shell
-from codeassist.verify import sandbox
 
 MAX_FILES = 2000
 MAX_BYTES = 32 * 1024 * 1024
-LIMITS = sandbox.Limits(timeout_s=3.0, memory_mb=512, file_mb=8, disk_mb=64)
 
 Output = tuple[str, str]  # ("output", stdout) of a run that exited 0 in time
 
@@ -69,6 +66,8 @@ def outputs(
 ) -> list[Output | None]:
     """What each read-only code prints on a copy of `cwd` (None: not run, failed or timed out;
     a code None is skipped). Equal codes run once."""
+    from codeassist.verify import sandbox  # not for a shell answer's checks: only to run
+
     if sandbox.unavailable() or not copyable(cwd):
         return [None] * len(codes)
     seen: dict[str, Output | None] = {}
@@ -81,8 +80,13 @@ def outputs(
 
 
 def _run(code: str, cwd: Path | None, shell: str) -> Output | None:
+    import tarfile
+
+    from codeassist.verify import sandbox
+
+    limits = sandbox.Limits(timeout_s=3.0, memory_mb=512, file_mb=8, disk_mb=64)
     try:
-        outcome = sandbox.run([shell, "-c", code], workdir=cwd, limits=LIMITS)
+        outcome = sandbox.run([shell, "-c", code], workdir=cwd, limits=limits)
     except (sandbox.Unavailable, OSError, tarfile.TarError):  # an unreadable file: not copied
         return None
     if outcome.timed_out or outcome.returncode != 0:
