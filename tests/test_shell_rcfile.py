@@ -294,6 +294,24 @@ def test_a_failed_write_leaves_no_new_file_behind(
     assert sorted(p.name for p in user.iterdir()) == [".bashrc", ".bashrc.codeassist-backup"]
 
 
+def test_the_rename_is_made_durable_by_syncing_the_folder(
+    user: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rc = user / ".bashrc"
+    rc.write_bytes(b"x=1\n")
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        synced.append("folder" if stat.S_ISDIR(os.fstat(fd).st_mode) else "file")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    rcfile.install(rc, "eval whatever")
+    assert synced[-1] == "folder"  # after the new file's data, the folder holding the rename
+    assert "file" in synced
+
+
 def test_a_symlinked_rc_file_stays_a_link_and_its_target_is_edited(user: Path) -> None:
     target = user / "dotfiles" / "bashrc"
     target.parent.mkdir()

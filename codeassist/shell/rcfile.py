@@ -266,6 +266,22 @@ def _replace(real: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             new.unlink(missing_ok=True)
         raise
+    _sync_folder(real.parent)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename itself durable: a crash right after it could otherwise bring back the
+    old file, or on some file systems none. A folder that cannot be opened is left as is."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # a file system that cannot sync folders: the rename stands as done
+        pass
+    finally:
+        os.close(fd)
 
 
 def _new_file(real: Path) -> tuple[Path, int]:
