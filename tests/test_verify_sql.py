@@ -225,10 +225,58 @@ def test_a_column_on_the_wrong_alias_moves_to_the_only_alias_that_has_it(shows: 
     )
 
 
-def test_a_move_that_would_join_a_column_with_itself_is_not_made(shows: Path) -> None:
+def test_a_join_on_a_column_its_table_lacks_is_made_on_the_foreign_key(shows: Path) -> None:
+    # moving c.channel_id to e would join a column with itself: the key says c.id instead
     subject = Subject(
         "sql", "SELECT e.title FROM episode AS e JOIN channel AS c ON c.channel_id = e.channel_id",
-        db=str(shows),
+        request="titles of the episodes with a channel", db=str(shows),
     )  # fmt: skip
     assert not by_name(subject.code, shows)["sql.schema"].passed
-    assert autofix(subject, run_checks(subject)) is None
+    assert autofix(subject, run_checks(subject)) == (
+        "SELECT e.title FROM episode AS e JOIN channel AS c ON c.id = e.channel_id"
+    )
+
+
+@pytest.fixture
+def cars(tmp_path: Path) -> Path:
+    """Spider's car_1 in small: cars_data's key is car_names' MakeId under the name Id."""
+    path = tmp_path / "cars.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(
+            "CREATE TABLE car_names (MakeId INTEGER PRIMARY KEY, Model TEXT, Make TEXT);"
+            "CREATE TABLE cars_data (Id INTEGER PRIMARY KEY, MPG TEXT, Horsepower INTEGER,"
+            " FOREIGN KEY (Id) REFERENCES car_names (MakeId));"
+            "CREATE TABLE makers (Id INTEGER PRIMARY KEY, Name TEXT);"
+            "CREATE TABLE deals (Id INTEGER PRIMARY KEY, Buyer INT REFERENCES makers (Id),"
+            " Seller INT REFERENCES makers (Id));"
+            "INSERT INTO car_names VALUES (1, 'volvo', 'volvo 144'), (2, 'audi', 'audi 100');"
+            "INSERT INTO cars_data VALUES (1, '18', 130), (2, '24', 90);"
+        )
+    conn.close()
+    return path
+
+
+def test_spiders_car_join_is_made_on_the_key_and_the_answer_comes_right(cars: Path) -> None:
+    wrong = ("SELECT T2.Model FROM cars_data AS T1 INNER JOIN car_names AS T2"
+             " ON T1.MakeId = T2.MakeId ORDER BY T1.Horsepower DESC LIMIT 1")  # fmt: skip
+    subject = Subject("sql", wrong, db=str(cars))
+    fixed = autofix(subject, run_checks(subject))
+    assert fixed == wrong.replace("T1.MakeId = T2.MakeId", "T1.Id = T2.MakeId")
+    assert all(c.passed for c in run_checks(Subject("sql", fixed, db=str(cars))))
+    with sqlite3.connect(cars) as conn:
+        assert conn.execute(fixed).fetchall() == [("volvo",)]
+
+
+def test_a_join_is_not_remade_where_no_single_key_says_how(cars: Path) -> None:
+    # deals has two keys into makers (buyer, seller): which one was meant is not certain
+    two = "SELECT m.Name FROM deals AS d JOIN makers AS m ON d.MakerId = m.Id"
+    assert (
+        autofix(Subject("sql", two, db=str(cars)), run_checks(Subject("sql", two, db=str(cars))))
+        is None
+    )
+    # both columns exist: the join stands as written, whatever the keys say
+    odd = "SELECT T2.Model FROM cars_data AS T1 JOIN car_names AS T2 ON T1.MPG = T2.MakeId"
+    assert (
+        autofix(Subject("sql", odd, db=str(cars)), run_checks(Subject("sql", odd, db=str(cars))))
+        is None
+    )

@@ -162,6 +162,19 @@ def requalified(subject: Subject) -> str | None:
     return sql_fix.requalified(subject.code, tables, dialect) if tables else None
 
 
+def rejoined(subject: Subject) -> str | None:
+    """The SQL with a join on a column its table lacks joined on the one foreign key between
+    the two tables (sql/rejoin.py); None when there is no such join, or no SQLite keys."""
+    from codeassist.verify.sql import rejoin
+    from codeassist.verify.sql.result import foreign_keys
+
+    path = _sqlite_path(subject.db)
+    tables = _tables(subject)
+    if path is None or not tables:
+        return None
+    return rejoin.rejoined(subject.code, tables, foreign_keys(path), sql_dialect(subject.dialect))
+
+
 def _tables(subject: Subject) -> Tables:
     if subject.db:
         try:
