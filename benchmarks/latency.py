@@ -14,7 +14,9 @@ requests (benchmarks/latency.toml) are written for each project and never repeat
    evaluated and reused (gen --json's prompt_tokens, where it has them), and the median wall
    against the same requests with `--no-context`.
 2. The first request after a restart with an empty prompt-cache store: once with no
-   prewarm, once after `codeassist warm --lang shell --quiet` (then a second request).
+   prewarm, once after `codeassist warm --lang shell --quiet` (then a second request), and
+   the second request again, asked first after prewarm in a fresh server: the goal compares
+   the two runs of that one request, whose answers are the same.
 3. The table of 1 in-process (CODEASSIST_NO_SERVER=1): the path without a server stays honest.
 
 The benchmark's server state is its own (a fresh CODEASSIST_HOME in /tmp, with links to the
@@ -117,6 +119,15 @@ def firsts(home: Home, repos: dict[str, Path], asks: dict[str, Any], args: Any,
                              max_tokens=args.max_tokens)  # fmt: skip
                 log(s2)
                 rows.append((name, "second, after prewarm", s2))
+        if warm:  # the second's own request, asked first: the same answer, so walls compare
+            kit.serve(home, root, stop=True)
+            home.forget_prompts()
+            kit.serve(home, root)
+            kit.cli(["warm", "--lang", "shell", "--quiet"], home.env(), root)
+            s3 = kit.gen(home, "server", (name, root), "shell", second,
+                         max_tokens=args.max_tokens)  # fmt: skip
+            log(s3)
+            rows.append((name, "the second's request first, after prewarm", s3))
     return rows
 
 
@@ -150,10 +161,12 @@ def goals(warm: Sequence[Sample], rows: Sequence[tuple[str, str, Sample | None]]
             out.append(f"- {repo} python: second ttft {share:.0%} of the first "
                        f"({'met' if share <= 0.15 else 'missed'})")  # fmt: skip
         mine = {label.split(" (")[0]: s for r, label, s in rows if r == repo and s}
-        if "after prewarm" in mine and "second, after prewarm" in mine:
-            ratio = mine["after prewarm"].wall / mine["second, after prewarm"].wall
-            out.append(f"- {repo} after prewarm: first wall {ratio:.2f}x the second "
-                       f"({'met' if ratio <= 1.1 else 'missed'})")  # fmt: skip
+        same = "the second's request first, after prewarm"
+        if same in mine and "second, after prewarm" in mine:
+            # one request, asked first after prewarm and asked second: the same answer
+            ratio = mine[same].wall / mine["second, after prewarm"].wall
+            out.append(f"- {repo} after prewarm: a request asked first takes {ratio:.2f}x its "
+                       f"wall asked second ({'met' if ratio <= 1.1 else 'missed'})")  # fmt: skip
         else:
             out.append(f"- {repo} after prewarm: n/a (no warm command)")
     return out

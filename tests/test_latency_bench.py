@@ -56,7 +56,11 @@ def test_the_latency_benchmark_prints_its_tables(tmp_path: Path, small_model: Pa
     assert "goals: shell in a repository, warm: median wall <= 1.5 s" in out
     assert re.search(r"- shop python: second ttft \d+% of the first", out)
     samples = [json.loads(line) for line in out_file.read_text().splitlines()]
-    firsts = 3 if "after prewarm (warm:" in out else 1  # with a warm command, then a second one
+    # with a warm command: after it, a second request, and that one again asked first
+    firsts = 4 if "after prewarm (warm:" in out else 1
+    if firsts == 4:
+        assert "the second's request first, after prewarm" in out
+        assert re.search(r"- shop after prewarm: a request asked first takes \d+\.\d\dx", out)
     assert len(samples) == 2 * 2 * 4 + firsts  # paths x with/without context x requests
     assert all(s["rc"] == 0 for s in samples), [s["note"] for s in samples if s["rc"]]
     assert (tmp_path / "p" / "shop" / "bench.sqlite3").is_file()  # --db for the SQL requests

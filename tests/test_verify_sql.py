@@ -280,3 +280,14 @@ def test_a_join_is_not_remade_where_no_single_key_says_how(cars: Path) -> None:
         autofix(Subject("sql", odd, db=str(cars)), run_checks(Subject("sql", odd, db=str(cars))))
         is None
     )
+
+
+def test_postgres_keys_remake_a_join_the_same_way(postgres_server: str) -> None:
+    wrong = ("SELECT c.name, o.total FROM orders AS o JOIN customers AS c"
+             " ON o.id = c.customer_id WHERE c.city = 'London'")  # fmt: skip
+    subject = Subject("sql", wrong, request="order totals of London customers",
+                      db=postgres_server, dialect="postgres")  # fmt: skip
+    fixed = autofix(subject, run_checks(subject))
+    assert fixed == wrong.replace("o.id = c.customer_id", "o.customer_id = c.id")
+    checks = run_checks(Subject("sql", fixed, db=postgres_server, dialect="postgres"))
+    assert all(c.passed for c in checks), checks

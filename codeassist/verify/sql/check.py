@@ -166,13 +166,35 @@ def rejoined(subject: Subject) -> str | None:
     """The SQL with a join on a column its table lacks joined on the one foreign key between
     the two tables (sql/rejoin.py); None when there is no such join, or no SQLite keys."""
     from codeassist.verify.sql import rejoin
+
+    tables = _tables(subject)
+    keys = _foreign_keys(subject.db)
+    if not tables or not keys:
+        return None
+    return rejoin.rejoined(subject.code, tables, keys, sql_dialect(subject.dialect))
+
+
+def _foreign_keys(db: str | None) -> list[tuple[str, str, str, str]]:
+    """(table, column, referenced table, referenced column) of each one-column foreign key of
+    the database (SQLite or PostgreSQL), read-only; none without a database or on an error."""
     from codeassist.verify.sql.result import foreign_keys
 
-    path = _sqlite_path(subject.db)
-    tables = _tables(subject)
-    if path is None or not tables:
-        return None
-    return rejoin.rejoined(subject.code, tables, foreign_keys(path), sql_dialect(subject.dialect))
+    path = _sqlite_path(db)
+    if path is not None:
+        return foreign_keys(path)
+    if not db or not _postgres(db):
+        return []
+    from codeassist.db.postgres import postgres_tables
+
+    try:
+        rows = postgres_tables(db)[2]
+    except CodeassistError:
+        return []
+    columns: dict[tuple[str, str], list[Any]] = {}
+    for row in rows:
+        if row[2] == "FOREIGN KEY" and row[6]:
+            columns.setdefault((row[1], row[3]), []).append(row)
+    return [(r[0][1], r[0][4], r[0][6], r[0][7]) for r in columns.values() if len(r) == 1]
 
 
 def _tables(subject: Subject) -> Tables:
