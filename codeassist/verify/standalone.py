@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from codeassist.errors import UsageError
+from codeassist.safety.python import parses as parses_as_python
 from codeassist.verify import Check, Subject, run_checks
 
 LANGUAGES = ("python", "sql", "shell")
@@ -62,7 +63,7 @@ def status(check: Check) -> str:
 
 def detect(code: str) -> str:
     """SQL, Python or shell, told from the code."""
-    if _SQL_START.match(code) and not _parses_as_python(code):
+    if _SQL_START.match(code) and not parses_as_python(code):
         return "sql"  # `with open(f) as x: …` is Python
     if _PYTHON_START.search(code):
         return "python"
@@ -77,14 +78,6 @@ def detect(code: str) -> str:
         for s in tree.body
     )  # `make`, `a.b` and `some-tool --flag > out` parse as Python too
     return "shell" if words_only else "python"
-
-
-def _parses_as_python(code: str) -> bool:
-    try:
-        ast.parse(code)
-    except (SyntaxError, ValueError):
-        return False
-    return True
 
 
 def _runs_a_program(code: str) -> bool:
