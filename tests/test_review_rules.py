@@ -137,6 +137,24 @@ def test_risky_sql_in_a_migration_and_in_python_strings() -> None:
     assert [f.line for f in found] == [2]
 
 
+def test_python_calls_that_would_do_what_a_high_risk_command_does_are_warnings() -> None:
+    py = (
+        "import os, shutil\n"
+        "shutil.rmtree('build')\n"  # low: under the working directory
+        "shutil.rmtree(os.path.expanduser('~'))\n"  # high: the home folder
+        "os.remove(path)\n"  # medium: known only at run time; the rule in committed code
+        "os.system('rm -rf /')\n"  # reported once, with the command (the shell-string rule)
+    )
+    found = risky.check(added("clean.py", py))
+    assert [(f.line, f.severity) for f in found] == [(3, "warning"), (5, "warning")]
+    assert found[0].message == (
+        "high-risk Python call `shutil.rmtree(os.path.expanduser('~'))`: "
+        "recursively deletes your home directory"
+    )
+    # only the lines the change adds
+    assert risky.check(added("clean.py", py, lines={1, 2, 4})) == []
+
+
 def test_a_missing_safety_package_fails_the_review_loudly(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

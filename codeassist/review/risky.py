@@ -94,6 +94,33 @@ def _python(change: FileChange, shell: Assess, sql: Assess) -> list[Finding]:
     return found
 
 
+def _python_calls(change: FileChange) -> list[Finding]:
+    """Calls on added lines that would do what a high-risk shell command does
+    (`shutil.rmtree(Path.home())`, `exec` of a download): warnings. A call that runs a shell
+    string as written (`os.system("…")`) is `_python`'s; medium ones (a path known only at
+    run time) are left out: in committed code they are the rule, not a slip."""
+    from codeassist.safety import python
+    from codeassist.safety.risk import Finding as Risky
+    from codeassist.safety.risk import combine
+    from codeassist.safety.shell import findings as shell_findings
+
+    lines, source = change.added_lines, change.new_text.splitlines()
+    per_line: dict[int, list[Risky]] = {}
+    for line, found in python.located(change.new_text, shell_findings):
+        if line in lines and found.level == "high":
+            reason = found.reason.split(": ", 1)[-1]  # "line 3, shutil.rmtree: …": the line is ours
+            per_line.setdefault(line, []).append(Risky(found.level, reason, found.touches))
+    out = []
+    for line, risks in sorted(per_line.items()):
+        text = source[line - 1].strip()
+        if any(call + "(" in text for call in _SHELL_CALLS | _SUBPROCESS):
+            continue  # reported by `_python`, with the command itself
+        f = _finding(change, line, "Python call", text, combine(risks))
+        if f:
+            out.append(f)
+    return out
+
+
 def check(change: FileChange) -> list[Finding]:
     """Findings for risky commands and statements on the lines the change adds."""
     from codeassist.safety.risk import assess_shell, assess_sql
@@ -129,5 +156,6 @@ def check(change: FileChange) -> list[Finding]:
                 if f:
                     found.append(f)
     elif language == "python":
-        found.extend(_python(change, assess_shell, assess_sql))
+        calls = _python(change, assess_shell, assess_sql) + _python_calls(change)
+        found.extend(sorted(calls, key=lambda f: f.line))
     return found

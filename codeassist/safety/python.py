@@ -52,10 +52,15 @@ Judge = Callable[[str], list[Finding]]  # a shell command's findings
 
 def findings(code: str, judge: Judge) -> list[Finding]:
     """What running `code` would do, as findings; `judge` gives a shell command's findings."""
+    return [finding for _, finding in located(code, judge)]
+
+
+def located(code: str, judge: Judge) -> list[tuple[int, Finding]]:
+    """The findings, each with the line of its call (0: the code does not parse)."""
     try:
         tree = ast.parse(code)
     except (SyntaxError, ValueError):  # ValueError: a NUL byte in the source
-        return [Finding("medium", "the code does not parse as Python: read it")]
+        return [(0, Finding("medium", "the code does not parse as Python: read it"))]
     return list(_Reader(tree, judge).findings())
 
 
@@ -83,10 +88,10 @@ class _Reader:
                 for alias in node.names:
                     self.names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
 
-    def findings(self) -> Iterator[Finding]:
+    def findings(self) -> Iterator[tuple[int, Finding]]:
         for node in ast.walk(self.tree):
             if isinstance(node, ast.Call):
-                yield from self._call(node)
+                yield from ((node.lineno, found) for found in self._call(node))
 
     def _call(self, call: ast.Call) -> Iterator[Finding]:
         name = self.dotted(call.func)
