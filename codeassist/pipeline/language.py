@@ -41,12 +41,15 @@ _HINTS = {
 _WORD = re.compile(r"[a-z0-9_+-]+")
 
 
-def detect(request: str) -> str:
-    """Return "python", "sql" or "shell" for a request in plain words."""
+def detect(request: str, database: bool = False) -> str:
+    """Return "python", "sql" or "shell" for a request in plain words; with a `database`
+    (`--db`, `--schema`), SQL unless the request names another language."""
     text = request.lower()
     explicit = [lang for lang, pattern in _EXPLICIT.items() if re.search(pattern, text)]
     if len(explicit) == 1:
         return explicit[0]
+    if database and not explicit:  # "the model of the car with the least horsepower"
+        return "sql"
     words = _WORD.findall(text)
     scores = {lang: sum(_HINTS[lang].get(w, 0) for w in words) for lang in LANGUAGES}
     for lang in explicit:  # several explicit mentions: they weigh most

@@ -103,6 +103,7 @@ def prepare(cfg: Config, ask: Ask) -> Prepared:
                           explain=ask.explain, verify=ask.verify)  # fmt: skip
     req = grounding.with_schema(req, ask.schema_file, ask.db, budget=cfg.schema_budget,
                                 rows=cfg.schema_rows)  # fmt: skip
+    target = resolve_language(req)  # a database given: SQL, unless the words name another
     backend = open_backend(cfg, ask.model, ask.endpoint)
     req = replace(req, samples=default_samples(backend) if k == "auto" else int(k))
     if use_context(cfg, ask.cwd, ask.context):

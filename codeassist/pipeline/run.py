@@ -27,7 +27,7 @@ def resolve_language(request: Request) -> str:
             hint='say what you want, e.g. codeassist gen "list files by size"',
         )
     if request.language == "auto":
-        return language.detect(request.text)
+        return language.detect(request.text, database=bool(request.db or request.schema))
     if request.language not in language.LANGUAGES:
         raise UsageError(
             f"unknown language {request.language!r}",
