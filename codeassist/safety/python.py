@@ -5,7 +5,10 @@ Python's own parser (`ast`) reads the code; nothing of it runs. Each call that d
 writes or runs something becomes the shell command that does the same, and the shell rules
 judge that: `shutil.rmtree(os.path.expanduser("~"))` is `rm -rf "$HOME"`, `os.system(CMD)` is
 CMD, `subprocess.run(["git", "push", "-f"])` is `git push -f`. A value known only when the code
-runs is a shell variable there (`rm -rf "$VALUE"`), judged as the shell rules judge one.
+runs is a shell variable there (`rm -rf "$VALUE"`), judged as the shell rules judge one. A
+name assigned once stands for its value; a name a loop takes from a folder (`os.listdir(P)`,
+`Path(P).iterdir()`) for every entry of P (`P/*`), and os.walk's root for every folder under
+P, so deleting the files it lists is `find P -delete`.
 Code handed to `exec`/`eval` is judged the same way, and code from a download run there is high.
 """
 
@@ -18,8 +21,10 @@ from collections.abc import Callable, Iterator
 from codeassist.safety.risk import Finding
 
 UNKNOWN = "VALUE"  # the shell variable that stands for a value known only at run time
-Part = tuple[bool, str]  # (is a shell variable, text)
+Part = tuple[bool, str]  # (is a shell variable, text); (True, "*"): every entry of a folder
 Value = list[Part]
+GLOB: Part = (True, "*")
+WALK: Part = (True, "**")  # every folder under one, as os.walk's root goes through them
 
 SHELL_CALLS = frozenset({"os.system", "os.popen", "subprocess.getoutput",
                          "subprocess.getstatusoutput", "commands.getoutput"})  # fmt: skip
@@ -79,7 +84,19 @@ class _Reader:
     def __init__(self, tree: ast.Module, judge: Judge) -> None:
         self.tree, self.judge = tree, judge
         self.names: dict[str, str] = {}  # local name -> dotted name it stands for
+        self.assigned: dict[str, list[ast.expr]] = {}  # name -> every value assigned to it
+        self.looped: dict[str, tuple[ast.expr, Part | None]] = {}  # name -> (folder, under it)
+        self._resolving: set[str] = set()
         for node in ast.walk(tree):
+            if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign | ast.NamedExpr):
+                self._assignment(node)
+            elif isinstance(node, ast.For | ast.comprehension):
+                self._loop(node.target, node.iter)
+            elif isinstance(node, ast.arg):  # a parameter: whatever the caller passes
+                self._unknown(node.arg)
+            elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+                self._unknown(*(n.id for n in ast.walk(node.optional_vars)
+                                if isinstance(n, ast.Name)))  # fmt: skip
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     local = alias.asname or alias.name.split(".")[0]
@@ -87,6 +104,37 @@ class _Reader:
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
                 for alias in node.names:
                     self.names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+
+    def _assignment(self, node: ast.Assign | ast.AnnAssign | ast.AugAssign | ast.NamedExpr) -> None:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        for target in targets:
+            if isinstance(target, ast.Name):  # `x += …` or a tuple: more than one value
+                value = node.value if not isinstance(node, ast.AugAssign) else None
+                self.assigned.setdefault(target.id, []).append(value or ast.Constant(None))
+            else:
+                self._unknown(*(n.id for n in ast.walk(target) if isinstance(n, ast.Name)))
+
+    def _unknown(self, *names: str) -> None:
+        """Names given values this reader does not follow: their values are unknown."""
+        for name in names:
+            self.assigned.setdefault(name, []).extend([ast.Constant(None)] * 2)
+
+    def _loop(self, target: ast.expr, iterated: ast.expr) -> None:
+        """`for root, dirs, files in os.walk(P)`, `for f in os.listdir(P)`: names under P."""
+        looped = [n.id for n in ast.walk(target) if isinstance(n, ast.Name)]
+        self._unknown(*looped)  # unless the folder they come from is known, below
+        if not isinstance(iterated, ast.Call):
+            return
+        name = self.dotted(iterated.func) or ""
+        folder = iterated.args[0] if iterated.args else _receiver(iterated)
+        if name in ("os.walk", "os.listdir", "os.scandir"):
+            names = target.elts if isinstance(target, ast.Tuple) else [target]
+            for i, each in enumerate(names):
+                if isinstance(each, ast.Name) and folder is not None:
+                    self.looped[each.id] = (folder, WALK if name == "os.walk" and i == 0 else None)
+        elif name in (".iterdir", ".glob", ".rglob") and isinstance(target, ast.Name):
+            if folder is not None:
+                self.looped[target.id] = (folder, WALK if name == ".rglob" else GLOB)
 
     def findings(self) -> Iterator[tuple[int, Finding]]:
         for node in ast.walk(self.tree):
@@ -122,11 +170,14 @@ class _Reader:
         if name in _OPENS or name == ".open":
             return self._open(name, call)
         form = _SHELL_FORMS.get(name)
+        path = self.value(args[0] if args else _receiver(call)) if form else []
+        if form and form.startswith("rm") and WALK in path:  # files of every folder under P
+            return f"find {self._word_of(path[: path.index(WALK)])} -delete"
         if name in _CHMODS:
-            path, at = _CHMODS[name]
+            target, at = _CHMODS[name]
             mode = args[at] if len(args) > at else None
             if isinstance(mode, ast.Constant) and isinstance(mode.value, int):
-                form = f"chmod {mode.value:o} {path}"
+                form = f"chmod {mode.value:o} {target}"
         if form is None:
             return None
         first, second = (self._word(a) for a in (*args[:2], None, None)[:2])
@@ -200,7 +251,25 @@ class _Reader:
             return self._variable(node.slice)
         if isinstance(node, ast.Call):
             return self._called_value(node)
+        if isinstance(node, ast.Name):
+            return self._named(node.id)
         return [(True, UNKNOWN)]
+
+    def _named(self, name: str) -> Value:
+        """A name's value: the one value assigned to it, or every entry of the folder a loop
+        takes it from (`P/*`: os.walk's root, Path.iterdir's paths; os.listdir's bare names
+        as `*`, which os.path.join puts back under P); else unknown."""
+        if name in self._resolving:
+            return [(True, UNKNOWN)]
+        self._resolving.add(name)
+        try:
+            if name in self.looped:
+                folder, under = self.looped[name]
+                return _joined([self.value(folder), [under]]) if under else [GLOB]
+            values = self.assigned.get(name, [])
+            return self.value(values[0]) if len(values) == 1 else [(True, UNKNOWN)]
+        finally:
+            self._resolving.discard(name)
 
     def _called_value(self, call: ast.Call) -> Value:
         name = self.dotted(call.func) or ""
@@ -231,13 +300,21 @@ class _Reader:
 
     def _word(self, node: ast.expr | None) -> str:
         """One shell word that stands for the value: literal text quoted, variables in "…"."""
-        return "".join(f'"${text}"' if var else shlex.quote(text) for var, text in
-                       _merged(self.value(node)) if var or text) or "''"  # fmt: skip
+        return self._word_of(self.value(node))
+
+    @staticmethod
+    def _word_of(value: Value) -> str:
+        return "".join(_shell(var, text) if var else shlex.quote(text) for var, text in
+                       _merged(value) if var or text) or "''"  # fmt: skip
 
 
 def _script(value: Value) -> str:
     """A shell command line from a string the code builds: unknown parts as "$VALUE"."""
-    return "".join(f'"${text}"' if var else text for var, text in value)
+    return "".join(_shell(var, text) if var else text for var, text in value)
+
+
+def _shell(var: bool, text: str) -> str:
+    return "*" if (var, text) in (GLOB, WALK) else f'"${text}"'
 
 
 def _joined(parts: list[Value]) -> Value:
