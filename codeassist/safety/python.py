@@ -87,6 +87,14 @@ class _Reader:
         self.assigned: dict[str, list[ast.expr]] = {}  # name -> every value assigned to it
         self.looped: dict[str, tuple[ast.expr, Part | None]] = {}  # name -> (folder, under it)
         self._resolving: set[str] = set()
+        for node in ast.walk(tree):  # first the imports: a loop's folder call is read by them
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    local = alias.asname or alias.name.split(".")[0]
+                    self.names[local] = alias.name if alias.asname else local
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                for alias in node.names:
+                    self.names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
         for node in ast.walk(tree):
             if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign | ast.NamedExpr):
                 self._assignment(node)
@@ -97,18 +105,11 @@ class _Reader:
             elif isinstance(node, ast.withitem) and node.optional_vars is not None:
                 self._unknown(*(n.id for n in ast.walk(node.optional_vars)
                                 if isinstance(n, ast.Name)))  # fmt: skip
-            if isinstance(node, ast.Import):
-                for alias in node.names:
-                    local = alias.asname or alias.name.split(".")[0]
-                    self.names[local] = alias.name if alias.asname else local
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                for alias in node.names:
-                    self.names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
 
     def _assignment(self, node: ast.Assign | ast.AnnAssign | ast.AugAssign | ast.NamedExpr) -> None:
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         for target in targets:
-            if isinstance(target, ast.Name):  # `x += …` or a tuple: more than one value
+            if isinstance(target, ast.Name):  # `x += …` adds a value it does not know
                 value = node.value if not isinstance(node, ast.AugAssign) else None
                 self.assigned.setdefault(target.id, []).append(value or ast.Constant(None))
             else:
