@@ -102,7 +102,18 @@ def runs_input(cmd: Command, before: list[Node], depth: int, line: Line) -> list
     files = copied_files(before)
     if files is not None:
         return [f for path in files for f in ran_file(cmd, path, depth, line)]
-    return runs_output(cmd.name, read_by(cmd, output(before, line)), depth)
+    out = output(before, line)
+    plain = out.text is not None and out.resolved and not out.decoded  # as written, all of it
+    if inline.is_python(cmd.name) and plain and depth < MAX_DEPTH:
+        return python_fed(cmd.name, out.text or "", "(its input)", depth)  # `echo CODE | python3`
+    return runs_output(cmd.name, read_by(cmd, out), depth)
+
+
+def python_fed(name: str, code: str, how: str, depth: int) -> list[Finding]:
+    """Python code a line hands an interpreter on stdin, judged as Python."""
+    from codeassist.safety.shell import findings
+
+    return inline.python_code(name, code, lambda script: findings(script, depth + 1), how)
 
 
 def output(elements: list[Node], line: Line) -> Output:
@@ -240,11 +251,15 @@ def heredoc_script(node: Node, depth: int, line: Line) -> list[Finding]:
     from codeassist.safety.shell import findings
 
     cmd = head(node)
-    if cmd is None or not reads_code(cmd):
+    python = cmd is not None and inline.is_python(cmd.name) and runs_stdin(cmd)
+    if cmd is None or not (reads_code(cmd) or python):
         return []
     redirects = [n for n in syntax.walk(node) if n.type == "heredoc_redirect"]
-    bodies = [b for b in (expand.heredoc(r, line) for r in redirects) if b is not None]
-    return [f for body in bodies for f in findings(body.decode("utf-8", "replace"), depth + 1)]
+    texts = [b.decode("utf-8", "replace") for r in redirects
+             if (b := expand.heredoc(r, line)) is not None]  # fmt: skip
+    if python:  # `python3 - <<'EOF' … EOF`
+        return [f for text in texts for f in python_fed(cmd.name, text, "(here-document)", depth)]
+    return [f for text in texts for f in findings(text, depth + 1)]
 
 
 def script_operand(node: Node, cmd: Command) -> Node | None:

@@ -1,5 +1,6 @@
 """Code an interpreter runs from its own arguments: `python3 -c CODE`, `perl -e CODE`,
-`ruby -e`, `node -e`, `php -r`, and an awk program.
+`ruby -e`, `node -e`, `php -r`, and an awk program; and the Python that a line hands python3
+on its standard input (`python3 - <<'EOF'`, `<<< CODE`, `echo CODE |`: codeassist/safety/feeds.py).
 
 Python code is read by codeassist/safety/python.py. In the others, the shell commands the code
 runs (`system("…")`, backquotes, `qx{…}`, `execSync("…")`) are judged by the shell rules; one
@@ -52,11 +53,18 @@ def findings(cmd: Command, judge: python.Judge) -> list[Finding]:
     code = _awk_program(cmd.args) if name in _AWKS else code_of(cmd)
     if code is None:
         return []
-    if not _PYTHON.fullmatch(name):
-        return _other(code, name, judge)
+    return python_code(name, code, judge) if is_python(name) else _other(code, name, judge)
+
+
+def is_python(name: str) -> bool:
+    return bool(_PYTHON.fullmatch(name))
+
+
+def python_code(name: str, code: str, judge: python.Judge, how: str = "-c") -> list[Finding]:
+    """What Python code `name` runs would do (`how`: where the code came from)."""
     if not python.parses(code):  # Python 2, say: what it runs, by its string literals
         return _other(code, name, judge)
-    return [_tagged(f, f"{name} -c") for f in python.findings(code, judge)]
+    return [_tagged(f, f"{name} {how}") for f in python.findings(code, judge)]
 
 
 def code_of(cmd: Command) -> str | None:

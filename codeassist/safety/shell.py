@@ -118,11 +118,16 @@ def _command(node: Node, found: list[Finding], depth: int, line: Line) -> None:
         found.extend(feeds.substituted(cmd, script, depth, line))
     found.extend(files.runs_file(cmd, depth, line))  # `… > x.sh && sh x.sh`
     reads = (name in SHELLS or name in feeds.SOURCING) and feeds.runs_stdin(cmd)
-    if reads and depth < MAX_DEPTH:  # `sh <<< 'SCRIPT'`
+    python = inline.is_python(name) and feeds.runs_stdin(cmd)
+    if (reads or python) and depth < MAX_DEPTH:  # `sh <<< 'SCRIPT'`, `python3 <<< 'CODE'`
         strings = [c.named_children[-1] for c in node.children
                    if c.type == "herestring_redirect" and c.named_children]  # fmt: skip
         for string in strings:
-            found.extend(findings(expand.expand(string, line), depth + 1))
+            text = expand.expand(string, line)
+            if python:
+                found.extend(feeds.python_fed(name, text, "(here-string)", depth))
+            else:
+                found.extend(findings(text, depth + 1))
     _judge(cmd, found, depth, line, bool(_DYNAMIC.search(name)) and _literal_name(node, cmd))
 
 
