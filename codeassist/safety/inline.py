@@ -38,7 +38,7 @@ _OPTIONS = {
     "php": Options("r", value="dcz", ends="fsS"),
 }
 _OPTIONS["nodejs"] = _OPTIONS["node"]
-_AWKS = frozenset({"awk", "gawk", "mawk", "nawk", "busybox awk"})
+_AWKS = frozenset({"awk", "gawk", "mawk", "nawk"})
 # A shell command in the code: a call with a quoted literal, a backquoted or qx string.
 _RUNS = r"\b(?:system|exec|execSync|spawnSync|popen|shell_exec|passthru|proc_open|open3)"
 _LITERAL = re.compile(_RUNS + r"""\s*\(?\s*(["'])((?:\\.|(?!\1).)*)\1(\s*(?:[);}]|$))?""")
