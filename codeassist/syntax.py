@@ -6,6 +6,7 @@ asked for.
 
 from __future__ import annotations
 
+import ast
 import threading
 from collections.abc import Iterator
 from functools import cache
@@ -97,3 +98,12 @@ def text_of(node: Node | None) -> str:
 def line_of(node: Node) -> int:
     """The 1-based line a node starts on."""
     return int(node.start_point[0]) + 1
+
+
+def parse_python(code: str) -> ast.Module:
+    """`ast.parse`, with code nested past the parser's limits raised as the SyntaxError it is
+    (CPython raises MemoryError for a few thousand nested operators: `x = ----…1`)."""
+    try:
+        return ast.parse(code)
+    except MemoryError:
+        raise SyntaxError("the code is nested too deeply to parse") from None

@@ -62,3 +62,13 @@ def test_imports_are_followed_to_the_function_they_name() -> None:
     assert assess_python("from os import system as s\ns('reboot')").level == "high"
     assert assess_python("import subprocess as sp\nsp.call('reboot', shell=True)").level == "high"
     assert assess_python("def s(x): pass\ns('reboot')").level == "low"  # a function of its own
+
+
+def test_code_nested_past_the_parser_is_one_finding_not_a_traceback(tmp_path: Path) -> None:
+    deep = "x = " + "-" * 100_000 + "1\n"  # CPython's parser raises MemoryError on this
+    proc = run_cli("risk", "--python", "--json", "-", input=deep)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["reasons"] == ["the code does not parse as Python: read it"]
+    checked = run_cli("check", "--lang", "python", deep, cwd=tmp_path)
+    assert "Traceback" not in checked.stderr
+    assert "python.parse: the code is nested too deeply to parse" in checked.stdout

@@ -18,6 +18,7 @@ import ast
 import shlex
 from collections.abc import Callable, Iterator
 
+from codeassist import syntax
 from codeassist.safety.risk import Finding
 
 UNKNOWN = "VALUE"  # the shell variable that stands for a value known only at run time
@@ -63,7 +64,7 @@ def findings(code: str, judge: Judge) -> list[Finding]:
 def located(code: str, judge: Judge) -> list[tuple[int, Finding]]:
     """The findings, each with the line of its call (0: the code does not parse)."""
     try:
-        tree = ast.parse(code)
+        tree = syntax.parse_python(code)
     except (SyntaxError, ValueError):  # ValueError: a NUL byte in the source
         return [(0, Finding("medium", "the code does not parse as Python: read it"))]
     return list(_Reader(tree, judge).findings())
@@ -72,7 +73,7 @@ def located(code: str, judge: Judge) -> list[tuple[int, Finding]]:
 def parses(code: str) -> bool:
     """Whether Python 3 reads `code`."""
     try:
-        ast.parse(code)
+        syntax.parse_python(code)
     except (SyntaxError, ValueError):
         return False
     return True

@@ -47,6 +47,8 @@ def python_problem(code: str) -> str:
     """Compile (not run) the code as a module, as `python -c` would."""
     try:
         compile(code, "<string>", "exec", dont_inherit=True)
+    except MemoryError:  # a few thousand nested operators: past CPython's parser
+        return "the code is nested too deeply to parse"
     except SyntaxError as exc:
         line = (exc.text or "").strip()[:QUOTE_CHARS]
         where = f"line {exc.lineno}: {exc.msg}" + (f": {line}" if line else "")

@@ -18,6 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from codeassist import syntax
 from codeassist.verify import Check, Subject, python_unused, sandbox
 
 MAX_EXAMPLES = 20
@@ -78,9 +79,9 @@ print(MARK + _json.dumps(_fails))
 
 def check(subject: Subject) -> list[Check]:
     try:
-        tree = ast.parse(subject.code)
+        tree = syntax.parse_python(subject.code)
     except SyntaxError as exc:
-        detail = f"line {exc.lineno}: {exc.msg}"
+        detail = f"line {exc.lineno}: {exc.msg}" if exc.lineno else exc.msg
         checks = [Check("python.parse", False, detail)]
         reason = "not run: the code does not parse"
         checks += [Check(name, False, reason) for name in _dependent_names(subject)]

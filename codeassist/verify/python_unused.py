@@ -17,6 +17,7 @@ import ast
 import copy
 import re
 
+from codeassist import syntax
 from codeassist.verify import Check, Subject
 
 NAME = "python.unused"
@@ -32,7 +33,7 @@ def check(subject: Subject, tree: ast.Module) -> Check:
 def without_unused(subject: Subject) -> str | None:
     """The code without the imports it never uses; None when there is nothing certain to drop."""
     try:
-        tree = ast.parse(subject.code)
+        tree = syntax.parse_python(subject.code)
     except SyntaxError:
         return None
     unused = _unused_names(tree, subject.request)
@@ -54,7 +55,7 @@ def without_unused(subject: Subject) -> str | None:
             del lines[first:last]
     fixed = re.sub(r"\n{4,}", "\n\n\n", "".join(lines)).lstrip("\n")
     try:
-        ast.parse(fixed)
+        syntax.parse_python(fixed)
     except SyntaxError:
         return None
     return fixed if fixed.strip() and fixed != subject.code else None

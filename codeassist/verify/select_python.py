@@ -15,6 +15,7 @@ import json
 import re
 from collections.abc import Hashable, Sequence
 
+from codeassist import syntax
 from codeassist.verify import Check, Subject, sandbox
 from codeassist.verify.select import Candidate, Choice, Propose, alone, group, largest, score
 
@@ -96,7 +97,7 @@ def examples(checks: list[Check]) -> tuple[int, int]:
 def entry(code: str, request: str) -> str | None:
     """The function the request is about: the first one defined that it names, else the last."""
     try:
-        tree = ast.parse(code)
+        tree = syntax.parse_python(code)
     except SyntaxError:
         return None
     kinds = (ast.FunctionDef, ast.AsyncFunctionDef)
