@@ -144,9 +144,12 @@ def test_python_calls_that_would_do_what_a_high_risk_command_does_are_warnings()
         "shutil.rmtree(os.path.expanduser('~'))\n"  # high: the home folder
         "os.remove(path)\n"  # medium: known only at run time; the rule in committed code
         "os.system('rm -rf /')\n"  # reported once, with the command (the shell-string rule)
+        "import subprocess\n"
+        "subprocess.run(['git', 'push', '--force'])\n"  # an argv: no shell string to quote
     )
     found = risky.check(added("clean.py", py))
-    assert [(f.line, f.severity) for f in found] == [(3, "warning"), (5, "warning")]
+    assert [(f.line, f.severity) for f in found] == [(3, "warning"), (5, "warning"), (7, "warning")]
+    assert "force-pushes" in found[2].message
     assert found[0].message == (
         "high-risk Python call `shutil.rmtree(os.path.expanduser('~'))`: "
         "recursively deletes your home directory"

@@ -94,28 +94,24 @@ def _python(change: FileChange, shell: Assess, sql: Assess) -> list[Finding]:
     return found
 
 
-def _python_calls(change: FileChange) -> list[Finding]:
+def _python_calls(change: FileChange, reported: set[int]) -> list[Finding]:
     """Calls on added lines that would do what a high-risk shell command does
-    (`shutil.rmtree(Path.home())`, `exec` of a download): warnings. A call that runs a shell
-    string as written (`os.system("…")`) is `_python`'s; medium ones (a path known only at
-    run time) are left out: in committed code they are the rule, not a slip."""
+    (`shutil.rmtree(Path.home())`, `subprocess.run(["git", "push", "-f"])`, `exec` of a
+    download): warnings. A line `_python` `reported` (a shell string, with the command
+    itself) is not reported again; medium ones (a path known only at run time) are left
+    out: in committed code they are the rule."""
     from codeassist.safety import python
-    from codeassist.safety.risk import Finding as Risky
     from codeassist.safety.risk import combine
     from codeassist.safety.shell import findings as shell_findings
 
     lines, source = change.added_lines, change.new_text.splitlines()
-    per_line: dict[int, list[Risky]] = {}
-    for line, found in python.located(change.new_text, shell_findings):
-        if line in lines and found.level == "high":
-            reason = found.reason.split(": ", 1)[-1]  # "line 3, shutil.rmtree: …": the line is ours
-            per_line.setdefault(line, []).append(Risky(found.level, reason, found.touches))
+    per_line: dict[int, list[Any]] = {}
+    for at in python.located(change.new_text, shell_findings):
+        if at.line in lines and at.line not in reported and at.finding.level == "high":
+            per_line.setdefault(at.line, []).append(at.finding)
     out = []
     for line, risks in sorted(per_line.items()):
-        text = source[line - 1].strip()
-        if any(call + "(" in text for call in _SHELL_CALLS | _SUBPROCESS):
-            continue  # reported by `_python`, with the command itself
-        f = _finding(change, line, "Python call", text, combine(risks))
+        f = _finding(change, line, "Python call", source[line - 1].strip(), combine(risks))
         if f:
             out.append(f)
     return out
@@ -156,6 +152,7 @@ def check(change: FileChange) -> list[Finding]:
                 if f:
                     found.append(f)
     elif language == "python":
-        calls = _python(change, assess_shell, assess_sql) + _python_calls(change)
-        found.extend(sorted(calls, key=lambda f: f.line))
+        strings = _python(change, assess_shell, assess_sql)
+        calls = _python_calls(change, {f.line for f in strings})
+        found.extend(sorted(strings + calls, key=lambda f: f.line))
     return found

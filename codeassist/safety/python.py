@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import shlex
 from collections.abc import Callable, Iterator
+from typing import NamedTuple
 
 from codeassist import syntax
 from codeassist.safety.risk import Finding
@@ -56,17 +57,30 @@ _RUN_CODE = frozenset({"exec", "eval", "builtins.exec", "builtins.eval"})
 Judge = Callable[[str], list[Finding]]  # a shell command's findings
 
 
+class Located(NamedTuple):
+    """A finding, with the line and the call (`shutil.rmtree`) it is about; line 0 and call ""
+    for code that does not parse."""
+
+    line: int
+    call: str
+    finding: Finding
+
+
 def findings(code: str, judge: Judge) -> list[Finding]:
-    """What running `code` would do, as findings; `judge` gives a shell command's findings."""
-    return [finding for _, finding in located(code, judge)]
+    """What running `code` would do, as findings ("line 3, shutil.rmtree: …"); `judge` gives
+    a shell command's findings."""
+    return [
+        Finding(f.level, f"line {line}, {call}: {f.reason}" if line else f.reason, f.touches)
+        for line, call, f in located(code, judge)
+    ]
 
 
-def located(code: str, judge: Judge) -> list[tuple[int, Finding]]:
-    """The findings, each with the line of its call (0: the code does not parse)."""
+def located(code: str, judge: Judge) -> list[Located]:
+    """The findings, each with the line and the call it is about."""
     try:
         tree = syntax.parse_python(code)
     except (SyntaxError, ValueError):  # ValueError: a NUL byte in the source
-        return [(0, Finding("medium", "the code does not parse as Python: read it"))]
+        return [Located(0, "", Finding("medium", "the code does not parse as Python: read it"))]
     return list(_Reader(tree, judge).findings())
 
 
@@ -138,27 +152,26 @@ class _Reader:
             if folder is not None:
                 self.looped[target.id] = (folder, WALK if name == ".rglob" else GLOB)
 
-    def findings(self) -> Iterator[tuple[int, Finding]]:
+    def findings(self) -> Iterator[Located]:
         for node in ast.walk(self.tree):
             if isinstance(node, ast.Call):
-                yield from ((node.lineno, found) for found in self._call(node))
+                call = (self.dotted(node.func) or _source(node.func)).lstrip(".")
+                yield from (Located(node.lineno, call, found) for found in self._call(node))
 
     def _call(self, call: ast.Call) -> Iterator[Finding]:
         name = self.dotted(call.func)
-        where = f"line {call.lineno}, {(name or _source(call.func)).lstrip('.')}"
         if name is None:
             if isinstance(call.func, ast.Call) and self.dotted(call.func.func) == "getattr":
-                yield Finding("medium", f"{where}: calls a function chosen at run time: read it")
+                yield Finding("medium", "calls a function chosen at run time: read it")
             return
         if name in _RUN_CODE:
-            yield from self._run_code(call, where)
+            yield from self._run_code(call)
             return
         script = self._shell_form(name, call)
         if script is not None:
-            for found in self.judge(script):
-                yield Finding(found.level, f"{where}: {found.reason}", found.touches)
+            yield from self.judge(script)
         elif name.startswith(("os.exec", "os.spawn", "os.posix_spawn")):
-            yield Finding("medium", f"{where}: starts a program: read it")
+            yield Finding("medium", "starts a program: read it")
 
     def _shell_form(self, name: str, call: ast.Call) -> str | None:
         """The shell command that does what the call does; None when it runs nothing."""
@@ -201,17 +214,16 @@ class _Reader:
             return " ".join(self._word(e) for e in node.elts if not isinstance(e, ast.Starred))
         return self._word(node)  # a program's name alone
 
-    def _run_code(self, call: ast.Call, where: str) -> Iterator[Finding]:
+    def _run_code(self, call: ast.Call) -> Iterator[Finding]:
         if not call.args:
             return
         code = call.args[0]
         if isinstance(code, ast.Constant) and isinstance(code.value, str):
-            for found in findings(code.value, self.judge):
-                yield Finding(found.level, f"{where}: {found.reason}", found.touches)
+            yield from findings(code.value, self.judge)  # "line 1, os.system: …" inside it
         elif any(self._downloads(n) for n in ast.walk(code) if isinstance(n, ast.Call)):
-            yield Finding("high", f"{where}: runs Python code straight from a download")
+            yield Finding("high", "runs Python code straight from a download")
         else:
-            yield Finding("medium", f"{where}: runs Python code built at run time: read it")
+            yield Finding("medium", "runs Python code built at run time: read it")
 
     def _downloads(self, call: ast.Call) -> bool:
         name = self.dotted(call.func) or ""
