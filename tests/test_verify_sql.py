@@ -130,6 +130,34 @@ def test_a_value_spelled_unlike_the_data_is_named_with_its_stored_spelling(db: P
     assert by_name("SELECT age FROM singer WHERE name IN ('Ada', 'Bo')", db)["sql.values"].passed
 
 
+def test_a_value_spelled_without_its_punctuation_is_respelled_as_stored(shows: Path) -> None:
+    # Spider's tvshow: 'The Rise of the Blue Beetle' for the stored '... Beetle!' found nothing
+    with sqlite3.connect(shows) as conn:
+        conn.execute("INSERT INTO episode VALUES (3, 'The Rise of the Blue-Beetle!', 'Kim', 1)")
+        conn.execute("INSERT INTO episode VALUES (4, 'The Rise', 'Kim', 2)")
+    conn.close()
+    code = "SELECT director FROM episode WHERE title = 'the rise of the blue  beetle'"
+    subject = Subject("sql", code, db=str(shows))
+    checks = {c.name: c for c in run_checks(subject)}
+    assert checks["sql.values"].detail == (
+        "no row has episode.title = 'the rise of the blue  beetle'; "
+        "the stored value is spelled 'The Rise of the Blue-Beetle!'"
+    )
+    fixed = autofix(subject, list(checks.values()))
+    assert fixed == "SELECT director FROM episode WHERE title = 'The Rise of the Blue-Beetle!'"
+    assert all(c.passed for c in run_checks(Subject("sql", fixed, db=str(shows))))
+    # a value sharing words but not all its letters is not respelled
+    other = "SELECT director FROM episode WHERE title = 'The Rise of the Beetle'"
+    assert by_name(other, shows)["sql.values"].passed
+
+
+def test_postgres_values_are_respelled_up_to_punctuation(postgres_server: str) -> None:
+    code = "SELECT name FROM customers WHERE city = 'hel-sinki.'"
+    subject = Subject("sql", code, db=postgres_server, dialect="postgres")
+    fixed = autofix(subject, run_checks(subject))
+    assert fixed == "SELECT name FROM customers WHERE city = 'Helsinki'"
+
+
 def test_a_value_absent_from_the_data_is_not_a_failure(db: Path) -> None:
     found = by_name('SELECT age FROM singer WHERE name = "Zed"', db)
     assert found["sql.values"] == Check("sql.values", True, "1 compared value(s) found")

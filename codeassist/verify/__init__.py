@@ -58,7 +58,8 @@ def run_checks(subject: Subject) -> list[Check]:
 def autofix(subject: Subject, checks: list[Check]) -> str | None:
     """A mechanical fix for a failed finding, where one is certain; None otherwise.
 
-    SQL values that exist in the data only with another letter case are respelled as stored;
+    SQL values that exist in the data only with another letter case, spacing or punctuation are
+    respelled as stored;
     a join on a column its table lacks is made on the one foreign key between the two tables;
     a column on an alias whose table lacks it moves to the only alias in scope that has it;
     a joined table that gives the query nothing, and that the request never names, is dropped

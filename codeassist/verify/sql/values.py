@@ -3,12 +3,14 @@
 `WHERE continent = 'Europe'` finds nothing when the rows say 'europe'. For each comparison of a
 column with a string literal (`=`, `IN`), our own parameterized query asks the live database
 (read-only; SQLite in a child process with a deadline) whether the value occurs; when it does
-not but a value differing only in letter case does, the finding names the stored spelling.
+not but a value differing only in letter case, spacing or punctuation does ('the rise of the
+blue beetle' for 'The Rise of the Blue Beetle!'), the finding names the stored spelling.
 A value that matches nothing at all is not a failure: an empty answer can be the right one.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -19,6 +21,7 @@ if TYPE_CHECKING:
 
 LOOKUP_TIMEOUT_S = 2.0
 MAX_LOOKUPS = 8
+SCANNED = 50  # stored values containing the compared one's longest word, to find its spelling in
 
 
 def comparisons(statement: Any, tables: dict[str, list[str]]) -> list[tuple[str, str, str]]:
@@ -68,7 +71,7 @@ def comparisons(statement: Any, tables: dict[str, list[str]]) -> list[tuple[str,
 
 
 class Mismatch(NamedTuple):
-    """A compared value stored only with another letter case."""
+    """A compared value stored only with another letter case, spacing or punctuation."""
 
     table: str
     column: str
@@ -97,6 +100,23 @@ def respell(code: str, mismatches: list[Mismatch]) -> str | None:
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def folded(text: str) -> str:
+    """The text as compared up to letter case, spacing and punctuation: its letters and digits."""
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
+def longest_word(value: str) -> str | None:
+    """The compared value's longest word, lower case: what its other spellings must contain."""
+    words = re.findall(r"[^\W_]+", value.lower())
+    return max(words, key=len) if words else None
+
+
+def spelled_alike(value: str, stored: list[Any]) -> list[Any]:
+    """The stored values that are the compared one up to case, spacing and punctuation."""
+    key = folded(value)
+    return list(dict.fromkeys(s for s in stored if isinstance(s, str) and folded(s) == key))
 
 
 def problems(
@@ -137,6 +157,11 @@ def _problems_sqlite(worker: SqliteWorker, found: list[tuple[str, str, str]]) ->
             sql = f"SELECT DISTINCT {c} FROM {t} WHERE lower(CAST({c} AS TEXT)) = lower(?) LIMIT 3"
             left = max(deadline - time.monotonic(), 0.01)
             stored = [r[0] for r in worker.query(sql, (value,), rows=3, timeout_s=left)]
+            if not stored and (word := longest_word(value)) is not None:
+                sql = f"SELECT DISTINCT {c} FROM {t} WHERE instr(lower(CAST({c} AS TEXT)), ?) > 0"
+                left = max(deadline - time.monotonic(), 0.01)
+                rows = worker.query(sql, (word,), rows=SCANNED, timeout_s=left)
+                stored = spelled_alike(value, [r[0] for r in rows])[:3]
             if stored:
                 out.append(Mismatch(table, column, value, tuple(stored)))
     except QueryError:
@@ -166,6 +191,13 @@ def _problems_postgres(url: str, found: list[tuple[str, str, str]]) -> list[Mism
                         (value,),
                     )
                 ]
+                if not stored and (word := longest_word(value)) is not None:
+                    rows = conn.execute(
+                        f"SELECT DISTINCT {c}::text FROM {t} "
+                        f"WHERE position(%s in lower({c}::text)) > 0 LIMIT {SCANNED}",
+                        (word,),
+                    )
+                    stored = spelled_alike(value, [r[0] for r in rows])[:3]
             except error:
                 conn.rollback()
                 pg.begin(conn)
