@@ -310,6 +310,59 @@ def test_a_join_is_not_remade_where_no_single_key_says_how(cars: Path) -> None:
     )
 
 
+def test_a_column_no_table_in_the_query_has_is_joined_in_on_the_key(cars: Path) -> None:
+    # Spider's car_1: Horsepower is cars_data's, one key away from car_names
+    wrong = "SELECT T1.Model FROM car_names AS T1 ORDER BY T1.Horsepower DESC LIMIT 1"
+    subject = Subject("sql", wrong, request="the model with the most horsepower", db=str(cars))
+    assert not by_name(wrong, cars)["sql.schema"].passed
+    fixed = autofix(subject, run_checks(subject))
+    assert fixed == (
+        "SELECT T1.Model FROM car_names AS T1 JOIN cars_data AS T2 ON T2.Id = T1.MakeId"
+        " ORDER BY T2.Horsepower DESC LIMIT 1"
+    )
+    assert all(c.passed for c in run_checks(Subject("sql", fixed, db=str(cars))))
+    with sqlite3.connect(cars) as conn:
+        assert conn.execute(fixed).fetchall() == [("volvo",)]
+    # without aliases the table's own name is used; a subquery gets its join inside it
+    code = (
+        "SELECT Model FROM car_names WHERE MakeId IN"
+        " (SELECT car_names.MakeId FROM car_names WHERE car_names.MPG = '18')"
+    )
+    assert autofix(Subject("sql", code, db=str(cars)), []) is None  # no failed check: no fix
+    subject = Subject("sql", code, db=str(cars))
+    assert autofix(subject, run_checks(subject)) == (
+        "SELECT Model FROM car_names WHERE MakeId IN (SELECT car_names.MakeId FROM car_names"
+        " JOIN cars_data ON cars_data.Id = car_names.MakeId WHERE cars_data.MPG = '18')"
+    )
+
+
+def test_a_column_is_not_joined_in_where_no_single_key_says_how(cars: Path) -> None:
+    # deals has two keys into makers: the buyer's name or the seller's is not certain
+    two = "SELECT d.Name FROM deals AS d"
+    assert (
+        autofix(Subject("sql", two, db=str(cars)), run_checks(Subject("sql", two, db=str(cars))))
+        is None
+    )
+    # a column that no table one key away has either is left to the model
+    none = "SELECT T1.Model FROM car_names AS T1 WHERE T1.Price > 10"
+    assert (
+        autofix(Subject("sql", none, db=str(cars)), run_checks(Subject("sql", none, db=str(cars))))
+        is None
+    )
+
+
+def test_postgres_keys_join_in_a_missing_column(postgres_server: str) -> None:
+    wrong = "SELECT o.total FROM orders AS o WHERE o.city = 'London'"
+    subject = Subject("sql", wrong, db=postgres_server, dialect="postgres")
+    fixed = autofix(subject, run_checks(subject))
+    assert fixed == (
+        "SELECT o.total FROM orders AS o JOIN customers ON customers.id = o.customer_id"
+        " WHERE customers.city = 'London'"
+    )
+    checks = run_checks(Subject("sql", fixed, db=postgres_server, dialect="postgres"))
+    assert all(c.passed for c in checks), checks
+
+
 def test_postgres_keys_remake_a_join_the_same_way(postgres_server: str) -> None:
     wrong = ("SELECT c.name, o.total FROM orders AS o JOIN customers AS c"
              " ON o.id = c.customer_id WHERE c.city = 'London'")  # fmt: skip

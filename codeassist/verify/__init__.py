@@ -61,6 +61,7 @@ def autofix(subject: Subject, checks: list[Check]) -> str | None:
     SQL values that exist in the data only with another letter case, spacing or punctuation are
     respelled as stored;
     a join on a column its table lacks is made on the one foreign key between the two tables;
+    a column no table in the query has is read from the one table a foreign key away that has it;
     a column on an alias whose table lacks it moves to the only alias in scope that has it;
     a joined table that gives the query nothing, and that the request never names, is dropped
     (the one fix that is not certain: the request's words are its evidence, sql/joins.py).
@@ -84,6 +85,7 @@ def autofix(subject: Subject, checks: list[Check]) -> str | None:
     code = subject.code
     if any(c.name == "sql.schema" and not c.passed for c in checks):
         code = sql.rejoined(subject) or code  # first: a broken join leaves requalified unsure
+        code = sql.joined_in(replace(subject, code=code)) or code  # a column no alias can take
         code = sql.requalified(replace(subject, code=code)) or code
     if any(c.name == "sql.values" and not c.passed for c in checks):
         code = sql.respelled(replace(subject, code=code)) or code

@@ -174,6 +174,18 @@ def rejoined(subject: Subject) -> str | None:
     return rejoin.rejoined(subject.code, tables, keys, sql_dialect(subject.dialect))
 
 
+def joined_in(subject: Subject) -> str | None:
+    """The SQL with a column that no table in it has read from the one table a foreign key
+    away that has it (sql/reach.py); None when there is none, or it is not certain."""
+    from codeassist.verify.sql import reach
+
+    tables = _tables(subject)
+    keys = _foreign_keys(subject.db)
+    if not tables or not keys:
+        return None
+    return reach.joined_in(subject.code, tables, keys, sql_dialect(subject.dialect))
+
+
 def _foreign_keys(db: str | None) -> list[tuple[str, str, str, str]]:
     """(table, column, referenced table, referenced column) of each one-column foreign key of
     the database (SQLite or PostgreSQL), read-only; none without a database or on an error."""
