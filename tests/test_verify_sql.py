@@ -363,6 +363,72 @@ def test_postgres_keys_join_in_a_missing_column(postgres_server: str) -> None:
     assert all(c.passed for c in checks), checks
 
 
+def test_a_name_compared_with_its_key_is_looked_up_on_the_foreign_key(shows: Path) -> None:
+    code = "SELECT COUNT(*) FROM episode WHERE channel_id = 'bbc'"
+    subject = Subject("sql", code, request="how many episodes does BBC have", db=str(shows))
+    assert not result_of(code, shows).passed
+    fixed = autofix(subject, run_checks(subject))
+    assert fixed == (
+        "SELECT COUNT(*) FROM episode WHERE channel_id IN"
+        " (SELECT channel.id FROM channel WHERE channel.name = 'BBC')"
+    )
+    assert all(c.passed for c in run_checks(Subject("sql", fixed, db=str(shows))))
+    with sqlite3.connect(shows) as conn:
+        assert conn.execute(fixed).fetchall() == [(1,)]
+
+
+@pytest.fixture
+def flights(tmp_path: Path) -> Path:
+    """Spider's flight_2 in small: flights.Airline holds airlines.uid, with no declared key."""
+    path = tmp_path / "flights.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(
+            "CREATE TABLE airlines (uid INTEGER PRIMARY KEY, Airline TEXT, Country TEXT);"
+            "CREATE TABLE flights (Airline INTEGER, FlightNo INTEGER, Source TEXT);"
+            "INSERT INTO airlines VALUES (1, 'United Airlines', 'USA'), (2, 'JetBlue Airways',"
+            " 'USA'), (3, 'Lufthansa', 'Germany');"
+            "INSERT INTO flights VALUES (1, 28, 'APG'), (2, 29, 'ASY'), (2, 30, 'APG');"
+        )
+    conn.close()
+    return path
+
+
+def test_a_name_compared_with_an_undeclared_key_is_looked_up_where_certain(flights: Path) -> None:
+    code = "SELECT COUNT(*) FROM flights WHERE Airline = 'JetBlue Airways'"
+    subject = Subject("sql", code, db=str(flights))
+    fixed = autofix(subject, run_checks(subject))
+    assert fixed == (
+        "SELECT COUNT(*) FROM flights WHERE Airline IN"
+        " (SELECT airlines.uid FROM airlines WHERE airlines.Airline = 'JetBlue Airways')"
+    )
+    with sqlite3.connect(flights) as conn:
+        assert conn.execute(fixed).fetchall() == [(2,)]
+        # a second unique column holding every airline number: which key is meant is unsure
+        conn.execute("ALTER TABLE airlines ADD COLUMN Rank INTEGER")
+        conn.execute("UPDATE airlines SET Rank = 4 - uid")
+    conn.close()
+    assert autofix(subject, run_checks(subject)) is None
+
+
+def test_a_name_stored_in_the_same_table_is_not_looked_up(flights: Path) -> None:
+    code = "SELECT COUNT(*) FROM airlines WHERE Airline = 'USA'"  # Country holds 'USA'
+    subject = Subject("sql", code, db=str(flights))
+    assert not result_of(code, flights).passed
+    assert autofix(subject, run_checks(subject)) is None
+
+
+def test_postgres_looks_up_a_name_on_the_foreign_key(postgres_server: str) -> None:
+    code = "SELECT SUM(total) FROM orders WHERE customer_id = 'Ada'"
+    subject = Subject("sql", code, db=postgres_server, dialect="postgres")
+    fixed = autofix(subject, run_checks(subject))
+    assert fixed == (
+        "SELECT SUM(total) FROM orders WHERE customer_id IN"
+        " (SELECT customers.id FROM customers WHERE customers.name = 'Ada')"
+    )
+    checks = run_checks(Subject("sql", fixed, db=postgres_server, dialect="postgres"))
+    assert all(c.passed for c in checks), checks
+
+
 def test_postgres_keys_remake_a_join_the_same_way(postgres_server: str) -> None:
     wrong = ("SELECT c.name, o.total FROM orders AS o JOIN customers AS c"
              " ON o.id = c.customer_id WHERE c.city = 'London'")  # fmt: skip

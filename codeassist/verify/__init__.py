@@ -62,6 +62,7 @@ def autofix(subject: Subject, checks: list[Check]) -> str | None:
     respelled as stored;
     a join on a column its table lacks is made on the one foreign key between the two tables;
     a column no table in the query has is read from the one table a foreign key away that has it;
+    a name compared with a column that holds its key is looked up where the name is stored;
     a column on an alias whose table lacks it moves to the only alias in scope that has it;
     a joined table that gives the query nothing, and that the request never names, is dropped
     (the one fix that is not certain: the request's words are its evidence, sql/joins.py).
@@ -89,6 +90,8 @@ def autofix(subject: Subject, checks: list[Check]) -> str | None:
         code = sql.requalified(replace(subject, code=code)) or code
     if any(c.name == "sql.values" and not c.passed for c in checks):
         code = sql.respelled(replace(subject, code=code)) or code
+    if any(c.name == "sql.result" and not c.passed for c in checks):
+        code = sql.looked_up(replace(subject, code=code)) or code
     if code != subject.code or any(c.name == "sql.joins" and not c.passed for c in checks):
         code = sql.without_idle_joins(replace(subject, code=code)) or code  # moved: T2 idle now
     return code if code != subject.code else None

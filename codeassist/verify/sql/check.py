@@ -20,6 +20,7 @@ from codeassist.terminal import one_line
 from codeassist.verify import Check, Subject
 
 Tables = dict[str, list[str]]  # table name (lower case) -> its column names as declared
+LOOKUP_TIMEOUT_S = 2.0  # a fix's own queries, all together
 
 
 def check(subject: Subject) -> list[Check]:
@@ -184,6 +185,42 @@ def joined_in(subject: Subject) -> str | None:
     if not tables or not keys:
         return None
     return reach.joined_in(subject.code, tables, keys, sql_dialect(subject.dialect))
+
+
+def looked_up(subject: Subject) -> str | None:
+    """The SQL with a name compared with a column holding its key looked up in the table that
+    has the name (sql/lookup.py); None when there is none, or it is not certain."""
+    import sqlglot
+    from sqlglot.errors import SqlglotError
+
+    from codeassist.db import runner
+    from codeassist.verify.sql import lookup
+
+    quiet_sqlglot()
+    tables = _tables(subject)
+    dialect = sql_dialect(subject.dialect)
+    try:
+        statements = [s for s in sqlglot.parse(subject.code, read=dialect) if s is not None]
+    except SqlglotError:
+        return None
+    if not subject.db or not tables or len(statements) != 1:
+        return None
+    keys, deadline = _foreign_keys(subject.db), runner.Deadline(LOOKUP_TIMEOUT_S)
+    path = _sqlite_path(subject.db)
+    try:
+        if path is not None:
+            with SqliteWorker(path) as worker:
+                sqlite = runner.SqliteRunner(worker)
+                changed = lookup.looked_up(sqlite, statements[0], tables, keys, deadline)
+        else:
+            from codeassist.db import postgres as pg
+
+            with pg.connect_readonly(subject.db) as conn:
+                postgres = runner.PostgresRunner(conn)
+                changed = lookup.looked_up(postgres, statements[0], tables, keys, deadline)
+    except CodeassistError:
+        return None
+    return statements[0].sql(dialect=dialect) if changed else None
 
 
 def _foreign_keys(db: str | None) -> list[tuple[str, str, str, str]]:
