@@ -410,6 +410,33 @@ def test_a_name_compared_with_an_undeclared_key_is_looked_up_where_certain(fligh
     assert autofix(subject, run_checks(subject)) is None
 
 
+def test_odd_names_stay_quoted_in_the_fixes(tmp_path: Path) -> None:
+    path = tmp_path / "odd.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(
+            'CREATE TABLE "air lines" ("u id" INTEGER PRIMARY KEY, "the ""name""" TEXT);'
+            'CREATE TABLE "fl ights" (line INTEGER REFERENCES "air lines" ("u id"), no INT);'
+            "INSERT INTO \"air lines\" VALUES (1, 'Jet Blue'), (2, 'Delta');"
+            'INSERT INTO "fl ights" VALUES (1, 10), (2, 20), (1, 30);'
+        )
+    conn.close()
+    code = """SELECT COUNT(*) FROM "fl ights" WHERE line = 'Jet Blue'"""
+    subject = Subject("sql", code, db=str(path))
+    fixed = autofix(subject, run_checks(subject))
+    assert fixed is not None
+    assert all(c.passed for c in run_checks(Subject("sql", fixed, db=str(path))))
+    with sqlite3.connect(path) as conn:
+        assert conn.execute(fixed).fetchall() == [(2,)]
+    conn.close()
+    joined = 'SELECT f.no FROM "fl ights" AS f WHERE f."the ""name""" = \'Delta\''
+    subject = Subject("sql", joined, db=str(path))
+    fixed = autofix(subject, run_checks(subject))
+    assert fixed is not None
+    with sqlite3.connect(path) as conn:
+        assert conn.execute(fixed).fetchall() == [(20,)]
+    conn.close()
+
+
 def test_a_name_stored_in_the_same_table_is_not_looked_up(flights: Path) -> None:
     code = "SELECT COUNT(*) FROM airlines WHERE Airline = 'USA'"  # Country holds 'USA'
     subject = Subject("sql", code, db=str(flights))

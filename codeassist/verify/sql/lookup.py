@@ -83,7 +83,7 @@ def _lookup(
     stored = runner.rows(sql, (value,), timeout_s=deadline.left())
     spelled = stored[0][0] if stored and isinstance(stored[0][0], str) else value
     where = exp.EQ(this=exp.column(name, table=holder), expression=exp.Literal.string(spelled))
-    return exp.select(exp.column(key, table=holder)).from_(holder).where(where)
+    return exp.select(exp.column(key, table=holder)).from_(exp.to_table(holder)).where(where)
 
 
 def _declared(compared: tuple[str, str], holder: str, keys: list[Key]) -> str | None:
