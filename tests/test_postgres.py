@@ -40,6 +40,7 @@ def test_a_good_query_passes_every_check(postgres_server: str) -> None:
     assert found == {
         "sql.parse": (True, "1 statement(s)"),
         "sql.schema": (True, ""),
+        "sql.keys": (True, ""),
         "sql.explain": (True, ""),
         "sql.result": (True, "the query returns rows"),
     }

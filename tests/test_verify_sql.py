@@ -44,7 +44,8 @@ def test_a_good_query_passes_every_check(db: Path) -> None:
         db,
     )
     assert [(n, c.passed) for n, c in found.items()] == [
-        ("sql.parse", True), ("sql.schema", True), ("sql.explain", True), ("sql.result", True)
+        ("sql.parse", True), ("sql.schema", True), ("sql.keys", True), ("sql.explain", True),
+        ("sql.result", True),
     ]  # fmt: skip
 
 
@@ -454,6 +455,72 @@ def test_postgres_looks_up_a_name_on_the_foreign_key(postgres_server: str) -> No
     )
     checks = run_checks(Subject("sql", fixed, db=postgres_server, dialect="postgres"))
     assert all(c.passed for c in checks), checks
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Path:
+    """Spider's car_1 in small: countries hold a continent key, makers a country key."""
+    path = tmp_path / "world.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(
+            "CREATE TABLE continents (ContId INTEGER PRIMARY KEY, Continent TEXT);"
+            "CREATE TABLE countries (CountryId INTEGER PRIMARY KEY, Name TEXT,"
+            " Continent INTEGER REFERENCES continents (ContId));"
+            "CREATE TABLE makers (Id INTEGER PRIMARY KEY, Maker TEXT,"
+            " Country INTEGER REFERENCES countries (CountryId));"
+            "CREATE TABLE models (Id INTEGER PRIMARY KEY, Maker INTEGER REFERENCES makers (Id));"
+            "CREATE TABLE notes (Id INTEGER PRIMARY KEY, Country INTEGER, Text TEXT);"
+            "INSERT INTO continents VALUES (1, 'america'), (2, 'europe');"
+            "INSERT INTO countries VALUES (1, 'usa', 1), (2, 'france', 2), (3, 'germany', 2);"
+            "INSERT INTO makers VALUES (1, 'ford', 1), (2, 'gm', 1), (3, 'vw', 3);"
+            "INSERT INTO notes VALUES (1, 2, 'cheese');"
+        )
+    conn.close()
+    return path
+
+
+def test_a_join_on_keys_of_two_different_things_fails_and_is_made_on_the_key(world: Path) -> None:
+    # Spider's car_1, item 130: continent ids joined with country ids pass every other check
+    crossed = (
+        "SELECT T1.Name, T2.Maker FROM countries AS T1 JOIN makers AS T2"
+        " ON T1.Continent = T2.Country"
+    )
+    checks = by_name(crossed, world)
+    assert checks["sql.keys"] == Check(
+        "sql.keys",
+        False,
+        "`T1.Continent = T2.Country` compares countries.Continent (a key into"
+        " continents.ContId) with makers.Country (a key into countries.CountryId)",
+    )
+    assert all(c.passed for n, c in checks.items() if n != "sql.keys")
+    subject = Subject("sql", crossed, db=str(world))
+    fixed = autofix(subject, run_checks(subject))
+    assert fixed == crossed.replace("T1.Continent = T2.Country", "T1.CountryId = T2.Country")
+    assert all(c.passed for c in run_checks(Subject("sql", fixed, db=str(world))))
+
+
+def test_joins_the_keys_allow_or_say_nothing_of_pass(world: Path) -> None:
+    for code in (
+        "SELECT T1.Name FROM countries AS T1 JOIN makers AS T2 ON T1.CountryId = T2.Country",
+        # two keys into the same column are one class: models and makers through makers.Id
+        "SELECT m.Id FROM models AS m JOIN makers AS k ON k.Id = m.Maker",
+        "SELECT c.Name FROM countries AS c, makers AS k WHERE c.CountryId = k.Country",
+        # notes.Country is in no key: the database does not say what it holds
+        "SELECT n.Text FROM notes AS n JOIN countries AS c ON n.Country = c.Continent",
+    ):
+        assert by_name(code, world)["sql.keys"].passed, code
+
+
+def test_crossed_keys_with_no_key_between_the_tables_are_left_to_the_model(world: Path) -> None:
+    # makers and continents share no key: which join was meant is not certain
+    code = "SELECT k.Maker FROM makers AS k JOIN continents AS c ON k.Country = c.ContId"
+    subject = Subject("sql", code, db=str(world))
+    checks = run_checks(subject)
+    assert not {c.name: c for c in checks}["sql.keys"].passed
+    assert autofix(subject, checks) is None
+    # in WHERE too, unqualified columns resolved by the one table that has them
+    code = "SELECT Maker FROM makers, continents WHERE Country = ContId"
+    assert not by_name(code, world)["sql.keys"].passed
 
 
 def test_postgres_keys_remake_a_join_the_same_way(postgres_server: str) -> None:

@@ -60,7 +60,8 @@ def autofix(subject: Subject, checks: list[Check]) -> str | None:
 
     SQL values that exist in the data only with another letter case, spacing or punctuation are
     respelled as stored;
-    a join on a column its table lacks is made on the one foreign key between the two tables;
+    a join on a column its table lacks, or on keys of two different things, is made on the one
+    foreign key between the two tables;
     a column no table in the query has is read from the one table a foreign key away that has it;
     a name compared with a column that holds its key is looked up where the name is stored;
     a column on an alias whose table lacks it moves to the only alias in scope that has it;
@@ -84,7 +85,7 @@ def autofix(subject: Subject, checks: list[Check]) -> str | None:
     from codeassist.verify.sql import check as sql
 
     code = subject.code
-    if any(c.name == "sql.schema" and not c.passed for c in checks):
+    if any(c.name in ("sql.schema", "sql.keys") and not c.passed for c in checks):
         code = sql.rejoined(subject) or code  # first: a broken join leaves requalified unsure
         code = sql.joined_in(replace(subject, code=code)) or code  # a column no alias can take
         code = sql.requalified(replace(subject, code=code)) or code
@@ -100,11 +101,16 @@ def autofix(subject: Subject, checks: list[Check]) -> str | None:
 def hints(subject: Subject, failures: list[Check]) -> str:
     """What a repair round needs to see besides the findings ("" when nothing).
 
-    SQL whose names, plan or result failed gets the tables it uses restated, with their
+    SQL whose names, join keys, plan or result failed gets the tables it uses restated, with their
     columns and the foreign keys that join them.
     """
     names = {c.name for c in failures}
-    if subject.language == "sql" and names & {"sql.schema", "sql.explain", "sql.result"}:
+    if subject.language == "sql" and names & {
+        "sql.schema",
+        "sql.keys",
+        "sql.explain",
+        "sql.result",
+    }:
         from codeassist.verify.sql import check as sql
 
         return sql.repair_hints(subject)

@@ -66,6 +66,11 @@ def _check(subject: Subject, worker: SqliteWorker | None) -> list[Check]:
     from codeassist.verify.sql import joins as sql_joins
 
     checks.extend(c for c in [sql_joins.check(statements, tables, subject.request)] if c)
+    if subject.db and tables:
+        from codeassist.verify.sql import keys as sql_keys
+
+        keys = _foreign_keys(subject.db)
+        checks.extend(c for c in [sql_keys.check(statements, tables, keys, dialect)] if c)
     if subject.db:
         texts = (
             [subject.code.strip().rstrip(";")]

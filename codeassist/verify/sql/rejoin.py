@@ -5,7 +5,8 @@ MakeId, and the database's one foreign key between the two tables says
 `cars_data.Id = car_names.MakeId`. With exactly one key between them the fix is certain, so
 it is made without asking the model again (which, shown the schema error and the keys,
 wrote the same join twice more on Spider's car_1). A join whose columns both exist is left
-as written, whatever the keys say.
+as written, unless it compares keys of two different things (sql/keys.py:
+`countries.Continent = car_makers.Country`), where the one key between the tables says how.
 """
 
 from __future__ import annotations
@@ -32,11 +33,14 @@ def rejoined(code: str, tables: Tables, keys: list[Key], dialect: str) -> str | 
         return None
     if len(statements) != 1 or not keys:
         return None
+    from codeassist.verify.sql.keys import classes
+
+    of = classes(keys)
     changed = False
     for join in statements[0].find_all(exp.Join):
         on = join.args.get("on")
         for eq in list(on.find_all(exp.EQ)) if on is not None else []:
-            fixed = _on_key(eq.this, eq.expression, tables, keys)
+            fixed = _on_key(eq.this, eq.expression, tables, keys, of)
             if fixed is not None:
                 eq.set("this", fixed[0])
                 eq.set("expression", fixed[1])
@@ -49,9 +53,12 @@ def rejoined(code: str, tables: Tables, keys: list[Key], dialect: str) -> str | 
         return None
 
 
-def _on_key(left: Any, right: Any, tables: Tables, keys: list[Key]) -> tuple[Any, Any] | None:
+def _on_key(
+    left: Any, right: Any, tables: Tables, keys: list[Key], of: dict[tuple[str, str], Any]
+) -> tuple[Any, Any] | None:
     """The two columns of the one key joining the tables of `left` and `right`, on their
-    aliases; None when both columns exist, or no single key joins the two tables."""
+    aliases; None when both columns exist and do not compare keys of two classes (`of`), or
+    no single key joins the two tables."""
     from sqlglot import exp
 
     if not isinstance(left, exp.Column) or not isinstance(right, exp.Column):
@@ -63,7 +70,9 @@ def _on_key(left: Any, right: Any, tables: Tables, keys: list[Key]) -> tuple[Any
     if not l_table or not r_table or l_table == r_table:
         return None  # an alias out of scope, or a self-join: which side is which is unclear
     if has_column(tables, l_table, left.name) and has_column(tables, r_table, right.name):
-        return None
+        a, b = (l_table, left.name.lower()), (r_table, right.name.lower())
+        if a not in of or b not in of or of[a] == of[b]:
+            return None  # a join as the keys allow, or one they say nothing of
     links = set()
     for table, column, target, target_column in keys:
         pair = (table.lower(), target.lower())
