@@ -150,6 +150,11 @@ def test_a_value_spelled_without_its_punctuation_is_respelled_as_stored(shows: P
     # a value sharing words but not all its letters is not respelled
     other = "SELECT director FROM episode WHERE title = 'The Rise of the Beetle'"
     assert by_name(other, shows)["sql.values"].passed
+    # nor is one into a stored value with an escape character hidden in it
+    with sqlite3.connect(shows) as conn:
+        conn.execute("INSERT INTO episode VALUES (5, 'Zebra\x1b', 'Kim', 2)")
+    conn.close()
+    assert by_name("SELECT id FROM episode WHERE title = 'zebra'", shows)["sql.values"].passed
 
 
 def test_postgres_values_are_respelled_up_to_punctuation(postgres_server: str) -> None:

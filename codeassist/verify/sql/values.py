@@ -114,9 +114,16 @@ def longest_word(value: str) -> str | None:
 
 
 def spelled_alike(value: str, stored: list[Any]) -> list[Any]:
-    """The stored values that are the compared one up to case, spacing and punctuation."""
+    """The stored values that are the compared one up to case, spacing and punctuation; none
+    that holds a control or escape character (that is no spelling of a name: hostile data)."""
+    from codeassist.terminal import sanitize
+
     key = folded(value)
-    return list(dict.fromkeys(s for s in stored if isinstance(s, str) and folded(s) == key))
+    return list(
+        dict.fromkeys(
+            s for s in stored if isinstance(s, str) and folded(s) == key and sanitize(s) == s
+        )
+    )
 
 
 def problems(
