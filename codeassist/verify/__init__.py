@@ -98,19 +98,17 @@ def autofix(subject: Subject, checks: list[Check]) -> str | None:
     return code if code != subject.code else None
 
 
+_TABLES_RESTATED = frozenset({"sql.schema", "sql.keys", "sql.explain", "sql.result"})
+
+
 def hints(subject: Subject, failures: list[Check]) -> str:
     """What a repair round needs to see besides the findings ("" when nothing).
 
-    SQL whose names, join keys, plan or result failed gets the tables it uses restated, with their
-    columns and the foreign keys that join them.
+    SQL whose names, join keys, plan or result failed gets the tables it uses restated, with
+    their columns and the foreign keys that join them.
     """
     names = {c.name for c in failures}
-    if subject.language == "sql" and names & {
-        "sql.schema",
-        "sql.keys",
-        "sql.explain",
-        "sql.result",
-    }:
+    if subject.language == "sql" and names & _TABLES_RESTATED:
         from codeassist.verify.sql import check as sql
 
         return sql.repair_hints(subject)

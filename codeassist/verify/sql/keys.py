@@ -84,7 +84,8 @@ def check(statements: list[Any], tables: Tables, keys: list[Key], dialect: str) 
 
 
 def _what(column: Column, keys: list[Key]) -> str:
-    """'countries.Continent, a key of continents.ContId' or 'continents.ContId, a key'."""
+    """'countries.Continent (a key into continents.ContId)', or 'continents.ContId (the key
+    countries.Continent refers to)' for a column that is only referenced."""
     for table, name, target, target_column in keys:
         if (table.lower(), name.lower()) == column:
             return f"{table}.{name} (a key into {target}.{target_column})"

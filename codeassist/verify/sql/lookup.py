@@ -8,7 +8,7 @@ It is made only when certain:
   one other table;
 - one column of that table is the key the compared column holds: a declared foreign key, or
   else the one column whose values are unique and include every value the compared column
-  holds (Spider's flight_2 declares no key for Airline);
+  holds (Spider's flight_2 declares no key for Airline).
 Otherwise the query is left to the model, with the finding that says where the string is.
 """
 
