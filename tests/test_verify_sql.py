@@ -25,6 +25,12 @@ def db(tmp_path: Path) -> Path:
     return path
 
 
+def autofixed(code: str, db: Path) -> str | None:
+    """What autofix makes of the code after its checks on the database."""
+    subject = Subject("sql", code, db=str(db))
+    return autofix(subject, run_checks(subject))
+
+
 def by_name(code: str, db: Path | None = None, schema: str = SCHEMA) -> dict[str, Check]:
     subject = Subject("sql", code, schema=schema, db=str(db) if db else None)
     return {c.name: c for c in run_checks(subject)}
@@ -304,16 +310,10 @@ def test_spiders_car_join_is_made_on_the_key_and_the_answer_comes_right(cars: Pa
 def test_a_join_is_not_remade_where_no_single_key_says_how(cars: Path) -> None:
     # deals has two keys into makers (buyer, seller): which one was meant is not certain
     two = "SELECT m.Name FROM deals AS d JOIN makers AS m ON d.MakerId = m.Id"
-    assert (
-        autofix(Subject("sql", two, db=str(cars)), run_checks(Subject("sql", two, db=str(cars))))
-        is None
-    )
+    assert autofixed(two, cars) is None
     # both columns exist: the join stands as written, whatever the keys say
     odd = "SELECT T2.Model FROM cars_data AS T1 JOIN car_names AS T2 ON T1.MPG = T2.MakeId"
-    assert (
-        autofix(Subject("sql", odd, db=str(cars)), run_checks(Subject("sql", odd, db=str(cars))))
-        is None
-    )
+    assert autofixed(odd, cars) is None
 
 
 def test_a_column_no_table_in_the_query_has_is_joined_in_on_the_key(cars: Path) -> None:
@@ -335,8 +335,7 @@ def test_a_column_no_table_in_the_query_has_is_joined_in_on_the_key(cars: Path) 
         " (SELECT car_names.MakeId FROM car_names WHERE car_names.MPG = '18')"
     )
     assert autofix(Subject("sql", code, db=str(cars)), []) is None  # no failed check: no fix
-    subject = Subject("sql", code, db=str(cars))
-    assert autofix(subject, run_checks(subject)) == (
+    assert autofixed(code, cars) == (
         "SELECT Model FROM car_names WHERE MakeId IN (SELECT car_names.MakeId FROM car_names"
         " JOIN cars_data ON cars_data.Id = car_names.MakeId WHERE cars_data.MPG = '18')"
     )
@@ -344,29 +343,9 @@ def test_a_column_no_table_in_the_query_has_is_joined_in_on_the_key(cars: Path) 
 
 def test_a_column_is_not_joined_in_where_no_single_key_says_how(cars: Path) -> None:
     # deals has two keys into makers: the buyer's name or the seller's is not certain
-    two = "SELECT d.Name FROM deals AS d"
-    assert (
-        autofix(Subject("sql", two, db=str(cars)), run_checks(Subject("sql", two, db=str(cars))))
-        is None
-    )
+    assert autofixed("SELECT d.Name FROM deals AS d", cars) is None
     # a column that no table one key away has either is left to the model
-    none = "SELECT T1.Model FROM car_names AS T1 WHERE T1.Price > 10"
-    assert (
-        autofix(Subject("sql", none, db=str(cars)), run_checks(Subject("sql", none, db=str(cars))))
-        is None
-    )
-
-
-def test_postgres_keys_join_in_a_missing_column(postgres_server: str) -> None:
-    wrong = "SELECT o.total FROM orders AS o WHERE o.city = 'London'"
-    subject = Subject("sql", wrong, db=postgres_server, dialect="postgres")
-    fixed = autofix(subject, run_checks(subject))
-    assert fixed == (
-        "SELECT o.total FROM orders AS o JOIN customers ON customers.id = o.customer_id"
-        " WHERE customers.city = 'London'"
-    )
-    checks = run_checks(Subject("sql", fixed, db=postgres_server, dialect="postgres"))
-    assert all(c.passed for c in checks), checks
+    assert autofixed("SELECT T1.Model FROM car_names AS T1 WHERE T1.Price > 10", cars) is None
 
 
 def test_a_name_compared_with_its_key_is_looked_up_on_the_foreign_key(shows: Path) -> None:
@@ -450,15 +429,25 @@ def test_a_name_stored_in_the_same_table_is_not_looked_up(flights: Path) -> None
     assert autofix(subject, run_checks(subject)) is None
 
 
-def test_postgres_looks_up_a_name_on_the_foreign_key(postgres_server: str) -> None:
-    code = "SELECT SUM(total) FROM orders WHERE customer_id = 'Ada'"
-    subject = Subject("sql", code, db=postgres_server, dialect="postgres")
-    fixed = autofix(subject, run_checks(subject))
-    assert fixed == (
-        "SELECT SUM(total) FROM orders WHERE customer_id IN"
-        " (SELECT customers.id FROM customers WHERE customers.name = 'Ada')"
-    )
-    checks = run_checks(Subject("sql", fixed, db=postgres_server, dialect="postgres"))
+@pytest.mark.parametrize(
+    ("wrong", "right"),
+    [
+        (  # a column no table in the query has, joined in on the key
+            "SELECT o.total FROM orders AS o WHERE o.city = 'London'",
+            "SELECT o.total FROM orders AS o JOIN customers ON customers.id = o.customer_id"
+            " WHERE customers.city = 'London'",
+        ),
+        (  # a name compared with a key column, looked up where it is stored
+            "SELECT SUM(total) FROM orders WHERE customer_id = 'Ada'",
+            "SELECT SUM(total) FROM orders WHERE customer_id IN"
+            " (SELECT customers.id FROM customers WHERE customers.name = 'Ada')",
+        ),
+    ],
+)
+def test_postgres_keys_make_the_same_fixes(postgres_server: str, wrong: str, right: str) -> None:
+    subject = Subject("sql", wrong, db=postgres_server, dialect="postgres")
+    assert autofix(subject, run_checks(subject)) == right
+    checks = run_checks(Subject("sql", right, db=postgres_server, dialect="postgres"))
     assert all(c.passed for c in checks), checks
 
 

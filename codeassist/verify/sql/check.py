@@ -10,14 +10,18 @@ CREATE statements of the schema text. Names are compared case-insensitively.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from codeassist.db.sqlite_worker import SqliteWorker
 from codeassist.errors import CodeassistError
 from codeassist.syntax import quiet_sqlglot, sql_dialect
 from codeassist.terminal import one_line
 from codeassist.verify import Check, Subject
+
+if TYPE_CHECKING:
+    from codeassist.verify.sql.rejoin import Key
 
 Tables = dict[str, list[str]]  # table name (lower case) -> its column names as declared
 LOOKUP_TIMEOUT_S = 2.0  # a fix's own queries, all together
@@ -169,15 +173,12 @@ def requalified(subject: Subject) -> str | None:
 
 
 def rejoined(subject: Subject) -> str | None:
-    """The SQL with a join on a column its table lacks joined on the one foreign key between
-    the two tables (sql/rejoin.py); None when there is no such join, or no SQLite keys."""
+    """The SQL with a join on a column its table lacks, or on keys of two different things,
+    joined on the one foreign key between the two tables (sql/rejoin.py); None when there is
+    no such join, or no keys."""
     from codeassist.verify.sql import rejoin
 
-    tables = _tables(subject)
-    keys = _foreign_keys(subject.db)
-    if not tables or not keys:
-        return None
-    return rejoin.rejoined(subject.code, tables, keys, sql_dialect(subject.dialect))
+    return _keyed(subject, rejoin.rejoined)
 
 
 def joined_in(subject: Subject) -> str | None:
@@ -185,30 +186,31 @@ def joined_in(subject: Subject) -> str | None:
     away that has it (sql/reach.py); None when there is none, or it is not certain."""
     from codeassist.verify.sql import reach
 
+    return _keyed(subject, reach.joined_in)
+
+
+def _keyed(
+    subject: Subject, fix: Callable[[str, Tables, list[Key], str], str | None]
+) -> str | None:
+    """A fix made by the database's tables and foreign keys; None without either."""
     tables = _tables(subject)
     keys = _foreign_keys(subject.db)
     if not tables or not keys:
         return None
-    return reach.joined_in(subject.code, tables, keys, sql_dialect(subject.dialect))
+    return fix(subject.code, tables, keys, sql_dialect(subject.dialect))
 
 
 def looked_up(subject: Subject) -> str | None:
     """The SQL with a name compared with a column holding its key looked up in the table that
     has the name (sql/lookup.py); None when there is none, or it is not certain."""
-    import sqlglot
-    from sqlglot.errors import SqlglotError
-
     from codeassist.db import runner
     from codeassist.verify.sql import lookup
+    from codeassist.verify.sql.fix import one_statement
 
-    quiet_sqlglot()
     tables = _tables(subject)
     dialect = sql_dialect(subject.dialect)
-    try:
-        statements = [s for s in sqlglot.parse(subject.code, read=dialect) if s is not None]
-    except SqlglotError:
-        return None
-    if not subject.db or not tables or len(statements) != 1:
+    statement = one_statement(subject.code, dialect)
+    if not subject.db or not tables or statement is None:
         return None
     keys, deadline = _foreign_keys(subject.db), runner.Deadline(LOOKUP_TIMEOUT_S)
     path = _sqlite_path(subject.db)
@@ -216,16 +218,16 @@ def looked_up(subject: Subject) -> str | None:
         if path is not None:
             with SqliteWorker(path) as worker:
                 sqlite = runner.SqliteRunner(worker)
-                changed = lookup.looked_up(sqlite, statements[0], tables, keys, deadline)
+                changed = lookup.looked_up(sqlite, statement, tables, keys, deadline)
         else:
             from codeassist.db import postgres as pg
 
             with pg.connect_readonly(subject.db) as conn:
                 postgres = runner.PostgresRunner(conn)
-                changed = lookup.looked_up(postgres, statements[0], tables, keys, deadline)
+                changed = lookup.looked_up(postgres, statement, tables, keys, deadline)
     except CodeassistError:
         return None
-    return statements[0].sql(dialect=dialect) if changed else None
+    return statement.sql(dialect=dialect) if changed else None
 
 
 def _foreign_keys(db: str | None) -> list[tuple[str, str, str, str]]:

@@ -32,23 +32,30 @@ def has_column(tables: Tables, table: str, name: str) -> bool:
     return name.lower() in {c.lower() for c in tables.get(table, [])}
 
 
-def requalified(code: str, tables: Tables, dialect: str) -> str | None:
-    """The SQL with each misplaced column on the only alias that has it; None when no move."""
+def one_statement(code: str, dialect: str) -> Any:
+    """The code's one SQL statement (a sqlglot tree); None when it does not parse, or holds
+    none or several."""
     import sqlglot
-    from sqlglot import exp
     from sqlglot.errors import SqlglotError
 
     from codeassist.syntax import quiet_sqlglot
 
     quiet_sqlglot()
-
     try:
         statements = [s for s in sqlglot.parse(code, read=dialect) if s is not None]
     except SqlglotError:
         return None
-    if len(statements) != 1:
+    return statements[0] if len(statements) == 1 else None
+
+
+def requalified(code: str, tables: Tables, dialect: str) -> str | None:
+    """The SQL with each misplaced column on the only alias that has it; None when no move."""
+    from sqlglot import exp
+    from sqlglot.errors import SqlglotError
+
+    tree = one_statement(code, dialect)
+    if tree is None:
         return None
-    tree = statements[0]
     moved = False
     for column in list(tree.find_all(exp.Column)):
         alias, name = column.table, column.name
@@ -70,6 +77,6 @@ def requalified(code: str, tables: Tables, dialect: str) -> str | None:
         if isinstance(left, exp.Column) and isinstance(right, exp.Column) and left == right:
             return None
     try:
-        return tree.sql(dialect=dialect)
+        return str(tree.sql(dialect=dialect))
     except SqlglotError:
         return None

@@ -13,27 +13,20 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from codeassist.verify.sql.fix import Tables, has_column, scope_of
+from codeassist.verify.sql.fix import Tables, has_column, one_statement, scope_of
 from codeassist.verify.sql.rejoin import Key
 
 
 def joined_in(code: str, tables: Tables, keys: list[Key], dialect: str) -> str | None:
     """The SQL with each such column read from its joined-in table; None when none was."""
-    import sqlglot
     from sqlglot import exp
     from sqlglot.errors import SqlglotError
 
-    from codeassist.syntax import quiet_sqlglot
-
-    quiet_sqlglot()
-    try:
-        statements = [s for s in sqlglot.parse(code, read=dialect) if s is not None]
-    except SqlglotError:
-        return None
-    if len(statements) != 1 or not keys:
+    tree = one_statement(code, dialect)
+    if tree is None or not keys:
         return None
     added: dict[tuple[int, str, str], str] = {}  # (select, alias, table) -> the new alias
-    for column in list(statements[0].find_all(exp.Column)):
+    for column in list(tree.find_all(exp.Column)):
         alias, name = column.table, column.name
         if not alias or not name or name == "*":
             continue
@@ -63,7 +56,7 @@ def joined_in(code: str, tables: Tables, keys: list[Key], dialect: str) -> str |
     if not added:
         return None
     try:
-        return statements[0].sql(dialect=dialect)
+        return str(tree.sql(dialect=dialect))
     except SqlglotError:
         return None
 

@@ -13,31 +13,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from codeassist.verify.sql.fix import Tables, has_column, scope_of
+from codeassist.verify.sql.fix import Tables, has_column, one_statement, scope_of
 
 Key = tuple[str, str, str, str]  # table, column, referenced table, referenced column
 
 
 def rejoined(code: str, tables: Tables, keys: list[Key], dialect: str) -> str | None:
     """The SQL with each such join condition on its foreign key; None when none changed."""
-    import sqlglot
     from sqlglot import exp
     from sqlglot.errors import SqlglotError
 
-    from codeassist.syntax import quiet_sqlglot
-
-    quiet_sqlglot()
-    try:
-        statements = [s for s in sqlglot.parse(code, read=dialect) if s is not None]
-    except SqlglotError:
-        return None
-    if len(statements) != 1 or not keys:
+    tree = one_statement(code, dialect)
+    if tree is None or not keys:
         return None
     from codeassist.verify.sql.keys import classes
 
     of = classes(keys)
     changed = False
-    for join in statements[0].find_all(exp.Join):
+    for join in tree.find_all(exp.Join):
         on = join.args.get("on")
         for eq in list(on.find_all(exp.EQ)) if on is not None else []:
             fixed = _on_key(eq.this, eq.expression, tables, keys, of)
@@ -48,7 +41,7 @@ def rejoined(code: str, tables: Tables, keys: list[Key], dialect: str) -> str | 
     if not changed:
         return None
     try:
-        return statements[0].sql(dialect=dialect)
+        return str(tree.sql(dialect=dialect))
     except SqlglotError:
         return None
 
