@@ -9,10 +9,9 @@ import re
 from collections.abc import Iterator, Sequence
 from urllib.parse import urlsplit
 
-import httpx
-
 from codeassist.backends import grammar
 from codeassist.backends.base import Message, Options, estimate_tokens
+from codeassist.backends.http import httpx
 from codeassist.errors import BackendError, UsageError
 
 CONNECT_TIMEOUT_S = 5.0

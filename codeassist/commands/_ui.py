@@ -106,8 +106,6 @@ def ask_on_stderr(question: str) -> str:
 
 def show_generation(ready: Prepared, explain: bool = False) -> pipeline.Result:
     """Highlighted code streaming on a terminal, bare code when piped; the rest on stderr."""
-    from rich.console import Console
-
     from codeassist import pipeline
 
     if sys.stdout.isatty():
@@ -118,8 +116,12 @@ def show_generation(ready: Prepared, explain: bool = False) -> pipeline.Result:
         # line, where a bidi override would show one command and run another) no control or
         # invisible character at all: they are made visible, as on a terminal
         typer.echo(sanitize(result.code, piped=result.language != "shell"))
-        report_checks(result.checks, Console(stderr=True))
-        report_samples(result, Console(stderr=True))
+        if _to_report(result):  # rich only when there is a line to print: the widget waits
+            from rich.console import Console
+
+            notes = Console(stderr=True)
+            report_checks(result.checks, notes)
+            report_samples(result, notes)
     if explain and result.explanation:
         typer.echo(sanitize(result.explanation), err=True)
     return result
@@ -206,6 +208,14 @@ def report_checks(checks: list[Check], console: Console) -> None:
             detail = f": {check.detail}" if check.detail else ""
             line = Text.assemble(("check failed", "yellow"), sanitize(f" {check.name}{detail}"))
             console.print(line, highlight=False, soft_wrap=unwrapped)
+
+
+def _to_report(result: pipeline.Result) -> bool:
+    """Whether report_checks or report_samples would print a line for the result."""
+    drawn = result.samples
+    return any(not c.ran or not c.passed for c in result.checks) or (
+        drawn is not None and drawn.drawn > 1
+    )
 
 
 def report_samples(result: pipeline.Result, console: Console) -> None:
