@@ -78,6 +78,7 @@ def test_the_pipeline_shows_the_answer_without_the_copied_import() -> None:
     result = pipeline.run(request, backend)
     assert result.code == PALINDROME.rstrip("\n")
     assert result.repairs == 0 and all(c.passed for c in result.checks if c.ran)
+    assert result.fixed == [NAME]  # the code shown is not the model's: the result says so
 
 
 def test_gen_prints_the_tidied_code_and_json_says_the_checks_passed(tmp_path: Path) -> None:
@@ -91,3 +92,6 @@ def test_gen_prints_the_tidied_code_and_json_says_the_checks_passed(tmp_path: Pa
     found = json.loads(as_json.stdout)
     assert found["code"] == piped.stdout.rstrip("\n")
     assert {c["name"]: c["passed"] for c in found["checks"]}[NAME] is True
+    # the code is not the model's: said on stderr and in the JSON
+    assert f"fixed by the checks: the model's code failed {NAME}" in piped.stderr
+    assert found["fixed"] == [NAME]

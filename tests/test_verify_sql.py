@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -9,6 +10,8 @@ import pytest
 
 from codeassist.verify import Check, Subject, autofix, run_checks
 from codeassist.verify.sql.check import tables_from_ddl
+from tests.helpers.cli import run_cli
+from tests.scripted_endpoint import scripted_endpoint
 
 SCHEMA = """
 CREATE TABLE singer ("Singer_ID" INT PRIMARY KEY, "Name" TEXT, "Age" INT);
@@ -491,6 +494,21 @@ def test_a_join_on_keys_of_two_different_things_fails_and_is_made_on_the_key(wor
     fixed = autofix(subject, run_checks(subject))
     assert fixed == crossed.replace("T1.Continent = T2.Country", "T1.CountryId = T2.Country")
     assert all(c.passed for c in run_checks(Subject("sql", fixed, db=str(world))))
+
+
+def test_gen_says_the_query_shown_is_the_fixed_one_not_the_models(world: Path) -> None:
+    reply = (
+        "```sql\nSELECT T1.Name, T2.Maker FROM countries AS T1 JOIN makers AS T2"
+        " ON T1.Continent = T2.Country\n```"
+    )
+    with scripted_endpoint(reply) as url:
+        args = ("gen", "--endpoint", url, "--db", str(world), "country names and their makers")
+        piped = run_cli(*args, timeout=60)
+        as_json = run_cli(*args, "--json", timeout=60)
+    assert piped.returncode == 0, piped.stderr
+    assert "ON T1.CountryId = T2.Country" in piped.stdout
+    assert "fixed by the checks: the model's code failed sql.keys" in piped.stderr
+    assert json.loads(as_json.stdout)["fixed"] == ["sql.keys"]
 
 
 def test_joins_the_keys_allow_or_say_nothing_of_pass(world: Path) -> None:

@@ -120,6 +120,7 @@ def show_generation(ready: Prepared, explain: bool = False) -> pipeline.Result:
             from rich.console import Console
 
             notes = Console(stderr=True)
+            report_fixed(result, notes)
             report_checks(result.checks, notes)
             report_samples(result, notes)
     if explain and result.explanation:
@@ -186,6 +187,7 @@ def stream_code(
 
         result = pipeline.run(req, backend, on_piece, on_round)
     console.print(whole(result.code, language), crop=False)
+    report_fixed(result, notes)
     report_checks(result.checks, notes)
     report_samples(result, notes)
     return result
@@ -211,11 +213,23 @@ def report_checks(checks: list[Check], console: Console) -> None:
 
 
 def _to_report(result: pipeline.Result) -> bool:
-    """Whether report_checks or report_samples would print a line for the result."""
+    """Whether report_fixed, report_checks or report_samples would print a line."""
     drawn = result.samples
-    return any(not c.ran or not c.passed for c in result.checks) or (
-        drawn is not None and drawn.drawn > 1
+    return bool(
+        result.fixed
+        or any(not c.ran or not c.passed for c in result.checks)
+        or (drawn is not None and drawn.drawn > 1)
     )
+
+
+def report_fixed(result: pipeline.Result, console: Console) -> None:
+    """One dim line when the code shown is not the code the model wrote: a mechanical fix
+    made it pass checks the model's own code failed."""
+    from rich.text import Text
+
+    if result.fixed:
+        said = f"fixed by the checks: the model's code failed {', '.join(result.fixed)}"
+        console.print(Text(said, style="dim"), highlight=False, soft_wrap=not console.is_terminal)
 
 
 def report_samples(result: pipeline.Result, console: Console) -> None:
@@ -272,6 +286,7 @@ class ReplView:
             self.line("(no code in the answer)", "dim")
             return
         self.console.print(whole(result.code, result.language), crop=False)
+        report_fixed(result, self.console)
 
     def line(self, text: str, style: str = "") -> None:
         self.console.print(text, style=style, markup=False, highlight=False)

@@ -46,6 +46,8 @@ def fix(
     if found.result is not None:
         from rich.console import Console
 
-        from codeassist.commands._ui import report_checks
+        from codeassist.commands._ui import report_checks, report_fixed
 
-        report_checks(found.result.checks, Console(stderr=True))
+        notes = Console(stderr=True)
+        report_fixed(found.result, notes)
+        report_checks(found.result.checks, notes)

@@ -75,12 +75,17 @@ class Result:
     # The first round's prompt: tokens reused from the KV cache (of them, restored from the
     # server's saved prefixes) and evaluated; None when the backend does not say (OpenAI).
     prompt_tokens: dict[str, int] | None = None
+    # The checks the model's own code failed and a mechanical fix (verify.autofix) made pass:
+    # the code returned is not the code the model wrote.
+    fixed: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, object]:
         data = asdict(self)
         del data["reply"]
         if data["samples"] is None:
             del data["samples"]
+        if not data["fixed"]:
+            del data["fixed"]
         sent = data.pop("schema_sent")
         if sent is not None:
             data["schema"] = {"tables": list(sent["tables"]), "omitted": list(sent["omitted"])}

@@ -121,7 +121,9 @@ def _checked(request: Request, lang: str, result: Result) -> Result:
     if fixed is not None:
         fixed_checks = run_checks(_subject(request, lang, fixed))
         if repair.score(fixed_checks) > repair.score(checks):
-            return dataclasses.replace(result, code=fixed, checks=fixed_checks)
+            passed = {c.name for c in fixed_checks if c.ran and c.passed}
+            made = [c.name for c in checks if c.ran and not c.passed and c.name in passed]
+            return dataclasses.replace(result, code=fixed, checks=fixed_checks, fixed=made)
     return dataclasses.replace(result, checks=checks)
 
 
