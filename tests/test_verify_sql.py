@@ -523,6 +523,25 @@ def test_joins_the_keys_allow_or_say_nothing_of_pass(world: Path) -> None:
         assert by_name(code, world)["sql.keys"].passed, code
 
 
+def test_keys_into_missing_tables_say_nothing_and_names_stay_on_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "odd.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(
+            "CREATE TABLE emp (id INTEGER PRIMARY KEY, dept INTEGER REFERENCES ghost);"
+            'CREATE TABLE "ok sql.fake\nt" (k INTEGER PRIMARY KEY,'
+            " emp_id INTEGER REFERENCES emp (id));"
+            'CREATE TABLE pay (t_k INTEGER REFERENCES "ok sql.fake\nt" (k), amount INT);'
+        )
+    conn.close()
+    # SQLite keeps a key into a table that is not there: it says nothing of what dept holds
+    code = 'SELECT e.id FROM emp AS e JOIN "ok sql.fake\nt" AS t ON e.dept = t.k'
+    assert by_name(code, path)["sql.keys"].passed
+    # a name from the database cannot start a line of its own in the finding
+    crossed = 'SELECT e.id FROM emp AS e JOIN "ok sql.fake\nt" AS t ON e.id = t.k'
+    found = by_name(crossed, path)["sql.keys"]
+    assert not found.passed and "\n" not in found.detail and "fake\\x0at" in found.detail
+
+
 def test_crossed_keys_with_no_key_between_the_tables_are_left_to_the_model(world: Path) -> None:
     # makers and continents share no key: which join was meant is not certain
     code = "SELECT k.Maker FROM makers AS k JOIN continents AS c ON k.Country = c.ContId"

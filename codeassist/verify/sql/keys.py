@@ -8,14 +8,15 @@ every other check passes, and the join pairs continent 2 with country 2.
 The database's foreign keys split the key columns into classes: a key column and the column
 it references are one class, and so on through the chain. An equality between two columns of
 different tables fails when both are key columns and their classes differ. A column that is in
-no foreign key says nothing (the database may simply not declare it), and nothing is judged
-without a database's keys.
+no foreign key says nothing (the database may simply not declare it), nor does a key that
+names a table or column the database lacks, and nothing is judged without a database's keys.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from codeassist.terminal import one_line
 from codeassist.verify import Check
 from codeassist.verify.sql.fix import Tables, has_column, scope_of
 from codeassist.verify.sql.rejoin import Key
@@ -41,11 +42,21 @@ def classes(keys: list[Key]) -> dict[Column, Column]:
     return {c: root(c) for c in list(parent)}
 
 
+def sound(keys: list[Key], tables: Tables) -> list[Key]:
+    """The keys whose columns, both ends, are in the database: a key into a table that is not
+    there (SQLite does not refuse one) says nothing of what its column holds."""
+    return [
+        k
+        for k in keys
+        if has_column(tables, k[0].lower(), k[1]) and has_column(tables, k[2].lower(), k[3])
+    ]
+
+
 def crossed(statement: Any, tables: Tables, keys: list[Key]) -> list[tuple[Any, Column, Column]]:
     """(the equality, left column, right column) for each that compares keys of two classes."""
     from sqlglot import exp
 
-    of = classes(keys)
+    of = classes(sound(keys, tables))
     out = []
     for eq in statement.find_all(exp.EQ):
         left, right = eq.this, eq.expression
@@ -80,7 +91,7 @@ def check(statements: list[Any], tables: Tables, keys: list[Key], dialect: str) 
             said.append(
                 f"`{eq.sql(dialect=dialect)}` compares {_what(a, keys)} with {_what(b, keys)}"
             )
-    return Check(NAME, not said, "; ".join(dict.fromkeys(said)))
+    return Check(NAME, not said, one_line("; ".join(dict.fromkeys(said))))  # names: one line
 
 
 def _what(column: Column, keys: list[Key]) -> str:

@@ -26,9 +26,9 @@ def rejoined(code: str, tables: Tables, keys: list[Key], dialect: str) -> str | 
     tree = one_statement(code, dialect)
     if tree is None or not keys:
         return None
-    from codeassist.verify.sql.keys import classes
+    from codeassist.verify.sql.keys import classes, sound
 
-    of = classes(keys)
+    of = classes(sound(keys, tables))
     changed = False
     for join in tree.find_all(exp.Join):
         on = join.args.get("on")
