@@ -18,12 +18,10 @@ from typing import Any
 
 from codeassist.db.runner import Deadline, Runner
 from codeassist.db.sqlite_worker import QueryError
-from codeassist.verify.sql.empty import conjuncts
+from codeassist.verify.sql.empty import MAX_SELECTS, conjuncts
+from codeassist.verify.sql.fix import Tables
 from codeassist.verify.sql.near import holders_of, quote
 from codeassist.verify.sql.rejoin import Key
-
-Tables = dict[str, list[str]]
-MAX_SELECTS = 6
 
 
 def looked_up(
