@@ -2,7 +2,7 @@
 
     python benchmarks/latency.py [--model M] [--repos django,click] [--quick] [--threads N]
         [--max-tokens N] [--out results.jsonl] [--data latency.toml] [--projects DIR]
-        [--langs shell,python,sql] [--no-in-process] [--set KEY=VALUE ...]
+        [--langs shell,python,sql] [--no-in-process] [--unforked] [--set KEY=VALUE ...]
 
 Every request runs the real CLI as the shell widget calls it (`codeassist gen --lang L --json
 -- "request"`, stdout piped, no stdin) in a checkout of a real project: sdists from the
@@ -23,7 +23,9 @@ The benchmark's server state is its own (a fresh CODEASSIST_HOME in /tmp, with l
 installed models and default settings); the context caches are built before the timing.
 `--threads N` pins this process and everything it starts to N CPUs. `--quick` runs a few
 requests per language (a smoke run: `--model smollm2-135m --quick`). `--langs` and
-`--no-in-process` narrow a run to what a change touched. `--set flash_attn=off` (repeatable)
+`--no-in-process` narrow a run to what a change touched. `--unforked` runs table 1 again with
+the CLI started whole for each request (CODEASSIST_IN_PROCESS=1) instead of forked from the
+warm fork server, and prints the ratio of the two. `--set flash_attn=off` (repeatable)
 writes a setting into the benchmark's config: two runs compare two settings on the real path.
 """
 
@@ -110,12 +112,12 @@ def firsts(home: Home, repos: dict[str, Path], asks: dict[str, Any], args: Any,
             if prewarm:
                 done, took = kit.cli(["warm", "--lang", "shell", "--quiet"], home.env(), root)
                 label = f"after prewarm (warm: {took:.2f} s, exit {done.returncode})"
-            s = kit.gen(home, "server", (name, root), "shell", after if prewarm else first,
+            s = kit.gen(home, kit.SERVER, (name, root), "shell", after if prewarm else first,
                         max_tokens=args.max_tokens)  # fmt: skip
             log(s)
             rows.append((name, label, s))
             if prewarm:
-                s2 = kit.gen(home, "server", (name, root), "shell", second,
+                s2 = kit.gen(home, kit.SERVER, (name, root), "shell", second,
                              max_tokens=args.max_tokens)  # fmt: skip
                 log(s2)
                 rows.append((name, "second, after prewarm", s2))
@@ -124,7 +126,7 @@ def firsts(home: Home, repos: dict[str, Path], asks: dict[str, Any], args: Any,
             home.forget_prompts()
             kit.serve(home, root)
             kit.cli(["warm", "--lang", "shell", "--quiet"], home.env(), root)
-            s3 = kit.gen(home, "server", (name, root), "shell", second,
+            s3 = kit.gen(home, kit.SERVER, (name, root), "shell", second,
                          max_tokens=args.max_tokens)  # fmt: skip
             log(s3)
             rows.append((name, "the second's request first, after prewarm", s3))
@@ -172,6 +174,28 @@ def goals(warm: Sequence[Sample], rows: Sequence[tuple[str, str, Sample | None]]
     return out
 
 
+def forked_ratios(samples: Sequence[Sample]) -> list[str]:
+    """Per repository and language, each request paired with itself through the fork server
+    and started whole, where both answers had the same length: the median time saved."""
+    lines = []
+    for repo, lang in dict.fromkeys((s.repo, s.lang) for s in samples):
+        pairs: dict[tuple[str, bool], dict[str, Sample]] = {}
+        for s in samples:
+            if (s.repo, s.lang) == (repo, lang) and s.rc == 0:
+                pairs.setdefault((s.request, s.context), {})[s.path] = s
+        saved = [p[kit.UNFORKED].wall - p[kit.SERVER].wall for p in pairs.values()
+                 if len(p) == 2 and p[kit.SERVER].tokens == p[kit.UNFORKED].tokens]  # fmt: skip
+        whole = [p[kit.UNFORKED].wall for (_, context), p in pairs.items()
+                 if context and kit.UNFORKED in p]  # fmt: skip
+        if saved and whole:
+            lines.append(
+                f"fork server, {repo} {lang}: {kit.median(saved):.2f} s saved a request (median "
+                f"of {len(saved)} pairs with answers of one length; started whole, in the "
+                f"repository: median {kit.median(whole):.2f} s)"
+            )
+    return lines
+
+
 def setup(args: Any) -> tuple[dict[str, Path], dict[str, Any]]:
     """The chosen projects as committed checkouts with their databases, and their requests."""
     data = tomllib.loads(args.data.read_text(encoding="utf-8"))
@@ -201,6 +225,11 @@ def main() -> None:
     p.add_argument("--projects", type=Path, default=PROJECTS, help="where projects are kept")
     p.add_argument("--langs", default=",".join(LANGS), help="comma-separated languages")
     p.add_argument("--no-in-process", action="store_true", help="skip table 3 (no server)")
+    p.add_argument(
+        "--unforked",
+        action="store_true",
+        help="also run table 1 with the CLI started whole, not through the fork server",
+    )
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="a config setting for the benchmark's home (repeatable)")  # fmt: skip
     args = p.parse_args()
@@ -234,7 +263,9 @@ def main() -> None:
                   file=sys.stderr)  # fmt: skip
         first_root = next(iter(repos.values()))
         kit.serve(home, first_root)
-        served = measure(home, "server", repos, asks, args, log)
+        served = measure(home, kit.SERVER, repos, asks, args, log)
+        if args.unforked:
+            served += measure(home, kit.UNFORKED, repos, asks, args, log)
         rows = firsts(home, repos, asks, args, log)
         kit.serve(home, first_root, stop=True)
         local = [] if args.no_in_process else measure(home, "in-process", repos, asks, args, log)
@@ -246,7 +277,9 @@ def main() -> None:
     print(f"\nmodel {model}{chosen}, {cpus} CPUs{' (quick)' if args.quick else ''}\n")
     local_table = [*table(local), ""] if local else []
     print("\n".join([*table(served), "", *first_table(rows), "", *local_table]))
-    print("\n".join(goals(served, rows)))
+    print("\n".join(goals([s for s in served if s.path == kit.SERVER], rows)))
+    if args.unforked:
+        print("\n".join(["", *forked_ratios(served)]))
 
 
 if __name__ == "__main__":

@@ -26,6 +26,8 @@ from typing import Any
 
 EXE = str(Path(sys.executable).with_name("codeassist"))
 EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
+SERVER = "server"  # the warm server, the CLI through its fork server (what users get)
+UNFORKED = "server, unforked"  # the same server, the CLI started whole (CODEASSIST_IN_PROCESS)
 DB_NAME = "bench.sqlite3"  # in each checkout, ignored by git (.git/info/exclude)
 # What a restart keeps in the cache dir: the context engine's caches and the prefill decision.
 # Everything else there (the server's saved prompt prefixes) is the prompt-cache store.
@@ -69,11 +71,14 @@ class Home:
         if (cache_from / "prefill.json").is_file():  # measured once per machine: not again here
             shutil.copy(cache_from / "prefill.json", self.cache / "prefill.json")
 
-    def env(self, server: bool = True) -> dict[str, str]:
+    def env(self, server: bool = True, fork: bool = True) -> dict[str, str]:
+        """The CLI's environment: with the server or without; through the fork server or not."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("CODEASSIST_")}
         env["CODEASSIST_HOME"] = str(self.root)
         if not server:
             env["CODEASSIST_NO_SERVER"] = "1"
+        if not fork:
+            env["CODEASSIST_IN_PROCESS"] = "1"
         return env
 
     def forget_prompts(self) -> None:
@@ -117,7 +122,8 @@ def gen(
     args += [] if context else ["--no-context"]
     args += ["--db", str(root / DB_NAME)] if lang == "sql" else []
     args += ["--max-tokens", str(max_tokens)] if max_tokens else []
-    done, wall = cli([*args, "--", request], home.env(path == "server"), root)
+    env = home.env(server=path.startswith(SERVER), fork=path == SERVER)
+    done, wall = cli([*args, "--", request], env, root)
     ttft, tokens, note = None, None, ""
     if done.returncode == 0:
         data = json.loads(done.stdout)

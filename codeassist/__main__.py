@@ -1,3 +1,3 @@
-from codeassist.cli import main
+from codeassist.launch import main
 
 main()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import os
 import sys
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -136,15 +137,21 @@ app.command("warm")(warm.warm)
 app.command("doctor")(doctor.doctor)
 
 
+@functools.cache
+def command() -> click.Command:
+    """The click command typer builds from `app` (what `app()` builds on every call)."""
+    return typer.main.get_command(app)
+
+
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point (through launch.py)."""
     # numpy (under llama_cpp and the context ranking) makes no BLAS call here, but an idle
     # OpenBLAS worker spins for ~0.1 s after import; a user's own setting still wins.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     if sys.stdout is None:  # started with stdout closed (`>&-`): the output goes nowhere
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (open for the process's life)
     try:
-        app(prog_name="codeassist")
+        command()(prog_name="codeassist")
     except KeyboardInterrupt:  # raised outside a command (while parsing): still 130
         sys.stderr.write("\n")
         sys.exit(int(Exit.INTERRUPTED))

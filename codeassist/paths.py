@@ -51,6 +51,13 @@ def runtime_dir() -> Path:
     return _dir("run", "user_runtime_dir")
 
 
+def runtime_fallback() -> Path:
+    """Where sockets go when the runtime dir cannot be used (no XDG_RUNTIME_DIR, another owner)."""
+    import tempfile
+
+    return Path(tempfile.gettempdir()) / f"{APP}-{os.getuid()}"
+
+
 def models_dir() -> Path:
     return data_dir() / "models"
 

@@ -35,14 +35,16 @@ def test_the_latency_benchmark_prints_its_tables(tmp_path: Path, small_model: Pa
         [sys.executable, str(ROOT / "benchmarks" / "latency.py"), "--quick", "--model",
          "smollm2-135m", "--data", str(SMOKE), "--projects", str(tmp_path / "p"),
          "--max-tokens", "24", "--threads", "1", "--out", str(out_file),
-         "--set", "flash_attn=off", "--set", "n_ctx=2048"],
+         "--set", "flash_attn=off", "--set", "n_ctx=2048", "--unforked"],
         capture_output=True, text=True, timeout=1400, env=os.environ, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     out = done.stdout
     assert "model smollm2-135m, flash_attn=off, n_ctx=2048, 1 CPUs" in out  # its own config
     assert out.count("| path | repo | lang | n | wall median | wall p90 | ttft median |") == 2
-    for path in ("server", "in-process"):
+    # the same requests through the fork server and started whole, paired where they can be
+    assert re.search(r"fork server, shop shell: -?\d+\.\d\d s saved a request \(median of", out)
+    for path in ("server", "server, unforked", "in-process"):
         table = rows(out, path)
         assert set(table) == {(path, "shop", lang) for lang in ("shell", "python", "sql")}
         for cells in table.values():
@@ -61,6 +63,6 @@ def test_the_latency_benchmark_prints_its_tables(tmp_path: Path, small_model: Pa
     if firsts == 4:
         assert "the second's request first, after prewarm" in out
         assert re.search(r"- shop after prewarm: a request asked first takes \d+\.\d\dx", out)
-    assert len(samples) == 2 * 2 * 4 + firsts  # paths x with/without context x requests
+    assert len(samples) == 3 * 2 * 4 + firsts  # paths x with/without context x requests
     assert all(s["rc"] == 0 for s in samples), [s["note"] for s in samples if s["rc"]]
     assert (tmp_path / "p" / "shop" / "bench.sqlite3").is_file()  # --db for the SQL requests

@@ -32,6 +32,7 @@ def serve(
         if info is None:
             typer.echo(f"no server for {spec} on {path}", err=True)
             raise typer.Exit(1)
+        info["fork_server"] = control.fork_server()
         typer.echo(json.dumps(info, indent=2))
     elif stop:
         stopped = control.stop(path)

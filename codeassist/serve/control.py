@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -56,6 +57,14 @@ def status(path: Path) -> dict[str, Any] | None:
         return None
 
 
+def fork_server() -> str | None:
+    """The socket of the fork server that runs gen, fix and warm warm (launch.py); None: none."""
+    from codeassist.launch import SOCKET_NAME
+
+    path = protocol.runtime_dir() / SOCKET_NAME
+    return str(path) if protocol.alive(path) else None
+
+
 def stop(path: Path, wait: float = 10.0) -> bool:
     """Ask the server to stop and wait for its socket to go; False when none was running."""
     try:
@@ -95,17 +104,25 @@ def run(
     `loading` is called once the socket is known to be free, `ready` once the model is loaded.
     """
     from codeassist.backends.select import open_local
+    from codeassist.launch import IN_PROCESS
+    from codeassist.serve import forks
     from codeassist.serve.server import Server
 
     config, path = where.config, where.path
     preflight(path)
     loading()
-    model: Any = open_local(config, where.spec)
-    cache = prompt_cache(model, config, log)
-    server = Server(path, model, where.idle_timeout, log=log, cache=cache)
-    signal.signal(signal.SIGTERM, lambda signum, frame: server.stop_soon())
-    ready()
-    server.serve()
+    stopping = threading.Event()
+    if not os.environ.get(IN_PROCESS):  # a process with the CLI imported, for launch.py
+        threading.Thread(target=forks.supervise, args=(stopping,), daemon=True).start()
+    try:
+        model: Any = open_local(config, where.spec)
+        cache = prompt_cache(model, config, log)
+        server = Server(path, model, where.idle_timeout, log=log, cache=cache)
+        signal.signal(signal.SIGTERM, lambda signum, frame: server.stop_soon())
+        ready()
+        server.serve()
+    finally:
+        stopping.set()
 
 
 def prompt_cache(model: Any, config: Config, log: Callable[[str], object]) -> PromptCache:

@@ -13,7 +13,6 @@ import os
 import socket
 import stat
 import struct
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,7 +31,7 @@ SUN_PATH_MAX = 107  # bytes in sockaddr_un.sun_path, less the terminating NUL
 def runtime_dir() -> Path:
     """The private directory for sockets (created 0700); a temp dir when the default is absent
     or unusable (platformdirs refuses a /tmp/runtime-<uid> that another user made first)."""
-    fallback = Path(tempfile.gettempdir()) / f"codeassist-{os.getuid()}"
+    fallback = paths.runtime_fallback()
     try:
         wanted = paths.runtime_dir()
     except OSError:

@@ -1,0 +1,209 @@
+"""The `codeassist` executable: hands a request to the warm fork server when one runs.
+
+Starting Python and importing the CLI, the pipeline and the checks takes about a third of a
+second on a laptop, longer than a shell answer takes to decode. While `codeassist serve`
+runs, it keeps a process with all of that imported (serve/forks.py). For `gen`, `fix`,
+`warm` and `explain`, this module, which imports only the standard library, passes that
+process its arguments, working directory, environment, umask, CPUs, niceness and resource
+limits, and its own stdin, stdout and stderr; a fork of it runs the command on them, as this
+process would have, and its exit status becomes ours. Signals sent to this process (Ctrl-C)
+are passed on to the fork's process group.
+
+Anything amiss before the fork (no fork server, another codeassist, a changed install, an
+unreadable working directory) runs the command here, in this process, as before.
+`CODEASSIST_IN_PROCESS=1` always does.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import signal
+import socket
+import struct
+import sys
+
+TYPE_CHECKING = False  # not `typing`'s: importing typing costs this path several ms
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from types import FrameType
+    from typing import BinaryIO
+
+SOCKET_NAME = "forks.sock"
+IN_PROCESS = "CODEASSIST_IN_PROCESS"
+FORWARDED = ("gen", "fix", "warm", "explain")  # what the widget runs: no terminal of its own
+MAGIC = b"CAF1"
+HEADER = struct.Struct("!4sI")  # magic, then the length of the marshalled request that follows
+LOST = 70  # the fork server vanished while the command ran (EX_SOFTWARE)
+_PASSED_ON = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        status = forwarded(sys.argv) if _forwardable(sys.argv) else None
+    except KeyboardInterrupt:  # before the fork took the signals over: the fork is stopped too
+        sys.stderr.write("\n")
+        sys.exit(130)
+    if status is not None:
+        sys.exit(status)
+    from codeassist.cli import main as run_here
+
+    run_here()
+
+
+def _forwardable(argv: list[str]) -> bool:
+    """A command that reads no terminal: `gen` without `--run`, `fix`, `warm`, `explain`."""
+    if os.environ.get(IN_PROCESS) or len(argv) < 2 or argv[1] not in FORWARDED:
+        return False
+    options = argv[2 : argv.index("--")] if "--" in argv else argv[2:]
+    return "--run" not in options
+
+
+def install_token() -> str:
+    """What the code of this install is: the package's place, its newest source file, Python.
+
+    A fork server whose token differs runs other code than this process would (an upgrade,
+    an edit, another checkout on PYTHONPATH), so it is not used.
+    """
+    package = os.path.dirname(os.path.abspath(__file__))
+    newest, count = 0, 0
+    for folder, dirs, files in os.walk(package):
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        for name in files:
+            if name.endswith(".py"):
+                newest = max(newest, os.stat(os.path.join(folder, name)).st_mtime_ns)
+                count += 1
+    return f"{sys.executable}|{sys.version}|{package}|{count}|{newest}"
+
+
+def socket_paths() -> list[str]:
+    """Where a fork server listens: the runtime dir, or the temp-dir fallback servers use."""
+    from codeassist import paths
+
+    try:
+        found = [os.path.join(paths.runtime_dir(), SOCKET_NAME)]
+    except OSError:
+        found = []
+    return [*found, os.path.join(paths.runtime_fallback(), SOCKET_NAME)]
+
+
+def _connect() -> socket.socket | None:
+    for path in socket_paths():
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.connect(path)
+        except OSError:
+            sock.close()
+            continue
+        return sock
+    return None
+
+
+def forwarded(argv: list[str]) -> int | None:
+    """Run `argv` in a fork of the warm server; its exit status, or None when it was not run."""
+    try:
+        cwd = os.getcwd()
+    except OSError:  # a deleted working directory: the CLI says so itself
+        return None
+    sock = _connect()
+    if sock is None:
+        return None
+    with sock:
+        sock.settimeout(5.0)  # the fork server answers at once, or something is wrong with it
+        reader = sock.makefile("rb")
+        try:
+            _send(sock, argv, cwd)
+            word, _, value = reader.readline().decode("ascii", "replace").partition(" ")
+        except OSError:
+            return None
+        if word != "pid" or not value.strip().isdigit():
+            return None  # refused: another install's, or its code changed on disk
+        pid = int(value)
+        sock.settimeout(None)
+        previous = {sig: signal.signal(sig, _pass_on(pid)) for sig in _PASSED_ON}
+        try:
+            return _status(reader, pid)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
+def _send(sock: socket.socket, argv: list[str], cwd: str) -> None:
+    umask = os.umask(0o077)
+    os.umask(umask)
+    streams = [
+        [stream.encoding, stream.errors] if stream is not None else None
+        for stream in (sys.stdin, sys.stdout, sys.stderr)
+    ]
+    fds = [fd for fd in (0, 1, 2) if _is_open(fd)]
+    body = marshal.dumps({
+        "argv": argv, "cwd": cwd, "env": dict(os.environ), "umask": umask,
+        "streams": streams, "fds": fds, "token": install_token(), **_limits(),
+    })  # fmt: skip
+    socket.send_fds(sock, [HEADER.pack(MAGIC, len(body))], fds)
+    sock.sendall(body)
+
+
+LIMITS = ("RLIMIT_AS", "RLIMIT_CORE", "RLIMIT_CPU", "RLIMIT_DATA", "RLIMIT_FSIZE",
+          "RLIMIT_NOFILE", "RLIMIT_NPROC")  # fmt: skip
+
+
+def _limits() -> dict[str, object]:
+    """What `taskset`, `nice` and `ulimit` set on this process, for the fork to take on."""
+    import resource
+
+    return {
+        "cpus": sorted(os.sched_getaffinity(0)),
+        "nice": os.getpriority(os.PRIO_PROCESS, 0),
+        "rlimits": {name: resource.getrlimit(getattr(resource, name)) for name in LIMITS},
+    }
+
+
+def _is_open(fd: int) -> bool:
+    try:
+        os.fstat(fd)
+    except OSError:
+        return False
+    return True
+
+
+def _pass_on(pid: int) -> Callable[[int, FrameType | None], None]:
+    def handler(signum: int, frame: FrameType | None) -> None:
+        try:
+            os.killpg(pid, signum)
+        except OSError:  # it ended meanwhile
+            pass
+
+    return handler
+
+
+def _status(reader: BinaryIO, pid: int) -> int:
+    """The exit status the fork server reports; the fork's end, when the server is gone."""
+    while True:
+        try:
+            line = reader.readline()
+        except InterruptedError:
+            continue
+        if not line:
+            break
+        word, _, value = line.decode("ascii", "replace").partition(" ")
+        if word == "status" and value.strip().lstrip("-").isdigit():
+            return int(value)
+    _wait_for(pid)
+    sys.stderr.write("codeassist: the fork server stopped while the command ran\n")
+    return LOST
+
+
+def _wait_for(pid: int) -> None:
+    """Wait until process `pid` (not our child) has ended."""
+    import select
+
+    try:
+        fd = os.pidfd_open(pid)
+    except OSError:
+        return
+    try:
+        select.select([fd], [], [])
+    finally:
+        os.close(fd)

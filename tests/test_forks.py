@@ -1,0 +1,263 @@
+"""The fork server: `codeassist gen` handed to a warm process with everything imported.
+
+A real `codeassist serve` on the small model starts the fork server; the installed
+`codeassist` is run as the widget runs it. Whether a command went through a fork is seen
+from the client's own imports (`-X importtime`): a forwarded one never imports the CLI.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from codeassist import launch
+from codeassist.errors import Exit
+from codeassist.serve import protocol
+from tests.helpers import serving
+from tests.helpers.cli import assert_clean_error, codeassist_exe
+from tests.helpers.repos import git
+
+pytestmark = pytest.mark.model
+
+
+def forks_socket() -> Path:
+    return protocol.runtime_dir() / launch.SOCKET_NAME
+
+
+def wait_for(predicate: object, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():  # type: ignore[operator]
+        assert time.monotonic() < deadline, f"timed out waiting for {predicate}"
+        time.sleep(0.05)
+
+
+def forks_pid() -> int:
+    """The fork server's pid: the process listening on forks.sock (found through its lock)."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+                environ = (entry / "environ").read_bytes()
+            except OSError:
+                continue
+            home = os.environ["CODEASSIST_HOME"].encode()
+            if b"codeassist.serve.forks" in cmdline and b"CODEASSIST_HOME=" + home in environ:
+                return int(entry.name)
+    raise AssertionError("no fork server runs for this home")
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.fixture
+def forks(short_home: Path) -> Iterator[subprocess.Popen[str]]:
+    """A model server and its fork server, both listening; stopped afterwards."""
+    proc = serving.start()
+    wait_for(lambda: protocol.alive(forks_socket()))
+    yield proc
+    proc.terminate()
+    proc.communicate(timeout=30)
+
+
+def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
+        timeout: float = 120) -> subprocess.CompletedProcess[str]:  # fmt: skip
+    """The installed `codeassist`, its imports listed on stderr (`-X importtime`)."""
+    return subprocess.run(
+        [sys.executable, "-X", "importtime", codeassist_exe(), *args],
+        env={**os.environ, **(env or {})}, cwd=cwd, capture_output=True, text=True,
+        timeout=timeout, check=False,
+    )  # fmt: skip
+
+
+def forwarded(proc: subprocess.CompletedProcess[str]) -> bool:
+    imported = {line.rsplit("|", 1)[1].strip() for line in proc.stderr.splitlines()
+                if line.startswith("import time:")}  # fmt: skip
+    return "codeassist.cli" not in imported
+
+
+def without_imports(stderr: str) -> str:
+    return "".join(line for line in stderr.splitlines(True) if not line.startswith("import time:"))
+
+
+def test_gen_in_a_fork_answers_as_in_process(forks: subprocess.Popen[str], tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "Makefile").write_text("test:\n\tpytest\n")
+    git(repo, "init", "-q")
+    args = ("gen", "--lang", "shell", "--json", "--max-tokens", "24", "run the tests")
+    in_process = {launch.IN_PROCESS: "1"}
+    run(*args, cwd=repo, env=in_process)  # fills the caches the prompt is made from
+    run(*args, cwd=repo, env=in_process)  # the prompt's KV state, as both below reuse it
+    here = run(*args, cwd=repo, env=in_process)
+    there = run(*args, cwd=repo)
+    assert there.returncode == here.returncode == 0, there.stderr[-2000:]
+    assert forwarded(there) and not forwarded(here)
+    ours, theirs = json.loads(there.stdout), json.loads(here.stdout)
+    for key in ("code", "language", "checks", "repairs", "prompt_tokens"):
+        assert ours[key] == theirs[key]
+    assert ours["prompt_tokens"]["evaluated"] == 1  # the same prompt: all but a token reused
+
+
+def test_errors_exit_codes_cwd_and_environment_are_the_clients(
+    forks: subprocess.Popen[str], tmp_path: Path
+) -> None:
+    (tmp_path / "here").mkdir()
+    proc = run("gen", "--schema", "missing.sql", "count the users", cwd=tmp_path / "here")
+    assert forwarded(proc)
+    proc.stderr = without_imports(proc.stderr)
+    assert_clean_error(proc, Exit.INPUT, "missing.sql")
+    proc = run("gen", "--lang", "shell", "x", env={"CODEASSIST_MODEL": "no-such-model"})
+    assert forwarded(proc)
+    proc.stderr = without_imports(proc.stderr)
+    assert_clean_error(proc, Exit.USAGE, "unknown model 'no-such-model'")
+
+
+def test_ctrl_c_reaches_the_fork_and_ends_it(forks: subprocess.Popen[str]) -> None:
+    server = forks_pid()
+    client = subprocess.Popen(
+        [codeassist_exe(), "gen", "--lang", "python", "--max-tokens", "2000", "--no-verify",
+         "a long python module of many classes"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    wait_for(lambda: children(server))
+    (fork,) = children(server)
+    client.send_signal(signal.SIGINT)
+    _, err = client.communicate(timeout=30)
+    assert client.returncode == Exit.INTERRUPTED, err
+    assert "Traceback" not in err
+    wait_for(lambda: not Path(f"/proc/{fork}").exists(), timeout=10)
+
+
+def test_a_client_killed_outright_takes_its_fork_with_it(forks: subprocess.Popen[str]) -> None:
+    server = forks_pid()
+    client = subprocess.Popen(
+        [codeassist_exe(), "gen", "--lang", "python", "--max-tokens", "2000", "--no-verify",
+         "a long python module of many classes"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    wait_for(lambda: children(server))
+    (fork,) = children(server)
+    client.kill()
+    client.wait(timeout=10)
+    wait_for(lambda: not Path(f"/proc/{fork}").exists(), timeout=10)
+
+
+def test_the_fork_takes_on_the_clients_cpus_niceness_and_limits(
+    forks: subprocess.Popen[str],
+) -> None:
+    server = forks_pid()
+    client = subprocess.Popen(
+        ["taskset", "-c", "0", "nice", "-n", "7", "prlimit", "--nofile=100:200", "--core=0",
+         codeassist_exe(), "gen", "--lang", "python", "--max-tokens", "2000", "--no-verify",
+         "a long python module of many classes"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        wait_for(lambda: children(server))
+        (fork,) = children(server)
+        status = Path(f"/proc/{fork}/status").read_text()
+        assert "Cpus_allowed_list:\t0\n" in status
+        assert int(Path(f"/proc/{fork}/stat").read_text().rsplit(")", 1)[1].split()[16]) == 7
+        limits = Path(f"/proc/{fork}/limits").read_text()
+        assert re.search(r"Max open files +100 +200 ", limits), limits
+        assert re.search(r"Max core file size +0 +0 ", limits), limits
+    finally:
+        client.kill()
+        client.wait(timeout=10)
+
+
+def test_a_silent_connection_holds_up_no_request(forks: subprocess.Popen[str]) -> None:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as idle:
+        idle.connect(str(forks_socket()))
+        proc = run("gen", "--lang", "nope", "x")
+        assert forwarded(proc) and proc.returncode == Exit.USAGE
+        with pytest.raises(BlockingIOError):  # still waiting for its request: not read, not shut
+            idle.recv(1, socket.MSG_DONTWAIT)
+
+
+def test_another_install_is_refused_and_runs_in_process(
+    forks: subprocess.Popen[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(launch, "install_token", lambda: "another checkout")
+    assert launch.forwarded(["codeassist", "gen", "--lang", "nope", "x"]) is None
+    assert protocol.alive(forks_socket())  # its own code is unchanged: it stays
+
+
+def test_the_socket_is_private_and_goes_with_the_model_server(
+    forks: subprocess.Popen[str],
+) -> None:
+    path = forks_socket()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    status = subprocess.run([codeassist_exe(), "serve", "--status"], capture_output=True,
+                            text=True, check=True)  # fmt: skip
+    assert json.loads(status.stdout)["fork_server"] == str(path)
+    pid = forks_pid()
+    forks.terminate()
+    forks.communicate(timeout=30)
+    wait_for(lambda: not Path(f"/proc/{pid}").exists(), timeout=10)
+    assert not path.exists()
+    proc = run("gen", "--lang", "nope", "x")  # no fork server: in process, the same error
+    assert not forwarded(proc) and proc.returncode == Exit.USAGE
+
+
+def test_the_fork_server_imports_what_every_language_needs(tmp_path: Path) -> None:
+    """A fork should import nothing of codeassist's: run gen for each language after the
+    fork server's preload, against a scripted endpoint, and list what was imported late."""
+    script = f"""
+import sys
+from codeassist.serve import forks
+forks.preload()
+before = set(sys.modules)
+from tests.scripted_endpoint import scripted_endpoint
+from codeassist import cli
+replies = {{"shell": "```bash\\nls -la\\n```",
+           "python": "```python\\ndef f():\\n    return 1\\n```",
+           "sql": "```sql\\nSELECT name FROM users\\n```"}}
+for lang, reply in replies.items():
+    with scripted_endpoint(reply) as url:
+        sys.argv = ["codeassist", "gen", "--endpoint", url, "--lang", lang, "a request"]
+        if lang == "sql":
+            sys.argv[2:2] = ["--db", {str(tmp_path / "db.sqlite")!r}]
+        try:
+            cli.main()
+        except SystemExit:
+            pass
+print(sorted(m for m in set(sys.modules) - before if m.startswith("codeassist")), file=sys.stderr)
+"""
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "db.sqlite") as db:
+        db.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "app.py").write_text("def main():\n    return 0\n")
+    git(repo, "init", "-q")
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.run(
+        [sys.executable, "-c", script], cwd=repo, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.count("\n") >= 3, proc.stdout
+    assert proc.stderr.strip().splitlines()[-1] == "[]", proc.stderr[-3000:]
