@@ -53,11 +53,28 @@ def main() -> None:
 
 
 def _forwardable(argv: list[str]) -> bool:
-    """A command that reads no terminal: `gen` without `--run`, `fix`, `warm`, `explain`."""
+    """A command that reads no terminal: `gen` without `--run`, `fix`, `warm`, and `explain`
+    with its stdin not a terminal (`explain -` would read it)."""
     if os.environ.get(IN_PROCESS) or len(argv) < 2 or argv[1] not in FORWARDED:
         return False
     options = argv[2 : argv.index("--")] if "--" in argv else argv[2:]
-    return "--run" not in options
+    if "--run" in options or (argv[1] == "explain" and os.isatty(0)):  # may read the terminal
+        return False
+    return not _stops_background_writes()
+
+
+def _stops_background_writes() -> bool:
+    """`stty tostop` on our terminal: the fork, not in its foreground, would stop at a write."""
+    for fd in (1, 2):
+        if os.isatty(fd):
+            import termios
+
+            try:
+                if termios.tcgetattr(fd)[3] & termios.TOSTOP:
+                    return True
+            except termios.error:
+                continue
+    return False
 
 
 def install_token() -> str:
@@ -122,6 +139,7 @@ def forwarded(argv: list[str]) -> int | None:
         pid = int(value)
         sock.settimeout(None)
         previous = {sig: signal.signal(sig, _pass_on(pid)) for sig in _PASSED_ON}
+        previous[signal.SIGTSTP] = signal.signal(signal.SIGTSTP, _suspend(pid))
         try:
             return _status(reader, pid)
         finally:
@@ -173,6 +191,25 @@ def _pass_on(pid: int) -> Callable[[int, FrameType | None], None]:
         try:
             os.killpg(pid, signum)
         except OSError:  # it ended meanwhile
+            pass
+
+    return handler
+
+
+def _suspend(pid: int) -> Callable[[int, FrameType | None], None]:
+    """Ctrl-Z: stop the fork's group and then ourselves; continue it when we are continued."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        try:
+            os.killpg(pid, signal.SIGSTOP)
+        except OSError:
+            pass
+        signal.signal(signal.SIGTSTP, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTSTP)  # stopped here until `fg` or `bg`
+        signal.signal(signal.SIGTSTP, handler)
+        try:
+            os.killpg(pid, signal.SIGCONT)
+        except OSError:
             pass
 
     return handler

@@ -149,6 +149,31 @@ def test_ctrl_c_reaches_the_fork_and_ends_it(forks: subprocess.Popen[str]) -> No
     wait_for(lambda: not Path(f"/proc/{fork}").exists(), timeout=10)
 
 
+def state(pid: int) -> str:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+
+
+def test_ctrl_z_stops_the_fork_with_the_client_and_fg_continues_both(
+    forks: subprocess.Popen[str],
+) -> None:
+    server = forks_pid()
+    client = subprocess.Popen(
+        [codeassist_exe(), "gen", "--lang", "python", "--max-tokens", "2000", "--no-verify",
+         "a long python module of many classes"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        wait_for(lambda: children(server))
+        (fork,) = children(server)
+        client.send_signal(signal.SIGTSTP)
+        wait_for(lambda: state(client.pid) == "T" and state(fork) == "T", timeout=10)
+        client.send_signal(signal.SIGCONT)
+        wait_for(lambda: state(client.pid) != "T" and state(fork) != "T", timeout=10)
+    finally:
+        client.kill()
+        client.wait(timeout=10)
+
+
 def test_a_client_killed_outright_takes_its_fork_with_it(forks: subprocess.Popen[str]) -> None:
     server = forks_pid()
     client = subprocess.Popen(
@@ -185,6 +210,31 @@ def test_the_fork_takes_on_the_clients_cpus_niceness_and_limits(
     finally:
         client.kill()
         client.wait(timeout=10)
+
+
+def on_a_terminal(command: str) -> str:
+    """`command` run by sh on a pseudo-terminal (script(1)); what the terminal showed."""
+    done = subprocess.run(["script", "-qec", command, "/dev/null"], capture_output=True,
+                          text=True, timeout=120, check=False)  # fmt: skip
+    return done.stdout
+
+
+@pytest.mark.parametrize(
+    ("setup", "args", "forked"),
+    [
+        ("", "gen --lang nope x", True),
+        ("", "gen --run --lang nope x", False),  # it asks on the terminal, then runs there
+        ("stty tostop;", "gen --lang nope x", False),  # the fork could not write there
+        ("", "explain 'ls -l' </dev/null", True),
+        ("", "explain 'ls -l'", False),  # `explain -` reads a terminal stdin
+    ],
+)
+def test_what_may_need_the_terminal_runs_in_process(
+    forks: subprocess.Popen[str], setup: str, args: str, forked: bool
+) -> None:
+    shown = on_a_terminal(f"{setup} {sys.executable} -X importtime {codeassist_exe()} {args}")
+    assert "import time:" in shown
+    assert ("codeassist.cli" not in shown) == forked, shown[-2000:]
 
 
 def test_a_silent_connection_holds_up_no_request(forks: subprocess.Popen[str]) -> None:
