@@ -43,8 +43,9 @@ def main() -> None:
     try:
         status = forwarded(sys.argv) if _forwardable(sys.argv) else None
     except KeyboardInterrupt:  # before the fork took the signals over: the fork is stopped too
-        sys.stderr.write("\n")
-        sys.exit(130)
+        if sys.stderr is not None:
+            sys.stderr.write("\n")
+        sys.exit(130)  # Exit.INTERRUPTED, as the CLI's own Ctrl-C
     if status is not None:
         sys.exit(status)
     from codeassist.cli import main as run_here
@@ -108,6 +109,7 @@ def socket_paths() -> list[str]:
 def _connect() -> socket.socket | None:
     for path in socket_paths():
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(1.0)  # a full accept queue: the fork server is stuck, so do without it
         try:
             sock.connect(path)
         except OSError:
