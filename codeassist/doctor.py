@@ -137,6 +137,8 @@ def diagnose(config: Config, *, run_bench: bool = True, tokens: int = 32) -> Rep
     info = control.status(path)
     running = f"running (pid {info['pid']}, {info['requests']} requests)" if info else "not running"
     report.add("server", f"{running} on {path}")
+    forks = control.fork_server()
+    report.add("fork server", f"running on {forks}" if forks else "not running", socket=forks)
     reason = sandbox.unavailable()
     report.add("sandbox", sandbox_row(reason), available=reason is None, reason=reason)
     if not run_bench:

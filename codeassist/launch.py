@@ -79,20 +79,23 @@ def _stops_background_writes() -> bool:
 
 
 def install_token() -> str:
-    """What the code of this install is: the package's place, its newest source file, Python.
+    """What the code of this install is: Python, the package's place and version, and its
+    source files' count, total size and newest mtime.
 
     A fork server whose token differs runs other code than this process would (an upgrade,
     an edit, another checkout on PYTHONPATH), so it is not used.
     """
+    from codeassist import __version__
+
     package = os.path.dirname(os.path.abspath(__file__))
-    newest, count = 0, 0
+    newest, count, size = 0, 0, 0
     for folder, dirs, files in os.walk(package):
         dirs[:] = [d for d in dirs if d != "__pycache__"]
         for name in files:
             if name.endswith(".py"):
-                newest = max(newest, os.stat(os.path.join(folder, name)).st_mtime_ns)
-                count += 1
-    return f"{sys.executable}|{sys.version}|{package}|{count}|{newest}"
+                info = os.stat(os.path.join(folder, name))
+                newest, count, size = max(newest, info.st_mtime_ns), count + 1, size + info.st_size
+    return f"{sys.executable}|{sys.version}|{package}|{__version__}|{count}|{size}|{newest}"
 
 
 def socket_paths() -> list[str]:

@@ -20,6 +20,7 @@ def test_doctor_reports_backend_models_server_and_a_measured_speed(small_model: 
     assert "backend" in out and "CPU" in out  # this build has no GPU offload
     assert "model smollm2-135m" in out and "installed, verified" in out
     assert "server" in out and "not running" in out
+    assert re.search(r"fork server +not running\n", out)
     assert re.search(r"offloaded layers +0 of 30\n", out)
     assert "tok/s" in out
     # measured, not assumed: the prefill decision and the batch-invariance probe

@@ -246,6 +246,35 @@ def test_a_silent_connection_holds_up_no_request(forks: subprocess.Popen[str]) -
             idle.recv(1, socket.MSG_DONTWAIT)
 
 
+def test_a_changed_install_runs_in_process_until_a_fork_server_of_the_new_code_runs(
+    short_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    import codeassist
+
+    copy = tmp_path / "install"
+    source = Path(codeassist.__file__).parent
+    shutil.copytree(source, copy / "codeassist", ignore=shutil.ignore_patterns("__pycache__"))
+    if (source.parent / "models").is_dir():  # a checkout's manifests (a wheel has its own)
+        shutil.copytree(source.parent / "models", copy / "models")
+    monkeypatch.setenv("PYTHONPATH", str(copy))  # the server, its fork server and the clients
+    proc = serving.start()
+    try:
+        wait_for(lambda: protocol.alive(forks_socket()))
+        assert forwarded(run("gen", "--lang", "nope", "x"))
+        with (copy / "codeassist" / "errors.py").open("a") as edited:  # an upgrade, an edit
+            edited.write("# changed\n")
+        changed = run("gen", "--lang", "nope", "x")
+        assert not forwarded(changed) and changed.returncode == Exit.USAGE
+        wait_for(lambda: not forks_socket().exists(), timeout=10)  # the old one made way
+        wait_for(lambda: protocol.alive(forks_socket()), timeout=60)  # and a new one came
+        assert forwarded(run("gen", "--lang", "nope", "x"))
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)
+
+
 def test_another_install_is_refused_and_runs_in_process(
     forks: subprocess.Popen[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -262,6 +291,9 @@ def test_the_socket_is_private_and_goes_with_the_model_server(
     status = subprocess.run([codeassist_exe(), "serve", "--status"], capture_output=True,
                             text=True, check=True)  # fmt: skip
     assert json.loads(status.stdout)["fork_server"] == str(path)
+    doctor = subprocess.run([codeassist_exe(), "doctor", "--no-bench", "--json"],
+                            capture_output=True, text=True, check=True)  # fmt: skip
+    assert json.loads(doctor.stdout)["checks"]["fork server"] == {"socket": str(path)}
     pid = forks_pid()
     forks.terminate()
     forks.communicate(timeout=30)
