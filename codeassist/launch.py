@@ -125,9 +125,17 @@ def _connect() -> socket.socket | None:
 def forwarded(argv: list[str]) -> int | None:
     """Run `argv` in a fork of the warm server; its exit status, or None when it was not run."""
     try:
-        cwd = os.getcwd()
+        os.getcwd()
+        cwd = os.open(".", os.O_PATH | os.O_DIRECTORY)  # the fork goes there: even unreadable
     except OSError:  # a deleted working directory: the CLI says so itself
         return None
+    try:
+        return _forwarded(argv, cwd)
+    finally:
+        os.close(cwd)
+
+
+def _forwarded(argv: list[str], cwd: int) -> int | None:
     sock = _connect()
     if sock is None:
         return None
@@ -152,7 +160,7 @@ def forwarded(argv: list[str]) -> int | None:
                 signal.signal(sig, handler)
 
 
-def _send(sock: socket.socket, argv: list[str], cwd: str) -> None:
+def _send(sock: socket.socket, argv: list[str], cwd: int) -> None:
     umask = os.umask(0o077)
     os.umask(umask)
     streams = [
@@ -161,10 +169,10 @@ def _send(sock: socket.socket, argv: list[str], cwd: str) -> None:
     ]
     fds = [fd for fd in (0, 1, 2) if _is_open(fd)]
     body = marshal.dumps({
-        "argv": argv, "cwd": cwd, "env": dict(os.environ), "umask": umask,
+        "argv": argv, "env": dict(os.environ), "umask": umask,
         "streams": streams, "fds": fds, "token": install_token(), **_limits(),
     })  # fmt: skip
-    socket.send_fds(sock, [HEADER.pack(MAGIC, len(body))], fds)
+    socket.send_fds(sock, [HEADER.pack(MAGIC, len(body))], [*fds, cwd])  # cwd's fd last
     sock.sendall(body)
 
 

@@ -133,6 +133,19 @@ def test_errors_exit_codes_cwd_and_environment_are_the_clients(
     assert_clean_error(proc, Exit.USAGE, "unknown model 'no-such-model'")
 
 
+def test_a_deleted_working_directory_gets_the_clis_own_error(
+    forks: subprocess.Popen[str], tmp_path: Path
+) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    proc = subprocess.run(
+        ["sh", "-c", f'cd "{gone}" && rmdir "{gone}" && exec "$0" gen --lang shell x',
+         codeassist_exe()],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert_clean_error(proc, Exit.INPUT, "the current directory no longer exists")
+
+
 def test_ctrl_c_reaches_the_fork_and_ends_it(forks: subprocess.Popen[str]) -> None:
     server = forks_pid()
     client = subprocess.Popen(

@@ -299,7 +299,7 @@ def _receive(conn: socket.socket) -> tuple[dict[str, Any], list[int]]:
     cred = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
     _, uid, _ = struct.unpack("3i", cred)
     conn.settimeout(REQUEST_TIMEOUT)
-    head, fds, _, _ = socket.recv_fds(conn, launch.HEADER.size, 3)
+    head, fds, _, _ = socket.recv_fds(conn, launch.HEADER.size, 4)
     try:
         if uid != os.getuid():
             raise ValueError("another user")
@@ -318,7 +318,7 @@ def _receive(conn: socket.socket) -> tuple[dict[str, Any], list[int]]:
                 raise EOFError
             body += more
         request = marshal.loads(bytes(body))
-        if not isinstance(request, dict) or len(request.get("fds", ())) != len(fds):
+        if not isinstance(request, dict) or len(request.get("fds", ())) + 1 != len(fds):
             raise ValueError("a malformed request")
     except BaseException:
         for fd in fds:
@@ -338,10 +338,10 @@ def run_as(request: dict[str, Any], fds: list[int]) -> int:
             os.dup2(fds[request["fds"].index(target)], target)
         else:
             os.close(target)  # closed in the client: closed here too
+    os.fchdir(fds[-1])  # the client's working directory, sent as an fd: the same directory
     for fd in fds:
         if fd > 2:
             os.close(fd)
-    os.chdir(request["cwd"])
     os.umask(request["umask"])
     _take_limits(request)
     os.environ.clear()
