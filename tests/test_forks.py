@@ -70,6 +70,22 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def long_request(
+    *before: str, output: int = subprocess.DEVNULL
+) -> tuple[subprocess.Popen[str], int]:
+    """A `gen` whose fork decodes for seconds, run under `before` (taskset, nice, ...): the
+    client, and the pid of its fork."""
+    server = forks_pid()
+    client = subprocess.Popen(
+        [*before, codeassist_exe(), "gen", "--lang", "python", "--max-tokens", "2000",
+         "--no-verify", "a long python module of many classes"],
+        stdout=output, stderr=output, text=True,
+    )  # fmt: skip
+    wait_for(lambda: children(server))
+    (fork,) = children(server)
+    return client, fork
+
+
 @pytest.fixture
 def forks(short_home: Path) -> Iterator[subprocess.Popen[str]]:
     """A model server and its fork server, both listening; stopped afterwards."""
@@ -147,14 +163,7 @@ def test_a_deleted_working_directory_gets_the_clis_own_error(
 
 
 def test_ctrl_c_reaches_the_fork_and_ends_it(forks: subprocess.Popen[str]) -> None:
-    server = forks_pid()
-    client = subprocess.Popen(
-        [codeassist_exe(), "gen", "--lang", "python", "--max-tokens", "2000", "--no-verify",
-         "a long python module of many classes"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    wait_for(lambda: children(server))
-    (fork,) = children(server)
+    client, fork = long_request(output=subprocess.PIPE)
     client.send_signal(signal.SIGINT)
     _, err = client.communicate(timeout=30)
     assert client.returncode == Exit.INTERRUPTED, err
@@ -169,15 +178,8 @@ def state(pid: int) -> str:
 def test_ctrl_z_stops_the_fork_with_the_client_and_fg_continues_both(
     forks: subprocess.Popen[str],
 ) -> None:
-    server = forks_pid()
-    client = subprocess.Popen(
-        [codeassist_exe(), "gen", "--lang", "python", "--max-tokens", "2000", "--no-verify",
-         "a long python module of many classes"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    client, fork = long_request()
     try:
-        wait_for(lambda: children(server))
-        (fork,) = children(server)
         client.send_signal(signal.SIGTSTP)
         wait_for(lambda: state(client.pid) == "T" and state(fork) == "T", timeout=10)
         client.send_signal(signal.SIGCONT)
@@ -188,14 +190,7 @@ def test_ctrl_z_stops_the_fork_with_the_client_and_fg_continues_both(
 
 
 def test_a_client_killed_outright_takes_its_fork_with_it(forks: subprocess.Popen[str]) -> None:
-    server = forks_pid()
-    client = subprocess.Popen(
-        [codeassist_exe(), "gen", "--lang", "python", "--max-tokens", "2000", "--no-verify",
-         "a long python module of many classes"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    wait_for(lambda: children(server))
-    (fork,) = children(server)
+    client, fork = long_request()
     client.kill()
     client.wait(timeout=10)
     wait_for(lambda: not Path(f"/proc/{fork}").exists(), timeout=10)
@@ -204,16 +199,9 @@ def test_a_client_killed_outright_takes_its_fork_with_it(forks: subprocess.Popen
 def test_the_fork_takes_on_the_clients_cpus_niceness_and_limits(
     forks: subprocess.Popen[str],
 ) -> None:
-    server = forks_pid()
-    client = subprocess.Popen(
-        ["taskset", "-c", "0", "nice", "-n", "7", "prlimit", "--nofile=100:200", "--core=0",
-         codeassist_exe(), "gen", "--lang", "python", "--max-tokens", "2000", "--no-verify",
-         "a long python module of many classes"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    limited = ("taskset", "-c", "0", "nice", "-n", "7", "prlimit", "--nofile=100:200", "--core=0")
+    client, fork = long_request(*limited)
     try:
-        wait_for(lambda: children(server))
-        (fork,) = children(server)
         status = Path(f"/proc/{fork}/status").read_text()
         assert "Cpus_allowed_list:\t0\n" in status
         assert int(Path(f"/proc/{fork}/stat").read_text().rsplit(")", 1)[1].split()[16]) == 7
