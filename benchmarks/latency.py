@@ -9,9 +9,10 @@ Every request runs the real CLI as the shell widget calls it (`codeassist gen --
 package registry (benchmarks/sdists.py), each with a small SQLite database for `--db`. The
 requests (benchmarks/latency.toml) are written for each project and never repeat.
 
-1. Server: a warm `codeassist serve --detach` for the model; per project and language the
-   median and p90 of the wall time and of the time to first token, the prompt tokens
-   evaluated and reused (gen --json's prompt_tokens, where it has them), and the median wall
+1. Server: a warm `codeassist serve --detach` for the model (and, before a project's shell
+   requests, `codeassist warm --lang shell`, as the widget does on `cd`); per project and
+   language the median and p90 of the wall time and of the time to first token, the prompt
+   tokens evaluated and reused (gen --json's prompt_tokens, where it has them), and the median wall
    against the same requests with `--no-context`.
 2. The first request after a restart with an empty prompt-cache store: once with no
    prewarm, once after `codeassist warm --lang shell --quiet` (then a second request), and
@@ -60,10 +61,14 @@ Log = Callable[[Sample], None]
 
 def measure(home: Home, path: str, repos: dict[str, Path], asks: dict[str, Any], args: Any,
             log: Log) -> list[Sample]:  # fmt: skip
-    """Every request of every repository and language, with context, then without."""
+    """Every request of every repository and language, with context, then without. Through
+    a server, shell requests come after `codeassist warm --lang shell`, as in the widget, which
+    runs it when the shell starts and after each `cd`."""
     samples = []
     for name, root in repos.items():
         for lang in args.langs:
+            if path != "in-process" and lang == "shell" and kit.has_command("warm"):
+                kit.cli(["warm", "--lang", "shell", "--quiet"], home.env(), root)
             for context in (True, False):
                 for request in asks[name][lang]:
                     s = kit.gen(home, path, (name, root), lang, request, context=context,
