@@ -107,9 +107,17 @@ def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
 
 
 def forwarded(proc: subprocess.CompletedProcess[str]) -> bool:
+    """Whether the command ran in a fork: the client imported no CLI (and, so that starting it
+    stays cheap, nothing but the standard library and codeassist's launch and paths)."""
     imported = {line.rsplit("|", 1)[1].strip() for line in proc.stderr.splitlines()
                 if line.startswith("import time:")}  # fmt: skip
-    return "codeassist.cli" not in imported
+    if "codeassist.cli" in imported:
+        return False
+    ours = {name for name in imported if name.split(".")[0] in ("codeassist", "platformdirs")}
+    assert ours <= {"codeassist", "codeassist.launch", "codeassist.paths", "platformdirs",
+                    *(n for n in ours if n.startswith("platformdirs."))}, ours  # fmt: skip
+    assert not imported & {"typer", "click", "rich", "typing"}, imported
+    return True
 
 
 def without_imports(stderr: str) -> str:
