@@ -6,12 +6,14 @@ the pipe closes, the model server is gone and so is this. One runs per runtime d
 the model: a second waits for the first one's lock. It listens on `forks.sock` (0600, in the
 private runtime dir) and serves only its own user (SO_PEERCRED).
 
-A request is the client's arguments, working directory, environment, umask and its stdin,
-stdout and stderr (SCM_RIGHTS). A fork becomes that process: own process group, those
-files on fds 0-2, that directory and environment; it runs the CLI and exits with its status,
-which goes back to the client. The client passes its signals on to the fork's group; when
-the client goes away first, the fork's group gets SIGTERM. Nothing of one request is left
-for the next: each fork starts from the state after the imports, none of its own.
+A request is the client's arguments, environment, umask, CPUs, niceness and limits, and (as
+SCM_RIGHTS) its stdin, stdout, stderr and working directory. A fork becomes that process: own
+process group, those files on fds 0-2, that directory, environment and limits; it runs the
+CLI and exits with its status, which goes back to the client (docs/protocol.md). The client
+passes its signals on to the fork's group; when the client goes away first, the fork's group
+gets SIGTERM. Nothing of one request is left for the next: each fork starts from the state
+after the imports, none of its own.
+
 A client with another install token (an upgrade, an edit, another checkout) is refused and
 runs in process; when this install's own files changed, the server also exits, and
 `supervise` starts one with the new code.
@@ -52,9 +54,8 @@ LIBRARIES = (  # imported inside functions: the context's ranking, SQL, highligh
 )  # fmt: skip
 
 
-def supervise(stopping: threading.Event) -> subprocess.Popen[bytes] | None:
+def supervise(stopping: threading.Event) -> None:
     """Keep a fork server running until `stopping` is set; run in a daemon thread."""
-    proc = None
     while not stopping.is_set():
         started = time.monotonic()
         proc = subprocess.Popen(
@@ -64,9 +65,8 @@ def supervise(stopping: threading.Event) -> subprocess.Popen[bytes] | None:
         while proc.poll() is None:
             if stopping.wait(0.5):
                 _close(proc)
-                return proc
+                return
         stopping.wait(max(0.0, RESPAWN_S - (time.monotonic() - started)))
-    return proc
 
 
 def _close(proc: subprocess.Popen[bytes]) -> None:
@@ -83,9 +83,14 @@ def main() -> None:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     warnings.simplefilter("ignore", DeprecationWarning)  # 3.12+: fork with threads (numpy's)
     token = launch.install_token()
+    from codeassist.errors import CodeassistError
     from codeassist.serve import protocol
 
-    path = protocol.runtime_dir() / launch.SOCKET_NAME
+    try:
+        path = protocol.runtime_dir() / launch.SOCKET_NAME
+    except CodeassistError as exc:  # commands run in process, as without a fork server
+        print(f"codeassist fork server: {exc.message}", file=sys.stderr)
+        return
     lock = _lock(path)
     if lock is None:
         return  # the model server went away while another fork server held the socket
