@@ -36,6 +36,8 @@ MAGIC = b"CAF1"
 HEADER = struct.Struct("!4sI")  # magic, then the length of the marshalled request that follows
 LOST = 70  # the fork server vanished while the command ran (EX_SOFTWARE)
 _PASSED_ON = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
+# Linux 5.3 or later: pidfds, O_PATH, SO_PEERCRED and CPU affinity; elsewhere, no fork server
+SUPPORTED = sys.platform.startswith("linux") and hasattr(os, "pidfd_open")
 
 
 def main() -> None:
@@ -56,7 +58,7 @@ def main() -> None:
 def _forwardable(argv: list[str]) -> bool:
     """A command that reads no terminal: `gen` without `--run`, `fix`, `warm`, and `explain`
     with its stdin not a terminal (`explain -` would read it)."""
-    if os.environ.get(IN_PROCESS) or len(argv) < 2 or argv[1] not in FORWARDED:
+    if not SUPPORTED or os.environ.get(IN_PROCESS) or len(argv) < 2 or argv[1] not in FORWARDED:
         return False
     options = argv[2 : argv.index("--")] if "--" in argv else argv[2:]
     if "--run" in options or (argv[1] == "explain" and os.isatty(0)):  # may read the terminal

@@ -15,6 +15,7 @@ import socket
 import stat
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +24,7 @@ import pytest
 
 from codeassist import launch
 from codeassist.errors import Exit
+from codeassist.serve import forks as forks_module
 from codeassist.serve import protocol
 from tests.helpers import serving
 from tests.helpers.cli import assert_clean_error, codeassist_exe
@@ -352,3 +354,25 @@ print(sorted(m for m in set(sys.modules) - before if m.startswith("codeassist"))
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.count("\n") >= 3, proc.stdout
     assert proc.stderr.strip().splitlines()[-1] == "[]", proc.stderr[-3000:]
+
+
+@pytest.mark.parametrize(("status", "starts"), [(forks_module.CANNOT, 1), (1, 3)])
+def test_a_fork_server_that_exits_is_started_again_unless_it_cannot_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, status: int, starts: int
+) -> None:
+    started = tmp_path / "started"
+    fake = tmp_path / "python"
+    fake.write_text(f"#!/bin/sh\necho run >> {started}\nexit {status}\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(sys, "executable", str(fake))
+    monkeypatch.setattr(forks_module, "RESPAWN_S", 0.2)
+    stopping = threading.Event()
+    supervisor = threading.Thread(target=forks_module.supervise, args=(stopping,), daemon=True)
+    supervisor.start()
+    wait_for(lambda: started.exists() and len(started.read_text().split()) >= starts)
+    time.sleep(0.5)
+    stopping.set()
+    supervisor.join(timeout=10)
+    assert not supervisor.is_alive()
+    count = len(started.read_text().split())
+    assert count == 1 if status == forks_module.CANNOT else count >= starts

@@ -104,7 +104,7 @@ def run(
     `loading` is called once the socket is known to be free, `ready` once the model is loaded.
     """
     from codeassist.backends.select import open_local
-    from codeassist.launch import IN_PROCESS
+    from codeassist.launch import IN_PROCESS, SUPPORTED
     from codeassist.serve import forks
     from codeassist.serve.server import Server
 
@@ -112,7 +112,7 @@ def run(
     preflight(path)
     loading()
     stopping = threading.Event()
-    if not os.environ.get(IN_PROCESS):  # a process with the CLI imported, for launch.py
+    if SUPPORTED and not os.environ.get(IN_PROCESS):  # the CLI imported, for launch.py
         threading.Thread(target=forks.supervise, args=(stopping,), daemon=True).start()
     try:
         model: Any = open_local(config, where.spec)

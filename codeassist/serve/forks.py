@@ -42,6 +42,7 @@ from typing import IO, Any
 from codeassist import launch
 
 RESPAWN_S = 5.0  # at least this long between two starts of a fork server that keeps exiting
+CANNOT = 78  # its exit status where it cannot run at all (EX_CONFIG): not started again
 REQUEST_TIMEOUT = 0.5  # seconds for the rest of a request whose first bytes have come
 MAX_REQUEST = 16 * 2**20
 SERVER_SIDE = (  # the model server's own modules (they import llama.cpp), and the repl's
@@ -66,6 +67,8 @@ def supervise(stopping: threading.Event) -> None:
             if stopping.wait(0.5):
                 _close(proc)
                 return
+        if proc.returncode == CANNOT:
+            return
         stopping.wait(max(0.0, RESPAWN_S - (time.monotonic() - started)))
 
 
@@ -87,10 +90,12 @@ def main() -> None:
     from codeassist.serve import protocol
 
     try:
+        os.close(os.pidfd_open(os.getpid()))  # Linux 5.3 or later: how forks are watched
         path = protocol.runtime_dir() / launch.SOCKET_NAME
-    except CodeassistError as exc:  # commands run in process, as without a fork server
-        print(f"codeassist fork server: {exc.message}", file=sys.stderr)
-        return
+    except (CodeassistError, OSError) as exc:  # commands run in process, as without one
+        said = exc.message if isinstance(exc, CodeassistError) else f"no pidfd: {exc}"
+        print(f"codeassist fork server: {said}", file=sys.stderr)
+        sys.exit(CANNOT)
     lock = _lock(path)
     if lock is None:
         return  # the model server went away while another fork server held the socket
