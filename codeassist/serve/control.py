@@ -58,7 +58,7 @@ def status(path: Path) -> dict[str, Any] | None:
 
 
 def fork_server() -> str | None:
-    """The socket of the fork server that runs gen, fix and warm warm (launch.py); None: none."""
+    """The socket of the fork server that runs gen, fix, warm and explain (launch.py), or None."""
     from codeassist.launch import SOCKET_NAME
 
     path = protocol.runtime_dir() / SOCKET_NAME
