@@ -48,6 +48,7 @@ class Sample:
     tokens: dict[str, int] | None  # gen --json's prompt_tokens (reused, evaluated, restored)
     rc: int
     note: str = ""  # the error line of a failed call
+    generated: int | None = None  # tokens of the answer (gen --json's timings)
 
     def row(self) -> dict[str, Any]:
         return asdict(self)
@@ -124,14 +125,16 @@ def gen(
     args += ["--max-tokens", str(max_tokens)] if max_tokens else []
     env = home.env(server=path.startswith(SERVER), fork=path == SERVER)
     done, wall = cli([*args, "--", request], env, root)
-    ttft, tokens, note = None, None, ""
+    ttft, tokens, note, generated = None, None, "", None
     if done.returncode == 0:
         data = json.loads(done.stdout)
         ttft = data.get("timings", {}).get("ttft_s")
+        generated = data.get("timings", {}).get("tokens")
         tokens = data.get("prompt_tokens")  # absent before the kvstore branch: n/a
     else:
         note = (done.stderr.strip().splitlines() or ["no output"])[0]
-    return Sample(path, name, lang, request, context, wall, ttft, tokens, done.returncode, note)
+    return Sample(path, name, lang, request, context, wall, ttft, tokens, done.returncode, note,
+                  generated)  # fmt: skip
 
 
 def serve(home: Home, cwd: Path, stop: bool = False) -> None:
