@@ -73,13 +73,13 @@ def children(pid: int) -> list[int]:
 
 
 def long_request(
-    *before: str, output: int = subprocess.DEVNULL
+    *before: str, output: int = subprocess.DEVNULL, tokens: int = 2000
 ) -> tuple[subprocess.Popen[str], int]:
     """A `gen` whose fork decodes for seconds, run under `before` (taskset, nice, ...): the
     client, and the pid of its fork."""
     server = forks_pid()
     client = subprocess.Popen(
-        [*before, codeassist_exe(), "gen", "--lang", "python", "--max-tokens", "2000",
+        [*before, codeassist_exe(), "gen", "--lang", "python", "--max-tokens", str(tokens),
          "--no-verify", "a long python module of many classes"],
         stdout=output, stderr=output, text=True,
     )  # fmt: skip
@@ -197,6 +197,18 @@ def test_ctrl_z_stops_the_fork_with_the_client_and_fg_continues_both(
     finally:
         client.kill()
         client.wait(timeout=10)
+
+
+def test_a_fork_server_killed_meanwhile_costs_the_command_nothing(
+    forks: subprocess.Popen[str],
+) -> None:
+    server = forks_pid()
+    client, fork = long_request(output=subprocess.PIPE, tokens=120)
+    os.kill(server, signal.SIGKILL)
+    out, err = client.communicate(timeout=120)
+    assert client.returncode == 0, err
+    assert out.strip() and "stopped" not in err  # the fork's own answer, and its own status
+    wait_for(lambda: not Path(f"/proc/{fork}").exists() or state(fork) == "Z")  # init reaps it
 
 
 def test_a_client_killed_outright_takes_its_fork_with_it(forks: subprocess.Popen[str]) -> None:

@@ -245,16 +245,12 @@ class Forks:
             os.setpgid(pid, pid)
         try:
             pidfd = os.pidfd_open(pid)
-        except OSError:  # out of file descriptors: no way to watch it, so no fork
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            conn.close()
+        except OSError:  # out of file descriptors: no way to watch it but to wait for it
+            self._report(pid, conn)
             return
         self.running[pidfd] = (pid, conn)
         self.selector.register(pidfd, selectors.EVENT_READ, "fork")
         self.selector.register(conn, selectors.EVENT_READ, pidfd)
-        with contextlib.suppress(OSError):  # a client gone already: seen as its hang-up
-            conn.sendall(f"pid {pid}\n".encode())
 
     def _client_event(self, fd: int, pidfd: int) -> None:
         """The client wrote or hung up; a hang-up (killed, or its caller gave up) stops the fork."""
@@ -274,16 +270,25 @@ class Forks:
         with contextlib.suppress(KeyError, ValueError):
             self.selector.unregister(conn)
         os.close(pidfd)
+        self._report(pid, conn)
+
+    def _report(self, pid: int, conn: socket.socket) -> None:
+        """Reap the fork; its status for the client, if the fork could not say it itself."""
         _, wait_status = os.waitpid(pid, 0)
         status = os.waitstatus_to_exitcode(wait_status)
         if status < 0:  # killed by a signal: what a shell reports for it
             status = 128 - status
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError):  # a client that has the fork's own line has gone
             conn.sendall(f"status {status}\n".encode())
         conn.close()
 
     def _become(self, conn: socket.socket, request: dict[str, Any], fds: list[int]) -> None:
-        """In the fork: turn into the client's process and run the CLI; exits, never returns."""
+        """In the fork: turn into the client's process and run the CLI; exits, never returns.
+
+        The fork tells the client its pid (once it leads its own process group, which the
+        client signals) and, at the end, its exit status: the fork server's own death then
+        costs the client nothing.
+        """
         status = 1
         try:
             for pidfd, (_, other) in self.running.items():
@@ -295,8 +300,14 @@ class Forks:
             if self.open:
                 self.listener.close()
                 self.lock.close()
-            conn.close()
+            os.setpgid(0, 0)
+            try:
+                conn.sendall(f"pid {os.getpid()}\n".encode())
+            except OSError:  # the client has gone: nothing to run it for
+                return
             status = run_as(request, fds)
+            with contextlib.suppress(OSError):
+                conn.sendall(f"status {status}\n".encode())
         except BaseException:  # noqa: BLE001 (a bug here: say it where the user sees it)
             with contextlib.suppress(BaseException):
                 traceback.print_exc()
@@ -340,7 +351,6 @@ def _receive(conn: socket.socket) -> tuple[dict[str, Any], list[int]]:
 
 def run_as(request: dict[str, Any], fds: list[int]) -> int:
     """Take on the client's files, directory, environment and arguments; run the CLI."""
-    os.setpgid(0, 0)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     for target in (0, 1, 2):
