@@ -34,7 +34,7 @@ IN_PROCESS = "CODEASSIST_IN_PROCESS"
 FORWARDED = ("gen", "fix", "warm", "explain")  # what the widget runs: no terminal of its own
 MAGIC = b"CAF1"
 HEADER = struct.Struct("!4sI")  # magic, then the length of the marshalled request that follows
-LOST = 70  # the fork server vanished while the command ran (EX_SOFTWARE)
+LOST = 70  # the fork and the fork server both ended without a status (EX_SOFTWARE)
 _PASSED_ON = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
 # Linux 5.3 or later: pidfds, O_PATH, SO_PEERCRED and CPU affinity; elsewhere, no fork server
 SUPPORTED = sys.platform.startswith("linux") and hasattr(os, "pidfd_open")
@@ -231,7 +231,8 @@ def _suspend(pid: int) -> Callable[[int, FrameType | None], None]:
 
 
 def _status(reader: BinaryIO, pid: int) -> int:
-    """The exit status the fork server reports; the fork's end, when the server is gone."""
+    """The exit status the fork reports (or the fork server, for a fork killed by a signal);
+    with neither, the fork's end is waited for and LOST returned."""
     while True:
         try:
             line = reader.readline()
@@ -243,7 +244,9 @@ def _status(reader: BinaryIO, pid: int) -> int:
         if word == "status" and value.strip().lstrip("-").isdigit():
             return int(value)
     _wait_for(pid)
-    sys.stderr.write("codeassist: the fork server stopped while the command ran\n")
+    if sys.stderr is not None:
+        sys.stderr.write("codeassist: the command ended with no exit status (killed, and its "
+                         "fork server too)\n")  # fmt: skip
     return LOST
 
 

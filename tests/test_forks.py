@@ -211,6 +211,21 @@ def test_a_fork_server_killed_meanwhile_costs_the_command_nothing(
     wait_for(lambda: not Path(f"/proc/{fork}").exists() or state(fork) == "Z")  # init reaps it
 
 
+def test_a_fork_killed_with_its_fork_server_leaves_one_line_and_exit_70(
+    forks: subprocess.Popen[str],
+) -> None:
+    server = forks_pid()
+    client, fork = long_request(output=subprocess.PIPE)
+    os.kill(server, signal.SIGKILL)
+    os.kill(fork, signal.SIGKILL)
+    _, err = client.communicate(timeout=60)
+    assert client.returncode == launch.LOST
+    assert (
+        err == "codeassist: the command ended with no exit status (killed, and its fork "
+        "server too)\n"
+    )
+
+
 def test_a_client_killed_outright_takes_its_fork_with_it(forks: subprocess.Popen[str]) -> None:
     client, fork = long_request()
     client.kill()
