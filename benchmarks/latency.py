@@ -26,8 +26,10 @@ installed models and default settings); the context caches are built before the 
 requests per language (a smoke run: `--model smollm2-135m --quick`). `--langs` and
 `--no-in-process` narrow a run to what a change touched. `--unforked` runs table 1 again with
 the CLI started whole for each request (CODEASSIST_IN_PROCESS=1) instead of forked from the
-warm fork server, and prints the ratio of the two. `--set flash_attn=off` (repeatable)
-writes a setting into the benchmark's config: two runs compare two settings on the real path.
+warm fork server, and prints per project and language the median time the fork saved a
+request (each request against itself, where both cost the model the same). `--set
+flash_attn=off` (repeatable) writes a setting into the benchmark's config: two runs compare two
+settings on the real path.
 """
 
 from __future__ import annotations
