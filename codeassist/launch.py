@@ -34,6 +34,7 @@ IN_PROCESS = "CODEASSIST_IN_PROCESS"
 FORWARDED = ("gen", "fix", "warm", "explain")  # what the widget runs: no terminal of its own
 MAGIC = b"CAF1"
 HEADER = struct.Struct("!4sI")  # magic, then the length of the marshalled request that follows
+PEERCRED = struct.Struct("3i")  # struct ucred: pid, uid, gid
 LOST = 70  # the fork and the fork server both ended without a status (EX_SOFTWARE)
 _PASSED_ON = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
 # Linux 5.3 or later: pidfds, O_PATH, SO_PEERCRED and CPU affinity; elsewhere, no fork server
@@ -112,16 +113,26 @@ def socket_paths() -> list[str]:
 
 
 def _connect() -> socket.socket | None:
+    """A connection to our own user's fork server. The temp-dir fallback can be a folder
+    another user made first: a socket there that another uid serves is never sent our
+    environment and files."""
     for path in socket_paths():
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         sock.settimeout(1.0)  # a full accept queue: the fork server is stuck, so do without it
         try:
             sock.connect(path)
+            if peer_uid(sock) == os.getuid():
+                return sock
         except OSError:
-            sock.close()
-            continue
-        return sock
+            pass
+        sock.close()
     return None
+
+
+def peer_uid(sock: socket.socket) -> int:
+    """The uid of the process at the other end of a Unix socket (SO_PEERCRED)."""
+    cred = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, PEERCRED.size)
+    return int(PEERCRED.unpack(cred)[1])
 
 
 def forwarded(argv: list[str]) -> int | None:

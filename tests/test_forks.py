@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import stat
@@ -287,8 +288,6 @@ def test_a_silent_connection_holds_up_no_request(forks: subprocess.Popen[str]) -
 def test_a_changed_install_runs_in_process_until_a_fork_server_of_the_new_code_runs(
     short_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import shutil
-
     import codeassist
 
     copy = tmp_path / "install"
@@ -403,3 +402,30 @@ def test_a_fork_server_that_exits_is_started_again_unless_it_cannot_run(
     assert not supervisor.is_alive()
     count = len(started.read_text().split())
     assert count == 1 if status == forks_module.CANNOT else count >= starts
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="needs root to listen as another user")
+def test_a_socket_another_user_serves_is_never_sent_the_request(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the temp-dir fallback is a folder anyone may have made first: its socket is not ours
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="theirs-", dir="/tmp"))  # reachable for nobody
+    folder.chmod(0o777)
+    path = folder / launch.SOCKET_NAME
+    listen = ("import os, socket, sys, time; os.setuid(65534); s = socket.socket(socket.AF_UNIX);"
+              f"s.bind({str(path)!r}); os.chmod({str(path)!r}, 0o777); s.listen();"
+              "print('ready', flush=True); c, _ = s.accept(); c.settimeout(2);"
+              "print('got', len(c.recv(99999)), flush=True)")  # fmt: skip
+    theirs = subprocess.Popen([sys.executable, "-c", listen], stdout=subprocess.PIPE, text=True)
+    try:
+        assert theirs.stdout is not None and theirs.stdout.readline() == "ready\n"
+        monkeypatch.setattr(launch, "socket_paths", lambda: [str(path)])
+        assert launch.forwarded(["codeassist", "gen", "--lang", "nope", "x"]) is None
+        out, _ = theirs.communicate(timeout=10)
+        assert out == "got 0\n"  # connected, then left at once: not a byte of the request
+    finally:
+        theirs.kill()
+        theirs.wait()
+        shutil.rmtree(folder, ignore_errors=True)

@@ -29,7 +29,6 @@ import os
 import selectors
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import threading
@@ -317,8 +316,7 @@ class Forks:
 
 def _receive(conn: socket.socket) -> tuple[dict[str, Any], list[int]]:
     """One request: the header with the client's fds, then the marshalled body."""
-    cred = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-    _, uid, _ = struct.unpack("3i", cred)
+    uid = launch.peer_uid(conn)
     conn.settimeout(REQUEST_TIMEOUT)
     head, fds, _, _ = socket.recv_fds(conn, launch.HEADER.size, 4)
     try:
