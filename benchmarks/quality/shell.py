@@ -1,13 +1,14 @@
 """Shell quality by execution: NL2Bash requests, answers run in a sandbox over a fixture tree.
 
     python benchmarks/quality/shell.py [--limit 60] [--model M] [--threads 1] [--out f.jsonl]
-        [--modes bare,checked,best] [--samples 3] [--rebuild]
+        [--modes bare,checked,best] [--samples 3] [--split test|dev] [--rebuild]
 
 Tasks are the NL2Bash test pairs whose reference can be judged here (shell_tasks.py; saved
-in shell_tasks.jsonl, recomputed with --rebuild). The reference and each answer run in
-codeassist's sandbox (user, mount, PID and network namespaces: read-only file system, no
-network, 5 s) over a fresh copy of the same fixture (shell_fixture.py); shell_judge.py says
-how outputs and trees are compared. Modes, one row each:
+in shell_tasks.jsonl, recomputed with --rebuild); `--split dev` takes the dev pairs instead
+(shell_tasks_dev.jsonl), to try a change on before it is measured on test. The reference and
+each answer run in codeassist's sandbox (user, mount, PID and network namespaces: read-only
+file system, no network, 5 s) over a fresh copy of the same fixture (shell_fixture.py);
+shell_judge.py says how outputs and trees are compared. Modes, one row each:
 
 - bare: the model alone. One user message, no system prompt, no working directory, no
   operating system, no repository facts, no checks, no repair: `BARE` below, greedy.
@@ -120,8 +121,9 @@ def p90(values: list[float]) -> float:
 
 
 def table(
-    model: str, judged: int, total: int, ran: int, rows: dict[str, list[Answer] | None]
-) -> str:
+    model: str, judged: int, total: int, ran: int, rows: dict[str, list[Answer] | None],
+    split: str = "test",
+) -> str:  # fmt: skip
     """One row per mode: tasks, pass rate, repaired, mean and p90 latency."""
     head = (
         f"{'model':<22} {'mode':<18} {'tasks':>5} {'pass rate':>9} {'repaired':>8} "
@@ -142,7 +144,7 @@ def table(
             f"{model:<22} {names[mode]:<18} {n:>5} {rate:>8.1f}% "
             f"{sum(a.repairs > 0 for a in answers):>8} {mean:>11.2f}s {p90(secs):>10.2f}s"
         )
-    lines.append(f"judgeable here: {judged} of {total} NL2Bash test pairs; run on {ran} of them")
+    lines.append(f"judgeable here: {judged} of {total} NL2Bash {split} pairs; run on {ran} of them")
     return "\n".join(lines)
 
 
@@ -150,6 +152,10 @@ def arguments() -> argparse.Namespace:
     p = common.parser(__doc__.splitlines()[0], default_limit=0)
     p.add_argument("--modes", default=",".join(MODES), help="comma list of: bare,checked,best")
     p.add_argument("--rebuild", action="store_true", help="recompute the judgeable task list")
+    p.add_argument(
+        "--split", choices=shell_tasks.SPLITS, default="test",
+        help="NL2Bash split: test (what is reported) or dev (for trying changes first)",
+    )  # fmt: skip
     args = p.parse_args()
     args.modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     if unknown := set(args.modes) - set(MODES):
@@ -162,9 +168,10 @@ def main() -> None:
     nl2bash = args.eval_dir / "nl2bash"
     fixture = Path(tempfile.mkdtemp(prefix="codeassist-shellbench-")) / "work"
     try:
-        if args.rebuild or not shell_tasks.TASKS.exists():
-            kept, why = shell_tasks.rebuild(nl2bash, fixture)
-            print(f"rebuilt {shell_tasks.TASKS.name}: {len(kept)} judgeable; left out: "
+        if args.rebuild or not shell_tasks.tasks_file(args.split).exists():
+            kept, why = shell_tasks.rebuild(nl2bash, fixture, args.split)
+            saved = shell_tasks.tasks_file(args.split).name
+            print(f"rebuilt {saved}: {len(kept)} judgeable; left out: "
                   f"{dict(why.most_common())}", file=sys.stderr)  # fmt: skip
         run(args, nl2bash, fixture)
     finally:
@@ -181,9 +188,9 @@ def earlier(out: Path | None) -> dict[tuple[str, str], Answer]:
 
 def run(a: argparse.Namespace, nl2bash: Path, fixture: Path) -> None:
     """Answer each chosen task in each mode, judge the answers, print the table."""
-    tasks = shell_tasks.load()
+    tasks = shell_tasks.load(a.split)
     chosen = [tasks[i] for i in common.spread(len(tasks), a.limit, a.reverse)]
-    shell_tasks.build_fixture(nl2bash, fixture)
+    shell_tasks.build_fixture(nl2bash, fixture, a.split)
     inner = common.open_model(a.model, a.threads)
     backend = common.Replay(inner)
     # The bare prompt shares no prefix with codeassist's: on one model, each bare answer would
@@ -215,7 +222,8 @@ def run(a: argparse.Namespace, nl2bash: Path, fixture: Path) -> None:
             rows[mode].append(done)  # type: ignore[union-attr]
     if sink:
         sink.close()
-    print(table(inner.name, len(tasks), shell_tasks.total(nl2bash), len(chosen), rows))
+    total = shell_tasks.total(nl2bash, a.split)
+    print(table(inner.name, len(tasks), total, len(chosen), rows, a.split))
 
 
 def answered(

@@ -20,8 +20,16 @@ import shell_names
 
 from codeassist.verify import sandbox
 
-TASKS = Path(__file__).with_name("shell_tasks.jsonl")
-SPLITS = ("test",)  # NL2Bash's held-out split (dev adds about as many again)
+# NL2Bash's held-out splits: `test` is what the benchmark reports; `dev` is for trying changes
+# (a prompt, a check) before they are measured on `test`, so that they are not fitted to it.
+SPLITS = ("test", "dev")
+
+
+def tasks_file(split: str = "test") -> Path:
+    """Where a split's judgeable tasks are saved."""
+    return Path(__file__).with_name(
+        "shell_tasks.jsonl" if split == "test" else f"shell_tasks_{split}.jsonl"
+    )
 
 
 @dataclass(frozen=True)
@@ -31,20 +39,17 @@ class Task:
     reference: str
 
 
-def pairs(nl2bash: Path) -> list[Task]:
-    """Every pair of the splits used."""
-    found = []
-    for split in SPLITS:
-        nl = (nl2bash / "split" / f"{split}.nl").read_text(encoding="utf-8").splitlines()
-        cm = (nl2bash / "split" / f"{split}.cm").read_text(encoding="utf-8").splitlines()
-        rows = enumerate(zip(nl, cm, strict=True))
-        found += [Task(f"{split}:{i}", n.strip(), c.strip()) for i, (n, c) in rows]
-    return found
+def pairs(nl2bash: Path, split: str = "test") -> list[Task]:
+    """Every pair of a split."""
+    nl = (nl2bash / "split" / f"{split}.nl").read_text(encoding="utf-8").splitlines()
+    cm = (nl2bash / "split" / f"{split}.cm").read_text(encoding="utf-8").splitlines()
+    rows = enumerate(zip(nl, cm, strict=True))
+    return [Task(f"{split}:{i}", n.strip(), c.strip()) for i, (n, c) in rows]
 
 
-def build_fixture(nl2bash: Path, fixture: Path) -> None:
-    """The fixture, with what the splits' commands name."""
-    named = shell_names.names([t.reference for t in pairs(nl2bash)])
+def build_fixture(nl2bash: Path, fixture: Path, split: str = "test") -> None:
+    """The fixture, with what the split's commands name."""
+    named = shell_names.names([t.reference for t in pairs(nl2bash, split)])
     shell_fixture.build(fixture, named=named)
 
 
@@ -70,24 +75,27 @@ def why_not(task: Task, fixture: Path, untouched: shell_fixture.Tree) -> str | N
     return None
 
 
-def rebuild(nl2bash: Path, fixture: Path, jobs: int = 4) -> tuple[list[Task], Counter[str]]:
-    """The judgeable tasks (saved to TASKS) and, for the rest, why not."""
-    build_fixture(nl2bash, fixture)
+def rebuild(
+    nl2bash: Path, fixture: Path, split: str = "test", jobs: int = 4
+) -> tuple[list[Task], Counter[str]]:
+    """A split's judgeable tasks (saved to its `tasks_file`) and, for the rest, why not."""
+    build_fixture(nl2bash, fixture, split)
     untouched = shell_fixture.execute("true", fixture)[1]  # the tree as a run leaves it
-    everything = pairs(nl2bash)
+    everything = pairs(nl2bash, split)
     with ThreadPoolExecutor(jobs) as pool:
         reasons = list(pool.map(lambda t: why_not(t, fixture, untouched), everything))
     kept = [t for t, r in zip(everything, reasons, strict=True) if r is None]
-    TASKS.write_text("".join(json.dumps(asdict(t)) + "\n" for t in kept), encoding="utf-8")
+    saved = "".join(json.dumps(asdict(t)) + "\n" for t in kept)
+    tasks_file(split).write_text(saved, encoding="utf-8")
     return kept, Counter(r.split(":")[0] for r in reasons if r)
 
 
-def load() -> list[Task]:
-    """The saved judgeable tasks."""
-    lines = TASKS.read_text(encoding="utf-8").splitlines()
+def load(split: str = "test") -> list[Task]:
+    """A split's saved judgeable tasks."""
+    lines = tasks_file(split).read_text(encoding="utf-8").splitlines()
     return [Task(**json.loads(line)) for line in lines if line.strip()]
 
 
-def total(nl2bash: Path) -> int:
-    """How many pairs the splits used hold."""
-    return len(pairs(nl2bash))
+def total(nl2bash: Path, split: str = "test") -> int:
+    """How many pairs a split holds."""
+    return len(pairs(nl2bash, split))
