@@ -14,7 +14,7 @@ from codeassist.errors import UsageError
 from codeassist.pipeline import language, opening, prompts
 from codeassist.pipeline.extract import extract
 from codeassist.pipeline.request import Request, Result, Timings, prompt_tokens
-from codeassist.verify import Check, Subject
+from codeassist.verify import Check, Subject, loops
 
 OnPiece = Callable[[str], None]
 OnRound = Callable[[list[Check]], None]
@@ -154,6 +154,8 @@ def _generate(
             on_piece(piece)
         if not request.explain and "```" in piece and extract(response.text, lang).closed_block:
             break  # the code is complete: prose after it would only cost time
+        if lang == "shell" and loops.looping(response.text):
+            break  # the model repeats itself: the rest would be more of it (the check says so)
     response.finish()
     found = extract(response.text, lang)
     return Result(

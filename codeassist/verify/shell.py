@@ -20,7 +20,7 @@ from pathlib import Path
 from codeassist.safety import argv
 from codeassist.safety.risk import assess_shell
 from codeassist.terminal import one_line
-from codeassist.verify import Check, Subject, flags, shell_paths, shell_trial
+from codeassist.verify import Check, Subject, flags, loops, shell_paths, shell_trial
 from codeassist.verify.inner import check as inner_check
 
 _FALLBACK_BUILTINS = {
@@ -36,7 +36,7 @@ _FALLBACK_BUILTINS = {
 
 
 def check(subject: Subject) -> list[Check]:
-    checks = [parse_check(subject.code, subject.shell)]
+    checks = [parse_check(subject.code, subject.shell), loops.check(subject.code)]
     if not checks[0].passed:
         checks.append(Check("shell.programs", False, "not run: the command does not parse"))
     else:
@@ -46,7 +46,7 @@ def check(subject: Subject) -> list[Check]:
         checks.extend(c for c in [inner_check(subject.code)] if c is not None)
     checks.append(flags.check(subject.code))  # options the installed programs document
     checks.append(shell_paths.check(subject))
-    if all(c.passed for c in checks[:2]):  # it parses and its programs are there
+    if checks[0].passed and checks[2].passed:  # it parses and its programs are there
         checks.extend(c for c in [shell_trial.check(subject)] if c is not None)
     checks.append(risk_check(subject.code))
     return checks
