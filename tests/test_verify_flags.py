@@ -97,7 +97,9 @@ def test_without_documentation_it_cannot_tell_and_passes(bin_dir: Path) -> None:
 
 def test_it_is_one_of_the_shell_checks() -> None:
     names = [c.name for c in run_checks(Subject("shell", "ls --frobnicate"))]
-    assert names == ["shell.parse", "shell.programs", "shell.flags", "shell.paths", "shell.risk"]
+    assert names == [
+        "shell.parse", "shell.loop", "shell.programs", "shell.flags", "shell.paths", "shell.risk"
+    ]  # fmt: skip
     assert check("for f in *; do").detail == "not run: the command does not parse"
 
 
