@@ -191,3 +191,36 @@ def test_the_shell_benchmark_prints_its_table(tmp_path: Path, small_model: Path)
     )  # fmt: skip
     assert (again.returncode, again.stdout) == (0, done.stdout), again.stderr[-3000:]
     assert (tmp_path / "out.jsonl").read_text().splitlines() == answers
+
+
+@pytest.mark.model
+@pytest.mark.slow
+@pytest.mark.skipif(sandbox.unavailable() is not None, reason="no sandbox here")
+def test_the_dev_split_is_its_own_set(tmp_path: Path, small_model: Path) -> None:
+    """`--split dev` answers NL2Bash dev pairs over a fixture built from their references,
+    so that a change can be tried there before it is measured on test."""
+    import json
+
+    import shell_tasks
+
+    found = [
+        p / "shared" / "eval" for p in QUALITY.parents[2:4] if (p / "shared" / "eval").is_dir()
+    ]
+    if not found:
+        pytest.skip("the NL2Bash data is not here")
+    dev, test = shell_tasks.load("dev"), shell_tasks.load("test")
+    assert {t.id.split(":")[0] for t in dev} == {"dev"} and len(dev) >= 150
+    assert dev[0].id.startswith("dev:") and test[0].id.startswith("test:")
+    argv = [sys.executable, str(QUALITY / "shell.py"), "--model", "smollm2-135m", "--limit", "2",
+            "--split", "dev", "--modes", "checked", "--eval-dir", str(found[0]),
+            "--threads", "1", "--max-tokens", "48", "--max-repairs", "0",
+            "--out", str(tmp_path / "out.jsonl")]  # fmt: skip
+    done = subprocess.run(
+        argv, capture_output=True, text=True, timeout=600, env=os.environ, check=False
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "of 782 NL2Bash dev pairs; run on 2 of them" in done.stdout.splitlines()[-1]
+    answered = [
+        json.loads(line)["task"] for line in (tmp_path / "out.jsonl").read_text().splitlines()
+    ]
+    assert answered == [dev[0].id, dev[len(dev) // 2].id]
