@@ -20,14 +20,17 @@ from codeassist.verify import Check
 MIN_REPEATS = 6  # the fragment and five more copies of it, back to back
 MIN_SPAN = 60  # characters the copies cover: short runs (`-v -v`, `../../..`) are normal
 MAX_UNIT = 160  # longest fragment looked for: a repeated comment line can be long
+# `repeated` reads this much of a text: an answer is far shorter (512 tokens is about 2,000
+# characters), and a long script of the user's (`codeassist check`) costs 0.2 s at most.
+SCAN_CHARS = 16_000
 
 _RUN = re.compile(rf"(.{{2,{MAX_UNIT}}}?)\1{{{MIN_REPEATS - 1},}}", re.S)
 
 
 def repeated(text: str) -> tuple[str, int] | None:
-    """The first fragment that `text` repeats back to back often enough to be a loop, and how
-    many times; None when there is none."""
-    for match in _RUN.finditer(text):
+    """The first fragment that `text` (its first SCAN_CHARS) repeats back to back often enough
+    to be a loop, and how many times; None when there is none."""
+    for match in _RUN.finditer(text[:SCAN_CHARS]):
         unit = match.group(1)
         count = len(match.group(0)) // len(unit)
         if _loop(unit, count):
