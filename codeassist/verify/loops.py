@@ -4,7 +4,7 @@ At temperature 0 a small model can fall into a fixed point and repeat a fragment
 runs out of tokens (`find . -perm -o -perm -o -perm -o ...`, `stat -c "%Y %Y %Y ...`,
 `| grep -v '^$' | grep -v '^$' ...`): seen on about one shell answer in seventy from
 qwen2.5-coder-1.5b, each costing the whole token budget (15-30 s on a laptop CPU) and never
-what was asked. A shell command has no reason to hold one fragment six times in a row, so the
+what was asked. A shell command has no reason to hold one fragment five times in a row, so the
 pipeline stops decoding there (`looping`) and the `shell.loop` check sends it back.
 
 Only shell: Python and SQL repeat fragments on purpose (a row of zeros, `?, ?, ?` placeholders).
@@ -17,8 +17,8 @@ import re
 from codeassist.terminal import one_line
 from codeassist.verify import Check
 
-MIN_REPEATS = 6  # the fragment and five more copies of it, back to back
-MIN_SPAN = 60  # characters the copies cover: short runs (`-v -v`, `../../..`) are normal
+MIN_REPEATS = 5  # the fragment and four more copies of it, back to back
+MIN_SPAN = 40  # characters the copies cover: short runs (`-v -v`, `../../..`) are normal
 MAX_UNIT = 160  # longest fragment looked for: a repeated comment line can be long
 # `repeated` reads this much of a text: an answer is far shorter (512 tokens is about 2,000
 # characters), and a long script of the user's (`codeassist check`) costs 0.2 s at most.
