@@ -93,8 +93,7 @@ def test_the_real_model_is_stopped_in_its_loop(small_model: Path) -> None:
     result = pipeline.run(request, backend)
     found = loops.repeated(result.reply)
     assert found is not None, result.reply
-    unit, count = found
-    assert count < 12  # stopped within a copy or two of the sixth
+    assert found[1] < 10  # stopped within a copy or two of the fifth
     assert result.timings.tokens < 200
 
 

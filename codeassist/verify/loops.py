@@ -40,7 +40,7 @@ def repeated(text: str) -> tuple[str, int] | None:
 
 def looping(reply: str) -> bool:
     """The reply being decoded ends in a loop: for some fragment length p, its last
-    `copies(p) * p` characters repeat with period p (the last copy may be cut short)."""
+    `_copies(p) * p` characters repeat with period p (the last copy may be cut short)."""
     for p in range(2, MAX_UNIT + 1):
         n = _copies(p) * p
         if n > len(reply):
