@@ -1,4 +1,5 @@
-"""Which NL2Bash pairs the shell benchmark can judge: computed once, saved to shell_tasks.jsonl.
+"""Which NL2Bash pairs the shell benchmark can judge: computed once per split, and saved
+(shell_tasks.jsonl for test, shell_tasks_dev.jsonl for dev).
 
 A pair is judgeable when its reference command passes `shell_judge.reference_problem`, runs
 in the sandbox over the fixture without error or time-out, has an observable effect (output,
