@@ -1,7 +1,7 @@
 """Shell checks: the shell parses it (`bash -n`), its programs are on PATH, its options exist,
-it names no file by the working directory's absolute path (verify/shell_paths.py), a run in
-the sandbox on a copy of the working directory shows no error (verify/shell_trial.py), and
-its risk level.
+ShellCheck sees no mistake in behaviour (verify/shell_lint.py), it names no file by the
+working directory's absolute path (verify/shell_paths.py), a run in the sandbox on a copy of
+the working directory shows no error (verify/shell_trial.py), and its risk level.
 
 The programs are those the safety package's argv parsing finds (codeassist/safety/argv.py):
 wrappers such as sudo, env, xargs or timeout and the program each runs, `find -exec`, `sh -c`
@@ -20,7 +20,7 @@ from pathlib import Path
 from codeassist.safety import argv
 from codeassist.safety.risk import assess_shell
 from codeassist.terminal import one_line
-from codeassist.verify import Check, Subject, flags, loops, shell_paths, shell_trial
+from codeassist.verify import Check, Subject, flags, loops, shell_lint, shell_paths, shell_trial
 from codeassist.verify.inner import check as inner_check
 
 _FALLBACK_BUILTINS = {
@@ -45,6 +45,8 @@ def check(subject: Subject) -> list[Check]:
         checks.append(Check("shell.programs", not missing, detail))
         checks.extend(c for c in [inner_check(subject.code)] if c is not None)
     checks.append(flags.check(subject.code))  # options the installed programs document
+    if checks[0].passed:
+        checks.extend(c for c in [shell_lint.check(subject.code, subject.shell)] if c is not None)
     checks.append(shell_paths.check(subject))
     if checks[0].passed and checks[2].passed:  # it parses and its programs are there
         checks.extend(c for c in [shell_trial.check(subject)] if c is not None)
