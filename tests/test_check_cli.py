@@ -120,3 +120,37 @@ def test_a_name_with_a_newline_cannot_forge_a_check_line() -> None:
     lines = proc.stdout.splitlines()
     assert not [line for line in lines if line.strip().startswith("ok shell.run")]
     assert "not found on PATH: foo\\x0a    ok shell.run" in proc.stdout
+
+
+def test_a_file_is_checked_as_its_suffix_says(tmp_path: Path) -> None:
+    (tmp_path / "deploy.sh").write_text('#!/bin/sh\nfor f in $(ls); do echo "$f"; done\n')
+    (tmp_path / "tool.py").write_text("def f(:\n    pass\n")
+    (tmp_path / "ok.sql").write_text("SELECT 1;\n")
+    proc = run_cli("check", "deploy.sh", cwd=tmp_path)
+    assert proc.returncode == Exit.FAILURE, proc.stdout + proc.stderr
+    assert "language: shell" in proc.stdout
+    assert "FAILED shell.lint: line 2: Iterating over ls output is fragile." in proc.stdout
+    assert "shell.programs" in proc.stdout and "not found on PATH" not in proc.stdout
+    py = run_cli("check", "--json", str(tmp_path / "tool.py"))
+    assert py.returncode == 1 and json.loads(py.stdout)["language"] == "python"
+    sql = run_cli("check", "./ok.sql", cwd=tmp_path)
+    assert sql.returncode == 0 and "language: sql" in sql.stdout, sql.stdout + sql.stderr
+
+
+def test_a_file_that_cannot_be_read_is_one_clean_error(tmp_path: Path) -> None:
+    (tmp_path / "bin.sh").write_bytes(b"\xff\xfe\x00binary")
+    (tmp_path / "big.sh").write_text("echo hi\n" * 140_000)  # over 1 MiB
+    for argument, words in [
+        ("missing.sh", ("cannot check missing.sh: no such file",)),
+        ("./", ("not a regular file",)),
+        ("bin.sh", ("cannot read bin.sh: not UTF-8 text",)),
+        ("big.sh", ("big.sh is over 1 MiB",)),
+    ]:
+        assert_clean_error(run_cli("check", argument, cwd=tmp_path), Exit.INPUT, *words)
+
+
+def test_a_word_without_a_path_or_suffix_is_still_code(tmp_path: Path) -> None:
+    (tmp_path / "make").write_text("ls | grep a\n")  # fails shell.lint, were it read
+    proc = run_cli("check", "--json", "make", cwd=tmp_path)
+    assert json.loads(proc.stdout)["language"] == "shell"
+    assert checks_of(proc.stdout)["shell.lint"]["status"] == "passed"

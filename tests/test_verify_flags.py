@@ -98,7 +98,8 @@ def test_without_documentation_it_cannot_tell_and_passes(bin_dir: Path) -> None:
 def test_it_is_one_of_the_shell_checks() -> None:
     names = [c.name for c in run_checks(Subject("shell", "ls --frobnicate"))]
     assert names == [
-        "shell.parse", "shell.loop", "shell.programs", "shell.flags", "shell.paths", "shell.risk"
+        "shell.parse", "shell.loop", "shell.programs", "shell.flags", "shell.lint", "shell.paths",
+        "shell.risk",
     ]  # fmt: skip
     assert check("for f in *; do").detail == "not run: the command does not parse"
 

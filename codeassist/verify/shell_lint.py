@@ -45,14 +45,19 @@ def executable() -> str | None:
 
 def check(code: str, shell: str = "bash") -> Check | None:
     """The lint check of shell code; None where ShellCheck cannot say (see the module)."""
-    exe, dialect = executable(), DIALECTS.get(Path(shell).name)
+    exe = executable()
+    # a script's #! line names its shell, and ShellCheck reads it (it says nothing of zsh's)
+    dialect = "" if code.startswith("#!") else DIALECTS.get(Path(shell).name)
     if exe is None or dialect is None:
         return None
-    command = [exe, "--format=json1", f"--shell={dialect}", "--norc"]
-    command += ["--include=" + ",".join(f"SC{c}" for c in CODES), "-"]
     try:
         proc = subprocess.run(
-            command, input=code, capture_output=True, text=True, timeout=TIMEOUT_S, check=False
+            [*argv(exe, dialect), "-"],
+            input=code,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT_S,
+            check=False,
         )
         comments = json.loads(proc.stdout)["comments"]
     except (OSError, subprocess.TimeoutExpired, ValueError, KeyError, TypeError):
@@ -63,6 +68,14 @@ def check(code: str, shell: str = "bash") -> Check | None:
     lines = "\n" in code.strip()
     details = dict.fromkeys(_detail(c, lines) for c in found)  # one per line and code
     return Check(NAME, False, "; ".join(list(details)[:MAX_FINDINGS]))
+
+
+def argv(exe: str, dialect: str) -> list[str]:
+    """ShellCheck's command line, but for the files: JSON out, our codes only, no rc file;
+    the dialect from the files' #! line where `dialect` is ""."""
+    codes = ",".join(f"SC{c}" for c in CODES)
+    shell = [f"--shell={dialect}"] if dialect else []
+    return [exe, "--format=json1", *shell, "--norc", f"--include={codes}"]
 
 
 def _detail(comment: dict[str, object], lines: bool) -> str:

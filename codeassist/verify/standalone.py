@@ -13,11 +13,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from codeassist.errors import UsageError
+from codeassist.errors import InputError, UsageError
 from codeassist.safety.python import parses as parses_as_python
 from codeassist.verify import Check, Subject, run_checks
 
 LANGUAGES = ("python", "sql", "shell")
+SUFFIXES = {".py": "python", ".pyw": "python", ".sql": "sql", ".sh": "shell", ".bash": "shell",
+            ".ksh": "shell", ".dash": "shell", ".zsh": "shell"}  # fmt: skip
+MAX_FILE_BYTES = 2**20
 _SQL_START = re.compile(
     r"\s*(--[^\n]*\n\s*)*(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|WITH|PRAGMA|EXPLAIN|"
     r"REPLACE|TRUNCATE|GRANT|REVOKE|BEGIN|VACUUM|ATTACH|DETACH|UPSERT|MERGE)\b",
@@ -59,6 +62,32 @@ def status(check: Check) -> str:
     if not check.ran or (not check.passed and check.detail.startswith("not run:")):
         return "not run"
     return "passed" if check.passed else "failed"
+
+
+def named_file(argument: str) -> Path | None:
+    """The file a CODE argument names: one word with a / or a known suffix (`deploy.sh`,
+    `./configure`); None for code (`ls -la`, `make`)."""
+    if not argument or any(c.isspace() for c in argument):
+        return None
+    path = Path(argument)
+    return path if "/" in argument or path.suffix.lower() in SUFFIXES else None
+
+
+def read_file(path: Path) -> tuple[str, str]:
+    """A file's code and the language its name says ("auto" where it says none)."""
+    if not path.is_file():  # a FIFO would wait forever, a device never end
+        kind = "no such file" if not path.exists() else "not a regular file"
+        raise InputError(f"cannot check {path}: {kind}", hint="pass a file, or the code in quotes")
+    try:
+        with path.open("rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise InputError(f"{path} is over 1 MiB", hint="check the part you changed")
+        code = data.decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
+        raise InputError(f"cannot read {path}: {reason}", hint="pass a UTF-8 text file") from None
+    return code, SUFFIXES.get(path.suffix.lower(), "auto")
 
 
 def detect(code: str) -> str:
