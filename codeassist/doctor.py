@@ -118,7 +118,7 @@ def sandbox_row(reason: str | None) -> str:
 def diagnose(config: Config, *, run_bench: bool = True, tokens: int = 32) -> Report:
     from codeassist import models
     from codeassist.serve import control
-    from codeassist.verify import sandbox
+    from codeassist.verify import sandbox, shell_lint
 
     report = Report()
     b = build()
@@ -141,6 +141,8 @@ def diagnose(config: Config, *, run_bench: bool = True, tokens: int = 32) -> Rep
     report.add("fork server", f"running on {forks}" if forks else "not running", socket=forks)
     reason = sandbox.unavailable()
     report.add("sandbox", sandbox_row(reason), available=reason is None, reason=reason)
+    linter = shell_lint.describe()
+    report.add("shellcheck", linter, found=shell_lint.executable() is not None, detail=linter)
     if not run_bench:
         report.add("speculative decoding", f"setting: {config.speculative}")
     if run_bench:

