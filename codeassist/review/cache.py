@@ -14,7 +14,7 @@ from pathlib import Path
 from codeassist import paths
 from codeassist.review.findings import Finding
 
-VERSION = "2"  # bump when the checks change what they find
+VERSION = "3"  # bump when the checks change what they find
 BUSY_TIMEOUT_S = 0.25  # a write takes milliseconds: longer means another process holds a lock
 
 

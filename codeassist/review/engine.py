@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from codeassist.backends.base import Backend
 from codeassist.errors import CodeassistError
-from codeassist.review import leftovers, model, risky, secrets, signatures
+from codeassist.review import leftovers, lint, model, risky, secrets, signatures
 from codeassist.review.cache import Cache, key
 from codeassist.review.diff import Change, FileChange, grep_side, read_side
 from codeassist.review.findings import Finding, NotReviewed, Report, shown_path
@@ -29,7 +29,10 @@ class Settings:
 
 def _rules(fc: FileChange, report: Report) -> list[Finding]:
     found: list[Finding] = []
-    checks = (("secrets", secrets.check), ("leftovers", leftovers.check), ("risk", risky.check))
+    checks = (
+        ("secrets", secrets.check), ("leftovers", leftovers.check), ("risk", risky.check),
+        ("shellcheck", lint.check),
+    )  # fmt: skip
     for name, check in checks:
         try:
             found.extend(check(fc))

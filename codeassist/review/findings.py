@@ -18,7 +18,7 @@ class Finding:
     line: int
     severity: str  # info | warning | error
     message: str  # one line
-    check: str  # secrets | leftovers | risky | signatures | model
+    check: str  # secrets | leftovers | risky | shellcheck | signatures | model
     suggestion: str | None = None  # a replacement for the line; "" means delete it
 
     def to_json(self) -> dict[str, Any]:

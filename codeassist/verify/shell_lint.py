@@ -15,6 +15,7 @@ import json
 import shutil
 import subprocess
 import sysconfig
+from dataclasses import dataclass
 from pathlib import Path
 
 from codeassist.terminal import one_line
@@ -58,30 +59,45 @@ def describe() -> str:
     return f"{version} ({exe})"
 
 
-def check(code: str, shell: str = "bash") -> Check | None:
-    """The lint check of shell code; None where ShellCheck cannot say (see the module)."""
+@dataclass(frozen=True)
+class Finding:
+    line: int
+    code: int  # SC2010 is 2010
+    message: str  # ShellCheck's own words
+
+
+def findings(code: str, dialect: str) -> list[Finding] | None:
+    """ShellCheck's findings of our codes, in order; None where it cannot say (not here, or
+    a run that fails). `dialect` "" lets ShellCheck read the #! line."""
     exe = executable()
-    # a script's #! line names its shell, and ShellCheck reads it (it says nothing of zsh's)
-    dialect = "" if code.startswith("#!") else DIALECTS.get(Path(shell).name)
-    if exe is None or dialect is None:
+    if exe is None:
         return None
     try:
         proc = subprocess.run(
-            [*argv(exe, dialect), "-"],
-            input=code,
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT_S,
-            check=False,
-        )
+            [*argv(exe, dialect), "-"], input=code, capture_output=True, text=True,
+            timeout=TIMEOUT_S, check=False,
+        )  # fmt: skip
         comments = json.loads(proc.stdout)["comments"]
+        return [
+            Finding(int(c["line"]), int(c["code"]), str(c["message"]))
+            for c in comments
+            if isinstance(c, dict) and c.get("code") in CODES
+        ]
     except (OSError, subprocess.TimeoutExpired, ValueError, KeyError, TypeError):
         return None
-    found = [c for c in comments if isinstance(c, dict) and c.get("code") in CODES]
+
+
+def check(code: str, shell: str = "bash") -> Check | None:
+    """The lint check of shell code; None where ShellCheck cannot say (see the module)."""
+    # a script's #! line names its shell, and ShellCheck reads it (it says nothing of zsh's)
+    dialect = "" if code.startswith("#!") else DIALECTS.get(Path(shell).name)
+    found = None if dialect is None else findings(code, dialect)
+    if found is None:
+        return None
     if not found:
         return Check(NAME, True, "")
     lines = "\n" in code.strip()
-    details = dict.fromkeys(_detail(c, lines) for c in found)  # one per line and code
+    details = dict.fromkeys(_detail(f, lines) for f in found)  # one per line and code
     return Check(NAME, False, "; ".join(list(details)[:MAX_FINDINGS]))
 
 
@@ -93,6 +109,6 @@ def argv(exe: str, dialect: str) -> list[str]:
     return [exe, "--format=json1", *shell, "--norc", f"--include={codes}"]
 
 
-def _detail(comment: dict[str, object], lines: bool) -> str:
-    where = f"line {comment.get('line')}: " if lines else ""
-    return one_line(f"{where}{comment.get('message', '')} (SC{comment.get('code')})")
+def _detail(finding: Finding, lines: bool) -> str:
+    where = f"line {finding.line}: " if lines else ""
+    return one_line(f"{where}{finding.message} (SC{finding.code})")
