@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from codeassist.review.diff import FileChange
 from codeassist.review.findings import Finding
+from codeassist.terminal import one_line
 from codeassist.verify import shell_lint
 
 # a script without a #! line, by its name; with one, ShellCheck reads the line (not zsh)
@@ -20,7 +21,7 @@ def check(change: FileChange) -> list[Finding]:
         return []
     found = shell_lint.findings(change.new_text, dialect) or []
     return [
-        Finding(change.path, f.line, "warning", f"{f.message} (SC{f.code})", "shellcheck")
+        Finding(change.path, f.line, "warning", one_line(f"{f.message} (SC{f.code})"), "shellcheck")
         for f in found
         if f.line in lines
     ]
