@@ -59,6 +59,15 @@ def test_right_commands_and_mere_style_pass(code: str) -> None:
     assert check is not None and check.passed and check.detail == ""
 
 
+def test_what_the_request_asks_for_by_name_is_no_finding() -> None:
+    asked = shell_lint.check("ls | grep foo", request="list the files named foo with ls and grep")
+    assert asked is not None and asked.passed
+    unasked = shell_lint.check("ls | grep foo", request="list the files named foo")
+    assert unasked is not None and not unasked.passed
+    other = shell_lint.check("find . -name x | rm", request="use ls to remove x")
+    assert other is not None and not other.passed  # SC2216 is not about ls
+
+
 def test_a_script_names_lines_and_each_finding_once() -> None:
     script = "#!/bin/bash\ncd /tmp\nls | grep a\nls | grep b\ncat x | sort > x\n"
     check = shell_lint.check(script)

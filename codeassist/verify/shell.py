@@ -46,7 +46,8 @@ def check(subject: Subject) -> list[Check]:
         checks.extend(c for c in [inner_check(subject.code)] if c is not None)
     checks.append(flags.check(subject.code))  # options the installed programs document
     if checks[0].passed:
-        checks.extend(c for c in [shell_lint.check(subject.code, subject.shell)] if c is not None)
+        lint = shell_lint.check(subject.code, subject.shell, subject.request)
+        checks.extend(c for c in [lint] if c is not None)
     checks.append(shell_paths.check(subject))
     if checks[0].passed and checks[2].passed:  # it parses and its programs are there
         checks.extend(c for c in [shell_trial.check(subject)] if c is not None)
