@@ -37,6 +37,7 @@ _FALLBACK_BUILTINS = {
 
 def check(subject: Subject) -> list[Check]:
     checks = [parse_check(subject.code, subject.shell), loops.check(subject.code)]
+    lint = shell_lint.start(subject.code, subject.shell, subject.request)  # runs meanwhile
     if not checks[0].passed:
         checks.append(Check("shell.programs", False, "not run: the command does not parse"))
     else:
@@ -45,9 +46,9 @@ def check(subject: Subject) -> list[Check]:
         checks.append(Check("shell.programs", not missing, detail))
         checks.extend(c for c in [inner_check(subject.code)] if c is not None)
     checks.append(flags.check(subject.code))  # options the installed programs document
+    linted = lint()
     if checks[0].passed:
-        lint = shell_lint.check(subject.code, subject.shell, subject.request)
-        checks.extend(c for c in [lint] if c is not None)
+        checks.extend(c for c in [linted] if c is not None)
     checks.append(shell_paths.check(subject))
     if checks[0].passed and checks[2].passed:  # it parses and its programs are there
         checks.extend(c for c in [shell_trial.check(subject)] if c is not None)

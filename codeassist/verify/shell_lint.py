@@ -10,12 +10,14 @@ No ShellCheck, a shell it does not know (zsh, fish) or a run that fails: no find
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import re
 import shutil
 import subprocess
 import sysconfig
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,30 +74,62 @@ class Finding:
 def findings(code: str, dialect: str) -> list[Finding] | None:
     """ShellCheck's findings of our codes, in order; None where it cannot say (not here, or
     a run that fails). `dialect` "" lets ShellCheck read the #! line."""
-    exe = executable()
-    if exe is None:
-        return None
-    try:
-        proc = subprocess.run(
-            [*argv(exe, dialect), "-"], input=code, capture_output=True, text=True,
-            timeout=TIMEOUT_S, check=False,
-        )  # fmt: skip
-        comments = json.loads(proc.stdout)["comments"]
-        return [
-            Finding(int(c["line"]), int(c["code"]), str(c["message"]))
-            for c in comments
-            if isinstance(c, dict) and c.get("code") in CODES
-        ]
-    except (OSError, subprocess.TimeoutExpired, ValueError, KeyError, TypeError):
-        return None
+    return _begin(code, dialect)()
 
 
 def check(code: str, shell: str = "bash", request: str = "") -> Check | None:
     """The lint check of shell code; None where ShellCheck cannot say (see the module). A
     finding about what the request asks for by name (`ls`) is not one."""
+    return start(code, shell, request)()
+
+
+def start(code: str, shell: str = "bash", request: str = "") -> Callable[[], Check | None]:
+    """`check` begun: ShellCheck reads the code while the caller does other work, and the
+    function returned waits for its verdict."""
     # a script's #! line names its shell, and ShellCheck reads it (it says nothing of zsh's)
     dialect = "" if code.startswith("#!") else DIALECTS.get(Path(shell).name)
-    found = None if dialect is None else findings(code, dialect)
+    if dialect is None:
+        return lambda: None
+    pending = _begin(code, dialect)
+    return lambda: _verdict(code, request, pending())
+
+
+def _begin(code: str, dialect: str) -> Callable[[], list[Finding] | None]:
+    exe = executable()
+    if exe is None:
+        return lambda: None
+    try:
+        proc = subprocess.Popen(
+            [*argv(exe, dialect), "-"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL, text=True,
+        )  # fmt: skip
+    except OSError:
+        return lambda: None
+    with contextlib.suppress(OSError):  # one that ended before reading gives no verdict below
+        assert proc.stdin is not None
+        proc.stdin.write(code)  # ShellCheck reads it all before it writes a word
+        proc.stdin.close()
+    proc.stdin = None  # written and closed: communicate only reads
+
+    def finish() -> list[Finding] | None:
+        try:
+            out, _ = proc.communicate(timeout=TIMEOUT_S)
+            return [
+                Finding(int(c["line"]), int(c["code"]), str(c["message"]))
+                for c in json.loads(out)["comments"]
+                if isinstance(c, dict) and c.get("code") in CODES
+            ]
+        except (OSError, subprocess.TimeoutExpired, ValueError, KeyError, TypeError):
+            return None
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+    return finish
+
+
+def _verdict(code: str, request: str, found: list[Finding] | None) -> Check | None:
     if found is None:
         return None
     words = set(re.findall(r"[\w-]+", request.lower()))
