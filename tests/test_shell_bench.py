@@ -224,3 +224,29 @@ def test_the_dev_split_is_its_own_set(tmp_path: Path, small_model: Path) -> None
         json.loads(line)["task"] for line in (tmp_path / "out.jsonl").read_text().splitlines()
     ]
     assert answered == [dev[0].id, dev[len(dev) // 2].id]
+
+
+def test_runs_side_by_side_share_one_fixture_at_one_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The working directory is in every prompt: each run must see the same path, and runs
+    side by side the same files (built once, by the first)."""
+    import tempfile
+
+    import shell
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    built: list[Path] = []
+
+    def build(root: Path) -> None:
+        root.mkdir(parents=True)
+        (root / "stamp").write_text(str(len(built)))
+        built.append(root)
+
+    with shell.shared_fixture("test", build) as first:
+        with shell.shared_fixture("test", build) as beside:
+            assert beside == first and (beside / "stamp").read_text() == "0"
+        assert len(built) == 1
+    with shell.shared_fixture("test", build) as later:
+        assert later == first and (later / "stamp").read_text() == "1"  # built afresh
+    assert first == tmp_path / "codeassist-shellbench" / "test" / "work"

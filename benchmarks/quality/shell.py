@@ -26,7 +26,9 @@ greedy first answer is the one `checked` decoded, replayed and charged the secon
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
+import fcntl
 import json
 import math
 import shutil
@@ -34,7 +36,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -166,16 +168,45 @@ def arguments() -> argparse.Namespace:
 def main() -> None:
     args = arguments()
     nl2bash = args.eval_dir / "nl2bash"
-    fixture = Path(tempfile.mkdtemp(prefix="codeassist-shellbench-")) / "work"
-    try:
+
+    def build(fixture: Path) -> None:
         if args.rebuild or not shell_tasks.tasks_file(args.split).exists():
             kept, why = shell_tasks.rebuild(nl2bash, fixture, args.split)
             saved = shell_tasks.tasks_file(args.split).name
             print(f"rebuilt {saved}: {len(kept)} judgeable; left out: "
                   f"{dict(why.most_common())}", file=sys.stderr)  # fmt: skip
+        else:
+            shell_tasks.build_fixture(nl2bash, fixture, args.split)
+
+    with shared_fixture(args.split, build) as fixture:
         run(args, nl2bash, fixture)
-    finally:
-        shutil.rmtree(fixture.parent, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def shared_fixture(split: str, build: Callable[[Path], None]) -> Iterator[Path]:
+    """The fixture's one place for the split, built afresh unless another run is using it.
+
+    The working directory is in every prompt: under a random name (mkdtemp) the same request
+    got another greedy answer from run to run (38 of 208). So every run uses one path, and
+    runs side by side share the fixture: the first builds it (file ages count from then), the
+    others use it as it is (nothing writes to it: commands run on copies of it).
+    """
+    root = Path(tempfile.gettempdir()) / "codeassist-shellbench" / split
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / "build.lock").open("a") as building, (root / "use.lock").open("a") as using:
+        fcntl.flock(building, fcntl.LOCK_EX)  # one run at a time decides, and builds
+        try:
+            try:
+                fcntl.flock(using, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                pass  # in use: the run using it built it
+            else:
+                shutil.rmtree(root / "work", ignore_errors=True)
+                build(root / "work")
+            fcntl.flock(using, fcntl.LOCK_SH)  # a shared lock: held while this run uses it
+        finally:
+            fcntl.flock(building, fcntl.LOCK_UN)
+        yield root / "work"
 
 
 def earlier(out: Path | None) -> dict[tuple[str, str], Answer]:
@@ -190,7 +221,6 @@ def run(a: argparse.Namespace, nl2bash: Path, fixture: Path) -> None:
     """Answer each chosen task in each mode, judge the answers, print the table."""
     tasks = shell_tasks.load(a.split)
     chosen = [tasks[i] for i in common.spread(len(tasks), a.limit, a.reverse)]
-    shell_tasks.build_fixture(nl2bash, fixture, a.split)
     inner = common.open_model(a.model, a.threads)
     backend = common.Replay(inner)
     # The bare prompt shares no prefix with codeassist's: on one model, each bare answer would
