@@ -93,8 +93,9 @@ def test_the_real_model_is_stopped_in_its_loop(small_model: Path) -> None:
         cwd=Path("/srv/project"), options=Options(max_tokens=300, grammar=forever), verify=False,
     )  # fmt: skip
     result = pipeline.run(request, backend)
-    assert loops.repeated(result.reply) == ("\nseq -s, 1 20", 5), result.reply
-    assert result.timings.tokens < 100
+    found = loops.repeated(result.reply)  # "\nseq …" or "seq …\n", as the tokens fell
+    assert found is not None and found[0].strip() == "seq -s, 1 20", result.reply
+    assert found[1] in (5, 6) and result.timings.tokens < 100
 
 
 def test_commands_people_wrote_are_not_loops() -> None:
