@@ -152,20 +152,28 @@ def _forwarded(argv: list[str], cwd: int) -> int | None:
     sock = _connect()
     if sock is None:
         return None
+    # Held from the request until the fork's pid is known: a Ctrl-C or Ctrl-Z pressed
+    # meanwhile reaches the fork too, not this process alone (which then stopped, while the
+    # fork went on writing to the terminal).
+    held = {*_PASSED_ON, signal.SIGTSTP}
+    signal.pthread_sigmask(signal.SIG_BLOCK, held)
     with sock:
-        sock.settimeout(5.0)  # the fork server answers at once, or something is wrong with it
-        reader = sock.makefile("rb")
         try:
-            _send(sock, argv, cwd)
-            word, _, value = reader.readline().decode("ascii", "replace").partition(" ")
-        except OSError:
-            return None
-        if word != "pid" or not value.strip().isdigit():
-            return None  # refused: another install's, or its code changed on disk
-        pid = int(value)
-        sock.settimeout(None)
-        previous = {sig: signal.signal(sig, _pass_on(pid)) for sig in _PASSED_ON}
-        previous[signal.SIGTSTP] = signal.signal(signal.SIGTSTP, _suspend(pid))
+            sock.settimeout(5.0)  # the fork server answers at once, or something is wrong
+            reader = sock.makefile("rb")
+            try:
+                _send(sock, argv, cwd)
+                word, _, value = reader.readline().decode("ascii", "replace").partition(" ")
+            except OSError:
+                return None
+            if word != "pid" or not value.strip().isdigit():
+                return None  # refused: another install's, or its code changed on disk
+            pid = int(value)
+            sock.settimeout(None)
+            previous = {sig: signal.signal(sig, _pass_on(pid)) for sig in _PASSED_ON}
+            previous[signal.SIGTSTP] = signal.signal(signal.SIGTSTP, _suspend(pid))
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, held)  # what came meanwhile lands now
         try:
             return _status(reader, pid)
         finally:
