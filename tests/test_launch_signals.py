@@ -67,50 +67,50 @@ def request_read(server: socket.socket) -> socket.socket:
     return conn
 
 
-def client_and_fork() -> tuple[subprocess.Popen[bytes], subprocess.Popen[bytes]]:
+Pair = tuple[subprocess.Popen[bytes], subprocess.Popen[bytes]]
+
+
+@pytest.fixture
+def client_and_fork() -> Iterator[Pair]:
+    """The real client, run as the widget runs it, and a `sleep` standing in for its fork."""
     fork = subprocess.Popen(["sleep", "60"], start_new_session=True)  # a group of its own
     client = subprocess.Popen(
         [codeassist_exe(), "gen", "--lang", "shell", "list the files here"],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )  # fmt: skip
-    return client, fork
+    yield client, fork
+    for proc in (client, fork):
+        proc.kill()
+        proc.communicate()
 
 
-def test_ctrl_c_before_the_pid_is_known_reaches_the_fork(fork_server: socket.socket) -> None:
-    client, fork = client_and_fork()
-    try:
-        conn = request_read(fork_server)
-        client.send_signal(signal.SIGINT)
-        time.sleep(0.3)
-        assert client.poll() is None  # held, not the end of the client alone
-        conn.sendall(f"pid {fork.pid}\n".encode())
-        assert fork.wait(timeout=10) == -signal.SIGINT
-        conn.sendall(b"status 130\n")
-        conn.close()
-        assert client.wait(timeout=10) == 130
-    finally:
-        client.kill()
-        fork.kill()
-        client.communicate()
-        fork.wait()
+def test_ctrl_c_before_the_pid_is_known_reaches_the_fork(
+    fork_server: socket.socket, client_and_fork: Pair
+) -> None:
+    client, fork = client_and_fork
+    conn = request_read(fork_server)
+    client.send_signal(signal.SIGINT)
+    time.sleep(0.3)
+    assert client.poll() is None  # held, not the end of the client alone
+    conn.sendall(f"pid {fork.pid}\n".encode())
+    assert fork.wait(timeout=10) == -signal.SIGINT
+    conn.sendall(b"status 130\n")
+    conn.close()
+    assert client.wait(timeout=10) == 130
 
 
-def test_ctrl_z_before_the_pid_is_known_stops_the_fork_too(fork_server: socket.socket) -> None:
-    client, fork = client_and_fork()
-    try:
-        conn = request_read(fork_server)
-        client.send_signal(signal.SIGTSTP)
-        time.sleep(0.3)
-        assert state(client.pid) != "T"  # held: stopping now would leave the fork running
-        conn.sendall(f"pid {fork.pid}\n".encode())
-        wait_for(lambda: state(client.pid) == "T" and state(fork.pid) == "T")
-        client.send_signal(signal.SIGCONT)
-        wait_for(lambda: state(client.pid) != "T" and state(fork.pid) != "T")
-        conn.sendall(b"status 0\n")
-        conn.close()
-        assert client.wait(timeout=10) == 0
-    finally:
-        client.kill()
-        fork.kill()
-        client.communicate()
-        fork.wait()
+def test_ctrl_z_before_the_pid_is_known_stops_the_fork_too(
+    fork_server: socket.socket, client_and_fork: Pair
+) -> None:
+    client, fork = client_and_fork
+    conn = request_read(fork_server)
+    client.send_signal(signal.SIGTSTP)
+    time.sleep(0.3)
+    assert state(client.pid) != "T"  # held: stopping now would leave the fork running
+    conn.sendall(f"pid {fork.pid}\n".encode())
+    wait_for(lambda: state(client.pid) == "T" and state(fork.pid) == "T")
+    client.send_signal(signal.SIGCONT)
+    wait_for(lambda: state(client.pid) != "T" and state(fork.pid) != "T")
+    conn.sendall(b"status 0\n")
+    conn.close()
+    assert client.wait(timeout=10) == 0
