@@ -67,6 +67,16 @@ def request_read(server: socket.socket) -> socket.socket:
     return conn
 
 
+def signalled_meanwhile(
+    server: socket.socket, client: subprocess.Popen[bytes], signum: int
+) -> socket.socket:
+    """The client's connection, once its request is read and `signum` sent to it, unanswered."""
+    conn = request_read(server)
+    client.send_signal(signum)
+    time.sleep(0.3)  # time enough for the signal to stop or end it, were it not held
+    return conn
+
+
 Pair = tuple[subprocess.Popen[bytes], subprocess.Popen[bytes]]
 
 
@@ -88,9 +98,7 @@ def test_ctrl_c_before_the_pid_is_known_reaches_the_fork(
     fork_server: socket.socket, client_and_fork: Pair
 ) -> None:
     client, fork = client_and_fork
-    conn = request_read(fork_server)
-    client.send_signal(signal.SIGINT)
-    time.sleep(0.3)
+    conn = signalled_meanwhile(fork_server, client, signal.SIGINT)
     assert client.poll() is None  # held, not the end of the client alone
     conn.sendall(f"pid {fork.pid}\n".encode())
     assert fork.wait(timeout=10) == -signal.SIGINT
@@ -103,9 +111,7 @@ def test_ctrl_z_before_the_pid_is_known_stops_the_fork_too(
     fork_server: socket.socket, client_and_fork: Pair
 ) -> None:
     client, fork = client_and_fork
-    conn = request_read(fork_server)
-    client.send_signal(signal.SIGTSTP)
-    time.sleep(0.3)
+    conn = signalled_meanwhile(fork_server, client, signal.SIGTSTP)
     assert state(client.pid) != "T"  # held: stopping now would leave the fork running
     conn.sendall(f"pid {fork.pid}\n".encode())
     wait_for(lambda: state(client.pid) == "T" and state(fork.pid) == "T")
