@@ -32,6 +32,9 @@ from tests.helpers.cli import assert_clean_error, codeassist_exe
 from tests.helpers.repos import git
 
 pytestmark = pytest.mark.model
+# A group of its own in the test's session: run where the test's own group is orphaned (its
+# starter gone, as under `nohup … &`), a Ctrl-Z would be discarded by the kernel, not stop it.
+ORPHAN_PROOF = 0
 
 
 def forks_socket() -> Path:
@@ -82,7 +85,7 @@ def long_request(
     client = subprocess.Popen(
         [*before, codeassist_exe(), "gen", "--lang", "python", "--max-tokens", str(tokens),
          "--no-verify", "a long python module of many classes"],
-        stdout=output, stderr=output, text=True,
+        stdout=output, stderr=output, text=True, process_group=ORPHAN_PROOF,
     )  # fmt: skip
     wait_for(lambda: children(server))
     (fork,) = children(server)

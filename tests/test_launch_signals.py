@@ -22,6 +22,7 @@ import pytest
 
 from codeassist import launch
 from tests.helpers.cli import codeassist_exe
+from tests.test_forks import ORPHAN_PROOF
 
 pytestmark = pytest.mark.skipif(not launch.SUPPORTED, reason="no fork server on this system")
 
@@ -87,6 +88,7 @@ def client_and_fork() -> Iterator[Pair]:
     client = subprocess.Popen(
         [codeassist_exe(), "gen", "--lang", "shell", "list the files here"],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        process_group=ORPHAN_PROOF,
     )  # fmt: skip
     yield client, fork
     for proc in (client, fork):
