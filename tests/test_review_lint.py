@@ -39,6 +39,7 @@ def test_scripts_are_told_by_suffix_or_by_their_own_line(repo: Repo) -> None:
         **{
             "tools/prune.sh": bad,  # no #! line: bash by its name
             "bin__deploy": "#!/usr/bin/env bash\n" + bad,  # no suffix: its #! line
+            "bin__strict": "#!/usr/bin/env -S bash -eu\n" + bad,
             "bin__tool": "#!/usr/bin/env python3\nprint('find . | rm')\n",
             "zsh_only.zsh": bad,  # ShellCheck does not read zsh
             "bin__z": "#!/bin/zsh\n" + bad,
@@ -46,7 +47,7 @@ def test_scripts_are_told_by_suffix_or_by_their_own_line(repo: Repo) -> None:
         }
     )
     assert sorted((path, line) for path, line, _ in found(repo)) == [
-        ("bin/deploy", 2), ("tools/prune.sh", 1),
+        ("bin/deploy", 2), ("bin/strict", 2), ("tools/prune.sh", 1),
     ]  # fmt: skip
 
 

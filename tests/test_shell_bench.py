@@ -243,10 +243,11 @@ def test_runs_side_by_side_share_one_fixture_at_one_path(
         (root / "stamp").write_text(str(len(built)))
         built.append(root)
 
-    with shell.shared_fixture("test", build) as first:
-        with shell.shared_fixture("test", build) as beside:
-            assert beside == first and (beside / "stamp").read_text() == "0"
+    with shell.shared_fixture("test", build) as (first, fresh):
+        assert fresh
+        with shell.shared_fixture("test", build) as (beside, fresh):
+            assert beside == first and not fresh and (beside / "stamp").read_text() == "0"
         assert len(built) == 1
-    with shell.shared_fixture("test", build) as later:
-        assert later == first and (later / "stamp").read_text() == "1"  # built afresh
+    with shell.shared_fixture("test", build) as (later, fresh):
+        assert later == first and fresh and (later / "stamp").read_text() == "1"
     assert first == tmp_path / "codeassist-shellbench" / "test" / "work"

@@ -178,13 +178,16 @@ def main() -> None:
         else:
             shell_tasks.build_fixture(nl2bash, fixture, args.split)
 
-    with shared_fixture(args.split, build) as fixture:
+    with shared_fixture(args.split, build) as (fixture, built):
+        if args.rebuild and not built:
+            print("--rebuild not done: another run is using the fixture", file=sys.stderr)
         run(args, nl2bash, fixture)
 
 
 @contextlib.contextmanager
-def shared_fixture(split: str, build: Callable[[Path], None]) -> Iterator[Path]:
-    """The fixture's one place for the split, built afresh unless another run is using it.
+def shared_fixture(split: str, build: Callable[[Path], None]) -> Iterator[tuple[Path, bool]]:
+    """The fixture's one place for the split, and whether `build` built it afresh (it does
+    unless another run is using it).
 
     The working directory is in every prompt: under a random name (mkdtemp) the same request
     got another greedy answer from run to run (38 of 208). So every run uses one path, and
@@ -195,6 +198,7 @@ def shared_fixture(split: str, build: Callable[[Path], None]) -> Iterator[Path]:
     root.mkdir(parents=True, exist_ok=True)
     with (root / "build.lock").open("a") as building, (root / "use.lock").open("a") as using:
         fcntl.flock(building, fcntl.LOCK_EX)  # one run at a time decides, and builds
+        built = False
         try:
             try:
                 fcntl.flock(using, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -203,10 +207,11 @@ def shared_fixture(split: str, build: Callable[[Path], None]) -> Iterator[Path]:
             else:
                 shutil.rmtree(root / "work", ignore_errors=True)
                 build(root / "work")
+                built = True
             fcntl.flock(using, fcntl.LOCK_SH)  # a shared lock: held while this run uses it
         finally:
             fcntl.flock(building, fcntl.LOCK_UN)
-        yield root / "work"
+        yield root / "work", built
 
 
 def earlier(out: Path | None) -> dict[tuple[str, str], Answer]:

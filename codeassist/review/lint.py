@@ -29,6 +29,7 @@ def check(change: FileChange) -> list[Finding]:
 
 def _shell(text: str) -> bool:
     """Does the #! line run a shell ShellCheck reads (not python, not zsh)?"""
-    words = text.split("\n", 1)[0][2:].split()
-    names = [w.rsplit("/", 1)[-1] for w in words[:2]]  # `/usr/bin/env bash` names it second
-    return any(n in ("sh", "bash", "dash", "ksh") for n in names)
+    words = [w.rsplit("/", 1)[-1] for w in text.split("\n", 1)[0][2:].split()]
+    if words[:1] == ["env"]:  # `/usr/bin/env bash`, `/usr/bin/env -S bash -e`
+        words = [w for w in words[1:] if not w.startswith("-")]
+    return bool(words) and words[0] in ("sh", "bash", "dash", "ksh")
