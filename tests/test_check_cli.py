@@ -141,10 +141,10 @@ def test_a_file_that_cannot_be_read_is_one_clean_error(tmp_path: Path) -> None:
     (tmp_path / "bin.sh").write_bytes(b"\xff\xfe\x00binary")
     (tmp_path / "big.sh").write_text("echo hi\n" * 140_000)  # over 1 MiB
     for argument, words in [
-        ("missing.sh", ("cannot check missing.sh: no such file",)),
-        ("./", ("not a regular file",)),
-        ("bin.sh", ("cannot read bin.sh: not UTF-8 text",)),
-        ("big.sh", ("big.sh is over 1 MiB",)),
+        ("missing.sh", ("cannot read file missing.sh: No such file or directory",)),
+        ("./", ("file . is a directory",)),
+        ("bin.sh", ("cannot read file bin.sh: not UTF-8 text",)),
+        ("big.sh", ("file big.sh is over 1 MiB",)),
     ]:
         assert_clean_error(run_cli("check", argument, cwd=tmp_path), Exit.INPUT, *words)
 

@@ -9,31 +9,17 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from codeassist.errors import InputError, UsageError
+from codeassist.inputs import read_text
 
 MAX_SCHEMA_BYTES = 32 * 2**20  # a schema file larger than this is not a schema
 
 
 def read_schema_file(path: Path) -> str:
-    if path.exists() and not path.is_file():  # a FIFO would wait forever, a device never end
-        kind = "a directory" if path.is_dir() else "not a regular file"
-        raise InputError(
-            f"schema file {path} is {kind}", hint="pass a .sql file with CREATE TABLE statements"
-        )
-    try:
-        with path.open("rb") as f:
-            data = f.read(MAX_SCHEMA_BYTES + 1)
-        if len(data) > MAX_SCHEMA_BYTES:
-            raise InputError(
-                f"schema file {path} is over {MAX_SCHEMA_BYTES // 2**20} MiB",
-                hint="pass the CREATE TABLE statements alone (e.g. `sqlite3 db .schema`)",
-            )
-        return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as read_text
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise InputError(
-            f"cannot read schema file {path}: {reason}",
-            hint="pass a readable UTF-8 .sql file with CREATE TABLE statements",
-        ) from None
+    return read_text(
+        path, MAX_SCHEMA_BYTES, "schema file",
+        hint="pass a readable UTF-8 .sql file with CREATE TABLE statements",
+        big_hint="pass the CREATE TABLE statements alone (e.g. `sqlite3 db .schema`)",
+    )  # fmt: skip
 
 
 def sqlite_path(url: str) -> Path | None:

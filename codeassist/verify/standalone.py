@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from codeassist.errors import InputError, UsageError
+from codeassist.errors import UsageError
+from codeassist.inputs import read_text
 from codeassist.safety.python import parses as parses_as_python
 from codeassist.verify import Check, Subject, run_checks
 
@@ -75,18 +76,8 @@ def named_file(argument: str) -> Path | None:
 
 def read_file(path: Path) -> tuple[str, str]:
     """A file's code and the language its name says ("auto" where it says none)."""
-    if not path.is_file():  # a FIFO would wait forever, a device never end
-        kind = "no such file" if not path.exists() else "not a regular file"
-        raise InputError(f"cannot check {path}: {kind}", hint="pass a file, or the code in quotes")
-    try:
-        with path.open("rb") as f:
-            data = f.read(MAX_FILE_BYTES + 1)
-        if len(data) > MAX_FILE_BYTES:
-            raise InputError(f"{path} is over 1 MiB", hint="check the part you changed")
-        code = data.decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
-        raise InputError(f"cannot read {path}: {reason}", hint="pass a UTF-8 text file") from None
+    hint = "pass a UTF-8 text file, or the code itself in quotes"
+    code = read_text(path, MAX_FILE_BYTES, "file", hint, big_hint="check the part you changed")
     return code, SUFFIXES.get(path.suffix.lower(), "auto")
 
 
