@@ -16,10 +16,9 @@ import json
 import re
 import shutil
 import subprocess
-import sysconfig
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from codeassist.terminal import one_line
 from codeassist.verify import Check
@@ -45,6 +44,8 @@ TIMEOUT_S = 10.0
 @functools.cache
 def executable() -> str | None:
     """ShellCheck beside this Python (a venv's bin, where pip puts it), else on PATH."""
+    import sysconfig  # here, not on every shell answer's import path
+
     here = Path(sysconfig.get_path("scripts")) / "shellcheck"
     return str(here) if here.is_file() else shutil.which("shellcheck")
 
@@ -64,8 +65,7 @@ def describe() -> str:
     return f"{version} ({exe})"
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     line: int
     code: int  # SC2010 is 2010
     message: str  # ShellCheck's own words
