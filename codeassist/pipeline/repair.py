@@ -35,6 +35,15 @@ def score(checks: list[Check]) -> int:
     return sum(0 if not c.ran else 1 if c.passed else -1 for c in checks)
 
 
+def improved(after: list[Check], before: list[Check]) -> bool:
+    """Is a mechanically fixed answer better: fewer checks failed, or as many and a higher
+    score? (A fix can leave checks with nothing to judge: an INTERSECT has no joins to weigh.)"""
+    failed_after, failed_before = (sum(c.ran and not c.passed for c in x) for x in (after, before))
+    if failed_after != failed_before:
+        return failed_after < failed_before
+    return score(after) > score(before)
+
+
 def feedback(code: str, failures: list[Check], language: str, hints: str = "") -> str:
     """What a repair round adds to the request: the answer tried, each finding, what to reply."""
     fence = {"shell": "bash"}.get(language, language)

@@ -113,16 +113,16 @@ def run(
 def _checked(request: Request, lang: str, result: Result) -> Result:
     """The result with its checks; mechanically fixed first where a fix is certain."""
     from codeassist.pipeline import repair
-    from codeassist.verify import autofix, run_checks
+    from codeassist.verify import autofix, failed, run_checks
 
     subject = _subject(request, lang, result.code)
     checks = run_checks(subject)
     fixed = autofix(subject, checks)
     if fixed is not None:
         fixed_checks = run_checks(_subject(request, lang, fixed))
-        if repair.score(fixed_checks) > repair.score(checks):
-            passed = {c.name for c in fixed_checks if c.ran and c.passed}
-            made = [c.name for c in checks if c.ran and not c.passed and c.name in passed]
+        if repair.improved(fixed_checks, checks):
+            still = {c.name for c in failed(fixed_checks)}  # a check may have nothing left
+            made = [c.name for c in failed(checks) if c.name not in still]
             return dataclasses.replace(result, code=fixed, checks=fixed_checks, fixed=made)
     return dataclasses.replace(result, checks=checks)
 
