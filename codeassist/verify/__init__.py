@@ -65,6 +65,8 @@ def autofix(subject: Subject, checks: list[Check]) -> str | None:
     a column no table in the query has is read from the one table a foreign key away that has it;
     a name compared with a column that holds its key is looked up where the name is stored;
     a column on an alias whose table lacks it moves to the only alias in scope that has it;
+    a WHERE that asks one column for two values in the same row becomes an INTERSECT;
+    a join that lists the same rows more than once gets DISTINCT;
     a joined table that gives the query nothing, and that the request never names, is dropped
     (the one fix that is not certain: the request's words are its evidence, sql/joins.py).
     Shell paths under the working directory written absolute are made relative; Python
@@ -89,6 +91,10 @@ def autofix(subject: Subject, checks: list[Check]) -> str | None:
         code = sql.rejoined(subject) or code  # first: a broken join leaves requalified unsure
         code = sql.joined_in(replace(subject, code=code)) or code  # a column no alias can take
         code = sql.requalified(replace(subject, code=code)) or code
+    if any(c.name == "sql.both" and not c.passed for c in checks):
+        code = sql.intersected(replace(subject, code=code)) or code
+    if any(c.name == "sql.repeats" and not c.passed for c in checks):
+        code = sql.distinct(replace(subject, code=code)) or code
     if any(c.name == "sql.values" and not c.passed for c in checks):
         code = sql.respelled(replace(subject, code=code)) or code
     if any(c.name == "sql.result" and not c.passed for c in checks):

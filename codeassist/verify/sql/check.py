@@ -67,8 +67,10 @@ def _check(subject: Subject, worker: SqliteWorker | None) -> list[Check]:
         problems = [p for s in statements for p in schema_problems(s, tables, dialect)]
         said = "; ".join(dict.fromkeys(problems))  # names from the database: one line
         checks.append(Check("sql.schema", not problems, one_line(said)))
+    from codeassist.verify.sql import both as sql_both
     from codeassist.verify.sql import joins as sql_joins
 
+    checks.extend(c for c in [sql_both.check(statements)] if c)
     checks.extend(c for c in [sql_joins.check(statements, tables, subject.request)] if c)
     if subject.db and tables:
         from codeassist.verify.sql import keys as sql_keys
@@ -94,9 +96,11 @@ def _check(subject: Subject, worker: SqliteWorker | None) -> list[Check]:
                 checks.append(Check("sql.values", not problems, detail))
     if worker is not None or _postgres(subject.db):
         explained = all(c.passed for c in checks if c.name == "sql.explain")
-        from codeassist.verify.sql.result import run_result
+        from codeassist.verify.sql.result import run_repeats, run_result
 
         checks.append(run_result(subject, worker, statements, tables, explained))
+        if explained and checks[-1].passed:
+            checks.extend(c for c in [run_repeats(subject, worker, statements, tables)] if c)
     return checks
 
 
@@ -161,6 +165,20 @@ def without_idle_joins(subject: Subject) -> str | None:
 
     dialect = sql_dialect(subject.dialect)
     return sql_joins.without_idle(subject.code, _tables(subject), subject.request, dialect)
+
+
+def intersected(subject: Subject) -> str | None:
+    """The SQL that asks a column for two values in one row as an INTERSECT (sql/both.py)."""
+    from codeassist.verify.sql import both as sql_both
+
+    return sql_both.intersected(subject.code, sql_dialect(subject.dialect))
+
+
+def distinct(subject: Subject) -> str | None:
+    """The SQL whose joins repeat the same rows as SELECT DISTINCT (sql/repeats.py)."""
+    from codeassist.verify.sql import repeats
+
+    return repeats.distinct(subject.code, sql_dialect(subject.dialect))
 
 
 def requalified(subject: Subject) -> str | None:

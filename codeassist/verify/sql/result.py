@@ -17,6 +17,8 @@ that join them to each other and to their neighbours: what a repair of a wrong j
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -38,23 +40,46 @@ def run_result(
     """sql.result for one SELECT that EXPLAIN accepted; passed (not judged) for other SQL."""
     from sqlglot import exp
 
-    from codeassist.db import runner
-
     if len(statements) != 1 or not isinstance(statements[0], exp.Query):
         return Check("sql.result", True, "not judged: not a single query")
     if not explained:
         return Check("sql.result", False, "not run: EXPLAIN fails")
     query = subject.code.strip().rstrip(";")
-    if worker is not None:
-        return result_check(runner.SqliteRunner(worker), query, statements[0], tables)
-    from codeassist.db import postgres as pg
-
     try:
-        with pg.connect_readonly(subject.db or "") as conn:
-            found = runner.PostgresRunner(conn)
+        with runner_for(subject, worker) as found:
             return result_check(found, query, statements[0], tables)
     except CodeassistError as exc:
         return Check("sql.result", False, f"not run: {exc.message}")
+
+
+def run_repeats(
+    subject: Subject, worker: SqliteWorker | None, statements: list[Any],
+    tables: dict[str, list[str]],
+) -> Check | None:  # fmt: skip
+    """sql.repeats (sql/repeats.py) for the answer to a request; None when not judged."""
+    from codeassist.verify.sql import repeats
+
+    if not subject.request.strip():
+        return None  # the user's own SQL: nothing asked to judge it by
+    try:
+        with runner_for(subject, worker) as found:
+            return repeats.check(found, statements, tables, Deadline(RUN_TIMEOUT_S))
+    except CodeassistError:
+        return None
+
+
+@contextmanager
+def runner_for(subject: Subject, worker: SqliteWorker | None) -> Iterator[Runner]:
+    """The SQLite child's runner, or a read-only PostgreSQL connection's (closed after)."""
+    from codeassist.db import runner
+
+    if worker is not None:
+        yield runner.SqliteRunner(worker)
+        return
+    from codeassist.db import postgres as pg
+
+    with pg.connect_readonly(subject.db or "") as conn:
+        yield runner.PostgresRunner(conn)
 
 
 def result_check(runner: Runner, query: str, statement: Any, tables: dict[str, list[str]]) -> Check:
