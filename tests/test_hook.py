@@ -338,6 +338,46 @@ def test_a_silent_model_delays_a_commit_by_the_time_budget_and_no_more(
         assert proc.returncode == 0 and repo.count() == 2, proc.stderr
 
 
+SLOW_LOAD = """
+import time
+import llama_cpp
+from llama_cpp._utils import suppress_stdout_stderr
+
+class SlowLoad(llama_cpp.Llama):
+    \"\"\"llama.cpp's quiet load (fds 1 and 2 on /dev/null), held for longer than any budget.\"\"\"
+    def __init__(self, *args, **kwargs):
+        with suppress_stdout_stderr(disable=False):
+            time.sleep(60)
+
+llama_cpp.Llama = SlowLoad
+"""
+
+
+def test_a_load_past_the_budget_still_shows_the_findings_and_blocks(
+    repo: HookRepo, small_model: Path, tmp_path: Path
+) -> None:
+    # llama-cpp-python's own redirect, as its Llama(verbose=False) does while it loads; only
+    # the time it is held for is ours (a big model, a cold disk)
+    stand_in = tmp_path / "slow_load"
+    stand_in.mkdir()
+    (stand_in / "sitecustomize.py").write_text(SLOW_LOAD)
+    source = os.environ.get("PYTHONPATH", "")
+    repo.extra["CODEASSIST_HOOK_PYTHONPATH"] = os.pathsep.join(
+        p for p in [str(stand_in), source] if p
+    )
+    (repo.home / "config").mkdir(parents=True, exist_ok=True)
+    (repo.home / "config" / "config.toml").write_text(
+        f'hook_model = "always"\nhook_timeout = 2\nmodel = "{small_model}"\n'
+    )
+    repo.install("--strict")
+    repo.stage(**{"a.py": "def f():\n    breakpoint()\n"})
+    proc = repo.commit_run("-m", "feat: a")
+    assert "a.py:2: error: breakpoint() added" in proc.stderr
+    assert "model review skipped: time budget of 2 s ran out" in proc.stderr
+    assert "commit blocked: 1 error finding(s) (--strict)" in proc.stderr
+    assert proc.returncode == 1 and repo.count() == 1
+
+
 @pytest.mark.parametrize(
     ("fake_codeassist", "said"),
     [

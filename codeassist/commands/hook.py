@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import NoReturn
+from typing import NoReturn, TextIO
 
 import typer
 
@@ -77,21 +77,37 @@ def run(
         seconds = None if timeout is None else float(timeout)
     except ValueError:
         _skipped(what, f"--timeout takes seconds, not {timeout!r}")
+    # llama.cpp's quiet load points fds 1 and 2 (and sys.stdout, sys.stderr) at /dev/null
+    # until it returns: what a hook says while a load runs past its budget needs fds of its own
+    out, err = _own(sys.stdout), _own(sys.stderr)
     try:
-        verdict = watchdog.guarded(kind, args or [], sys.stderr, os.environ, strict=strict,
+        verdict = watchdog.guarded(kind, args or [], err, os.environ, strict=strict,
                                    timeout=seconds)  # fmt: skip
     except Exception as exc:  # fail open: our own bug must not block a commit
-        _skipped(what, f"internal error: {exc!r}")
+        _skipped(what, f"internal error: {exc!r}", err)
     if verdict == "block":
         if exit_code:
             watchdog.leave(1)
-        typer.echo("block")
+        out.write("block\n")
+        out.flush()
     watchdog.leave(0)
 
 
-def _skipped(what: str, why: str) -> NoReturn:
+def _own(stream: TextIO) -> TextIO:
+    """A line-buffered stream on a duplicate of `stream`'s fd; `stream` itself without one."""
+    try:
+        fd = os.dup(stream.fileno())
+    except (OSError, ValueError, AttributeError):  # no fd (a test's StringIO), or closed
+        return stream
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    return open(fd, "w", encoding=encoding, errors="backslashreplace", buffering=1)  # noqa: SIM115
+
+
+def _skipped(what: str, why: str, err: TextIO | None = None) -> NoReturn:
     """Say why the hook did nothing, and let the commit go ahead."""
     from codeassist.review import watchdog
 
-    sys.stderr.write(sanitize(f"codeassist: skipped {what}: {why}") + "\n")
+    said = err or sys.stderr
+    said.write(sanitize(f"codeassist: skipped {what}: {why}") + "\n")
+    said.flush()
     watchdog.leave(0)
