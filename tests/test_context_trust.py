@@ -307,3 +307,23 @@ def test_the_caches_of_code_excerpts_are_readable_by_the_user_alone(
     assert proc.returncode == 0, proc.stderr
     assert list((home / "cache").glob("*.sqlite")), "no cache was written"
     assert (home / "cache").stat().st_mode & 0o777 == 0o700
+
+
+def test_a_repository_whose_own_path_is_not_utf8(
+    tmp_path: Path, home: Path, small_model: Path
+) -> None:
+    # the cache keys name the root: a Latin-1 folder name made every python request exit 2
+    # once counts came from a model's tokenizer (with none they are estimated, not cached)
+    (home / "config").mkdir(parents=True, exist_ok=True)
+    (home / "config" / "config.toml").write_text(f'model = "{small_model}"\n')
+    repo = Path(os.fsdecode(bytes(tmp_path) + b"/caf\xe9"))
+    repo.mkdir()
+    (repo / "m.py").write_text("def one():\n    return 1\n")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "one")
+    for _ in ("cold", "warm"):
+        done = run_cli("context", "--lang", "python", "one", cwd=repo)
+        assert done.returncode == 0, done.stderr
+        assert "caf\\xe9: python" in done.stdout and "def one():" in done.stdout
+        assert "tokenizer" in done.stdout.splitlines()[0]

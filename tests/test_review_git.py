@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 
+from codeassist.review.cache import Cache
 from codeassist.review.diff import read_change
 from codeassist.review.engine import Settings, review
+from codeassist.review.findings import render
 from tests.helpers.cli import run_cli
 from tests.helpers.repos import AWS_KEY, Repo
 
@@ -126,3 +129,14 @@ def test_a_tiny_time_budget_lists_every_file_as_not_reviewed(repo: Repo) -> None
     assert report.findings == []
     assert sorted(n.path for n in report.not_reviewed) == ["m0.py", "m1.py", "m2.py"]
     assert all("time budget of 0 s ran out" in n.reason for n in report.not_reviewed)
+
+
+def test_a_file_name_that_is_not_utf8_is_reviewed_with_the_rest(repo: Repo) -> None:
+    # its cache key could not be encoded, and the whole review was skipped
+    name = os.fsdecode(b"n\xffame.py")
+    (repo.root / name).write_text("print(1)\n")
+    (repo.root / "ok.py").write_text("breakpoint()\n")
+    repo.git("add", "-A")
+    report = review(read_change(repo.root), Settings(timeout=30), Cache())
+    assert sorted((f.path, f.line) for f in report.findings) == [(name, 1), ("ok.py", 1)]
+    assert "n\\xffame.py:1: warning: print() added" in render(report)

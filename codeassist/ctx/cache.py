@@ -108,14 +108,15 @@ class TagCache:
 
     def recall(self, key: str) -> bytes | None:
         """The value stored under a `derived` key, if any."""
-        rows = self._read("SELECT value FROM derived WHERE key = ?", (key,))
+        rows = self._read("SELECT value FROM derived WHERE key = ?", (_stored(key),))
         return bytes(rows[0][0]) if rows else None
 
     def remember(self, items: dict[str, bytes]) -> None:
         """Store `derived` values; a failure only costs caching."""
         try:
             with write(self.db):
-                self.db.executemany("INSERT OR REPLACE INTO derived VALUES (?, ?)", items.items())
+                rows = [(_stored(key), value) for key, value in items.items()]  # keys name paths
+                self.db.executemany("INSERT OR REPLACE INTO derived VALUES (?, ?)", rows)
         except sqlite3.DatabaseError as exc:
             self.note = f"tag cache not updated ({exc})"
 

@@ -21,7 +21,7 @@ BUSY_TIMEOUT_S = 0.25  # a write takes milliseconds: longer means another proces
 def key(kind: str, path: str, old_blob: str | None, new_blob: str | None, model: str = "") -> str:
     """A file's diff is fully determined by its two blobs (and its path, for the language)."""
     raw = "\0".join([VERSION, kind, path, old_blob or "-", new_blob or "-", model])
-    return hashlib.sha256(raw.encode()).hexdigest()
+    return hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()  # a non-UTF-8 name
 
 
 class Cache:

@@ -76,8 +76,11 @@ def shown_path(path: str) -> str:
     """`path` on one line: the controls in a file name made visible (a newline as `\\x0a`).
 
     Else a file name with a newline would print a line of its own: a forged `path:line: ...`.
+    Bytes that are not UTF-8 are written as `\\xNN`, as git and the context show them.
     """
-    return one_line(path)
+    from codeassist.ctx.files import shown
+
+    return one_line(shown(path))
 
 
 def render(report: Report) -> str:
