@@ -52,6 +52,9 @@ def where(path: str) -> Where:
     if not absolute:
         parts = [p for i, p in enumerate(parts) if not (p == "." and i == 0)] or ["."]
     head = parts[0]
+    emptied = _emptied(parts)
+    if emptied is not None:
+        return emptied
     if absolute:
         return _absolute(parts[1:])
     if head in _WIDE and len(parts) == 1:
@@ -66,6 +69,22 @@ def where(path: str) -> Where:
             return Where.DYNAMIC  # ${VAR:?} stops the shell when VAR is empty
         return Where.UNSAFE_VAR if "/" in path else Where.DYNAMIC
     return Where.HERE
+
+
+def _emptied(parts: list[str]) -> Where | None:
+    """What `/$f`, `~/$x` or `$HOME/$x` name when the variables after / or the home are empty:
+    the root (said as a path built from a variable) or the home; None for other paths."""
+    if not (parts[0] == "" or _HOME_WORD.fullmatch(parts[0])) or len(parts) < 2:
+        return None
+    rest = [p for p in parts[1:] if p not in _WIDE]
+    if not rest or not all(_may_be_empty(p) for p in rest):
+        return None
+    return Where.UNSAFE_VAR if parts[0] == "" else Where.HOME
+
+
+def _may_be_empty(part: str) -> bool:
+    """A path part that is only a variable, unless `${VAR:?}` stops the shell when it is empty."""
+    return re.fullmatch(r"\$(\w+|\{[^}]*\})", part) is not None and ":?" not in part
 
 
 def normalise(path: str) -> str:
