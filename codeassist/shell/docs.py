@@ -6,8 +6,12 @@ a different `du` earlier on PATH is not described by /usr's page). Each read has
 and runs with no input, in a temporary directory. Results (text and parsed options, failures
 too) are cached in the user cache dir, keyed by the program's path, size and mtime.
 
-A script (`#!`) is asked for `--help` only when its text mentions `--help` or argparse: a
-script that ignores its arguments would otherwise just run.
+A program named by a model is not trusted to treat `--help` as a question: a script that
+ignores its arguments would just run (`deploy-prod --help` deploys). So `--help` runs in the
+sandbox (verify/sandbox.py: the file system read-only, no network, a tmpfs home), where it
+can only print. Where no sandbox can be made, only the programs of the system's own
+directories (/usr/bin, /bin, ...) are asked, and the others are known by their man page alone.
+Either way a script (`#!`) is asked only when its text mentions `--help` or argparse.
 """
 
 from __future__ import annotations
@@ -30,6 +34,17 @@ TIMEOUT_S = 2.0  # per --help or man
 MAX_BYTES = 2_000_000  # of output read
 MIN_OPTIONS = 3  # fewer parsed options: the text is not a list of options we can trust
 CACHE_VERSION = 1
+# What documentation is read with: plain text, no pager, no colour.
+QUIET = {
+    "PAGER": "cat", "MANPAGER": "cat", "GIT_PAGER": "cat", "MANWIDTH": "100", "COLUMNS": "100",
+    "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "TERM": "dumb", "NO_COLOR": "1",
+    "MANROFFOPT": "-rHY=0",
+}  # fmt: skip
+# Where no sandbox can be made, only programs installed here are asked for --help.
+SYSTEM_DIRS = frozenset(
+    Path(d) for d in ("/usr/bin", "/bin", "/usr/sbin", "/sbin", "/usr/local/bin",
+                      "/usr/libexec", "/opt/homebrew/bin", "/usr/lib/git-core")
+)  # fmt: skip
 # Never asked for --help, whatever they say they accept.
 NEVER_RUN = frozenset({"reboot", "shutdown", "halt", "poweroff", "init", "telinit", "kexec"})
 # How a program's subcommand is documented: "man" (man PROG-SUB), "help" (PROG SUB --help),
@@ -195,7 +210,7 @@ def _cached(program: Program, kind: str, argv: list[str]) -> Doc | None:
             return _from_json(stored)
     except (OSError, ValueError, KeyError, TypeError):
         pass
-    text = _read(argv)
+    text = _read(argv) if kind == "man" else _read_help(argv)
     source = f"man {argv[-1]}" if kind == "man" else f"{program.title} --help"
     doc = _doc(source, normalize(text), kind) if text else None
     _store(file, key, doc)
@@ -227,13 +242,29 @@ def _summary(text: str, kind: str) -> str:
     return ""
 
 
+def _read_help(argv: list[str]) -> str | None:
+    """`PROGRAM [SUB] --help` in the sandbox; where there is none, only a system program's."""
+    from codeassist.verify import sandbox
+
+    if sandbox.unavailable() is None:
+        try:
+            limits = sandbox.Limits(timeout_s=TIMEOUT_S)
+            home = [os.path.dirname(os.path.realpath(argv[0]))]  # shown even under /tmp
+            ran = sandbox.run(argv, limits=limits, env=QUIET, keep=home)
+        except sandbox.Unavailable:
+            pass  # it stopped working since the probe: as where there is none
+        else:
+            missing = ran.returncode == 127 and ran.stderr.startswith("sandbox: cannot run ")
+            text = ran.stdout + ran.stderr
+            return None if ran.timed_out or missing or not text.strip() else text
+    if Path(os.path.realpath(argv[0])).parent not in SYSTEM_DIRS:
+        return None
+    return _read(argv)
+
+
 def _read(argv: list[str]) -> str | None:
     """The output of argv (stdout and stderr), or None when it failed or ran out of time."""
-    env = {
-        **os.environ, "PAGER": "cat", "MANPAGER": "cat", "GIT_PAGER": "cat", "MANWIDTH": "100",
-        "COLUMNS": "100", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "TERM": "dumb", "NO_COLOR": "1",
-        "MANROFFOPT": "-rHY=0",
-    }  # fmt: skip
+    env = {**os.environ, **QUIET}
     env.pop("MAN_KEEP_FORMATTING", None)
     try:
         proc = subprocess.Popen(

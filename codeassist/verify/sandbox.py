@@ -93,7 +93,7 @@ def _probe() -> str | None:
     not start (the init never says it stands) forgets it (`run`)."""
     if not sys.platform.startswith("linux"):
         return "sandboxing needs Linux namespaces"
-    unshare = shutil.which("unshare")
+    unshare = _unshare()
     if not unshare:
         return "util-linux `unshare` is not installed"
     key = _probe_key(unshare)
@@ -113,6 +113,12 @@ def _probe() -> str | None:
         part.write_text(json.dumps({"key": key, "verdict": verdict}), encoding="utf-8")
         part.replace(path)
     return verdict
+
+
+def _unshare() -> str | None:
+    """util-linux's unshare: on PATH, else where util-linux installs it (a PATH of one's own
+    need not turn the sandbox off)."""
+    return shutil.which("unshare") or shutil.which("unshare", path="/usr/bin:/bin:/usr/sbin:/sbin")
 
 
 def _probe_file() -> Path:
@@ -164,18 +170,20 @@ def run(
     env: Mapping[str, str] | None = None,
     result: Path | None = None,
     leave_out: Collection[str] = (),
+    keep: Collection[str] = (),
 ) -> Outcome:
     """Run argv in the sandbox, in a tmpfs work dir holding a copy of `workdir` plus `files`.
 
     The work dir has workdir's own path inside (a fresh /tmp name when there is none); when
     `result` is given, the tree the run leaves there is unpacked into it. Names in
-    `leave_out` at the top of `workdir` (".git") are not copied.
+    `leave_out` at the top of `workdir` (".git") are not copied. Directories in `keep` stay
+    visible (read-only) where they are under the hidden /tmp, /var/tmp or /run.
     """
     reason = unavailable()
     if reason:
         raise Unavailable(f"no sandbox here: {reason}", HINT)
     outcome = _launch(
-        argv, files or {}, limits or Limits(), workdir, stdin, env or {}, result, leave_out
+        argv, files or {}, limits or Limits(), workdir, stdin, env or {}, result, leave_out, keep
     )
     if not outcome.started and not outcome.timed_out:
         _probe.cache_clear()  # the remembered "yes" no longer holds: forget it, say why
@@ -214,6 +222,7 @@ def _pack(
 
 def _config(
     argv: Sequence[str], limits: Limits, inside: str, env: Mapping[str, str], in_size: int,
+    keep: Collection[str] = (),
 ) -> dict[str, Any]:  # fmt: skip
     """What sandbox_init.py is told: the command, its environment, work dir and limits."""
     child_env = {
@@ -223,7 +232,8 @@ def _config(
     }  # fmt: skip
     return {
         "argv": list(argv), "env": child_env, "workdir": inside,
-        "keep": [sys.prefix, sys.base_prefix, str(Path(sys.executable).resolve().parent)],
+        "keep": [sys.prefix, sys.base_prefix, str(Path(sys.executable).resolve().parent),
+                 *keep],
         "tmpfs_mb": limits.disk_mb + in_size // 2**20 + 1,
         "limits": {"timeout_s": limits.timeout_s, "memory_mb": limits.memory_mb,
                    "file_mb": limits.file_mb, "processes": limits.processes},
@@ -233,6 +243,7 @@ def _config(
 def _launch(
     argv: Sequence[str], files: Mapping[str, str], limits: Limits, workdir: Path | None,
     stdin: str, env: Mapping[str, str], result: Path | None, leave_out: Collection[str] = (),
+    keep: Collection[str] = (),
 ) -> Outcome:  # fmt: skip
     fresh = f"/tmp/codeassist-sandbox-{secrets.token_hex(4)}"
     inside = str(workdir.resolve()) if workdir else fresh
@@ -244,13 +255,14 @@ def _launch(
         ready, told = os.pipe()  # the init writes a byte here once the sandbox is set up
         files_open.callback(os.close, ready)
         config = {
-            **_config(argv, limits, inside, env, size),
+            **_config(argv, limits, inside, env, size, keep),
             "in_fd": fin.fileno(),
             "out_fd": out_fd,
             "ready_fd": told,
         }
         fds = [fd for fd in (fin.fileno(), out_fd, told) if fd is not None]
-        launcher = ["unshare", *NAMESPACES, "--", sys.executable, "-I", "-S", str(INIT)]
+        launcher = [_unshare() or "unshare", *NAMESPACES, "--", sys.executable, "-I", "-S",
+                    str(INIT)]  # fmt: skip
         started = time.perf_counter()
         try:
             proc = subprocess.Popen(
