@@ -10,7 +10,7 @@ from codeassist.verify import Check
 # Findings that another round cannot or should not change: risk is what the user asked for;
 # a join the autofix could not drop is left to the user (the check is a heuristic); a failed
 # trial run is reported, not repaired (measured: no repaired answer came back right).
-NOT_REPAIRED = frozenset({"shell.risk", "shell.run", "sql.joins"})
+NOT_REPAIRED = frozenset({"shell.risk", "sql.risk", "python.risk", "shell.run", "sql.joins"})
 # Findings repaired at most once: a missing program gets one rewrite without it.
 ONCE = frozenset({"shell.programs"})
 DETAIL_CHARS = 600  # of each finding, in the repair message

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from codeassist import syntax
 from codeassist.verify import Check, Subject, python_unused, sandbox
+from codeassist.verify.risk import risk_check
 
 MAX_EXAMPLES = 20
 NOT_RUN = "not run: no sandbox here"
@@ -96,6 +97,7 @@ def check(subject: Subject) -> list[Check]:
         )
     )
     checks.append(python_unused.check(subject, tree))
+    checks.extend(c for c in [risk_check(subject.code, "python")] if c)
     examples = find_examples(subject.request, defined_names(tree))
     if examples:
         checks.append(run_examples(subject.code, examples, subject.timeout_s))

@@ -18,10 +18,10 @@ import subprocess
 from pathlib import Path
 
 from codeassist.safety import argv
-from codeassist.safety.risk import assess_shell
 from codeassist.terminal import one_line
 from codeassist.verify import Check, Subject, flags, loops, shell_lint, shell_paths, shell_trial
 from codeassist.verify.inner import check as inner_check
+from codeassist.verify.risk import risk_check
 
 _FALLBACK_BUILTINS = {
     "alias", "bg", "bind", "break", "builtin", "caller", "cd", "command", "compgen", "complete",
@@ -52,7 +52,7 @@ def check(subject: Subject) -> list[Check]:
     checks.append(shell_paths.check(subject))
     if checks[0].passed and checks[2].passed:  # it parses and its programs are there
         checks.extend(c for c in [shell_trial.check(subject)] if c is not None)
-    checks.append(risk_check(subject.code))
+    checks.extend(c for c in [risk_check(subject.code, "shell")] if c)
     return checks
 
 
@@ -110,13 +110,3 @@ def missing_programs(code: str, cwd: Path | None = None) -> list[str]:
     return missing
 
 
-def risk_check(code: str) -> Check:
-    """The shell-safety rules' verdict: fails only at level high (it is never repaired)."""
-    try:
-        risk = assess_shell(code)
-    except ImportError:  # a missing part of codeassist is a bug, not a risk verdict
-        raise
-    except Exception as exc:  # noqa: BLE001 - a rule bug must not break generation
-        return Check("shell.risk", True, f"not assessed: {type(exc).__name__}")
-    detail = risk.level + (": " + "; ".join(risk.reasons) if risk.reasons else "")
-    return Check("shell.risk", risk.level != "high", detail)

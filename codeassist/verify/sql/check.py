@@ -63,6 +63,9 @@ def _check(subject: Subject, worker: SqliteWorker | None) -> list[Check]:
             Check(n, False, reason) for n in dependents
         ]
     checks = [Check("sql.parse", True, f"{len(statements)} statement(s)")]
+    from codeassist.verify.risk import risk_check
+
+    checks.extend(c for c in [risk_check(subject.code, "sql", dialect)] if c)
     if tables:
         problems = [p for s in statements for p in schema_problems(s, tables, dialect)]
         said = "; ".join(dict.fromkeys(problems))  # names from the database: one line
