@@ -321,3 +321,13 @@ def test_a_malformed_endpoint_is_one_line_from_option_env_or_config(
     (home / "config" / "config.toml").write_text(f"endpoint = {endpoint!r}\n".replace("'", '"'))
     proc = run_cli("gen", "--no-context", "--lang", "shell", "list files")
     assert_clean_error(proc, Exit.USAGE, "not an HTTP URL")
+
+
+@pytest.mark.parametrize("command", ["gen", "check"])
+def test_a_schema_file_with_no_create_statement_is_refused(tmp_path: Path, command: str) -> None:
+    # /etc/hostname, a database file or a config file: not a schema, and gen would have sent
+    # all of it to the model (found by a new-user audit: `check` then passed every check)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("password = hunter2\n")
+    proc = run_cli(command, "--lang", "sql", "--schema", str(notes), "SELECT x FROM nowhere")
+    assert_clean_error(proc, Exit.INPUT, "has no CREATE TABLE statement")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,12 +15,24 @@ from codeassist.inputs import read_text
 MAX_SCHEMA_BYTES = 32 * 2**20  # a schema file larger than this is not a schema
 
 
+_CREATE = re.compile(r"\bcreate\s+(?:[a-z_]+\s+){0,3}(?:table|view)\b", re.IGNORECASE)
+
+
 def read_schema_file(path: Path) -> str:
-    return read_text(
+    """The CREATE statements of a `--schema` file; InputError for a file that has none (a
+    database file, a config file, /etc/shadow: nothing a schema, all of it sent to a prompt)."""
+    text = read_text(
         path, MAX_SCHEMA_BYTES, "schema file",
         hint="pass a readable UTF-8 .sql file with CREATE TABLE statements",
         big_hint="pass the CREATE TABLE statements alone (e.g. `sqlite3 db .schema`)",
     )  # fmt: skip
+    if not _CREATE.search(text):
+        raise InputError(
+            f"schema file {path} has no CREATE TABLE statement",
+            hint="pass the tables' CREATE statements (e.g. `sqlite3 db .schema > schema.sql`), "
+            "or the database itself with --db",
+        )
+    return text
 
 
 def sqlite_path(url: str) -> Path | None:

@@ -108,5 +108,3 @@ def missing_programs(code: str, cwd: Path | None = None) -> list[str]:
         elif shutil.which(prog) is None:
             missing.append(prog)
     return missing
-
-

@@ -126,7 +126,8 @@ def check_code(
     if not code.strip():
         raise UsageError("there is no code to check", hint='e.g. codeassist check "ls -la"')
     if language != "auto" and language not in LANGUAGES:
-        raise UsageError(f"unknown language {language!r}", hint="use --lang python, sql, shell")
+        hint = "use --lang auto, python, sql or shell"
+        raise UsageError(f"unknown language {language!r}", hint=hint)
     lang = detect(code) if language == "auto" else language
     schema = [read_schema_file(schema_file).strip()] if schema_file else []
     schema += [read_database_schema(db)] if db else []
