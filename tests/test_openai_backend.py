@@ -116,3 +116,13 @@ def test_an_error_page_is_said_in_one_line_without_its_markup(tmp_path: Path) ->
 
 def test_an_endpoint_that_is_not_a_url_is_a_usage_error() -> None:
     assert_clean_error(run_cli("gen", "--endpoint", "foo", "list files"), Exit.USAGE, "foo")
+
+
+def test_a_password_in_the_endpoint_is_never_shown() -> None:
+    # found by a new-user audit: `cannot reach http://user:pass@…` printed the password
+    proc = run_cli("gen", "--endpoint", "http://ada:hunter2@127.0.0.1:1", "--json", "x")
+    assert proc.returncode != 0
+    assert "hunter2" not in proc.stderr + proc.stdout
+    assert "http://ada:…@127.0.0.1:1/v1/chat/completions" in proc.stderr
+    backend = OpenAIBackend("http://ada:hunter2@127.0.0.1:1/v1?api_key=sk-1")
+    assert "hunter2" not in backend.name and "sk-1" not in backend.shown

@@ -28,6 +28,15 @@ def is_http_url(text: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
+def shown_url(url: str) -> str:
+    """`url` as messages may show it: a password in it, and its query, written as `…`."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if parts.password is not None:
+        netloc = f"{parts.username or ''}:…@{netloc.rsplit('@', 1)[1]}"
+    return parts._replace(netloc=netloc, query="…" if parts.query else "").geturl()
+
+
 def chat_url(endpoint: str) -> str:
     """Accept `http://host:port`, `.../v1` or the full `.../v1/chat/completions`."""
     url = endpoint.rstrip("/")
@@ -50,8 +59,9 @@ class OpenAIBackend:
                 hint="use e.g. --endpoint http://127.0.0.1:8080 (or `endpoint` in the config)",
             )
         self.url = chat_url(endpoint)
+        self.shown = shown_url(self.url)  # what messages say: the URL without its secrets
         self.model = model or "default"
-        self.name = f"{self.model}@{endpoint}"
+        self.name = f"{self.model}@{shown_url(endpoint)}"
         self.headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
 
     def count_tokens(self, text: str) -> int:
@@ -59,12 +69,12 @@ class OpenAIBackend:
 
     def stream(self, messages: Sequence[Message], options: Options) -> Iterator[str]:
         body = self._body(messages, options) | {"stream": True}
-        with _errors(self.url), httpx.Client(timeout=_TIMEOUT, headers=self.headers) as client:
+        with _errors(self.shown), httpx.Client(timeout=_TIMEOUT, headers=self.headers) as client:
             with client.stream("POST", self.url, json=body) as response:
                 if response.status_code != 200:
                     response.read()
-                    raise _refused(self.url, response)
-                yield from _sse_text(response.iter_lines(), self.url)
+                    raise _refused(self.shown, response)
+                yield from _sse_text(response.iter_lines(), self.shown)
 
     def complete_many(self, messages: Sequence[Message], options: Options, k: int) -> list[str]:
         """k whole answers: one request for `n` = k; where the server gives fewer choices (many
@@ -76,17 +86,17 @@ class OpenAIBackend:
             seed = options.seed + len(answers)
             got = self._choices(messages, dataclasses.replace(options, seed=seed), k - len(answers))
             if not got:
-                raise BackendError(f"{self.url} answered no choices", hint="check --endpoint")
+                raise BackendError(f"{self.shown} answered no choices", hint="check --endpoint")
             answers += got[: k - len(answers)]
         return answers
 
     def _choices(self, messages: Sequence[Message], options: Options, n: int) -> list[str]:
         """The texts of one non-streamed request for `n` choices, in their order."""
         body = self._body(messages, options) | {"stream": False, "n": n}
-        with _errors(self.url), httpx.Client(timeout=_TIMEOUT, headers=self.headers) as client:
+        with _errors(self.shown), httpx.Client(timeout=_TIMEOUT, headers=self.headers) as client:
             response = client.post(self.url, json=body)
             if response.status_code != 200:
-                raise _refused(self.url, response)
+                raise _refused(self.shown, response)
             try:
                 data = response.json()
             except ValueError:
@@ -98,7 +108,7 @@ class OpenAIBackend:
             return [str((c.get("message") or {}).get("content") or "") for c in choices]
         except (KeyError, TypeError, ValueError, AttributeError):
             raise BackendError(
-                f"{self.url} answered no chat completion", hint="check --endpoint"
+                f"{self.shown} answered no chat completion", hint="check --endpoint"
             ) from None
 
     def _body(self, messages: Sequence[Message], options: Options) -> dict[str, object]:

@@ -66,7 +66,10 @@ def warm(
     language = check_language(language)
     root = find_root(cwd) if use_context(cfg, cwd) else cwd.resolve()
     if cfg.endpoint:
-        return Warmed(language, root, "endpoint", f"requests go to {cfg.endpoint}, not a server")
+        from codeassist.backends.openai import shown_url
+
+        said = f"requests go to {shown_url(cfg.endpoint)}, not a server"
+        return Warmed(language, root, "endpoint", said)
     if os.environ.get(NO_SERVER):
         return Warmed(language, root, "no_server", f"{NO_SERVER} is set")
     server = client.find(cfg.model)
