@@ -16,7 +16,7 @@ from codeassist.backends.base import Options
 from codeassist.backends.fake import FakeBackend
 from codeassist.errors import CodeassistError, Exit, UsageError
 from codeassist.shell import docs, fix, typos
-from tests.helpers.cli import codeassist_exe
+from tests.helpers.cli import assert_clean_error, codeassist_exe, run_cli
 from tests.scripted_endpoint import recording_endpoint
 
 
@@ -170,3 +170,10 @@ def test_cli_typo_asks_no_server_and_bad_input_is_exit_2(bin_dir: Path) -> None:
         empty = cli()
     assert requests == []
     assert empty.returncode == Exit.USAGE and "hint:" in empty.stderr
+
+
+def test_a_command_that_succeeded_and_said_nothing_is_not_fixed() -> None:
+    # found by a new-user audit: `fix --command ls --exit-code 0` asked the model, got `ls -l`
+    proc = run_cli("fix", "--command", "ls", "--exit-code", "0", input="")
+    assert_clean_error(proc, Exit.USAGE, "nothing to fix")
+    assert_clean_error(run_cli("fix", "--command", "ls", "--exit-code", "999"), Exit.USAGE, "999")

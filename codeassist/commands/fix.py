@@ -13,7 +13,9 @@ from codeassist.commands._options import not_empty
 
 def fix(
     command: str = typer.Option("", "--command", "-c", help="The command line that failed."),
-    exit_code: int = typer.Option(None, "--exit-code", "-e", help="Its exit status."),
+    exit_code: int = typer.Option(
+        None, "--exit-code", "-e", min=0, max=255, help="Its exit status (0 to 255)."
+    ),
     model: str = typer.Option(
         None, "--model", "-m", callback=not_empty, help="Model name or path to a .gguf."
     ),
@@ -30,11 +32,17 @@ def fix(
     failure puts the fixed command on the line.
     """
     from codeassist import config as configuration
+    from codeassist.errors import UsageError
     from codeassist.pipeline import prepare
     from codeassist.shell import fix as core
     from codeassist.terminal import sanitize
 
     error = "" if sys.stdin is None or sys.stdin.isatty() else core.read_error(sys.stdin.buffer)
+    if exit_code == 0 and not error.strip():
+        raise UsageError(
+            "the command succeeded (exit status 0) and said no error: nothing to fix",
+            hint="pipe in what went wrong (`make 2>&1 | codeassist fix --command make`)",
+        )
     cfg = configuration.load()
     failure = core.Failure(command, exit_code, error)
     found = core.fix(failure, lambda: prepare.open_backend(cfg, model, endpoint), Path.cwd(),
