@@ -331,3 +331,8 @@ def test_a_schema_file_with_no_create_statement_is_refused(tmp_path: Path, comma
     notes.write_text("password = hunter2\n")
     proc = run_cli(command, "--lang", "sql", "--schema", str(notes), "SELECT x FROM nowhere")
     assert_clean_error(proc, Exit.INPUT, "has no CREATE TABLE statement")
+
+
+def test_shell_init_install_and_uninstall_together_is_one_line_with_a_hint() -> None:
+    proc = run_cli("shell-init", "--install", "--uninstall")
+    assert_clean_error(proc, Exit.USAGE, "cannot go together", "one at a time")

@@ -140,3 +140,13 @@ def test_a_file_name_that_is_not_utf8_is_reviewed_with_the_rest(repo: Repo) -> N
     report = review(read_change(repo.root), Settings(timeout=30), Cache())
     assert sorted((f.path, f.line) for f in report.findings) == [(name, 1), ("ok.py", 1)]
     assert "n\\xffame.py:1: warning: print() added" in render(report)
+
+
+def test_review_says_when_there_is_nothing_to_review_or_nothing_found(repo: Repo) -> None:
+    # silence read as "reviewed, all good" (new-user audit)
+    nothing = run_cli("review", "--no-model", cwd=repo.root)
+    assert nothing.returncode == 0
+    assert nothing.stderr == "codeassist: nothing to review: the staged change changes no file\n"
+    repo.stage(**{"app.py": "x = 1\n"})
+    clean = run_cli("review", "--no-model", cwd=repo.root)
+    assert clean.stderr == "codeassist: 1 file(s) reviewed, no findings\n"

@@ -50,5 +50,11 @@ def review(
         typer.echo(json.dumps(report.to_json()))
     elif text := findings.render(report):
         typer.echo(sanitize(text), err=True)  # paths and messages from the diff and the model
+    elif report.files == 0:  # silence would read as "reviewed, all good"
+        what = f"range {rev_range}" if rev_range else "staged change"
+        what = f"commit {commit}" if commit else what
+        typer.echo(sanitize(f"codeassist: nothing to review: the {what} changes no file"), err=True)
+    else:
+        typer.echo(f"codeassist: {report.files} file(s) reviewed, no findings", err=True)
     if strict and report.errors:
         raise typer.Exit(int(Exit.FAILURE))

@@ -35,7 +35,10 @@ def edit_rc(
 def edit_mode(install: bool, uninstall: bool) -> bool | None:
     """True to install, False to uninstall, None to print the script; both is an error."""
     if install and uninstall:
-        raise UsageError("--install and --uninstall cannot go together")
+        raise UsageError(
+            "--install and --uninstall cannot go together",
+            hint="run `codeassist shell-init --install` or `--uninstall`, one at a time",
+        )
     return True if install else False if uninstall else None
 
 
