@@ -12,6 +12,7 @@ import pytest
 
 from codeassist.errors import Exit
 from tests.helpers.cli import assert_clean_error, codeassist_exe, run_cli
+from tests.scripted_endpoint import scripted_endpoint
 
 
 def test_empty_request() -> None:
@@ -290,8 +291,6 @@ def test_code_nested_a_thousand_deep_is_one_line_not_a_traceback(args: tuple[str
 
 
 def test_a_model_reply_nested_a_thousand_deep_is_one_line_not_a_traceback() -> None:
-    from tests.scripted_endpoint import scripted_endpoint
-
     with scripted_endpoint(f"```bash\n{NESTED}\n```") as url:
         proc = run_cli("fix", "--endpoint", url, "--command", "ls --frob", "--exit-code", "2")
     assert_clean_error(proc, Exit.USAGE, "nested too deeply")
@@ -336,3 +335,12 @@ def test_a_schema_file_with_no_create_statement_is_refused(tmp_path: Path, comma
 def test_shell_init_install_and_uninstall_together_is_one_line_with_a_hint() -> None:
     proc = run_cli("shell-init", "--install", "--uninstall")
     assert_clean_error(proc, Exit.USAGE, "cannot go together", "one at a time")
+
+
+def test_run_on_sql_is_refused_before_the_model_answers() -> None:
+    # it asked "Run it? [y/N]" and only then said SQL is not run (new-user audit)
+    heard: list[dict[str, object]] = []
+    with scripted_endpoint("```sql\nSELECT 1\n```", heard=heard) as url:
+        proc = run_cli("gen", "--endpoint", url, "--lang", "sql", "--run", "one", input="y\n")
+    assert_clean_error(proc, Exit.USAGE, "does not run sql code")
+    assert heard == []

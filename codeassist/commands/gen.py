@@ -57,6 +57,10 @@ def gen(
               endpoint=endpoint, schema_file=schema, db=db, context=context,
               max_tokens=max_tokens, temperature=temperature, samples=samples)  # fmt: skip
     ready = prepare(config.load(), ask)
+    if run:  # SQL is never run by codeassist: say so before the model answers, not after
+        from codeassist.safety.execute import check_runnable
+
+        check_runnable(ready.language)
     sent = ready.request.schema_sent
     if sent and sent.note and not as_json:
         typer.echo(sent.note, err=True)  # "schema: 12 of 300 tables sent; --json lists the rest"
