@@ -15,8 +15,10 @@ from tests.helpers.cli import assert_clean_error, codeassist_exe, run_cli
 from tests.scripted_endpoint import scripted_endpoint
 
 
-def test_empty_request() -> None:
-    assert_clean_error(run_cli("gen", "  "), Exit.USAGE, "empty")
+@pytest.mark.parametrize("text", ["  ", "\u200b\u200b", "\x1b \u2060\t"])
+def test_empty_request(text: str) -> None:
+    # zero-width spaces or a lone escape are nothing to ask (they went to the model before)
+    assert_clean_error(run_cli("gen", text), Exit.USAGE, "empty")
 
 
 def test_unknown_language() -> None:

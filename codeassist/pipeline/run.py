@@ -21,7 +21,7 @@ OnRound = Callable[[list[Check]], None]
 
 
 def resolve_language(request: Request) -> str:
-    if not request.text.strip():
+    if not _visible(request.text):
         raise UsageError(
             "the request is empty",
             hint='say what you want, e.g. codeassist gen "list files by size"',
@@ -34,6 +34,13 @@ def resolve_language(request: Request) -> str:
             hint="use --lang python, sql, shell or auto",
         )
     return request.language
+
+
+def _visible(text: str) -> bool:
+    """Has the text a character one can see? (Not only spaces, controls, zero-width ones.)"""
+    import unicodedata
+
+    return any(not c.isspace() and unicodedata.category(c) not in ("Cc", "Cf") for c in text)
 
 
 def messages_for(request: Request, lang: str) -> list[Message]:
