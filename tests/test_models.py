@@ -187,3 +187,19 @@ def test_a_folder_where_the_model_goes_is_named_before_any_download(home: Path) 
     proc = run_cli("model", "install", "smollm2-135m", env={"PIP_INDEX_URL": "http://127.0.0.1:9"})
     assert_clean_error(proc, Exit.INPUT, f"{blocking} is in the way")
     assert time.monotonic() - started < 20 and (blocking / "mine.txt").read_text() == "mine\n"
+
+
+def test_a_model_file_cut_short_is_listed_as_damaged(home: Path, shared_models: Path) -> None:
+    # it was listed as installed; only a load or verify found it out (new-user audit)
+    manifest = models.get("smollm2-135m")
+    manifest.path.parent.mkdir(parents=True, exist_ok=True)
+    whole = (shared_models / manifest.file).read_bytes()
+    manifest.path.write_bytes(whole[:1000])
+    proc = run_cli("model", "list")
+    line = next(x for x in proc.stdout.splitlines() if x.startswith("smollm2-135m"))
+    assert "damaged" in line and "codeassist model install --force smollm2-135m" in proc.stdout
+    listed = {m["name"]: m for m in json.loads(run_cli("model", "list", "--json").stdout)}
+    assert listed["smollm2-135m"]["damaged"] is True
+    manifest.path.write_bytes(whole)
+    listed = {m["name"]: m for m in json.loads(run_cli("model", "list", "--json").stdout)}
+    assert listed["smollm2-135m"]["damaged"] is False and listed["smollm2-135m"]["installed"]

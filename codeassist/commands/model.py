@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from codeassist.models.manifest import Manifest
 
 app = typer.Typer(help="Install, verify and locate the local models.", no_args_is_help=True)
 
@@ -19,16 +23,28 @@ def list_models(as_json: bool = typer.Option(False, "--json", help="Print JSON."
     default = config.load().model
     rows = [
         {"name": m.name, "title": m.title, "size": m.size, "installed": m.installed,
-         "default": m.name == default, "path": str(m.path)}
+         "damaged": _damaged(m), "default": m.name == default, "path": str(m.path)}
         for m in models.manifests().values()
     ]  # fmt: skip
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
     for m in models.manifests().values():
-        mark = "installed" if m.installed else "-"
+        mark = ("damaged" if _damaged(m) else "installed") if m.installed else "-"
         star = " (default)" if m.name == default else ""
         typer.echo(f"{m.name:<22} {m.size / 1e9:5.2f} GB  {mark:<10} {m.title}{star}")
+        if _damaged(m):
+            typer.echo(f"  its file is not the size it should be: codeassist model install "
+                       f"--force {m.name}")  # fmt: skip
+
+
+def _damaged(manifest: Manifest) -> bool:
+    """An installed file of another size than the manifest's (cut short, overwritten): the
+    hash is not computed for a listing, the size is free to read."""
+    try:
+        return manifest.installed and manifest.path.stat().st_size != manifest.size
+    except OSError:
+        return False
 
 
 @app.command()
