@@ -115,6 +115,7 @@ _TYPES: dict[str, tuple[type, ...]] = {"str": (str,), "str | None": (str,), "boo
                                        "int": (int,), "float": (int, float),
                                        "int | str": (int, str)}  # fmt: skip
 _ENV = {"CODEASSIST_MODEL": "model", "CODEASSIST_ENDPOINT": "endpoint"}
+ENV_OF = {key: var for var, key in _ENV.items()}  # the variable that sets a key
 
 
 def load(path: Path | None = None, environ: dict[str, str] | None = None) -> Config:

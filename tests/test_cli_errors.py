@@ -346,3 +346,18 @@ def test_run_on_sql_is_refused_before_the_model_answers() -> None:
         proc = run_cli("gen", "--endpoint", url, "--lang", "sql", "--run", "one", input="y\n")
     assert_clean_error(proc, Exit.USAGE, "does not run sql code")
     assert heard == []
+
+
+def test_a_bad_model_or_endpoint_says_where_it_was_set(home: Path) -> None:
+    # new-user audit: `model = "nonexist"` in the config was exit 2 and named no source
+    proc = run_cli("gen", "x", env={"CODEASSIST_MODEL": "no-such-model"})
+    assert_clean_error(proc, Exit.USAGE, "CODEASSIST_MODEL: unknown model 'no-such-model'")
+    proc = run_cli("gen", "x", env={"CODEASSIST_ENDPOINT": "garbage"})
+    assert_clean_error(proc, Exit.USAGE, "CODEASSIST_ENDPOINT: not an HTTP URL")
+    config = home / "config" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text('model = "no-such-model"\n')
+    proc = run_cli("gen", "x")
+    assert_clean_error(proc, Exit.INPUT, f"config file {config}: model: unknown model")
+    proc = run_cli("gen", "--model", "no-such-model", "x")  # the command line's own: as before
+    assert_clean_error(proc, Exit.USAGE, "error: unknown model 'no-such-model'")

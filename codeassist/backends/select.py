@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import os
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from codeassist.backends.base import Backend
@@ -23,14 +25,39 @@ def open_backend(config: Config, model: str | None = None, endpoint: str | None 
     if url:
         from codeassist.backends.openai import OpenAIBackend
 
-        return OpenAIBackend(url, model=model)
+        with _named_source("endpoint", given=bool(endpoint)):
+            return OpenAIBackend(url, model=model)
     spec = model or config.model
     if not os.environ.get(NO_SERVER):
         from codeassist.backends import client
 
         if server := client.find(spec):
             return server
-    return open_local(config, spec)
+    with _named_source("model", given=bool(model)):
+        return open_local(config, spec)
+
+
+@contextlib.contextmanager
+def _named_source(key: str, *, given: bool) -> Iterator[None]:
+    """A bad `model` or `endpoint` that came from the environment or the config file says so
+    (the command line's own is named by the error already); the config's is exit 5, as any
+    bad value in that file."""
+    from codeassist.config import ENV_OF
+    from codeassist.errors import InputError, UsageError
+
+    try:
+        yield
+    except UsageError as exc:
+        if given:
+            raise
+        var = ENV_OF[key]
+        if os.environ.get(var):
+            hint = f"fix or unset {var}" + (f" ({exc.hint})" if exc.hint else "")
+            raise UsageError(f"{var}: {exc.message}", hint=hint) from None
+        from codeassist import paths
+
+        where = paths.config_file()
+        raise InputError(f"config file {where}: {key}: {exc.message}", hint=exc.hint) from None
 
 
 def open_local(config: Config, spec: str) -> Backend:
