@@ -63,6 +63,7 @@ def autofix(subject: Subject, checks: list[Check]) -> str | None:
     a join on a column its table lacks, or on keys of two different things, is made on the one
     foreign key between the two tables;
     a column no table in the query has is read from the one table a foreign key away that has it;
+    a join across a many-to-many link goes through the one link table the query left out;
     a name compared with a column that holds its key is looked up where the name is stored;
     a column on an alias whose table lacks it moves to the only alias in scope that has it;
     a WHERE that asks one column for two values in the same row becomes an INTERSECT;
@@ -89,6 +90,7 @@ def autofix(subject: Subject, checks: list[Check]) -> str | None:
     code = subject.code
     if any(c.name in ("sql.schema", "sql.keys") and not c.passed for c in checks):
         code = sql.rejoined(subject) or code  # first: a broken join leaves requalified unsure
+        code = sql.bridged(replace(subject, code=code)) or code  # a link table left out
         code = sql.joined_in(replace(subject, code=code)) or code  # a column no alias can take
         code = sql.requalified(replace(subject, code=code)) or code
     if any(c.name == "sql.both" and not c.passed for c in checks):

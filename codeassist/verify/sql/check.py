@@ -202,6 +202,14 @@ def rejoined(subject: Subject) -> str | None:
     return _keyed(subject, rejoin.rejoined)
 
 
+def bridged(subject: Subject) -> str | None:
+    """The SQL with a join across a many-to-many link made through the link table
+    (sql/bridge.py); None when there is none, or it is not certain."""
+    from codeassist.verify.sql import bridge
+
+    return _keyed(subject, bridge.bridged)
+
+
 def joined_in(subject: Subject) -> str | None:
     """The SQL with a column that no table in it has read from the one table a foreign key
     away that has it (sql/reach.py); None when there is none, or it is not certain."""

@@ -43,7 +43,7 @@ def joined_in(code: str, tables: Tables, keys: list[Key], dialect: str) -> str |
         table, table_column, own_column = link
         slot = (id(select), own_alias.lower(), table)
         if slot not in added:
-            added[slot] = _new_alias(table, scope, added.values())
+            added[slot] = new_alias(table, scope, added.values())
             on = exp.EQ(
                 this=exp.column(table_column, table=added[slot]),
                 expression=exp.column(own_column, table=own_alias),
@@ -91,7 +91,7 @@ def _defining(column: Any, alias: str) -> Any:
     return None
 
 
-def _new_alias(table: str, scope: dict[str, tuple[str, str]], taken: Any) -> str:
+def new_alias(table: str, scope: dict[str, tuple[str, str]], taken: Any) -> str:
     """T<n> after the query's own T1, T2, … aliases; else the table's name, made unique."""
     used = {a.lower() for a, _ in scope.values()} | {a.lower() for a in taken}
     if used and all(re.fullmatch(r"t\d+", a) for a in used):
