@@ -14,6 +14,7 @@ from codeassist.config import Config
 
 if TYPE_CHECKING:
     from codeassist.backends.llamacpp import LlamaCppBackend, Speculation
+    from codeassist.models import ModelRef
 
 AUTO_DRAFT = "qwen2.5-coder-0.5b"
 NO_SERVER = "CODEASSIST_NO_SERVER"  # set to 1 to always load the model in this process
@@ -33,8 +34,11 @@ def open_backend(config: Config, model: str | None = None, endpoint: str | None 
 
         if server := client.find(spec):
             return server
+    from codeassist import models
+
     with _named_source("model", given=bool(model)):
-        return open_local(config, spec)
+        ref = models.resolve(spec)
+    return open_local(config, ref)
 
 
 @contextlib.contextmanager
@@ -60,12 +64,12 @@ def _named_source(key: str, *, given: bool) -> Iterator[None]:
         raise InputError(f"config file {where}: {key}: {exc.message}", hint=exc.hint) from None
 
 
-def open_local(config: Config, spec: str) -> Backend:
+def open_local(config: Config, spec: str | ModelRef) -> Backend:
     """The model in this process, loaded once, with the config's GPU, cache and speculation."""
     from codeassist import models
     from codeassist.backends.llamacpp import LlamaCppBackend
 
-    ref = models.resolve(spec)
+    ref = models.resolve(spec) if isinstance(spec, str) else spec
     load = functools.partial(
         LlamaCppBackend.load, ref, n_ctx=config.n_ctx, gpu_layers=config.gpu_layers,
         flash_attn=config.flash_attn, kv_type=config.kv_cache_type, prefill_mode=config.prefill,
