@@ -251,8 +251,8 @@ def _read_help(argv: list[str]) -> str | None:
             limits = sandbox.Limits(timeout_s=TIMEOUT_S)
             home = [os.path.dirname(os.path.realpath(argv[0]))]  # shown even under /tmp
             ran = sandbox.run(argv, limits=limits, env=QUIET, keep=home)
-        except sandbox.Unavailable:
-            pass  # it stopped working since the probe: as where there is none
+        except (sandbox.Unavailable, OSError):
+            pass  # it stopped working since the probe (or /tmp is full): as where there is none
         else:
             missing = ran.returncode == 127 and ran.stderr.startswith("sandbox: cannot run ")
             text = ran.stdout + ran.stderr
