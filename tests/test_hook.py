@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import resource
 import socket
 import stat
 import subprocess
@@ -17,7 +18,7 @@ import pytest
 
 from codeassist.errors import Exit
 from codeassist.review import hooks
-from tests.helpers.cli import assert_clean_error, run_cli
+from tests.helpers.cli import assert_clean_error, codeassist_exe, run_cli
 from tests.helpers.repos import AWS_KEY, Repo
 
 VENV_BIN = str(Path(sys.executable).parent)
@@ -94,6 +95,25 @@ def test_install_chains_to_an_existing_hook_and_uninstall_restores_it_exactly(
     assert hook.read_bytes() == original
     assert stat.S_IMODE(hook.stat().st_mode) == 0o750
     assert not (hook.parent / "pre-commit.codeassist-chained").exists()
+
+
+def test_an_install_that_cannot_write_leaves_the_users_hook_in_place(repo: HookRepo) -> None:
+    # a full disk (here: a 1 KiB file size limit) moved the user's hook aside and left a
+    # half-written one of ours, so their hook no longer ran (new-user audit)
+    hook = repo.root / ".git" / "hooks" / "pre-commit"
+    original = user_hook(hook, "echo user hook ran >&2\nexit 3")
+
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1024, 1024))
+
+    proc = subprocess.run(
+        [codeassist_exe(), "hook", "install"], cwd=repo.root, env={**os.environ, **repo.env},
+        capture_output=True, text=True, timeout=60, preexec_fn=small_files, check=False,
+    )  # fmt: skip
+    assert_clean_error(proc, Exit.INPUT, "File too large")
+    assert hook.read_bytes() == original
+    assert not list(hook.parent.glob("pre-commit.codeassist*"))  # no chained, no temp file
+    assert repo.commit_run("-m", "x").returncode != 0  # their hook still runs, and blocks
 
 
 def test_uninstall_leaves_a_hook_it_did_not_write(repo: HookRepo) -> None:

@@ -145,14 +145,27 @@ def install(
                 hint="move one of them away, then install again",
             )
         else:
-            os.rename(path, chained)  # bytes, mode and links untouched
             action = "chained"
-    shell = chaining.shell_of(chained) if chained.exists() else None
+    user_hook = path if action == "chained" else chained
+    shell = chaining.shell_of(user_hook) if user_hook.exists() else None
+    # Ours is written whole before the user's hook is moved: a failed write (a full disk)
+    # leaves their hook where it was, and no half-written one of ours.
     tmp = path.with_name(path.name + ".codeassist-tmp")
     text = script(kind, exe, strict=strict, timeout=timeout, chained_shell=shell)
-    tmp.write_text(text, encoding="utf-8")
-    tmp.chmod(tmp.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.chmod(tmp.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+        if action == "chained":
+            os.rename(path, chained)  # bytes, mode and links untouched
+        try:
+            os.replace(tmp, path)
+        except OSError:
+            if action == "chained":
+                os.rename(chained, path)
+            raise
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        raise
     return Outcome(path, action)
 
 
