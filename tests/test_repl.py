@@ -68,6 +68,14 @@ def test_a_request_shows_the_code_and_the_actions() -> None:
     assert "/run" in out and "/explain" in out and "/copy" in out
 
 
+def test_a_failed_check_is_said_under_the_answer_as_gen_says_it(in_tmp: Path) -> None:
+    # the REPL showed `rm -rf ~` with only the actions under it (second new-user audit)
+    h = Harness("```bash\nrm -rf ~\n```")
+    out = h.type("/lang shell", "free some space")
+    code_at, warned_at = out.index("rm -rf ~"), out.index("check failed shell.risk: high")
+    assert code_at < warned_at < out.index("/run")
+
+
 def test_the_model_is_loaded_once_per_session() -> None:
     h = Harness("```bash\nls\n```")
     h.type("list files", "list files again", "and again")

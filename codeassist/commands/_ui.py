@@ -287,6 +287,7 @@ class ReplView:
             return
         self.console.print(whole(result.code, result.language), crop=False)
         report_fixed(result, self.console)
+        report_checks(result.checks, self.console)  # as gen says them: risk, missing programs
 
     def line(self, text: str, style: str = "") -> None:
         self.console.print(text, style=style, markup=False, highlight=False)
