@@ -62,12 +62,17 @@ class Group(TyperGroup):
         except OSError as exc:
             if exc.errno == errno.EPIPE:  # the reader went away (`| head`): nothing to say
                 raise typer.Exit(int(Exit.OK)) from None
-            said = exc.strerror or str(exc)
-            if exc.filename:
-                said += f": {exc.filename}"
-            elif exc.errno in (errno.ENOSPC, errno.EIO, errno.EBADF, errno.EDQUOT):
-                said = f"cannot write the output: {said}"
-            _fail(InputError(said, hint=OS_HINT))
+            _fail(_os_error(exc))
+
+
+def _os_error(exc: OSError) -> InputError:
+    """An OSError as the one line it is for the user: a file named, or the output unwritable."""
+    said = exc.strerror or str(exc)
+    if exc.filename:
+        said += f": {exc.filename}"
+    elif exc.errno in (errno.ENOSPC, errno.EIO, errno.EBADF, errno.EDQUOT):
+        said = f"cannot write the output: {said}"
+    return InputError(said, hint=OS_HINT)
 
 
 UTF8_HINT = "pass text in UTF-8 (the request, the code, or the file names it reads)"
@@ -155,3 +160,11 @@ def main() -> None:
     except KeyboardInterrupt:  # raised outside a command (while parsing): still 130
         sys.stderr.write("\n")
         sys.exit(int(Exit.INTERRUPTED))
+    except OSError as exc:  # outside a command too: --help or --version into a full disk
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (nothing more to flush at exit)
+        if exc.errno == errno.EPIPE:
+            sys.exit(int(Exit.OK))
+        error = _os_error(exc)
+        with contextlib.suppress(OSError):
+            sys.stderr.write(f"error: {error.message}\nhint: {error.hint}\n")
+        sys.exit(int(error.exit_code))

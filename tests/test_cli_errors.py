@@ -207,15 +207,19 @@ def test_a_working_directory_deleted_under_the_shell(tmp_path: Path) -> None:
     assert_clean_error(proc, Exit.INPUT, "current directory no longer exists")
 
 
-def test_output_that_cannot_be_written_gets_one_line() -> None:
+@pytest.mark.parametrize(
+    "args", [("risk", "ls -l"), ("--help",), ("--version",)], ids=["risk", "help", "version"]
+)
+def test_output_that_cannot_be_written_gets_one_line(args: tuple[str, ...]) -> None:
+    # --help and --version write before any command runs: they gave a traceback (audit)
     with open("/dev/full", "w") as full:
         proc = subprocess.run(
-            [codeassist_exe(), "risk", "ls -l"], stdout=full, stderr=subprocess.PIPE, text=True,
-            timeout=60, check=False,
+            [codeassist_exe(), *args], stdout=full, stderr=subprocess.PIPE, text=True,
+            timeout=60, check=False, env={**os.environ, "CODEASSIST_IN_PROCESS": "1"},
         )  # fmt: skip
     assert proc.returncode == Exit.INPUT, proc.stderr
     assert proc.stderr.startswith("error: cannot write the output: No space left on device")
-    assert "Traceback" not in proc.stderr
+    assert "Traceback" not in proc.stderr and "\nhint: " in proc.stderr
 
 
 def test_closed_standard_output_is_no_traceback(tmp_path: Path) -> None:
