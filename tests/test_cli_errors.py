@@ -325,7 +325,9 @@ def test_a_malformed_endpoint_is_one_line_from_option_env_or_config(
     (home / "config").mkdir(parents=True, exist_ok=True)
     (home / "config" / "config.toml").write_text(f"endpoint = {endpoint!r}\n".replace("'", '"'))
     proc = run_cli("gen", "--no-context", "--lang", "shell", "list files")
-    assert_clean_error(proc, Exit.USAGE, "not an HTTP URL")
+    # a bad value in the config file is exit 5, the file and key named
+    assert_clean_error(proc, Exit.INPUT, "config.toml: endpoint: not an HTTP URL")
+    assert "s3cretpassw0rd" not in proc.stderr
 
 
 @pytest.mark.parametrize("command", ["gen", "check"])

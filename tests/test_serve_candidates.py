@@ -41,8 +41,8 @@ def test_n_answers_in_one_line_each_the_generation_at_its_seed(server: Path) -> 
         "options": protocol.options_to_json(SAMPLED),
         "n": 3,
     }
-    [answer] = raw(server, request)
-    assert answer["done"] is True
+    accepted, answer = raw(server, request)
+    assert accepted == {"accepted": True} and answer["done"] is True
     candidates = answer["candidates"]
     assert isinstance(candidates, list) and len(candidates) == 3
     stats = answer["stats"]

@@ -3,6 +3,7 @@ or starting server is waited for (real Unix sockets, no model)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import tempfile
@@ -100,3 +101,37 @@ def test_a_stuck_server_still_counts_as_running(sock_path: Path) -> None:
     assert protocol.alive(sock_path)
     for sock in [*queued, server]:
         sock.close()
+
+
+def test_a_server_that_takes_a_request_and_never_acknowledges_it_is_stuck(
+    sock_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a stopped server (kill -STOP) or anything else that accepts and says nothing: gen and
+    # warm waited out the 600 s silence limit (second new-user audit); now ACCEPT_TIMEOUT
+    from codeassist.backends.base import Message, Options
+    from codeassist.backends.client import ClientBackend
+
+    monkeypatch.setattr(protocol, "ACCEPT_TIMEOUT", 0.5)
+    server = bound(sock_path)
+    server.listen(4)
+    held: list[socket.socket] = []
+
+    def take() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                conn, _ = server.accept()
+                conn.recv(65536)  # the request line, never answered
+                held.append(conn)
+
+    threading.Thread(target=take, daemon=True).start()
+    backend = ClientBackend(sock_path, "m")
+    started = time.monotonic()
+    with pytest.raises(BackendError, match="said nothing for 0.5 s") as caught:
+        list(backend.stream([Message("user", "hi")], Options(max_tokens=4)))
+    assert time.monotonic() - started < 5  # not the 600 s a busy server's silence may take
+    assert "CODEASSIST_NO_SERVER=1" in caught.value.hint
+    with pytest.raises(BackendError, match="said nothing for 0.5 s"):
+        backend.warm([Message("system", "x")])
+    server.close()
+    for conn in held:
+        conn.close()

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
 READ_TIMEOUT = 30.0  # seconds a connection may take to send its request line
 PROMPT_STATS = ("reused", "evaluated")  # known once the prompt is evaluated
+# A valid generate or warm request is told so at once, before it waits for the model: a
+# client hearing nothing knows the server is stuck or stopped, not busy (docs/protocol.md).
+ACCEPTED = {"accepted": True}
 
 
 def peer_uid(sock: socket.socket) -> int:
@@ -92,6 +95,7 @@ class Handler(socketserver.StreamRequestHandler):
         messages = validate.messages(req.get("messages"))
         options = validate.options(req.get("options"), self.server.model.n_ctx)
         n = validate.candidates(req["n"], self._most()) if "n" in req else None
+        self.send(ACCEPTED)
         cache = self.server.cache
         with self._turn():
             plan = cache.prepare(messages)
@@ -107,6 +111,7 @@ class Handler(socketserver.StreamRequestHandler):
 
     def warm(self, req: dict[str, Any]) -> None:
         messages = validate.messages(req.get("messages"))
+        self.send(ACCEPTED)
         with self._turn():
             stats = self.server.cache.warm(messages)
         self.send({"done": True, "stats": stats})

@@ -22,8 +22,10 @@ from codeassist import paths
 from codeassist.backends.base import Message, Options
 from codeassist.errors import BackendError, UsageError
 
-VERSION = 1
+VERSION = 2  # 2: `generate` and `warm` are acknowledged at once (an `accepted` line)
 CONNECT_TIMEOUT = 2.0  # seconds a connect waits for room in a busy server's accept queue
+ACCEPT_TIMEOUT = 10.0  # seconds a server may take to acknowledge a request: else it is stuck
+NO_SERVER_HINT = "CODEASSIST_NO_SERVER=1 runs the model in this process instead"
 RETRY_S = 0.02  # between connects refused while the server process lives (it is starting)
 SUN_PATH_MAX = 107  # bytes in sockaddr_un.sun_path, less the terminating NUL
 
@@ -170,27 +172,38 @@ def options_to_json(options: Options) -> dict[str, Any]:
 def request(
     path: Path, payload: dict[str, Any], timeout: float | None = None
 ) -> Iterator[dict[str, Any]]:
-    """Send one request and yield the server's answer lines; errors become BackendError."""
+    """Send one request and yield the server's answer lines; errors become BackendError.
+
+    A `generate` or `warm` request is taken at once (an `accepted` line, before it waits for
+    the model), so a server that says nothing for ACCEPT_TIMEOUT is stuck or stopped (`kill
+    -STOP`), not busy: the request fails then instead of after `timeout`."""
     sock = connect(path)
     if sock is None:
         raise BackendError(
             f"no codeassist server listens on {path}", hint="start one with: codeassist serve"
         )
+    acked = payload.get("op") in ("generate", "warm")
     with sock:
-        sock.settimeout(timeout)
+        longer = timeout is None or timeout > ACCEPT_TIMEOUT
+        waited = ACCEPT_TIMEOUT if acked and longer else timeout
+        sock.settimeout(waited)
         try:
             with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 sock.sendall(encode(payload))  # refused early (too long): its answer says why
             for answer in _answers(sock.makefile("rb"), path):
                 if "error" in answer:
                     raise BackendError(str(answer["error"]), hint=str(answer.get("hint", "")))
+                if answer.get("accepted"):
+                    sock.settimeout(waited := timeout)
+                    continue
                 yield answer
                 if answer.get("done"):
                     return
         except TimeoutError:
             raise BackendError(
-                f"the codeassist server on {path} said nothing for {timeout:g} s",
-                hint="it may be stuck: stop it with `codeassist serve --stop`, or kill its pid",
+                f"the codeassist server on {path} said nothing for {waited:g} s",
+                hint="it may be stuck or stopped: `codeassist serve --stop`, or kill its pid; "
+                f"{NO_SERVER_HINT}",
             ) from None
         raise BackendError(
             "the codeassist server closed the connection mid-answer",
