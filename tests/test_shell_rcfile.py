@@ -275,6 +275,27 @@ def test_a_write_that_fails_midway_leaves_the_rc_file_as_it_was(user: Path) -> N
     assert sorted(p.name for p in user.iterdir()) == [".bashrc", ".bashrc.codeassist-backup"]
 
 
+def test_a_backup_that_cannot_be_written_whole_is_not_left_behind(user: Path) -> None:
+    """The disk fills up while the backup is written: an empty or partial backup would read as
+    "the file as it was" later (second new-user audit)."""
+    rc = user / ".bashrc"
+    original = b"# my settings\nalias ll='ls -l'\n" * 30
+
+    def small_disk() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (100, 100))  # below the backup's size
+
+    rc.write_bytes(original)
+    proc = subprocess.run(
+        [codeassist_exe(), "shell-init", "bash", "--install"],
+        env={**os.environ, "HOME": str(user)}, capture_output=True, text=True, timeout=60,
+        preexec_fn=small_disk, check=False,
+    )  # fmt: skip
+    assert_clean_error(proc, Exit.INPUT, f"cannot back up {rc}", "nothing was changed")
+    assert rc.read_bytes() == original
+    assert sorted(p.name for p in user.iterdir()) == [".bashrc"]
+
+
 @pytest.mark.parametrize("step", ["fsync", "replace"])
 def test_a_failed_write_leaves_no_new_file_behind(
     user: Path, monkeypatch: pytest.MonkeyPatch, step: str

@@ -318,17 +318,26 @@ def _backup(rc: Path, data: bytes) -> Path:
                     return path
                 continue
             mode = rc.stat().st_mode & 0o666
-            with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode), "wb") as out:
-                out.write(data)
-            return path
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
         except FileExistsError:  # made meanwhile: the next name
             continue
         except OSError as exc:
-            raise InputError(
-                f"cannot back up {rc} to {path}: {exc.strerror or exc}",
-                hint=f"check the folder's permissions (nothing was changed), or {BY_HAND}",
-            ) from exc
+            raise _not_backed_up(rc, path, exc) from exc
+        try:
+            with open(fd, "wb") as out:
+                out.write(data)
+        except OSError as exc:  # a full disk: no empty or partial "backup" left to mislead
+            path.unlink(missing_ok=True)
+            raise _not_backed_up(rc, path, exc) from exc
+        return path
     raise AssertionError("unreachable")
+
+
+def _not_backed_up(rc: Path, path: Path, exc: OSError) -> InputError:
+    return InputError(
+        f"cannot back up {rc} to {path}: {exc.strerror or exc}",
+        hint=f"check the folder's permissions and free space (nothing was changed), or {BY_HAND}",
+    )
 
 
 def _holds(path: Path, data: bytes) -> bool:
