@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from codeassist.errors import Exit
 from codeassist.review.cache import Cache
 from codeassist.review.diff import read_change
 from codeassist.review.engine import Settings, review
 from codeassist.review.findings import render
-from tests.helpers.cli import run_cli
+from tests.helpers.cli import assert_clean_error, run_cli
 from tests.helpers.repos import AWS_KEY, Repo
 
 
@@ -116,7 +117,7 @@ def test_review_usage_errors_are_one_line_with_a_hint(repo: Repo, tmp_path: Path
     proc = run_cli("review", "--commit", "HEAD", "--range", "HEAD..HEAD", cwd=repo.root)
     assert proc.returncode == 2 and proc.stderr.startswith("error: choose one of")
     proc = run_cli("review", "--commit", "no-such-rev", "--no-model", cwd=repo.root)
-    assert proc.returncode == 5 and "Traceback" not in proc.stderr
+    assert_clean_error(proc, Exit.USAGE, "unknown revision 'no-such-rev'")  # a bad argument
     outside = tmp_path / "not-a-repo"
     outside.mkdir()
     proc = run_cli("review", "--no-model", cwd=outside)

@@ -201,10 +201,10 @@ def read_change(
         raw = git.run(*diff.command, "--raw", "-z", "--no-abbrev", "-M", *diff.trees)
         return Change(git.root, _read(git, diff, _entries(raw)), source, rev)
     except GitFailed as exc:
-        raise InputError(
-            f"cannot read the change: {exc}",
-            hint="check the revision names (git log --oneline)",
-        ) from None
+        hint = "check the revision names (git log --oneline)"
+        if str(exc).startswith("unknown revision"):  # a bad argument, not an unreadable repo
+            raise UsageError(f"cannot read the change: {exc}", hint=hint) from None
+        raise InputError(f"cannot read the change: {exc}", hint=hint) from None
 
 
 def read_side(root: Path, rev: str | None, path: str) -> str:
