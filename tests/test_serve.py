@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import socket
 import stat
 import subprocess
@@ -292,6 +294,26 @@ def test_detach_returns_once_the_server_listens(short_home: Path) -> None:
         time.sleep(0.05)  # a zombie until its parent (gone) is reaped: check the state
         if Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z":
             break
+
+
+def test_a_stopped_server_is_said_to_be_stuck_and_stop_ends_it(short_home: Path) -> None:
+    # kill -STOP: status said "no server", stop said "no server" and left it running, and a
+    # new --detach was refused because one runs (second new-user audit)
+    assert run_cli("serve", "--detach", "--idle-timeout", "120").returncode == 0
+    path = protocol.socket_path(SMALL_MODEL)
+    pid = protocol.call(path, {"op": "status"})["status"]["pid"]
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        status = run_cli("serve", "--status")
+        assert status.returncode == 1
+        assert f"(pid {pid}) does not answer: it is stopped or stuck" in status.stderr
+        stopped = run_cli("serve", "--stop")
+        assert stopped.returncode == 0 and "stopped the server" in stopped.stderr
+        assert not protocol.alive(path)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    assert_clean_error(run_cli("serve", "--detach", "--stop"), Exit.USAGE, "cannot go together")
 
 
 def test_the_pre_commit_hook_uses_the_model_only_while_a_server_keeps_it_warm(

@@ -23,14 +23,27 @@ def serve(
     stop: bool = typer.Option(False, "--stop", help="Stop the running server and exit."),
 ) -> None:
     """Keep a model loaded so gen, the shell widget, the repl and the hook start at once."""
+    from codeassist.errors import UsageError
     from codeassist.serve import control
 
     where = control.target(model, socket, idle_timeout)
     spec, path = where.spec, where.path
+    if sum((status, stop, detach)) > 1:
+        raise UsageError(
+            "--status, --stop and --detach cannot go together",
+            hint="ask one thing at a time, e.g. `codeassist serve --stop`",
+        )
     if status:
         info = control.status(path)
         if info is None:
-            typer.echo(f"no server for {spec} on {path}", err=True)
+            from codeassist.serve import protocol
+
+            pid = protocol.owner(path) if protocol.alive(path) else None
+            said = f"no server for {spec} on {path}" if pid is None else (
+                f"the server on {path} (pid {pid}) does not answer: it is stopped or stuck; "
+                "`codeassist serve --stop` ends it"
+            )  # fmt: skip
+            typer.echo(said, err=True)
             raise typer.Exit(1)
         info["fork_server"] = control.fork_server()
         typer.echo(json.dumps(info, indent=2))

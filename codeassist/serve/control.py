@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -66,15 +67,39 @@ def fork_server() -> str | None:
 
 
 def stop(path: Path, wait: float = 10.0) -> bool:
-    """Ask the server to stop and wait for its socket to go; False when none was running."""
+    """Ask the server to stop and wait for its socket to go; False when none was running.
+
+    A server that does not answer (stopped with `kill -STOP`, or stuck) but whose process the
+    socket's lock file names is ended by signal: SIGTERM (and SIGCONT, so that a stopped one
+    gets it), then SIGKILL if it is still there after `wait`."""
     try:
         protocol.call(path, {"op": "stop"}, key="stopping")
     except (BackendError, OSError):
-        return False
+        pid = protocol.owner(path) if protocol.alive(path) else None
+        if pid is None:
+            return False
+        _end(pid, wait)
+        return True
     deadline = time.monotonic() + wait
     while path.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     return True
+
+
+def _end(pid: int, wait: float) -> None:
+    """SIGTERM and SIGCONT to a server that does not answer; SIGKILL if it outlives `wait`."""
+    for sig in (signal.SIGTERM, signal.SIGCONT):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
 
 
 def preflight(path: Path) -> None:

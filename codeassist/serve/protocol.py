@@ -94,12 +94,17 @@ def check_free(path: Path) -> None:
 
 def owner_alive(path: Path) -> bool:
     """Whether the server process named in the socket's lock file lives (it may be starting)."""
+    return owner(path) is not None
+
+
+def owner(path: Path) -> int | None:
+    """The pid in the socket's lock file while that process lives; None otherwise."""
     try:
         pid = int(path.with_name(path.name + ".lock").read_text().strip())
         os.kill(pid, 0)
     except (OSError, ValueError):
-        return False  # no lock file, no pid in it, or that process is gone
-    return pid > 0
+        return None  # no lock file, no pid in it, or that process is gone
+    return pid if pid > 0 else None
 
 
 def _send_timeout(sock: socket.socket, seconds: float) -> None:
