@@ -15,7 +15,8 @@ import pytest
 
 from codeassist.backends.base import estimate_tokens
 from codeassist.context import ContextPack, build_context, find_root
-from tests.helpers.cli import run_cli
+from codeassist.errors import Exit
+from tests.helpers.cli import assert_clean_error, run_cli
 from tests.helpers.repos import CONTEXT_FIXTURES as FIXTURES
 from tests.helpers.repos import make_repo
 
@@ -268,3 +269,9 @@ def test_the_headings_of_the_stable_part_count_in_the_budget(tmp_path: Path, bud
     done = run_cli("context", "--lang", "python", "--budget", str(budget), "w5", cwd=repo)
     shown = done.stdout.split(" tokens, counted with", 1)[0].rsplit(" ", 3)[-3:]
     assert int(shown[0]) <= int(shown[2]) == budget, done.stdout[:200]
+
+
+def test_a_budget_over_the_context_window_is_refused(tmp_path: Path) -> None:
+    # it was accepted, though the config's context_budget may not pass n_ctx (audit)
+    proc = run_cli("context", "anything", "--budget", "999999", cwd=tmp_path)
+    assert_clean_error(proc, Exit.USAGE, "--budget should be at most 4096 (n_ctx)")

@@ -229,8 +229,10 @@ def corpus_module(entries: list[dict[str, str]], prefix: str) -> str:
 
 
 def test_secrets_in_code_are_redacted_from_the_context_and_look_alikes_kept(
-    tmp_path: Path,
+    tmp_path: Path, home: Path
 ) -> None:
+    (home / "config").mkdir(parents=True, exist_ok=True)  # a budget for all of it: 20,000
+    (home / "config" / "config.toml").write_text("n_ctx = 32768\n")  # tokens fit under n_ctx
     corpus = tomllib.loads((Path(__file__).parent / "data" / "secrets_corpus.toml").read_text())
     secret, benign = corpus["secret"], corpus["benign"]
     assert all(len(e["text"]) < DOC_MAX - 2 for e in secret + benign)  # shown whole as docs

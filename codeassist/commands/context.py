@@ -29,6 +29,7 @@ def context(
     from codeassist.pipeline.grounding import preview
 
     cfg = configuration.load()
+    configuration.check_option("--budget", "context_budget", budget, cfg.n_ctx)
     budget = cfg.context_budget if budget is None else budget
     shown = preview(Path.cwd(), request, budget, cfg.model, lang, enabled=cfg.context,
                     forced=use_context)  # fmt: skip
