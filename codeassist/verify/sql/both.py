@@ -18,6 +18,7 @@ from typing import Any
 
 from codeassist.terminal import one_line
 from codeassist.verify import Check
+from codeassist.verify.sql.empty import and_parts
 
 NAME = "sql.both"
 
@@ -79,7 +80,7 @@ def _branches(select: Any) -> Any:
     if where is None or len(found) != 1:
         return None
     key = found[0][0].lower()
-    parts = _conjuncts(where.this)
+    parts = and_parts(where.this)
     equal = [p for p in parts if (_compared(p) or ("",))[0] == key]
     rest = [p for p in parts if all(p is not e for e in equal)]
     out: Any = None
@@ -118,7 +119,7 @@ def _contradictions_of(select: Any) -> list[tuple[str, list[str]]]:
         return []
     seen: dict[str, dict[tuple[bool, str], str]] = {}
     shown: dict[str, str] = {}  # the column as first written
-    for part in _conjuncts(where.this):
+    for part in and_parts(where.this):
         compared = _compared(part)
         if compared is not None:
             column, value, written = compared
@@ -153,13 +154,3 @@ def _number(text: str) -> str:
         return repr(float(text))
     except ValueError:
         return text
-
-
-def _conjuncts(node: Any) -> list[Any]:
-    """The parts of a top-level AND chain (parentheses looked through)."""
-    from sqlglot import exp
-
-    node = node.unnest()
-    if isinstance(node, exp.And):
-        return _conjuncts(node.this) + _conjuncts(node.expression)
-    return [node]

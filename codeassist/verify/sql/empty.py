@@ -101,10 +101,10 @@ def conjuncts(select: Any, tables: dict[str, list[str]], dialect: str) -> list[C
     for node in [select.args["from_"].this] + [j.this for j in select.args.get("joins") or []]:
         if isinstance(node, exp.Table) and node.name:
             sources[node.alias_or_name.lower()] = node
-    parts = _split(select.args["where"].this) if select.args.get("where") else []
+    parts = and_parts(select.args["where"].this) if select.args.get("where") else []
     for join in select.args.get("joins") or []:
         if not join.side and join.args.get("on") is not None:
-            parts += _split(join.args["on"])
+            parts += and_parts(join.args["on"])
     out = []
     for part in parts:
         found = _compared(part, dialect, tables, sources)
@@ -113,12 +113,13 @@ def conjuncts(select: Any, tables: dict[str, list[str]], dialect: str) -> list[C
     return out
 
 
-def _split(node: Any) -> list[Any]:
+def and_parts(node: Any) -> list[Any]:
+    """The parts of a top-level AND chain (parentheses looked through)."""
     from sqlglot import exp
 
     node = node.unnest()
     if isinstance(node, exp.And):
-        return _split(node.this) + _split(node.expression)
+        return and_parts(node.this) + and_parts(node.expression)
     return [node]
 
 
