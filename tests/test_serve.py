@@ -157,6 +157,8 @@ def test_status_and_stop_from_the_command_line(short_home: Path) -> None:
     assert json.loads(status.stdout)["model"] == SMALL_MODEL
     second = run_cli("serve", "--idle-timeout", "5")
     assert second.returncode == 2 and "already runs" in second.stderr
+    detached = run_cli("serve", "--detach")  # exit 1 before: the same conflict, another code
+    assert_clean_error(detached, Exit.USAGE, "already runs")
     stop = run_cli("serve", "--stop")
     assert stop.returncode == 0 and "stopped" in stop.stderr
     assert proc.wait(timeout=20) == 0

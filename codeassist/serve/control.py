@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from codeassist import config as configuration
 from codeassist.config import Config
-from codeassist.errors import BackendError, CodeassistError, UsageError
+from codeassist.errors import BackendError, UsageError
 from codeassist.serve import protocol
 
 if TYPE_CHECKING:
@@ -172,9 +172,7 @@ def prompt_cache(model: Any, config: Config, log: Callable[[str], object]) -> Pr
 def detach(where: Target) -> int:
     """Start `codeassist serve` in a new session and wait until it listens; returns its pid."""
     spec, path, idle_timeout = where.spec, where.path, where.idle_timeout
-    if status(path) is not None:
-        raise CodeassistError(f"a server already runs on {path}", hint="codeassist serve --status")
-    preflight(path)
+    preflight(path)  # a server already there is a usage error, as for `serve` itself
     log = path.with_name(path.name + ".log")
     cmd = [sys.executable, "-m", "codeassist", "serve", "--model", spec,
            "--socket", str(path), "--idle-timeout", str(idle_timeout)]  # fmt: skip
