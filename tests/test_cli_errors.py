@@ -367,3 +367,16 @@ def test_a_bad_model_or_endpoint_says_where_it_was_set(home: Path) -> None:
     assert_clean_error(proc, Exit.INPUT, f"config file {config}: model: unknown model")
     proc = run_cli("gen", "--model", "no-such-model", "x")  # the command line's own: as before
     assert_clean_error(proc, Exit.USAGE, "error: unknown model 'no-such-model'")
+
+
+def test_gen_dash_reads_the_request_from_stdin() -> None:
+    # "-" went to the model as the request (second new-user audit); check and explain read it
+    heard: list[dict[str, object]] = []
+    with scripted_endpoint("```bash\nls -S\n```", heard=heard) as url:
+        proc = run_cli("gen", "--endpoint", url, "--lang", "shell", "-", input="list by size\n")
+        refused = run_cli("gen", "--endpoint", url, "--run", "-", input="list by size\n")
+    assert proc.returncode == 0 and proc.stdout == "ls -S\n", proc.stderr
+    messages = heard[0]["messages"]
+    assert isinstance(messages, list) and "Request: list by size" in messages[-1]["content"]
+    assert_clean_error(refused, Exit.USAGE, "--run asks on stdin")
+    assert len(heard) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import typer
@@ -13,7 +14,7 @@ LANGS = "python|sql|shell|auto"
 
 
 def gen(
-    request: str = typer.Argument(..., help="What you want, in plain words."),
+    request: str = typer.Argument(..., help="What you want, in plain words ('-': from stdin)."),
     lang: str = typer.Option("auto", "--lang", "-l", help=f"Language: {LANGS}."),
     model: str = typer.Option(
         None, "--model", "-m", callback=not_empty, help="Model name or path to a .gguf."
@@ -48,6 +49,8 @@ def gen(
     from codeassist.errors import UsageError
     from codeassist.pipeline.prepare import Ask, prepare
 
+    if request == "-":  # as check, explain and risk read it
+        request = _request_from_stdin(run)
     if run and as_json:
         raise UsageError(
             "--run and --json cannot go together: --run asks before it runs",
@@ -76,3 +79,21 @@ def gen(
         status = _ui.confirm_and_run(result.code, result.language, Console(stderr=True),
                                      _ui.ask_on_stderr)  # fmt: skip
         raise typer.Exit(status)
+
+
+def _request_from_stdin(run: bool) -> str:
+    """The request piped in for `gen -`; a terminal there, or --run (which asks on stdin), is a
+    usage error."""
+    from codeassist.errors import UsageError
+
+    if sys.stdin is None or sys.stdin.isatty():
+        raise UsageError(
+            "'-' reads the request from stdin, and stdin is a terminal",
+            hint='pipe it in (echo "list files by size" | codeassist gen -), or give it as words',
+        )
+    if run:
+        raise UsageError(
+            "--run asks on stdin, so the request cannot come from it too",
+            hint="give the request as an argument",
+        )
+    return sys.stdin.read()
