@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import stat
@@ -333,3 +334,27 @@ def test_the_pre_commit_hook_uses_the_model_only_while_a_server_keeps_it_warm(
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+@pytest.mark.skipif(shutil.which("unshare") is None, reason="needs util-linux unshare")
+def test_a_read_only_runtime_folder_leaves_gen_in_process(short_home: Path, tmp_path: Path) -> None:
+    # its mode made private with chmod, which a read-only mount refuses: gen, warm and
+    # serve --status all failed with "Read-only file system" (second new-user audit)
+    run = short_home / "run"
+    run.mkdir(mode=0o755, exist_ok=True)
+    run.chmod(0o755)
+    exe = codeassist_exe()
+    script = (
+        f'mount --bind "{run}" "{run}" && mount -o remount,bind,ro "{run}" && '
+        f'"{exe}" gen --lang shell --max-tokens 8 "list files" && '
+        f'"{exe}" serve --status; echo "status=$?"'
+    )
+    proc = subprocess.run(
+        ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script],
+        env={**os.environ, "CODEASSIST_IN_PROCESS": "1"}, cwd=tmp_path,
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    if "mount:" in proc.stderr and "status=" not in proc.stdout:
+        pytest.skip(f"no read-only bind mount here: {proc.stderr.strip()}")
+    assert "Read-only file system" not in proc.stderr, proc.stderr
+    assert "status=1" in proc.stdout  # no server: said, not a crash

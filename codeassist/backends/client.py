@@ -79,7 +79,7 @@ def find(spec: str) -> ClientBackend | None:
     None too where no private runtime folder can be had: then no server of ours runs."""
     try:
         path = protocol.socket_path(spec)
-    except UsageError:
+    except (UsageError, OSError):  # no private runtime folder here (a read-only one)
         return None
     if not protocol.alive(path):
         return None

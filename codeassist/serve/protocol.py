@@ -46,7 +46,10 @@ def runtime_dir() -> Path:
         st = candidate.stat()
         if st.st_uid == os.getuid():
             if st.st_mode & 0o077:
-                candidate.chmod(0o700)
+                try:
+                    candidate.chmod(0o700)
+                except OSError:  # a read-only mount: not private, and not ours to mend
+                    continue
             return candidate
     raise UsageError(f"cannot create a private runtime directory at {wanted}")
 
