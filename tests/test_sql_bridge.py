@@ -78,3 +78,16 @@ def test_no_rewrite_where_the_link_is_not_certain(tmp_path: Path, script: str) -
     db = database(tmp_path, script)
     subject = Subject("sql", WRONG, request="the course most students take", db=str(db))
     assert autofix(subject, run_checks(subject)) is None
+
+
+@pytest.mark.parametrize("name", ["enrolment course", 'enrol"ment', "x JOIN secrets"])
+def test_a_link_table_named_oddly_is_quoted_not_read_as_sql(tmp_path: Path, name: str) -> None:
+    # the database's own names: `air lines` was read as `air AS lines`, `a"b` did not parse
+    quoted = '"' + name.replace('"', '""') + '"'
+    db = database(tmp_path, LINKED.replace("enrolment_course", quoted))
+    subject = Subject("sql", WRONG, request="the course most students take", db=str(db))
+    fixed = autofix(subject, run_checks(subject))
+    assert fixed is not None and f"JOIN {quoted} AS T3" in fixed
+    with sqlite3.connect(db) as conn:
+        assert conn.execute(fixed).fetchall() == [("maths",)]
+    conn.close()

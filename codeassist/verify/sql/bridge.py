@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from codeassist.verify.sql.fix import Tables, has_column, one_statement, scope_of
+from codeassist.verify.sql.fix import Tables, has_column, one_statement, scope_of, table_named
 from codeassist.verify.sql.reach import new_alias
 from codeassist.verify.sql.rejoin import Key
 
@@ -40,7 +40,7 @@ def bridged(code: str, tables: Tables, keys: list[Key], dialect: str) -> str | N
             table, to_other, other_alias, other_key, to_own = link
             scope = scope_of(on.this)
             alias = new_alias(table, scope, [])
-            joined: Any = exp.to_table(table)
+            joined: Any = table_named(table)
             if alias != table:
                 joined = exp.alias_(joined, alias, table=True)
             through = exp.Join(

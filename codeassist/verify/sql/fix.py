@@ -32,6 +32,14 @@ def has_column(tables: Tables, table: str, name: str) -> bool:
     return name.lower() in {c.lower() for c in tables.get(table, [])}
 
 
+def table_named(name: str) -> Any:
+    """A table of the database as a reference, built from its name and never parsed as SQL:
+    a table called `air lines` or `my"tab` is quoted, not read as `air AS lines` or an error."""
+    from sqlglot import exp
+
+    return exp.Table(this=exp.to_identifier(name))
+
+
 def one_statement(code: str, dialect: str) -> Any:
     """The code's one SQL statement (a sqlglot tree); None when it does not parse, or holds
     none or several."""

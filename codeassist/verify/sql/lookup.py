@@ -19,7 +19,7 @@ from typing import Any
 from codeassist.db.runner import Deadline, Runner
 from codeassist.db.sqlite_worker import QueryError
 from codeassist.verify.sql.empty import MAX_SELECTS, conjuncts
-from codeassist.verify.sql.fix import Tables
+from codeassist.verify.sql.fix import Tables, table_named
 from codeassist.verify.sql.near import holders_of, quote
 from codeassist.verify.sql.rejoin import Key
 
@@ -81,7 +81,7 @@ def _lookup(
     stored = runner.rows(sql, (value,), timeout_s=deadline.left())
     spelled = stored[0][0] if stored and isinstance(stored[0][0], str) else value
     where = exp.EQ(this=exp.column(name, table=holder), expression=exp.Literal.string(spelled))
-    return exp.select(exp.column(key, table=holder)).from_(exp.to_table(holder)).where(where)
+    return exp.select(exp.column(key, table=holder)).from_(table_named(holder)).where(where)
 
 
 def _declared(compared: tuple[str, str], holder: str, keys: list[Key]) -> str | None:

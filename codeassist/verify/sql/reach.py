@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from codeassist.verify.sql.fix import Tables, has_column, one_statement, scope_of
+from codeassist.verify.sql.fix import Tables, has_column, one_statement, scope_of, table_named
 from codeassist.verify.sql.rejoin import Key
 
 
@@ -48,7 +48,7 @@ def joined_in(code: str, tables: Tables, keys: list[Key], dialect: str) -> str |
                 this=exp.column(table_column, table=added[slot]),
                 expression=exp.column(own_column, table=own_alias),
             )
-            joined: Any = exp.to_table(table)
+            joined: Any = table_named(table)
             if added[slot] != table:
                 joined = exp.alias_(joined, added[slot], table=True)
             select.join(joined, on=on, copy=False)
