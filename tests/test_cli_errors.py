@@ -340,8 +340,12 @@ def test_a_schema_file_with_no_create_statement_is_refused(tmp_path: Path, comma
     assert_clean_error(proc, Exit.INPUT, "has no CREATE TABLE statement")
 
 
-def test_shell_init_install_and_uninstall_together_is_one_line_with_a_hint() -> None:
-    proc = run_cli("shell-init", "--install", "--uninstall")
+@pytest.mark.parametrize("login_shell", ["/bin/bash", ""])
+def test_shell_init_install_and_uninstall_together_is_one_line_with_a_hint(
+    login_shell: str,
+) -> None:
+    # CI has no $SHELL: the shell was guessed first, and its error hid the usage error
+    proc = run_cli("shell-init", "--install", "--uninstall", env={"SHELL": login_shell})
     assert_clean_error(proc, Exit.USAGE, "cannot go together", "one at a time")
 
 

@@ -34,8 +34,8 @@ def shell_init(
 
     from codeassist.shell import setup
 
+    mode = setup.edit_mode(install, uninstall)  # a usage error before any guess at the shell
     name = setup.shell_name(shell)
-    mode = setup.edit_mode(install, uninstall)
     if mode is not None:
         typer.echo(setup.edit_rc(name, mode, key, explain_key).note, err=True)
         return
