@@ -158,6 +158,29 @@ def test_python_calls_that_would_do_what_a_high_risk_command_does_are_warnings()
     assert risky.check(added("clean.py", py, lines={1, 2, 4})) == []
 
 
+def test_a_shell_command_built_at_run_time_is_reported_as_info_with_what_it_does() -> None:
+    # os.system("rm -rf " + x) passed review: medium risk was left out (new-user audit)
+    py = (
+        "import os, shlex, subprocess\n"
+        'os.system("rm -rf " + build_dir)\n'
+        'subprocess.run(f"ls {d}", shell=True)\n'
+        'os.system("cat %s" % name)\n'
+        'os.system("ls " + shlex.quote(d))\n'  # quoted: fine
+        'subprocess.run(["ls", d])\n'  # a list: no shell
+        "os.system(cmd)\n"  # a name: what it holds is not known here
+        'os.system("rm -rf " + os.path.expanduser("~"))\n'  # high: a warning says more
+    )
+    found = risky.check(added("deploy.py", py))
+    assert [(f.line, f.severity) for f in found] == [
+        (2, "info"), (3, "info"), (4, "info"), (8, "warning"),
+    ]  # fmt: skip
+    assert found[0].message.startswith(
+        'shell command built at run time `os.system("rm -rf " + build_dir)` '
+        "(recursively deletes paths computed when it runs): "
+    )
+    assert "shlex.quote" in found[1].message
+
+
 def test_a_missing_safety_package_fails_the_review_loudly(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

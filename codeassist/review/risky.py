@@ -68,8 +68,48 @@ def _string_value(node: Any) -> str | None:
     return "".join(parts)
 
 
-def _python(change: FileChange, shell: Assess, sql: Assess) -> list[Finding]:
+def _built(node: Any) -> bool:
+    """A command string made when the code runs: an f-string with holes, `+` or `%` on a
+    string, `.format()` or `.join()`; what shlex quoted is not counted."""
+    text = syntax.text_of(node)
+    if "shlex." in text or "quote(" in text:
+        return False
+    if node.type == "string":
+        return any(c.type == "interpolation" for c in node.children)
+    if node.type == "binary_operator":
+        return any(c.type in ("string", "binary_operator") for c in node.named_children)
+    if node.type == "call":
+        fn = syntax.text_of(node.child_by_field_name("function"))
+        return fn.endswith((".format", ".join")) and fn.startswith(("'", '"', "f'", 'f"'))
+    return False
+
+
+def _injection(change: FileChange, node: Any) -> Finding:
+    """A shell string built from run-time values: a value holding `;` or `$(...)` runs as
+    code (bandit's B602/B605). Info, with what the command does where that is risky."""
+    from codeassist.safety import python
+    from codeassist.safety.shell import findings as shell_findings
+
+    line = syntax.line_of(node)
+    call = syntax.text_of(node)
+    known = [at.finding.reason for at in python.located(call, shell_findings) if at.call]
+    reasons = [r for r in known if not r.startswith("runs a command known only")]
+    snippet = " ".join(call.split())
+    snippet = snippet if len(snippet) <= 60 else snippet[:57] + "..."
+    what = f" ({'; '.join(dict.fromkeys(reasons))})" if reasons else ""
+    return Finding(
+        change.path, line, "info",
+        f"shell command built at run time `{snippet}`{what}: a value holding `;` or `$(` "
+        "runs as shell code; pass a list of arguments without shell=True, or shlex.quote "
+        "each value", "risky",
+    )  # fmt: skip
+
+
+def _python(change: FileChange, shell: Assess, sql: Assess) -> tuple[list[Finding], list[Finding]]:
+    """Findings for shell and SQL strings on added lines; and, apart, shell strings built
+    at run time."""
     found: list[Finding] = []
+    built: list[Finding] = []
     lines = change.added_lines
     for node in syntax.walk(syntax.parse("python", change.new_text)):
         if node.type != "call" or syntax.line_of(node) not in lines:
@@ -79,11 +119,14 @@ def _python(change: FileChange, shell: Assess, sql: Assess) -> list[Finding]:
         if args is None or not args.named_children:
             continue
         value = _string_value(args.named_children[0])
-        if value is None:
-            continue
         arg_text = syntax.text_of(args)
+        to_shell = fn in _SHELL_CALLS or (fn in _SUBPROCESS and "shell=True" in arg_text)
+        if value is None:
+            if to_shell and _built(args.named_children[0]):
+                built.append(_injection(change, node))
+            continue
         method = fn.rpartition(".")[2]
-        if fn in _SHELL_CALLS or (fn in _SUBPROCESS and "shell=True" in arg_text):
+        if to_shell:
             f = _finding(change, syntax.line_of(node), "shell command", value, shell(value))
         elif method in _SQL_METHODS:
             f = _finding(change, syntax.line_of(node), "SQL", value, sql(value))
@@ -91,7 +134,7 @@ def _python(change: FileChange, shell: Assess, sql: Assess) -> list[Finding]:
             continue
         if f:
             found.append(f)
-    return found
+    return found, built
 
 
 def _python_calls(change: FileChange, reported: set[int]) -> list[Finding]:
@@ -152,7 +195,9 @@ def check(change: FileChange) -> list[Finding]:
                 if f:
                     found.append(f)
     elif language == "python":
-        strings = _python(change, assess_shell, assess_sql)
+        strings, built = _python(change, assess_shell, assess_sql)
         calls = _python_calls(change, {f.line for f in strings})
-        found.extend(sorted(strings + calls, key=lambda f: f.line))
+        warned = {f.line for f in calls}  # a high-risk call says more than "built at run time"
+        built = [f for f in built if f.line not in warned]
+        found.extend(sorted(strings + calls + built, key=lambda f: f.line))
     return found
