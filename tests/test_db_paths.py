@@ -170,3 +170,17 @@ def test_a_fifo_and_a_hot_journal_get_hints_that_say_what_they_are(tmp_path: Pat
     proc = run_cli("check", "--lang", "sql", "--db", "shop.db", "SELECT 1", cwd=crashed)
     assert_clean_error(proc, Exit.INPUT, "unfinished transaction")
     assert {p.name: p.read_bytes() for p in crashed.iterdir()} == before  # nothing rolled back
+
+
+def test_a_database_another_program_is_writing_says_so(tmp_path: Path) -> None:
+    # the hint spoke of a crashed writer's -journal while a live one held the lock (audit)
+    writer = sqlite3.connect(tmp_path / "shop.db", isolation_level=None)
+    writer.execute("CREATE TABLE items (name TEXT)")
+    writer.execute("PRAGMA locking_mode=EXCLUSIVE")
+    writer.execute("BEGIN EXCLUSIVE")
+    writer.execute("INSERT INTO items VALUES ('pen')")
+    try:
+        proc = run_cli("check", "--lang", "sql", "--db", "shop.db", "SELECT 1", cwd=tmp_path)
+    finally:
+        writer.close()
+    assert_clean_error(proc, Exit.INPUT, "database is locked", "another program is writing")

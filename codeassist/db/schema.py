@@ -71,6 +71,8 @@ def connect_sqlite_readonly(path: Path) -> sqlite3.Connection:
         hint = "is it a SQLite database?"
         if not os.access(path, os.R_OK):
             hint = "check the file's permissions"
+        elif "locked" in str(exc):  # another connection holds an exclusive lock
+            hint = "another program is writing to it and holds the lock: try again when it is done"
         elif path.with_name(path.name + "-journal").exists():  # a writer crashed mid-transaction
             hint = "a -journal beside it holds an unfinished transaction: open it once with sqlite3"
         raise InputError(f"cannot open {path} as SQLite: {exc}", hint=hint) from None
