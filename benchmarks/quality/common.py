@@ -49,11 +49,12 @@ def parser(description: str, default_limit: int) -> argparse.ArgumentParser:
     return p
 
 
-def spread(n_items: int, limit: int, reverse: bool = False) -> list[int]:
-    """`limit` indices spread evenly over the set (all when limit is 0 or too large)."""
+def spread(n_items: int, limit: int, reverse: bool = False, offset: int = 0) -> list[int]:
+    """`limit` indices spread evenly over the set (all when limit is 0 or too large), each
+    moved `offset` on: another sample of the same spread, for a rule found on the first."""
     chosen = list(range(n_items))
     if 0 < limit < n_items:
-        chosen = [i * n_items // limit for i in range(limit)]
+        chosen = [(i * n_items // limit + offset) % n_items for i in range(limit)]
     return chosen[::-1] if reverse else chosen
 
 

@@ -3,6 +3,7 @@
     python benchmarks/quality/spider.py [--limit 20] [--model qwen2.5-coder-1.5b] [--out f.jsonl]
         [--samples 5]   (adds best of 5: bare | checks and repair | best of k)
         [--schema-rows 3]   (rows of each table under its CREATE, as gen --db sends them)
+        [--offset 2]   (another spread sample: with --limit 300, none of the default's items)
 
 The request is the question with the database's schema as `gen --db` sends it (CREATE
 statements, a few rows of each table); verification checks the SQL against the schema and
@@ -137,9 +138,15 @@ def main() -> None:
         default=Config.schema_rows,
         help="rows of each table shown under its CREATE (config schema_rows)",
     )
+    parser.add_argument(
+        "--offset", type=int, default=0,
+        help="move each chosen index this far on: a fresh sample (2 with --limit 300 shares "
+        "no item with the default one)",
+    )  # fmt: skip
     args = parser.parse_args()
     items = load(args.eval_dir)
-    chosen = [items[i] for i in common.spread(len(items), args.limit, args.reverse)]
+    picked = common.spread(len(items), args.limit, args.reverse, args.offset)
+    chosen = [items[i] for i in picked]
     backend = common.Replay(common.open_model(args.model, args.threads))
     options = Options(max_tokens=args.max_tokens, temperature=0.0)
 
