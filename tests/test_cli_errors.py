@@ -384,3 +384,14 @@ def test_gen_dash_reads_the_request_from_stdin() -> None:
     assert isinstance(messages, list) and "Request: list by size" in messages[-1]["content"]
     assert_clean_error(refused, Exit.USAGE, "--run asks on stdin")
     assert len(heard) == 1
+
+
+@pytest.mark.parametrize("command", ["gen", "check", "warm"])
+def test_schema_with_db_is_refused_as_one_line_with_a_hint(tmp_path: Path, command: str) -> None:
+    # the checks ran on the database alone: a table only in --schema failed them with no word
+    # of why (new-user audit)
+    sqlite3.connect(tmp_path / "shop.db").execute("CREATE TABLE b (x)").connection.close()
+    (tmp_path / "more.sql").write_text("CREATE TABLE a (y INTEGER);\n")
+    args = [command, "--lang", "sql", "--db", "shop.db", "--schema", "more.sql"]
+    proc = run_cli(*args, *(["SELECT y FROM a"] if command != "warm" else []), cwd=tmp_path)
+    assert_clean_error(proc, Exit.USAGE, "--schema and --db cannot go together", "leave out")

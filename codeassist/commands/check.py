@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from codeassist.commands._options import not_empty
+from codeassist.commands._options import not_empty, one_schema
 
 MARKS = {"passed": ("ok", "green"), "failed": ("FAILED", "bold red"), "not run": ("--", "dim")}
 
@@ -36,6 +36,7 @@ def check(
     from codeassist.terminal import sanitize
     from codeassist.verify.standalone import check_code, named_file, read_file, status
 
+    one_schema(schema, db)
     text = sys.stdin.read() if code == "-" and not sys.stdin.isatty() else code
     path = named_file(code)
     if path is not None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from codeassist.commands._options import not_empty
+from codeassist.commands._options import not_empty, one_schema
 
 LANGS = "python|sql|shell|auto"
 
@@ -49,6 +49,7 @@ def gen(
     from codeassist.errors import UsageError
     from codeassist.pipeline.prepare import Ask, prepare
 
+    one_schema(schema, db)
     if request == "-":  # as check, explain and risk read it
         request = _request_from_stdin(run)
     if run and as_json:

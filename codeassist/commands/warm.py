@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from codeassist.commands._options import not_empty
+from codeassist.commands._options import not_empty, one_schema
 
 HINT = "start one with `codeassist serve --detach`; the shell widget then warms it by itself"
 
@@ -44,6 +44,7 @@ def warm(
             raise UsageError(
                 "--db and --schema are for SQL", hint="add --lang sql, or leave them out"
             )
+        one_schema(schema, db)
         done = send(config.load(), Path.cwd(), lang, start=start, schema_file=schema, db=db)
     except CodeassistError as exc:
         if quiet:
