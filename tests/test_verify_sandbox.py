@@ -269,3 +269,21 @@ def test_an_interpreter_under_tmp_stays_visible_read_only(tmp_path: Path) -> Non
     )  # fmt: skip
     assert proc.stdout.strip() == "0 OSError Read-only file system", proc.stderr
     assert not target.exists()
+
+
+@pytest.mark.parametrize("size", [0, 3, 4096, 200_000])  # none, a page at most, more
+def test_stdin_reaches_the_run_whole_whatever_its_size(size: int) -> None:
+    data = "".join(chr(97 + i % 26) for i in range(size))
+    src = "import sys; d = sys.stdin.read(); print(len(d), d[:3], d[-3:])"
+    out = sandbox.run_python(src, stdin=data)
+    assert out.returncode == 0 and out.stdout.split() == [
+        str(size),
+        *([data[:3], data[-3:]] * bool(size)),
+    ]
+
+
+def test_a_run_that_never_reads_its_stdin_still_ends_and_is_timed_out_when_it_hangs() -> None:
+    done = sandbox.run_python("print('no read')", stdin="x" * 4000)
+    assert done.returncode == 0 and done.stdout == "no read\n"
+    hung = sandbox.run_python("import time; time.sleep(30)", limits=sandbox.Limits(timeout_s=1))
+    assert hung.timed_out and hung.duration_s < 5
