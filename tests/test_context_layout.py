@@ -69,7 +69,7 @@ def test_the_context_command_shows_what_a_shell_request_gets(tmp_path: Path) -> 
     assert f"Working directory: {(repo / 'app').resolve()}" in done.stdout
     assert "make (Makefile): test, deploy" in done.stdout and "Git branch: main" in done.stdout
     assert "billing.py" in done.stdout and "def refund" not in done.stdout
-    assert "Git working tree: clean." in done.stdout
+    assert "Git working tree: no changes to tracked files." in done.stdout
 
 
 def test_two_python_requests_share_the_stable_part_as_a_prefix(tmp_path: Path) -> None:

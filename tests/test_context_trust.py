@@ -284,7 +284,7 @@ def test_reading_git_state_never_rewrites_the_users_index(tmp_path: Path) -> Non
     index = repo / ".git" / "index"
     before = (index.read_bytes(), index.stat().st_mtime_ns)
 
-    assert git_state(repo) == "Git working tree: clean."
+    assert git_state(repo) == "Git working tree: no changes to tracked files."
     assert GitChanges(repo).result() == (frozenset(), frozenset({"a.py"}))
     assert (index.read_bytes(), index.stat().st_mtime_ns) == before
     subprocess.run(["git", "-C", str(repo), "status"], capture_output=True, check=True)

@@ -94,6 +94,7 @@ def test_names_that_are_not_utf8_are_shown_as_escapes(tmp_path: Path) -> None:
     (repo / os.fsdecode(b"a\xff.txt")).write_text("x\n")
     subprocess.run([b"git", b"checkout", b"-q", b"-b", b"b\xfex"], cwd=repo, check=True)
     git(repo, "config", "core.quotePath", "false")  # `git status` names the file raw
+    git(repo, "add", "--", os.fsdecode(b"a\xff.txt"))
 
     done = shell_context(repo)
     assert done.returncode == 0, done.stderr
@@ -114,6 +115,8 @@ def test_git_status_runs_while_other_work_is_done_and_is_reaped_either_way(
 ) -> None:
     repo = repo_at(tmp_path / "r")
     (repo / "new.txt").write_text("x\n")
+    assert GitState.start(repo).line() == "Git working tree: no changes to tracked files."
+    git(repo, "add", "new.txt")  # untracked files are not looked for (they cost the most)
     before = _children()
     pending = GitState.start(repo)
     assert _children() - before  # running now, before anyone asks for its answer
