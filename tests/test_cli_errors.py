@@ -395,3 +395,11 @@ def test_schema_with_db_is_refused_as_one_line_with_a_hint(tmp_path: Path, comma
     args = [command, "--lang", "sql", "--db", "shop.db", "--schema", "more.sql"]
     proc = run_cli(*args, *(["SELECT y FROM a"] if command != "warm" else []), cwd=tmp_path)
     assert_clean_error(proc, Exit.USAGE, "--schema and --db cannot go together", "leave out")
+
+
+def test_blank_lines_cannot_hide_a_command_above_the_one_shown() -> None:
+    # what the widget puts on the line: gen's piped output
+    with scripted_endpoint("```bash\nrm -rf ./victim" + "\n" * 40 + "ls -la\n```") as url:
+        proc = run_cli("gen", "--endpoint", url, "--lang", "shell", "--", "list files")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "rm -rf ./victim\nls -la\n"

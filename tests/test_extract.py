@@ -26,3 +26,13 @@ def test_no_fence_is_the_whole_reply_and_shell_prompts_are_dropped() -> None:
 def test_longer_fences_hold_inner_fences() -> None:
     reply = "````markdown\n```py\nx\n```\n````"
     assert extract(reply).code == "```py\nx\n```"
+
+
+def test_blank_lines_leave_a_shell_answer_but_not_its_strings_or_here_documents() -> None:
+    # forty of them put `rm -rf ./victim` above the screen's top, on the line the shell widget
+    # fills: the user saw `ls -la` and pressed Enter on both (new-user audit)
+    padded = "```bash\nrm -rf ./victim" + "\n" * 40 + "ls -la\n```"
+    assert extract(padded, "shell").code == "rm -rf ./victim\nls -la"
+    data = "cat <<EOF\n\na\n\nEOF\necho \"x\n\ny\" 'p\n\nq'\n\n  \nls"
+    assert extract(f"```bash\n{data}\n```", "shell").code == data.replace("\n\n  \n", "\n")
+    assert extract("```python\nx = 1\n\n\ny = 2\n```", "python").code == "x = 1\n\n\ny = 2"

@@ -56,4 +56,31 @@ def _clean(code: str, language: str | None) -> str:
         lines = code.splitlines()
         if lines and all(line.startswith("$ ") or not line.strip() for line in lines):
             code = "\n".join(line[2:] for line in lines if line.strip())
+        code = _without_blank_lines(code)
     return code
+
+
+_BLANK_LINE = re.compile(r"\n[ \t]*(?=\n)")
+# Where a blank line is data: quoted strings and here-documents.
+_VERBATIM = {"string", "raw_string", "ansi_c_string", "translated_string", "heredoc_redirect"}
+
+
+def _without_blank_lines(code: str) -> str:
+    """A shell answer without its blank lines, but in quotes and here-documents.
+
+    They mean nothing to a shell, and forty of them put what comes before above the top of
+    the screen: on the line the shell widget fills, the user saw `ls -la` and pressed Enter on
+    `rm -rf ./victim` too (new-user audit)."""
+    if _BLANK_LINE.search(code) is None:  # nearly every answer: no parse
+        return code
+    from codeassist import syntax
+
+    verbatim = [(n.start_byte, n.end_byte) for n in syntax.walk(syntax.parse("bash", code))
+                if n.type in _VERBATIM]  # fmt: skip
+    kept, start = [], 0
+    for line in code.split("\n"):
+        end = start + len(line.encode("utf-8", "replace"))  # bytes, as syntax.parse counts
+        if line.strip() or any(a <= start and end <= b for a, b in verbatim):
+            kept.append(line)
+        start = end + 1
+    return "\n".join(kept)
