@@ -106,3 +106,23 @@ def test_without_codeassist_the_key_says_so_in_one_line(
     errors = [line for line in screen.splitlines() if line.startswith("codeassist: ")]
     assert len(errors) == 1 and "no-such-codeassist" in errors[0], screen
     assert line_after_prompt(screen) == LINE
+
+
+def test_a_line_holding_an_escape_sequence_is_shown_not_sent_to_the_terminal(
+    tmux: Tmux, tmp_path: Path
+) -> None:
+    # bash prints the explained line into the scrollback: raw, an OSC sequence on it set the
+    # terminal's title (widget audit); zsh and fish do not print the line
+    need("bash")
+    start_shell(tmux, "bash", tmp_path, "unused", QUIET)
+    before = tmux._tmux("display-message", "-p", "#{pane_title}")
+    tmux.type("echo ")
+    tmux.keys("C-v", "Escape")
+    tmux.type("]2;PWNED")
+    tmux.keys("C-v", "C-g")
+    tmux.type(" x")
+    tmux.keys("M-e")
+    screen = tmux.wait_for(lambda s: "risk:" in s, 60, "the explanation", steady=1.0)
+    assert "PWNED" in screen  # shown, its controls as ?
+    assert tmux._tmux("display-message", "-p", "#{pane_title}") == before
+    assert "PWNED" not in tmux._tmux("display-message", "-p", "#{pane_title}")

@@ -107,7 +107,7 @@ __codeassist_explain() {
     if ((BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] >= 501)); then
         prompt=${PS1@P} # bash has cleared the prompt's last line: keep it in the scrollback
         prompt=${prompt##*$'\n'}
-        printf '%s%s\n' "${prompt//[$'\001\002']/}" "$READLINE_LINE"
+        printf '%s%s\n' "${prompt//[$'\001\002']/}" "${READLINE_LINE//[[:cntrl:]]/?}" # shown, not sent
     fi
     if out=$(COLUMNS=$COLUMNS "$bin" explain -- "$READLINE_LINE" 2>&1 </dev/null); then
         printf '%s\n' "$out"
