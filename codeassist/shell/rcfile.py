@@ -7,7 +7,9 @@ so uninstall removes exactly what install calls "already in". Only "\\n" ends a 
 CR (old Mac line ends, a stray one) is part of its line, and one before a marker makes it no
 marker, as it does for the shell (`$'\\r#': command not found`). Outside the block nothing
 changes, byte for byte: the file is read as bytes (what is not UTF-8 comes back as it was,
-a BOM stays) and keeps its own line ends; a new block takes the file's (CRLF or LF).
+a BOM stays) and keeps its own line ends. The block's lines (and the blank line before it)
+end with LF whatever the file's: bash and zsh read a CR before it as part of the line, so a
+CRLF block broke the shell at every start (`eval "$(…)"\r`: `parse error near 'fi^M'`).
 
 Install puts the block after a blank line (or after the line end the last line lacked);
 uninstall takes that blank line away with it, so install then uninstall gives the file back
@@ -82,14 +84,15 @@ def install(rc: Path, line: str) -> Edit:
     blocks = find(text, rc)
     lines = [BEGIN, line, END]
     if not blocks:
-        nl = _newline(text)
-        new, change = text + (nl if text else "") + nl.join(lines) + nl, Change.ADDED
+        new, change = text + ("\n" if text else "") + "\n".join(lines) + "\n", Change.ADDED
     else:
         start, end = blocks[0]
-        if len(blocks) == 1 and _marks(text[start:end]) == lines:
-            return Edit(rc, Change.UNCHANGED)
-        nl = _block_newline(text, start)
-        block = nl.join(lines) + (nl if text.endswith("\n", start, end) else "")
+        block = text[start:end]
+        if len(blocks) == 1 and _marks(block) == lines and "\r\n" not in block:
+            return Edit(rc, Change.UNCHANGED)  # (a CRLF block of an older install is mended)
+        block = "\n".join(lines) + ("\n" if text.endswith("\n", start, end) else "")
+        if _block_newline(text, start) == "\r\n" and text.endswith("\n\r\n", 0, start):
+            start, block = start - 2, "\n" + block  # the blank line that install put there too
         cuts = [(start, end, block)] + _cuts(text, blocks[1:], floor=end)  # one block is enough
         new, change = _splice(text, cuts), Change.UPDATED
     return Edit(rc, change, _save(rc, bom + text, bom + new))
@@ -153,14 +156,8 @@ def _split_bom(text: str) -> tuple[str, str]:
     return bom, text[len(bom) :]
 
 
-def _newline(text: str) -> str:
-    """The file's line end: CRLF if its first line ends so."""
-    first = text.find("\n")
-    return "\r\n" if first > 0 and text[first - 1] == "\r" else "\n"
-
-
 def _block_newline(text: str, start: int) -> str:
-    """The line end of the block at `start`: its BEGIN line's (an END line follows it)."""
+    """The line end of the block at `start`: its BEGIN line's (CRLF in an older install's)."""
     end = text.index("\n", start)
     return "\r\n" if text[end - 1] == "\r" else "\n"
 
