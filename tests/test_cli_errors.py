@@ -403,3 +403,22 @@ def test_blank_lines_cannot_hide_a_command_above_the_one_shown() -> None:
         proc = run_cli("gen", "--endpoint", url, "--lang", "shell", "--", "list files")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "rm -rf ./victim\nls -la\n"
+
+
+@pytest.mark.parametrize(
+    ("reply", "said"),
+    [("```bash\n```", "gave no shell code"),
+     ("```bash\n# find the 5 biggest files here\n```", "only a comment, # find the 5 biggest")],
+)  # fmt: skip
+@pytest.mark.parametrize("json_out", [False, True])
+def test_an_answer_with_no_command_is_an_error_not_a_success(
+    reply: str, said: str, json_out: bool
+) -> None:
+    # exit 0 with a comment: the widget put `# find the 5 biggest files here` on the line in
+    # place of the request (widget audit); the check sends it back for repair first
+    heard: list[dict[str, object]] = []
+    with scripted_endpoint(reply, reply, reply, heard=heard) as url:
+        args = ["gen", *(["--json"] if json_out else []), "--endpoint", url, "--lang", "shell"]
+        proc = run_cli(*args, "--", "find big files")
+    assert_clean_error(proc, Exit.FAILURE, said, "ask again")
+    assert len(heard) == 3  # the first answer and two repair rounds

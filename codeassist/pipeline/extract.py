@@ -60,6 +60,17 @@ def _clean(code: str, language: str | None) -> str:
     return code
 
 
+_COMMENT = {"shell": "#", "python": "#", "sql": "--"}
+
+
+def commandless(code: str, language: str) -> bool:
+    """Is there no code at all: nothing, or only comment lines (`# list the files here`)?"""
+    mark = _COMMENT.get(language)
+    return not any(
+        line.strip() and not (mark and line.strip().startswith(mark)) for line in code.splitlines()
+    )
+
+
 _BLANK_LINE = re.compile(r"\n[ \t]*(?=\n)")
 # Where a blank line is data: quoted strings and here-documents.
 _VERBATIM = {"string", "raw_string", "ansi_c_string", "translated_string", "heredoc_redirect"}

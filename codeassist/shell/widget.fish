@@ -60,9 +60,10 @@ function __codeassist_widget
     __codeassist_clean
     set -l errfile (mktemp)
     set -g __codeassist_errfile $errfile
-    printf ' \e[2m[codeassist...]\e[0m' >/dev/tty 2>/dev/null
+    printf '\e7 \e[2m[codeassist...]\e[0m' >/dev/tty 2>/dev/null # the cursor saved: to erase it
     set -l out ($bin $args 2>$errfile </dev/null | string collect)
     set -l rc $pipestatus[1]
+    printf '\e8\e[K' >/dev/tty 2>/dev/null # no indicator left beside a request kept on error
     __codeassist_start $bin
     set -l answer (string trim -- "$out" | string collect)
     if test $rc -eq 0; and test -n "$answer"

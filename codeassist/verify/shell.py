@@ -57,7 +57,11 @@ def check(subject: Subject) -> list[Check]:
 
 
 def parse_check(code: str, shell: str = "bash") -> Check:
-    """`SHELL -n` on the code: parse only, run nothing."""
+    """`SHELL -n` on the code: parse only, run nothing. Only comments is no command."""
+    from codeassist.pipeline.extract import commandless
+
+    if commandless(code, "shell"):  # `# list the files here`: nothing would run
+        return Check("shell.parse", False, "no command, only comments")
     exe = shutil.which(shell) or shutil.which("bash") or "/bin/bash"
     try:
         proc = subprocess.run(
