@@ -152,8 +152,7 @@ def test_run_without_a_terminal_answer_runs_nothing(small_model: Path, tmp_path:
     work.mkdir()
     proc = run_cli("gen", *SMALL, "--lang", "shell", "--run", "create a file named marker.txt",
                    input="", cwd=work)  # fmt: skip
-    # (the small model may answer with comments alone: no code, also exit 1)
-    assert proc.returncode == 1 and ("not run" in proc.stderr or "no shell code" in proc.stderr)
+    assert proc.returncode == 1 and "not run" in proc.stderr
     assert list(work.iterdir()) == []
 
 

@@ -18,7 +18,7 @@ from tests.helpers.tmux import Tmux, need
 from tests.scripted_endpoint import scripted_endpoint
 
 REQUEST = "create an empty file named proof.txt"
-NO_CODE = "codeassist: error: the model gave no shell code"
+NO_CODE = "codeassist: no command came back, only a comment"
 
 
 @pytest.fixture
@@ -92,6 +92,22 @@ def test_a_check_the_command_fails_is_said_and_the_command_is_still_on_the_line(
     assert said[0].startswith("codeassist: check failed shell.run: ")
     assert "ls: invalid argument" in said[0] and "--time" in said[0]  # the detail, joined
     assert (work / "notes.txt").read_text() == "one\n"
+
+
+@pytest.mark.parametrize("shell", widgets.SHELLS)
+def test_an_answer_of_comments_alone_leaves_the_request_on_the_line(
+    shell: str, tmux: Tmux, tmp_path: Path
+) -> None:
+    # `# find the 5 biggest files here` took the request's place, said to have passed every
+    # check (widget audit); blank lines and a leading space do not make it a command
+    need(shell)
+    with scripted_endpoint("```bash\n# find the 5 biggest files here\n\n  # du | sort\n```") as url:
+        start_shell(tmux, shell, tmp_path, "no-such-model", extra={"CODEASSIST_ENDPOINT": url})
+        tmux.type(REQUEST)
+        tmux.wait_for(lambda s: line_after_prompt(s) == REQUEST, 10, "the request on the line")
+        tmux.keys("C-g")
+        screen = tmux.wait_for(lambda s: NO_CODE in s and edited(s) == REQUEST, 60, "the message")
+    assert "[codeassist" not in screen and "# find" not in screen.rsplit(PROMPT, 1)[-1]
 
 
 @pytest.mark.parametrize("shell", widgets.SHELLS)

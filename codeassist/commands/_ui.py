@@ -16,7 +16,7 @@ import typer
 
 from codeassist.errors import CodeassistError
 from codeassist.syntax import LEXERS
-from codeassist.terminal import one_line, sanitize
+from codeassist.terminal import sanitize
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -111,7 +111,7 @@ def show_generation(ready: Prepared, explain: bool = False) -> pipeline.Result:
     if sys.stdout.isatty():
         result = stream_code(ready.request, ready.backend, ready.language)
     else:
-        result = no_code_refused(pipeline.run(ready.request, ready.backend))
+        result = pipeline.run(ready.request, ready.backend)
         # bare code, but no raw ESC or C1; a shell command (the widget puts it on the command
         # line, where a bidi override would show one command and run another) no control or
         # invisible character at all: they are made visible, as on a terminal
@@ -125,22 +125,6 @@ def show_generation(ready: Prepared, explain: bool = False) -> pipeline.Result:
             report_samples(result, notes)
     if explain and result.explanation:
         typer.echo(sanitize(result.explanation), err=True)
-    return no_code_refused(result)
-
-
-def no_code_refused(result: pipeline.Result) -> pipeline.Result:
-    """The result, unless it holds no code: then an error (exit 1), not an empty success that
-    the shell widget would put on the line in place of the request."""
-    from codeassist.errors import CodeassistError
-    from codeassist.pipeline.extract import commandless
-
-    if commandless(result.code, result.language):
-        comment = one_line(result.code.strip())
-        said = f": only a comment, {comment[:60]}" if comment else ""
-        raise CodeassistError(
-            f"the model gave no {result.language} code{said}",
-            hint="ask again in other words, or name the program you have in mind",
-        )
     return result
 
 

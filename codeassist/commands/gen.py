@@ -71,8 +71,7 @@ def gen(
     if as_json:
         from codeassist import pipeline
 
-        result = _ui.no_code_refused(pipeline.run(ready.request, ready.backend))
-        typer.echo(json.dumps(result.to_json()))
+        typer.echo(json.dumps(pipeline.run(ready.request, ready.backend).to_json()))
         return
     result = _ui.show_generation(ready, explain)
     if run:

@@ -28,6 +28,14 @@ __codeassist_clean() {
     command rm -f -- "$__codeassist_errfile"
     __codeassist_errfile=
 }
+__codeassist_has_command() { # a line that is neither blank nor a comment: `# list files` is none
+    local line
+    while IFS= read -r line; do
+        line=${line#"${line%%[![:space:]]*}"}
+        [[ -n $line && $line != \#* ]] && return 0
+    done <<<"$1"
+    return 1
+}
 __codeassist_failed_check() { # gen's first `check failed` line on stdin, its detail joined on
     command awk '/^check failed /{l = $0; if (l ~ /:$/ && (getline n) > 0) {sub(/^[ \t]+/, "", n); l = l " " n}; print l; exit}'
 }
@@ -85,7 +93,7 @@ __codeassist_widget() {
     rc=$?
     __codeassist_start "$bin"
     printf '\r\e[K' >/dev/tty 2>/dev/null
-    if [[ $rc -eq 0 && -n ${out//[[:space:]]/} ]]; then
+    if [[ $rc -eq 0 ]] && __codeassist_has_command "$out"; then
         local failed # a check the command still fails: said above the line it is put on
         failed=$(__codeassist_failed_check <"$errfile")
         [[ -z $failed ]] || printf 'codeassist: %s\n' "$failed" >&2
@@ -96,6 +104,7 @@ __codeassist_widget() {
         READLINE_POINT=${#request}
         local reason
         reason=$(grep -m1 . "$errfile")
+        [[ $rc -ne 0 || -z ${out//[[:space:]]/} ]] || reason="no command came back, only a comment"
         printf 'codeassist: %s\n' "${reason:-no command came back (exit $rc)}" >&2
     fi
     __codeassist_clean

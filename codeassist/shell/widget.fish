@@ -66,7 +66,7 @@ function __codeassist_widget
     printf '\e8\e[K' >/dev/tty 2>/dev/null # no indicator left beside a request kept on error
     __codeassist_start $bin
     set -l answer (string trim -- "$out" | string collect)
-    if test $rc -eq 0; and test -n "$answer"
+    if test $rc -eq 0; and string match -qr '(?m)^\s*[^#\s]' -- "$out" # not only comments
         set -l failed (__codeassist_failed_check <$errfile) # a check it still fails: said above
         test -n "$failed"; and printf '\ncodeassist: %s\n' "$failed" >&2
         commandline -r -- $out
@@ -74,6 +74,7 @@ function __codeassist_widget
     else
         commandline -r -- $request
         set -l reason (grep -m1 . $errfile)
+        test $rc -eq 0; and test -n "$answer"; and set reason "no command came back, only a comment"
         test -n "$reason"; or set reason "no command came back (exit $rc)"
         printf '\ncodeassist: %s\n' "$reason" >&2
     end

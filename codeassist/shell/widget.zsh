@@ -11,6 +11,14 @@ __codeassist_clean() {
     command rm -f -- "$__codeassist_errfile"
     __codeassist_errfile=
 }
+__codeassist_has_command() { # a line that is neither blank nor a comment: `# list files` is none
+    local line
+    while IFS= read -r line; do
+        line=${line#"${line%%[![:space:]]*}"}
+        [[ -n $line && $line != \#* ]] && return 0
+    done <<<"$1"
+    return 1
+}
 __codeassist_failed_check() { # gen's first `check failed` line on stdin, its detail joined on
     command awk '/^check failed /{l = $0; if (l ~ /:$/ && (getline n) > 0) {sub(/^[ \t]+/, "", n); l = l " " n}; print l; exit}'
 }
@@ -67,7 +75,7 @@ __codeassist_widget() {
     out=$("$bin" "${args[@]}" 2>"$errfile" </dev/null)
     rc=$?
     __codeassist_start "$bin"
-    if [[ $rc -eq 0 && -n ${out//[[:space:]]/} ]]; then
+    if [[ $rc -eq 0 ]] && __codeassist_has_command "$out"; then
         BUFFER=$out
         CURSOR=${#BUFFER}
         local failed # a check the command still fails: said below the line
@@ -78,6 +86,7 @@ __codeassist_widget() {
         CURSOR=${#BUFFER}
         local reason
         reason=$(grep -m1 . "$errfile")
+        [[ $rc -ne 0 || -z ${out//[[:space:]]/} ]] || reason="no command came back, only a comment"
         zle -M "codeassist: ${reason:-no command came back (exit $rc)}"
     fi
     __codeassist_clean

@@ -61,7 +61,9 @@ def parse_check(code: str, shell: str = "bash") -> Check:
     from codeassist.pipeline.extract import commandless
 
     if commandless(code, "shell"):  # `# list the files here`: nothing would run
-        return Check("shell.parse", False, "no command, only comments")
+        return Check(
+            "shell.parse", False, "no command, only comments" if code.strip() else "no command"
+        )
     exe = shutil.which(shell) or shutil.which("bash") or "/bin/bash"
     try:
         proc = subprocess.run(
