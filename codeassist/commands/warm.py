@@ -30,8 +30,6 @@ def warm(
 
     The shell widget runs it in the background at load and on each `cd`, so the first
     request in a repository finds its context already evaluated. With no server, does nothing.
-    For shell, it also starts reading the documentation of the commonest programs (find,
-    grep, sort...) that the checks read, at the lowest priority, once per machine.
     """
     if quiet:
         _silence()
@@ -48,10 +46,6 @@ def warm(
             )
         one_schema(schema, db)
         done = send(config.load(), Path.cwd(), lang, start=start, schema_file=schema, db=db)
-        if lang == "shell" and not done.skipped:  # what the shell checks read, read ahead
-            from codeassist.shell import readahead
-
-            readahead.start(readahead.unread())
     except CodeassistError as exc:
         if quiet:
             raise typer.Exit(int(exc.exit_code)) from None

@@ -2,17 +2,15 @@
 
 The `shell.flags` check reads a program's `--help` (and, for an option it lacks there, its man
 page) the first time an answer uses it: in the sandbox, 0.1-0.3 s per program on a laptop
-CPU, paid inside that request. `codeassist warm --lang shell`, which the shell widget runs at
-load and on each `cd`, starts this module when one of COMMON is not cached yet: detached, at
-the lowest priority, with a time limit. Once they are cached, the check costs a few stats.
+CPU, paid inside that request. The resident server reads those of COMMON ahead, one program at
+a time, while it is idle and holds its model lock (serve/server.py), so no request waits more
+than one program's read. Not in a process of its own beside the requests: on two cores a
+background read-ahead, even at SCHED_IDLE priority, made a concurrent request 3.5x slower
+(llama.cpp's threads wait for one another at every step). Once cached, the check costs a stat.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Sequence
 
@@ -28,38 +26,24 @@ COMMON = (
 # Subcommands read as well (git's are man pages: `man git-log`).
 SUBCOMMANDS = {"git": ("log", "diff", "status", "show", "branch", "ls-files", "grep", "add",
                        "commit", "checkout", "stash", "rev-parse")}  # fmt: skip
-BUDGET_S = 60.0  # the most one read-ahead runs, all programs together
 
 
 def unread(names: Sequence[str] = COMMON) -> list[str]:
-    """The names that run a program here whose `--help` is not in the cache yet."""
+    """The names that run a program here whose `--help` is not in the cache yet (a script
+    that never mentions --help is never asked, so never cached: not listed)."""
     from codeassist.shell import docs
 
     left = []
     for name in names:
         path = docs.resolve(name)
         if path is not None and docs.may_run(path) and not docs.is_cached(docs.Program(path)):
-            left.append(name)  # (a script that never mentions --help is not asked: not cached)
+            left.append(name)
     return left
 
 
-def start(names: Sequence[str]) -> None:
-    """Read the docs of `names` in a process of its own, detached: never waits, never raises."""
-    if not names:
-        return
-    try:
-        subprocess.Popen(
-            [sys.executable, "-m", "codeassist.shell.readahead", *names],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True, close_fds=True,
-        )  # fmt: skip
-    except OSError:
-        pass  # read on first use instead, as without it
-
-
-def read(names: Sequence[str], budget_s: float = BUDGET_S) -> int:
-    """Read and cache each program's `--help` and man page, until the budget is spent; how
-    many programs were read."""
+def read(names: Sequence[str], budget_s: float = 60.0) -> int:
+    """Read and cache each program's `--help` and man page until the budget is spent; how many
+    programs were read."""
     from codeassist.shell import docs
 
     deadline = time.monotonic() + budget_s
@@ -70,21 +54,9 @@ def read(names: Sequence[str], budget_s: float = BUDGET_S) -> int:
         path = docs.resolve(name)
         if path is None:
             continue
-        for program in [
-            docs.Program(path),
-            *(docs.Program(path, s) for s in SUBCOMMANDS.get(name, ())),
-        ]:
+        subs = SUBCOMMANDS.get(name, ())
+        for program in [docs.Program(path), *(docs.Program(path, s) for s in subs)]:
             program.help()
             program.man()
         done += 1
     return done
-
-
-def main(argv: Sequence[str]) -> None:
-    with contextlib.suppress(OSError):
-        os.nice(19)  # behind everything, the model's own threads first of all
-    read([name for name in argv if name in COMMON])  # only names it knows: nothing else runs
-
-
-if __name__ == "__main__":
-    main(sys.argv[1:])
