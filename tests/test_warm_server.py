@@ -11,7 +11,6 @@ import json
 import re
 import sqlite3
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +18,6 @@ import pytest
 
 from codeassist.config import Config
 from codeassist.serve import protocol
-from codeassist.shell import readahead
 from tests.helpers.cli import SMALL_MODEL, codeassist_exe, run_cli
 from tests.test_serve import wait_listening
 
@@ -73,19 +71,6 @@ def test_warm_against_the_real_server(server: Path, tmp_path: Path) -> None:
         rf"warmed {stats['tokens']} tokens \(\d+ reused\) for {re.escape(str(repo))} \(shell\)\n",
         line.stdout,
     )
-
-
-def test_an_idle_server_reads_ahead_the_docs_the_shell_checks_read(server: Path) -> None:
-    # one program at a time, holding the model lock (not beside a request: that made the
-    # request 3.5x slower); a fresh home's cache has none of them
-    assert readahead.unread(["find", "grep"]) == ["find", "grep"]
-    deadline = time.monotonic() + 120
-    while readahead.unread(["find", "grep"]) and time.monotonic() < deadline:
-        time.sleep(0.5)
-    assert readahead.unread(["find", "grep"]) == []
-    gen = run_cli("gen", "--json", "--lang", "shell", "--max-tokens", "8", "--", "list files",
-                  timeout=120)  # fmt: skip
-    assert gen.returncode == 0, gen.stderr
 
 
 def test_start_starts_the_server_when_none_runs_then_warms(short_home: Path) -> None:

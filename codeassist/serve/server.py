@@ -47,9 +47,6 @@ class State:
     last_request: float = field(default_factory=time.monotonic)
 
 
-READ_AHEAD_AFTER_S = 10.0  # idle this long, the server reads ahead the docs shell checks read
-
-
 class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     daemon_threads = True
     allow_reuse_address = False
@@ -131,7 +128,6 @@ class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
                 self._lockfile.close()
 
     def _watch_idle(self) -> None:
-        unread: list[str] | None = None  # the docs still to read ahead; [] when all are
         while True:
             time.sleep(min(1.0, max(0.05, self.idle_timeout / 4)))
             with self.counter:
@@ -140,26 +136,6 @@ class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
             if idle and quiet >= self.idle_timeout:
                 self.shutdown()
                 return
-            if idle and quiet >= READ_AHEAD_AFTER_S and unread != []:
-                unread = self._read_ahead(unread)
-
-    def _read_ahead(self, unread: list[str] | None) -> list[str]:
-        """Read the docs of one more common program (shell/readahead.py), holding the model
-        lock so that no request runs meanwhile; what is left to read."""
-        from codeassist.shell import readahead
-
-        try:
-            left = readahead.unread() if unread is None else unread
-            if left and self.lock.acquire(blocking=False):
-                try:
-                    readahead.read(left[:1])
-                finally:
-                    self.lock.release()
-                left = left[1:]
-            return left
-        except Exception as exc:  # noqa: BLE001 - a read-ahead never stops the server
-            self.log(f"reading ahead the docs stopped: {type(exc).__name__}: {exc}")
-            return []
 
     def status(self) -> dict[str, Any]:
         with self.counter:

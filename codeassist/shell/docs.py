@@ -119,7 +119,7 @@ class Program:
         """`PROGRAM [SUB] --help`, when it may be run."""
         if "help" not in self._docs:
             style = SUBCOMMANDS.get(self.name, "help") if self.sub else "help"
-            runnable = style == "help" and may_run(self.path)
+            runnable = style == "help" and _may_run(self.path)
             argv = [str(self.path), *self.sub.split(), "--help"]
             doc = _cached(self, "help", argv) if runnable else None
             if doc is not None and self.sub and doc.text == _main_help(self):
@@ -176,7 +176,7 @@ def _main_help(program: Program) -> str:
     return doc.text if doc else ""
 
 
-def may_run(path: Path) -> bool:
+def _may_run(path: Path) -> bool:
     """May `PATH --help` be run? Binaries yes; scripts only when they handle --help."""
     if path.name in NEVER_RUN:
         return False
@@ -196,28 +196,14 @@ def _manpath(path: Path) -> str:
     return ":".join(dirs)
 
 
-def _cache_entry(program: Program, kind: str) -> tuple[str, Path] | None:
-    """The cache key of a program's doc, and its file; None when the program is gone."""
+def _cached(program: Program, kind: str, argv: list[str]) -> Doc | None:
+    """Read from the cache, or run argv once and keep what it said (a failure too)."""
     try:
         stat = program.path.resolve().stat()
     except OSError:
         return None
     key = f"{CACHE_VERSION}|{program.path}|{stat.st_size}|{stat.st_mtime_ns}|{kind}|{program.sub}"
-    return key, _cache_dir() / (hashlib.sha256(key.encode()).hexdigest()[:32] + ".json")
-
-
-def is_cached(program: Program, kind: str = "help") -> bool:
-    """Is this doc of the program (as it is now on disk) in the cache? One stat, no read."""
-    entry = _cache_entry(program, kind)
-    return entry is not None and entry[1].is_file()
-
-
-def _cached(program: Program, kind: str, argv: list[str]) -> Doc | None:
-    """Read from the cache, or run argv once and keep what it said (a failure too)."""
-    entry = _cache_entry(program, kind)
-    if entry is None:
-        return None
-    key, file = entry
+    file = _cache_dir() / (hashlib.sha256(key.encode()).hexdigest()[:32] + ".json")
     try:
         stored = json.loads(file.read_text(encoding="utf-8"))
         if stored.get("key") == key:
