@@ -43,6 +43,13 @@ def sanitize(text: str, *, piped: bool = False) -> str:
 _LINE_BREAKING = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
+def hidden(text: str) -> str | None:
+    """The first character that `sanitize` would show escaped (a control, bidi or invisible
+    one), as it shows it; None when the text is what it looks like."""
+    found = _TERMINAL.search(text)
+    return None if found is None else _visible(found)
+
+
 def one_line(text: str) -> str:
     """`text` on one line, safe to print: every control character (newline and tab too) and
     the Unicode line separators made visible, then `sanitize`d. For names that come from

@@ -418,3 +418,16 @@ def test_an_answer_with_no_command_fails_its_check_and_is_sent_back(reply: str, 
         proc = run_cli("gen", "--endpoint", url, "--lang", "shell", "--", "find big files")
     assert proc.returncode == 0 and f"check failed {said}" in proc.stderr
     assert len(heard) == 3  # the first answer and two repair rounds
+
+
+def test_code_holding_a_control_character_is_never_run(tmp_path: Path) -> None:
+    # shown as `\x1b]52;…` it read as harmless text, rated low; run, it wrote the terminal's
+    # clipboard (new-user audit, in the REPL's /run, which shares this path)
+    reply = "```bash\nprintf '\x1b]52;c;cm0gLXJmIH4K\x07' > marker.txt\n```"
+    with scripted_endpoint(reply) as url:
+        proc = run_cli("gen", "--endpoint", url, "--lang", "shell", "--run", "--", "say hi",
+                       input="y\nyes\n", cwd=tmp_path)  # fmt: skip
+    assert proc.returncode == Exit.FAILURE, proc.stderr
+    assert "error: not run: the code holds a control character, shown as \\x1b" in proc.stderr
+    assert "\x1b" not in proc.stdout + proc.stderr
+    assert not (tmp_path / "marker.txt").exists()

@@ -52,6 +52,22 @@ def run_code(code: str, language: str, cwd: Path | None = None) -> int:
     return subprocess.run(argv, cwd=cwd, check=False).returncode
 
 
+def check_shown_as_is(code: str) -> None:
+    """Code holding a control or invisible character is refused: it was shown escaped
+    (`\\x1b]52;…`), so the user read one program, and would run another (an escape sequence
+    that writes the clipboard, rated low; new-user audit)."""
+    from codeassist.errors import CodeassistError
+    from codeassist.terminal import hidden
+
+    seen = hidden(code)
+    if seen is not None:
+        raise CodeassistError(
+            f"not run: the code holds a control character, shown as {seen}; what would run "
+            "is not what you read",
+            hint="ask again, or copy the code, read it in an editor and run it yourself",
+        )
+
+
 def check_runnable(language: str) -> None:
     from codeassist.errors import UsageError
 
@@ -67,6 +83,7 @@ def confirm_and_run(
 ) -> int | None:
     """Check it can run, `show` its risk, ask, run: the code's exit status, None when not run."""
     check_runnable(language)
+    check_shown_as_is(code)
     risk = risk_of(code, language)
     show(risk)
     if not confirm(risk, input_fn):
