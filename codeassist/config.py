@@ -123,6 +123,13 @@ def load(path: Path | None = None, environ: dict[str, str] | None = None) -> Con
     path = path or paths.config_file()
     environ = dict(os.environ) if environ is None else environ
     values: dict[str, object] = {}
+    if not path.is_file() and os.path.lexists(path):  # there, and not a file: never the defaults
+        what = ("a link to a file that is not there" if path.is_symlink() and not path.exists()
+                else "a directory" if path.is_dir() else "not a regular file")  # fmt: skip
+        raise InputError(
+            f"cannot read config file {path}: it is {what}",
+            hint="point it at your config file, or move it away",
+        )
     if path.is_file():
         try:
             values = tomllib.loads(path.read_text(encoding="utf-8"))

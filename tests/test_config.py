@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -94,3 +96,22 @@ def test_environment_overrides_are_unchecked_names_as_before(home: Path) -> None
     write_config(home, 'model = "qwen2.5-coder-0.5b"\n')
     assert config.load(environ={"CODEASSIST_MODEL": "smollm2-135m"}).model == "smollm2-135m"
     assert config.load(environ={"CODEASSIST_ENDPOINT": "http://127.0.0.1:1"}).endpoint
+
+
+@pytest.mark.parametrize(
+    ("make", "says"),
+    [
+        (lambda p: p.symlink_to(p.parent / "gone.toml"), "a link to a file that is not there"),
+        (lambda p: p.mkdir(), "a directory"),
+        (lambda p: os.mkfifo(p), "not a regular file"),
+    ],
+)  # fmt: skip
+def test_a_config_file_that_is_there_but_not_a_file_is_an_error_not_the_defaults(
+    home: Path, make: Callable[[Path], object], says: str
+) -> None:
+    # a dotfiles link whose target moved: every command went on with the defaults, silently
+    # (`context = false` in it no longer held; new-user audit)
+    (home / "config").mkdir(parents=True, exist_ok=True)
+    make(home / "config" / "config.toml")
+    proc = run_cli("context", "--lang", "shell", "x")
+    assert_clean_error(proc, Exit.INPUT, "cannot read config file", says, "move it away")
