@@ -33,7 +33,7 @@ from codeassist.commands import (
 )
 from codeassist.commands import fix as fix_command
 from codeassist.commands.check import check as check_command
-from codeassist.errors import CodeassistError, Exit, InputError, UsageError, too_deep
+from codeassist.errors import CodeassistError, Exit, InputError, UsageError, not_utf8, too_deep
 
 if TYPE_CHECKING:
     import click
@@ -50,7 +50,7 @@ class Group(TyperGroup):
         except CodeassistError as error:
             _fail(error)
         except (UnicodeEncodeError, UnicodeDecodeError) as exc:  # undecodable bytes: argv, stdin
-            _fail(UsageError(f"the input is not valid UTF-8 ({exc.reason})", hint=UTF8_HINT))
+            _fail(not_utf8(exc))
         except KeyboardInterrupt:
             sys.stderr.write("\n")
             raise typer.Exit(int(Exit.INTERRUPTED)) from None
@@ -75,7 +75,6 @@ def _os_error(exc: OSError) -> InputError:
     return InputError(said, hint=OS_HINT)
 
 
-UTF8_HINT = "pass text in UTF-8 (the request, the code, or the file names it reads)"
 OS_HINT = "check that the file or output can be read and written, and that the disk has room"
 
 

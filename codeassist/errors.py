@@ -44,6 +44,15 @@ class InputError(CodeassistError):
     exit_code = Exit.INPUT
 
 
+def not_utf8(exc: UnicodeError) -> UsageError:
+    """For bytes that are not UTF-8: in argv, stdin, a file name, or pasted into the REPL."""
+    reason = getattr(exc, "reason", str(exc))
+    return UsageError(
+        f"the input is not valid UTF-8 ({reason})",
+        hint="pass text in UTF-8 (the request, the code, or the file names it reads)",
+    )
+
+
 def too_deep() -> UsageError:
     """For a RecursionError: code nested deeper than the parse-tree walks go (about 900 levels
     of `( … )`), whether the user or a model wrote it."""

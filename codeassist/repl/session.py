@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from codeassist import pipeline
 from codeassist.backends.base import Backend, Options
-from codeassist.errors import CodeassistError, too_deep
+from codeassist.errors import CodeassistError, not_utf8, too_deep
 from codeassist.pipeline import prepare
 from codeassist.repl import slash
 
@@ -94,6 +94,8 @@ class Session:
             self.view.error(error)
         except RecursionError:
             self.view.error(too_deep())
+        except UnicodeError as exc:  # bytes that are not UTF-8, pasted: this line, not the session
+            self.view.error(not_utf8(exc))
         except KeyboardInterrupt:  # Ctrl-C stops this request or run, not the session
             self.view.line("interrupted", "dim")
         return True
