@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from codeassist.config import Config
@@ -115,6 +116,22 @@ def sandbox_row(reason: str | None) -> str:
     return f"none ({reason}): examples are not run; to get one, {sandbox.HINT}"
 
 
+def configured_model_problem(spec: str) -> str | None:
+    """What is wrong with the configured model's name or path ("" is checked by config.py):
+    unknown, or a file that is not there. A known model not installed yet is no problem here:
+    the model rows say so."""
+    from codeassist import models
+
+    if models.looks_like_path(spec):
+        path = Path(spec).expanduser()
+        return None if path.is_file() else f"model file not found: {path}"
+    try:
+        models.get(spec)
+    except CodeassistError as exc:
+        return exc.message
+    return None
+
+
 def diagnose(config: Config, *, run_bench: bool = True, tokens: int = 32) -> Report:
     from codeassist import models
     from codeassist.serve import control
@@ -133,10 +150,17 @@ def diagnose(config: Config, *, run_bench: bool = True, tokens: int = 32) -> Rep
         report.add(f"model {name}", state)
         if state.startswith("BAD"):
             report.problems.append(f"model {name} is corrupt")
-    path = control.default_socket(config.model)
-    info = control.status(path)
-    running = f"running (pid {info['pid']}, {info['requests']} requests)" if info else "not running"
-    report.add("server", f"{running} on {path}")
+    wrong = configured_model_problem(config.model)
+    if wrong:  # gen would fail on it at once: the report must not say all is well
+        report.add("configured model", wrong)
+        report.problems.append(f"the configured model: {wrong}")
+    else:  # (its server's socket is named after it)
+        path = control.default_socket(config.model)
+        info = control.status(path)
+        running = (
+            f"running (pid {info['pid']}, {info['requests']} requests)" if info else "not running"
+        )
+        report.add("server", f"{running} on {path}")
     forks = control.fork_server()
     report.add("fork server", f"running on {forks}" if forks else "not running", socket=forks)
     reason = sandbox.unavailable()
@@ -147,9 +171,8 @@ def diagnose(config: Config, *, run_bench: bool = True, tokens: int = 32) -> Rep
         report.add("speculative decoding", f"setting: {config.speculative}")
     if run_bench:
         ok = {name for name, state in rows if state == "installed, verified"}
-        spec = (
-            config.model if (config.model in ok or models.looks_like_path(config.model)) else None
-        )
+        usable = not wrong and (config.model in ok or models.looks_like_path(config.model))
+        spec = config.model if usable else None
         spec = spec or next(iter(sorted(ok, key=lambda n: models.get(n).size)), None)
         if spec is None:
             report.add("speed", "no model installed: run `codeassist model install`")

@@ -49,3 +49,17 @@ def test_doctor_without_models_says_what_to_install() -> None:
     full = run_cli("doctor")
     assert full.returncode == 1
     assert "codeassist model install" in full.stdout and "no model installed" in full.stderr
+
+
+@pytest.mark.parametrize(
+    ("model", "said"),
+    [("nosuch", "unknown model 'nosuch'"), ("/nowhere/x.gguf", "model file not found"),
+     ("m" * 300, "unknown model 'mmm")],
+)  # fmt: skip
+def test_doctor_names_a_configured_model_gen_would_fail_on(model: str, said: str) -> None:
+    # it said all was well while every gen failed on the name (new-user audit); a name of
+    # 300 characters made a socket path too long for the file system
+    proc = run_cli("doctor", "--no-bench", env={"CODEASSIST_MODEL": model})
+    assert proc.returncode == 1, proc.stderr
+    assert re.search(rf"configured model +{re.escape(said)}", proc.stdout)
+    assert "Traceback" not in proc.stderr and len(proc.stdout + proc.stderr) < 5000

@@ -87,8 +87,9 @@ def manifests() -> dict[str, Manifest]:
 def get(name: str) -> Manifest:
     known = manifests()
     if name not in known:
+        shown = name if len(name) <= 80 else name[:77] + "..."  # a value pasted by mistake
         raise UsageError(
-            f"unknown model {name!r}",
+            f"unknown model {shown!r}",
             hint=f"known models: {', '.join(known)}; or pass a path to a .gguf file",
         )
     return known[name]
