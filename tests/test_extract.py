@@ -36,3 +36,6 @@ def test_blank_lines_leave_a_shell_answer_but_not_its_strings_or_here_documents(
     data = "cat <<EOF\n\na\n\nEOF\necho \"x\n\ny\" 'p\n\nq'\n\n  \nls"
     assert extract(f"```bash\n{data}\n```", "shell").code == data.replace("\n\n  \n", "\n")
     assert extract("```python\nx = 1\n\n\ny = 2\n```", "python").code == "x = 1\n\n\ny = 2"
+    # after a line continued with \, the blank line ends that command: kept, so `-la` is not
+    # joined to `ls`
+    assert extract("```bash\nls \\\n\n\n-la\n```", "shell").code == "ls \\\n\n-la"

@@ -60,15 +60,9 @@ def _clean(code: str, language: str | None) -> str:
     return code
 
 
-_COMMENT = {"shell": "#", "python": "#", "sql": "--"}
-
-
-def commandless(code: str, language: str) -> bool:
-    """Is there no code at all: nothing, or only comment lines (`# list the files here`)?"""
-    mark = _COMMENT.get(language)
-    return not any(
-        line.strip() and not (mark and line.strip().startswith(mark)) for line in code.splitlines()
-    )
+def commandless(code: str) -> bool:
+    """Is there no shell command at all: nothing, or only comments (`# list the files here`)?"""
+    return not any(line.strip() and not line.lstrip().startswith("#") for line in code.splitlines())
 
 
 _BLANK_LINE = re.compile(r"\n[ \t]*(?=\n)")
@@ -91,7 +85,8 @@ def _without_blank_lines(code: str) -> str:
     kept, start = [], 0
     for line in code.split("\n"):
         end = start + len(line.encode("utf-8", "replace"))  # bytes, as syntax.parse counts
-        if line.strip() or any(a <= start and end <= b for a, b in verbatim):
+        continued = bool(kept) and kept[-1].endswith("\\")  # the blank line ends that command
+        if line.strip() or continued or any(a <= start and end <= b for a, b in verbatim):
             kept.append(line)
         start = end + 1
     return "\n".join(kept)

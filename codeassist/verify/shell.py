@@ -60,7 +60,7 @@ def parse_check(code: str, shell: str = "bash") -> Check:
     """`SHELL -n` on the code: parse only, run nothing. Only comments is no command."""
     from codeassist.pipeline.extract import commandless
 
-    if commandless(code, "shell"):  # `# list the files here`: nothing would run
+    if commandless(code):  # `# list the files here`: nothing would run
         return Check(
             "shell.parse", False, "no command, only comments" if code.strip() else "no command"
         )
