@@ -82,7 +82,8 @@ def _without_blank_lines(code: str) -> str:
 
     verbatim = [(n.start_byte, n.end_byte) for n in syntax.walk(syntax.parse("bash", code))
                 if n.type in _VERBATIM]  # fmt: skip
-    kept, start = [], 0
+    kept: list[str] = []
+    start = 0
     for line in code.split("\n"):
         end = start + len(line.encode("utf-8", "replace"))  # bytes, as syntax.parse counts
         continued = bool(kept) and kept[-1].endswith("\\")  # the blank line ends that command
